@@ -1,0 +1,55 @@
+# The two commands of the README:  `make demo`  and  `make test`.  Both create .venv and install everything.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+EXTRAS := dev,speed,mock,cli,otel
+
+.PHONY: demo test test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel clean
+
+$(STAMP): pyproject.toml setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $(STAMP)
+
+# Compile the Cython speedups in place (skipped, with a message, under VLLM_SDK_NO_EXTENSIONS=1).
+build-ext: $(STAMP)
+	$(PY) setup.py --quiet build_ext --inplace
+
+demo: $(STAMP) build-ext
+	$(BIN)/vllm-sdk demo $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests codegen benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+codegen: $(STAMP)
+	$(PY) -m codegen generate
+
+codegen-check: $(STAMP)
+	$(PY) -m codegen check
+
+test-unit: $(STAMP) build-ext
+	$(BIN)/pytest -q
+
+# The same tests without the compiled extension (CI's no-extensions axis).
+test-pure: $(STAMP)
+	VLLM_SDK_NO_EXTENSIONS=1 $(BIN)/pytest -q
+
+test: lint typecheck codegen-check test-unit
+
+bench: $(STAMP) build-ext
+	$(BIN)/python -m benchmarks.run_parsers
+
+bench-e2e: $(STAMP) build-ext
+	$(BIN)/python -m benchmarks.run_e2e
+
+wheel: $(STAMP)
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
+
+clean:
+	rm -rf build dist *.egg-info src/*.egg-info src/vllm_sdk/_speedups/*.c src/vllm_sdk/_speedups/*.so

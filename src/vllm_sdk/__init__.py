@@ -1,0 +1,56 @@
+"""vllm_sdk: the typed Python SDK for vLLM's OpenAI-compatible server.
+
+Quick start::
+
+    from vllm_sdk import VllmClient
+
+    with VllmClient("http://localhost:8000/v1") as client:
+        resp = client.chat.completions.create().model("mock").user("Hello").send()
+        print(resp.content)
+"""
+
+from ._exceptions import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    HttpError,
+    InternalServerError,
+    InvalidResponseError,
+    JsonError,
+    MissingParameterError,
+    ModelNotFoundError,
+    NoContentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    StreamError,
+    UnprocessableEntityError,
+    VllmError,
+    VllmTimeoutError,
+)
+from ._version import __version__
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "HttpError",
+    "InternalServerError",
+    "InvalidResponseError",
+    "JsonError",
+    "MissingParameterError",
+    "ModelNotFoundError",
+    "NoContentError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "StreamError",
+    "UnprocessableEntityError",
+    "VllmError",
+    "VllmTimeoutError",
+    "__version__",
+]
