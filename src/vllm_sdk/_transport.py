@@ -1,0 +1,282 @@
+"""HTTP client factories: an aiohttp-backed httpx transport (the throughput path) or native httpx.
+
+The async client is an ordinary :class:`httpx.AsyncClient` either way, so everything above it (request
+building, retries, error mapping, the stream engine) is written once against httpx. Only the transport
+underneath changes:
+
+* ``aiohttp`` (default when the ``speed`` extra is installed): :class:`AiohttpTransport`, a small httpx
+  transport over an :class:`aiohttp.ClientSession`. Over loopback it costs several times less client CPU
+  per streamed HTTP chunk than httpcore, whose connection pool and per-chunk machinery dominate when many
+  streams run at once.
+* ``httpx``: httpx's own :class:`httpx.AsyncHTTPTransport`.
+
+``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one; forcing ``aiohttp`` without aiohttp installed is an error.
+
+Why not ``httpx_aiohttp.AiohttpTransport`` as it is (0.2.0)? It maps every
+``aiohttp.ClientConnectionError`` - a connection reset in the middle of a stream included - to
+``httpx.ConnectTimeout``, lets unlisted aiohttp errors escape unmapped, and turns
+``max_connections=None`` into aiohttp's default cap of 100 connections. Both transports here must raise
+the same httpx exceptions for the same failure, because :func:`vllm_sdk._exceptions.map_transport_error`
+maps httpx's exception classes once for the whole SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import AsyncIterator
+
+    import aiohttp
+
+__all__ = [
+    "TRANSPORT_ENV",
+    "AiohttpTransport",
+    "aiohttp_available",
+    "create_async_http_client",
+    "create_sync_http_client",
+    "selected_transport",
+]
+
+#: Environment variable that forces the async transport: ``httpx`` or ``aiohttp``.
+TRANSPORT_ENV = "VLLM_SDK_TRANSPORT"
+
+TransportName = Literal["aiohttp", "httpx"]
+
+
+def aiohttp_available() -> bool:
+    """Whether aiohttp (part of the ``speed`` extra) can be imported."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def selected_transport() -> TransportName:
+    """The async transport :func:`create_async_http_client` will use, after ``VLLM_SDK_TRANSPORT``.
+
+    Raises ``ValueError`` for an unknown value and ``ImportError`` when ``aiohttp`` is forced but missing.
+    """
+    forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    if forced == "httpx":
+        return "httpx"
+    if forced == "aiohttp":
+        if not aiohttp_available():
+            raise ImportError(
+                f"{TRANSPORT_ENV}=aiohttp but aiohttp is not installed; "
+                "install the speed extra: pip install 'vllm-python-sdk[speed]'"
+            )
+        return "aiohttp"
+    if forced:
+        raise ValueError(f"{TRANSPORT_ENV} must be 'httpx' or 'aiohttp', not {forced!r}")
+    return "aiohttp" if aiohttp_available() else "httpx"
+
+
+def create_async_http_client(
+    *,
+    timeout: httpx.Timeout,
+    limits: httpx.Limits,
+    verify: ssl.SSLContext | bool = True,
+    transport: TransportName | None = None,
+) -> httpx.AsyncClient:
+    """An :class:`httpx.AsyncClient` on the fastest available transport (see the module docstring).
+
+    ``transport`` overrides both the automatic choice and ``VLLM_SDK_TRANSPORT``.
+    """
+    name = transport or selected_transport()
+    if name == "aiohttp":
+        return httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=AiohttpTransport(limits=limits, verify=verify),
+        )
+    return httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
+
+
+def create_sync_http_client(
+    *,
+    timeout: httpx.Timeout,
+    limits: httpx.Limits,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.Client:
+    """A plain :class:`httpx.Client` (the sync path has no faster transport worth a dependency)."""
+    return httpx.Client(timeout=timeout, limits=limits, verify=verify)
+
+
+# ---------------------------------------------------------------- aiohttp transport
+
+
+def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
+    """The httpx exception httpcore would have raised for the same failure, or ``None`` if foreign.
+
+    Order matters: the aiohttp classes inherit from each other (a ``ConnectionTimeoutError`` is a
+    ``ServerTimeoutError`` is a ``ClientConnectionError``; ``ServerTimeoutError`` is also an
+    ``asyncio.TimeoutError``).
+    """
+    import aiohttp
+
+    message = str(exc) or type(exc).__name__
+    cls: type[httpx.TransportError]
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        cls = httpx.ConnectTimeout
+    elif isinstance(exc, (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
+        cls = httpx.ReadTimeout
+    elif isinstance(exc, (aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError)):
+        cls = httpx.ProxyError
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        cls = httpx.ConnectError
+    elif isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
+        # httpcore: "Server disconnected without sending a response" / "peer closed connection
+        # without sending complete message body".
+        cls = httpx.RemoteProtocolError
+    elif isinstance(exc, (aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL)):
+        cls = httpx.UnsupportedProtocol
+    elif isinstance(exc, aiohttp.ClientResponseError):
+        # Raised for responses aiohttp cannot parse (bad status line, bad headers).
+        cls = httpx.RemoteProtocolError
+    elif isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientError, OSError)):
+        cls = httpx.ReadError
+    else:
+        return None
+    return cls(message, request=request)
+
+
+class _AiohttpResponseStream(httpx.AsyncByteStream):
+    """The body of one aiohttp response as an httpx byte stream: each chunk as soon as it arrives.
+
+    ``aclose`` releases the connection: back to the pool after a complete body, closed when the body
+    was abandoned part-way (aiohttp will not reuse a connection with unread payload).
+    """
+
+    __slots__ = ("_request", "_response")
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        content = self._response.content
+        try:
+            while True:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                yield chunk
+        except Exception as exc:
+            mapped = _map_aiohttp_error(exc, self._request)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx async transport that sends requests through one :class:`aiohttp.ClientSession`.
+
+    Honours httpx's per-request timeouts (``connect`` for the TCP connect, ``pool`` + ``connect`` for
+    getting a connection at all, ``read`` for every read of headers and body; aiohttp has no write
+    timeout, and request bodies here are small JSON documents) and ``limits`` (``max_connections``,
+    ``None`` meaning unlimited; ``keepalive_expiry``). aiohttp errors are mapped to the httpx exceptions
+    httpcore raises for the same failures. HTTP/1.1 only; the session is created lazily on first use
+    in the running event loop and bound to it.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits = httpx.Limits(max_connections=None),  # noqa: B008 - immutable value
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        import aiohttp  # noqa: F401 - fail at construction, not at first request, when missing
+
+        self._limits = limits
+        self._verify = verify
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        import aiohttp
+
+        loop = asyncio.get_running_loop()
+        if self._session is not None:
+            if self._loop is not loop:
+                raise RuntimeError(
+                    "this async HTTP client was first used in another event loop; "
+                    "create one client per event loop"
+                )
+            return self._session
+        if self._closed:
+            raise RuntimeError("cannot send a request: the HTTP transport is closed")
+        keepalive = self._limits.keepalive_expiry
+        connector = aiohttp.TCPConnector(
+            limit=self._limits.max_connections or 0,  # 0 = unlimited in aiohttp
+            limit_per_host=0,
+            keepalive_timeout=keepalive,
+            ssl=self._verify,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            trust_env=False,  # proxies are httpx's business; the aiohttp path talks to the URL given
+            auto_decompress=False,  # httpx decodes Content-Encoding itself
+            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+        )
+        self._loop = loop
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send one request; the response body streams from the open connection."""
+        import aiohttp
+
+        session = self._get_session()
+        ext_timeout: dict[str, float | None] = request.extensions.get("timeout", {})
+        connect = ext_timeout.get("connect")
+        pool = ext_timeout.get("pool")
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if pool is None else pool + (connect or 0.0),
+            sock_connect=connect,
+            sock_read=ext_timeout.get("read"),
+        )
+        body: bytes | None = await request.aread()
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "transfer-encoding"]
+        try:
+            response = await session.request(
+                request.method,
+                str(request.url),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                timeout=timeout,
+                server_hostname=request.extensions.get("sni_hostname"),
+            )
+        except Exception as exc:
+            mapped = _map_aiohttp_error(exc, request)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_AiohttpResponseStream(response, request),
+            request=request,
+            extensions=extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close the session and every pooled connection."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
