@@ -1,0 +1,96 @@
+"""Command line of the code generator: ``python -m codegen {vendor,generate,check}``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import load_config
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _relative(location: str, root: Path) -> str:
+    """Shorten a local path relative to ``root`` so the recorded command does not name this machine."""
+    if location.startswith(("http://", "https://")):
+        return location
+    try:
+        return os.path.relpath(Path(location).resolve(), root)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return location
+
+
+def _cmd_vendor(args: argparse.Namespace) -> int:
+    from .vendor import vendor
+
+    config = load_config()
+    root = config.root
+    parts = ["python", "-m", "codegen", "vendor", "--from", _relative(args.source, root)]
+    if args.responses:
+        parts += ["--responses", _relative(args.responses, root)]
+    for pooling in args.pooling:
+        parts += ["--pooling", _relative(pooling, root)]
+    if args.vllm_version:
+        parts += ["--vllm-version", args.vllm_version]
+    out_dir = Path(args.out_dir) if args.out_dir else config.schema.parent
+    schema, source = vendor(
+        args.source, args.responses, args.pooling, out_dir, shlex.join(parts), args.vllm_version
+    )
+    print(f"wrote {schema} and {source}")
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate_all
+
+    config = load_config()
+    schema = Path(args.schema) if args.schema else config.schema
+    written = generate_all(config, schema=schema, out_root=Path(args.out_root) if args.out_root else None)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import check
+
+    return check(load_config())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_vendor = sub.add_parser("vendor", help="vendor a vLLM /openapi.json into schema/openapi.yaml")
+    p_vendor.add_argument("--from", dest="source", required=True, help="URL of /openapi.json, or a file")
+    p_vendor.add_argument("--responses", help="JSON dump of vLLM's response models (how/models/vllm_version)")
+    p_vendor.add_argument(
+        "--pooling", action="append", default=[], help="/openapi.json of a pooling server (repeatable)"
+    )
+    p_vendor.add_argument("--vllm-version", help="override the vLLM version recorded in the schema")
+    p_vendor.add_argument("--out-dir", help="directory for openapi.yaml and SOURCE.md (default: schema/)")
+    p_vendor.set_defaults(func=_cmd_vendor)
+
+    p_gen = sub.add_parser("generate", help="generate models and endpoints from the schema")
+    p_gen.add_argument("--schema", help="schema file (default: from pyproject)")
+    p_gen.add_argument(
+        "--out-root", help="write the generated files under this directory instead of the repository"
+    )
+    p_gen.set_defaults(func=_cmd_generate)
+
+    p_check = sub.add_parser("check", help="fail if a committed generated file is stale")
+    p_check.set_defaults(func=_cmd_check)
+
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

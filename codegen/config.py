@@ -1,0 +1,51 @@
+"""The ``[tool.vllm_sdk.codegen]`` table of ``pyproject.toml``, read once per command."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class CodegenConfig:
+    """Paths and options of the generators, relative paths resolved against ``root``."""
+
+    root: Path
+    schema: Path
+    models_output: Path
+    endpoints_output: Path
+    models_module: str
+    datamodel_codegen_args: tuple[str, ...]
+    setter_renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    vendor_sources: dict[str, Path] = field(default_factory=dict)
+
+
+def load_config(root: Path | None = None) -> CodegenConfig:
+    """Read ``[tool.vllm_sdk.codegen]`` from ``root/pyproject.toml`` (default: this repository)."""
+    root = (root or REPO_ROOT).resolve()
+    with (root / "pyproject.toml").open("rb") as fh:
+        data: dict[str, Any] = tomllib.load(fh)
+    table: dict[str, Any] = data["tool"]["vllm_sdk"]["codegen"]
+    renames: dict[str, dict[str, str]] = {
+        model: dict(mapping) for model, mapping in table.get("setter_renames", {}).items()
+    }
+    sources = {key: root / value for key, value in table.get("vendor_sources", {}).items()}
+    return CodegenConfig(
+        root=root,
+        schema=root / table["schema"],
+        models_output=root / table["models_output"],
+        endpoints_output=root / table["endpoints_output"],
+        models_module=table.get("models_module", "vllm_sdk.types._generated"),
+        datamodel_codegen_args=tuple(table.get("datamodel_codegen_args", ())),
+        setter_renames=renames,
+        vendor_sources=sources,
+    )

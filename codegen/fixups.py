@@ -1,0 +1,264 @@
+"""Fix-ups applied by ``vendor``: each corrects one place where vLLM's served schema disagrees with the wire.
+
+Every fix-up is a small named function ``f(document) -> None`` that edits the OpenAPI document in place and
+is idempotent (applying it twice changes nothing). Its docstring says what vLLM's schema claims and what the
+server really does; the evidence is in ``../shared/reference/transcripts`` (vLLM 0.32.0) and in vLLM's
+source. The names of the fix-ups applied are recorded in the vendored schema under ``info.x-sdk-fixups``.
+
+``SCHEMA_FIXUPS`` run on components and paths before responses are wired to routes; ``RESPONSE_FIXUPS``
+run after, because they rewrite the responses of operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Document = dict[str, Any]
+Fixup = Callable[[Document], None]
+
+_REF = "#/components/schemas/"
+_NULLABLE_STRING: dict[str, Any] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+
+
+def _schemas(doc: Document) -> dict[str, Any]:
+    schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
+    return schemas
+
+
+def _operations(doc: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            if isinstance(op, dict):
+                yield path, method, op
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF + name}
+
+
+def _drop_required(schema: dict[str, Any], name: str) -> None:
+    required = schema.get("required")
+    if required and name in required:
+        required.remove(name)
+        if not required:
+            del schema["required"]
+
+
+# --------------------------------------------------------------------------------------------- schema
+
+
+def reasoning_fields(doc: Document) -> None:
+    """Messages and stream deltas carry ``reasoning`` *and* the older ``reasoning_content``.
+
+    vLLM 0.32's response models declare only ``reasoning`` (``ChatMessage``, ``DeltaMessage``); servers up to
+    0.10 sent ``reasoning_content`` instead, and several still-deployed versions send both. Both are
+    optional, nullable strings so that one SDK reads every server.
+    """
+    schemas = _schemas(doc)
+    for name in ("ChatMessage", "DeltaMessage"):
+        schema = schemas.get(name)
+        if schema is None:
+            continue
+        props = schema.setdefault("properties", {})
+        for field, what in (
+            ("reasoning", "The reasoning text (vLLM >= 0.10 with a reasoning parser)."),
+            ("reasoning_content", "The reasoning text as older vLLM servers name it (alias of `reasoning`)."),
+        ):
+            props[field] = {**_NULLABLE_STRING, "title": field.replace("_", " ").title(), "description": what}
+            _drop_required(schema, field)
+
+
+def stop_reason_union(doc: Document) -> None:
+    """``stop_reason`` is ``int | str | null``: the stop token id, the matched stop string, or nothing.
+
+    Some vLLM versions declare it as a plain string or leave it out of stream choices, but the server sends
+    the integer token id when an ``stop_token_ids`` entry fired (see transcript A41).
+    """
+    for schema in _schemas(doc).values():
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        if not props or "stop_reason" not in props:
+            continue
+        old = props["stop_reason"]
+        props["stop_reason"] = {
+            "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}],
+            "default": None,
+            "title": "Stop Reason",
+            **({"description": old["description"]} if "description" in old else {}),
+        }
+        _drop_required(schema, "stop_reason")
+
+
+def stream_usage_optional(doc: Document) -> None:
+    """``usage`` on stream chunks may be absent or ``null``.
+
+    It is only sent when ``stream_options.include_usage`` is set, on the final chunk (or on every chunk with
+    ``continuous_usage_stats``); every other chunk has no ``usage`` key or ``"usage": null``.
+    """
+    schemas = _schemas(doc)
+    for name in ("ChatCompletionStreamResponse", "CompletionStreamResponse"):
+        schema = schemas.get(name)
+        if schema is None:
+            continue
+        schema.setdefault("properties", {})["usage"] = {
+            "anyOf": [_ref("UsageInfo"), {"type": "null"}],
+            "default": None,
+        }
+        _drop_required(schema, "usage")
+
+
+def status_payloads(doc: Document) -> None:
+    """``GET /version`` and ``GET /load`` return small JSON objects that the served schema leaves empty.
+
+    Transcripts A03 and A54: ``{"version": "0.32.0"}`` and ``{"server_load": 0}``.
+    """
+    schemas = _schemas(doc)
+    schemas.setdefault(
+        "VersionResponse",
+        {
+            "additionalProperties": True,
+            "description": "Body of `GET /version`.",
+            "properties": {"version": {"title": "Version", "type": "string"}},
+            "required": ["version"],
+            "title": "VersionResponse",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "LoadResponse",
+        {
+            "additionalProperties": True,
+            "description": "Body of `GET /load`: the number of requests the server is working on.",
+            "properties": {"server_load": {"title": "Server Load", "type": "integer"}},
+            "required": ["server_load"],
+            "title": "LoadResponse",
+            "type": "object",
+        },
+    )
+
+
+# Fields of vLLM's pooling request models that only the embedding / generic pooling tasks accept.
+_EMBED_ONLY_FIELDS = ("encoding_format", "embed_dtype", "endianness", "dimensions", "task")
+
+
+def classify_route(doc: Document) -> None:
+    """Add ``POST /classify`` when the source document lacks it.
+
+    vLLM serves ``/classify`` only for classification models, so neither reference server (a generative and
+    an embedding model) lists it. vLLM builds ``ClassificationCompletionRequest`` and
+    ``ClassificationChatRequest`` from the same mixins as ``PoolingCompletionRequest`` /
+    ``PoolingChatRequest`` minus the embedding-only fields; we derive them the same way. A document from a
+    classifier server already has the route and its real models, and is left alone.
+    """
+    paths = doc.setdefault("paths", {})
+    schemas = _schemas(doc)
+    if "/classify" in paths or "PoolingCompletionRequest" not in schemas:
+        return
+    for source, target in (
+        ("PoolingCompletionRequest", "ClassificationCompletionRequest"),
+        ("PoolingChatRequest", "ClassificationChatRequest"),
+    ):
+        if source not in schemas or target in schemas:
+            continue
+        base = schemas[source]
+        schemas[target] = {
+            **{k: v for k, v in base.items() if k not in ("properties", "title", "required")},
+            "properties": {k: v for k, v in base["properties"].items() if k not in _EMBED_ONLY_FIELDS},
+            "required": [r for r in base.get("required", []) if r not in _EMBED_ONLY_FIELDS],
+            "title": target,
+        }
+    variants = [
+        _ref(n) for n in ("ClassificationCompletionRequest", "ClassificationChatRequest") if n in schemas
+    ]
+    paths["/classify"] = {
+        "post": {
+            "operationId": "create_classify_classify_post",
+            "requestBody": {
+                "content": {"application/json": {"schema": {"anyOf": variants, "title": "Request"}}},
+                "required": True,
+            },
+            "responses": {"200": {"description": "Successful Response"}},
+            "summary": "Create Classify",
+        }
+    }
+
+
+# ------------------------------------------------------------------------------------------ responses
+
+
+def error_body_shapes(doc: Document) -> None:
+    """Error bodies are ``{"error": {"message", "type", "param", "code": int}}`` or the older flat shape.
+
+    vLLM 0.32 sends ``ErrorResponse`` = ``{"error": ErrorInfo}`` (transcripts E01, E02); ``param`` is
+    optional and ``code`` is the HTTP status as an integer. Servers before ~0.9 sent a flat
+    ``{"object": "error", "message", "type", "param", "code"}``, described here as
+    ``LegacyErrorResponse``. Every error status of every operation accepts either shape.
+    """
+    schemas = _schemas(doc)
+    schemas["ErrorInfo"] = {
+        "additionalProperties": True,
+        "properties": {
+            "message": {"title": "Message", "type": "string"},
+            "type": {"title": "Type", "type": "string"},
+            "param": {**_NULLABLE_STRING, "title": "Param"},
+            "code": {"title": "Code", "type": "integer"},
+        },
+        "required": ["message", "type", "code"],
+        "title": "ErrorInfo",
+        "type": "object",
+    }
+    schemas["ErrorResponse"] = {
+        "additionalProperties": True,
+        "properties": {"error": _ref("ErrorInfo")},
+        "required": ["error"],
+        "title": "ErrorResponse",
+        "type": "object",
+    }
+    schemas["LegacyErrorResponse"] = {
+        "additionalProperties": True,
+        "description": 'Error body of older vLLM servers: `{"object": "error", "message": ..., ...}`.',
+        "properties": {
+            "object": {"const": "error", "default": "error", "title": "Object", "type": "string"},
+            "message": {"title": "Message", "type": "string"},
+            "type": {**_NULLABLE_STRING, "title": "Type"},
+            "param": {**_NULLABLE_STRING, "title": "Param"},
+            "code": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None, "title": "Code"},
+        },
+        "required": ["message"],
+        "title": "LegacyErrorResponse",
+        "type": "object",
+    }
+    error_schema = {"anyOf": [_ref("ErrorResponse"), _ref("LegacyErrorResponse")]}
+    for _path, _method, op in _operations(doc):
+        for status, response in op.get("responses", {}).items():
+            if status.isdigit() and int(status) >= 400:
+                response["content"] = {"application/json": {"schema": dict(error_schema)}}
+
+
+def validation_errors_are_400(doc: Document) -> None:
+    """Request validation failures are ``400`` with an ``ErrorResponse``, not FastAPI's ``422``.
+
+    The served schema lists ``422: HTTPValidationError`` on every operation with a body, but vLLM installs
+    its own ``RequestValidationError`` handler that answers 400 with the usual error body (transcripts
+    E02*, E05*). The 422 entries and the components only they reach are dropped.
+    """
+    for _path, _method, op in _operations(doc):
+        responses = op.get("responses", {})
+        if "422" in responses:
+            del responses["422"]
+            responses.setdefault("400", {"description": "Bad Request"})
+        if "requestBody" in op:
+            responses.setdefault("400", {"description": "Bad Request"})
+    schemas = _schemas(doc)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+
+
+SCHEMA_FIXUPS: tuple[Fixup, ...] = (
+    reasoning_fields,
+    stop_reason_union,
+    stream_usage_optional,
+    status_payloads,
+    classify_route,
+)
+RESPONSE_FIXUPS: tuple[Fixup, ...] = (validation_errors_are_400, error_body_shapes)
