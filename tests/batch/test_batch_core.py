@@ -63,8 +63,15 @@ def lines(n: int) -> list[dict[str, Any]]:
     ]
 
 
-async def collect(requests: Any, sender: FakeSender, *, concurrency: int = 8, replicas: Any = None,
-                  stream: bool = False, policy: RetryPolicy = FAST) -> list[BatchResult]:
+async def collect(
+    requests: Any,
+    sender: FakeSender,
+    *,
+    concurrency: int = 8,
+    replicas: Any = None,
+    stream: bool = False,
+    policy: RetryPolicy = FAST,
+) -> list[BatchResult]:
     balancer = Balancer(replicas or [Replica("http://a/v1", "client-a")], cooldown=30.0)
     return [
         r
@@ -81,8 +88,10 @@ async def test_concurrency_bound_respected_and_results_complete() -> None:
     assert sorted(r.index for r in results) == list(range(300))
     assert sorted(r.custom_id for r in results) == sorted(f"r{i}" for i in range(300))  # type: ignore[type-var]
     assert all(r.ok and r.status_code == 200 and r.attempts == 1 for r in results)
-    assert results[0].completion_tokens == 7 and results[0].prompt_tokens == 3
-    assert results[0].tokens_per_second is not None and results[0].tokens_per_second > 0
+    assert results[0].completion_tokens == 7
+    assert results[0].prompt_tokens == 3
+    assert results[0].tokens_per_second is not None
+    assert results[0].tokens_per_second > 0
 
 
 async def test_retryable_errors_are_retried_then_succeed() -> None:
@@ -92,8 +101,10 @@ async def test_retryable_errors_are_retried_then_succeed() -> None:
 
     sender = FakeSender(fail)
     results = {r.custom_id: r for r in await collect(lines(5), sender)}
-    assert results["r1"].ok and results["r1"].attempts == 3
-    assert results["r2"].ok and results["r2"].attempts == 3
+    assert results["r1"].ok
+    assert results["r1"].attempts == 3
+    assert results["r2"].ok
+    assert results["r2"].attempts == 3
     assert results["r0"].attempts == 1
 
 
@@ -125,17 +136,21 @@ async def test_retry_after_is_honoured() -> None:
     loop = asyncio.get_running_loop()
     start = loop.time()
     results = await collect(lines(1), FakeSender(fail))
-    assert results[0].ok and results[0].attempts == 2
+    assert results[0].ok
+    assert results[0].attempts == 2
     assert loop.time() - start >= 0.2
 
 
 async def test_invalid_elements_become_error_results_and_the_rest_continue() -> None:
     requests: list[Any] = [*lines(2), {"custom_id": "bad", "url": "/v1/chat/completions", "body": "x"}, 42]
     results = {r.index: r for r in await collect(requests, FakeSender())}
-    assert results[0].ok and results[1].ok
-    assert isinstance(results[2].error, InvalidBatchRequest) and results[2].custom_id == "bad"
+    assert results[0].ok
+    assert results[1].ok
+    assert isinstance(results[2].error, InvalidBatchRequest)
+    assert results[2].custom_id == "bad"
     assert results[2].status_code == 400
-    assert isinstance(results[3].error, InvalidBatchRequest) and results[3].custom_id is None
+    assert isinstance(results[3].error, InvalidBatchRequest)
+    assert results[3].custom_id is None
 
 
 async def test_dead_replica_is_ejected_and_traffic_moves_to_live_one() -> None:
@@ -158,7 +173,8 @@ async def test_least_outstanding_spreads_load_over_replicas() -> None:
     replicas = [Replica(f"http://r{i}/v1", f"c{i}") for i in range(3)]
     await collect(lines(90), sender, concurrency=9, replicas=replicas)
     counts = [sum(1 for c, _ in sender.calls if c == f"c{i}") for i in range(3)]
-    assert sum(counts) == 90 and min(counts) >= 25
+    assert sum(counts) == 90
+    assert min(counts) >= 25
 
 
 async def test_input_is_pulled_lazily_and_early_exit_cancels_in_flight() -> None:
@@ -216,22 +232,27 @@ async def test_abatch_public_entry_with_fake_sender_and_base_urls() -> None:
     original = Client()
     results = [
         r
-        async for r in abatch(original, lines(10), concurrency=4, base_urls=["http://a/v1/", "http://b/v1"],
-                              _send=sender)
+        async for r in abatch(
+            original, lines(10), concurrency=4, base_urls=["http://a/v1/", "http://b/v1"], _send=sender
+        )
     ]
     assert len(results) == 10
     clients = [c for c, _ in sender.calls]
-    assert original in clients and "client:http://b/v1" in clients and len(clients) == 10
+    assert original in clients
+    assert "client:http://b/v1" in clients
+    assert len(clients) == 10
     assert {r.base_url for r in results} == {"http://a/v1", "http://b/v1"}
 
 
 def test_prepare_shapes() -> None:
     chat = prepare({"model": "m", "messages": []})
-    assert chat.path == "/chat/completions" and chat.custom_id is None
+    assert chat.path == "/chat/completions"
+    assert chat.custom_id is None
     comp = prepare({"model": "m", "prompt": "hi"})
     assert comp.path == "/completions"
     line = prepare({"custom_id": "a", "method": "POST", "url": "/v1/embeddings", "body": {"input": "x"}})
-    assert line.path == "/embeddings" and line.custom_id == "a"
+    assert line.path == "/embeddings"
+    assert line.custom_id == "a"
     with pytest.raises(InvalidBatchRequest, match="method"):
         prepare({"custom_id": "a", "method": "GET", "url": "/v1/models", "body": {}})
     with pytest.raises(InvalidBatchRequest):
