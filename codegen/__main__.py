@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -15,31 +14,21 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-def _relative(location: str, root: Path) -> str:
-    """Shorten a local path relative to ``root`` so the recorded command does not name this machine."""
-    if location.startswith(("http://", "https://")):
-        return location
-    try:
-        return os.path.relpath(Path(location).resolve(), root)
-    except ValueError:  # pragma: no cover - different drive on Windows
-        return location
-
-
 def _cmd_vendor(args: argparse.Namespace) -> int:
-    from .vendor import vendor
+    from .vendor import display_location, vendor
 
     config = load_config()
     root = config.root
-    parts = ["python", "-m", "codegen", "vendor", "--from", _relative(args.source, root)]
+    parts = ["python", "-m", "codegen", "vendor", "--from", display_location(args.source, root)]
     if args.responses:
-        parts += ["--responses", _relative(args.responses, root)]
+        parts += ["--responses", display_location(args.responses, root)]
     for pooling in args.pooling:
-        parts += ["--pooling", _relative(pooling, root)]
+        parts += ["--pooling", display_location(pooling, root)]
     if args.vllm_version:
         parts += ["--vllm-version", args.vllm_version]
     out_dir = Path(args.out_dir) if args.out_dir else config.schema.parent
     schema, source = vendor(
-        args.source, args.responses, args.pooling, out_dir, shlex.join(parts), args.vllm_version
+        args.source, args.responses, args.pooling, out_dir, shlex.join(parts), args.vllm_version, root
     )
     print(f"wrote {schema} and {source}")
     return 0

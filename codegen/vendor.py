@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +50,18 @@ class Source:
         return hashlib.sha256(self.raw).hexdigest()
 
 
-def read_source(location: str) -> Source:
-    """Read ``location`` (an ``http(s)://`` URL or a path) as JSON."""
+def display_location(location: str, root: Path | None) -> str:
+    """``location`` relative to ``root`` when it is a local path, so records do not name this machine."""
+    if root is None or location.startswith(("http://", "https://")):
+        return location
+    try:
+        return os.path.relpath(Path(location).resolve(), root).replace(os.sep, "/")
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return location
+
+
+def read_source(location: str, root: Path | None = None) -> Source:
+    """Read ``location`` (an ``http(s)://`` URL or a path) as JSON; label it relative to ``root``."""
     if location.startswith(("http://", "https://")):
         import httpx
 
@@ -66,7 +77,7 @@ def read_source(location: str) -> Source:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise VendorError(f"{location} is not JSON: {exc}") from exc
-    return Source(location, raw, data)
+    return Source(display_location(location, root), raw, data)
 
 
 # ------------------------------------------------------------------------------------------ refs
@@ -86,7 +97,7 @@ def iter_refs(node: Any) -> Iterator[str]:
 
 
 def rewrite_refs(node: Any, prefix: str, mapping: dict[str, str]) -> Any:
-    """Copy of ``node`` with ``$ref`` s under ``prefix`` renamed by ``mapping`` and re-rooted at components."""
+    """Copy of ``node`` whose ``$ref`` s under ``prefix`` point at components, renamed by ``mapping``."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -315,11 +326,15 @@ def vendor(
     out_dir: Path,
     command: str,
     vllm_version: str | None = None,
+    root: Path | None = None,
 ) -> tuple[Path, Path]:
-    """Read the sources, build the document, write ``openapi.yaml`` and ``SOURCE.md`` into ``out_dir``."""
-    main_src = read_source(main)
-    resp_src = read_source(responses) if responses is not None else None
-    pool_srcs = [read_source(p) for p in pooling]
+    """Read the sources, build the document, write ``openapi.yaml`` and ``SOURCE.md`` into ``out_dir``.
+
+    Local source paths are recorded relative to ``root`` (the repository) in ``SOURCE.md``.
+    """
+    main_src = read_source(main, root)
+    resp_src = read_source(responses, root) if responses is not None else None
+    pool_srcs = [read_source(p, root) for p in pooling]
     doc = build_document(
         main_src.data,
         resp_src.data if resp_src is not None else None,

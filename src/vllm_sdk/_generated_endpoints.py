@@ -700,7 +700,7 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         ),
     }
 )
-"""JSON keys of each request model in schema order: the canonical order of request bodies."""
+"""JSON keys of each request model in schema order: the canonical body order."""
 
 
 class BuilderBase:
