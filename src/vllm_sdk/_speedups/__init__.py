@@ -1,0 +1,41 @@
+"""The streaming engine, in its fastest available build.
+
+``_sse_c`` (compiled with Cython) is used unless ``VLLM_SDK_NO_EXTENSIONS`` is set to a non-empty value,
+the interpreter is not CPython, or the extension is not built; ``_sse_py`` is the pure-Python twin with the
+same names and behaviour. ``IMPLEMENTATION`` says which one was loaded (``"c"`` or ``"python"``).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import TYPE_CHECKING
+
+__all__ = [
+    "IMPLEMENTATION",
+    "NO_EXTENSIONS",
+    "ChatStreamParser",
+    "CompletionStreamParser",
+    "SSEDecoder",
+]
+
+#: True when the environment or the interpreter rules the compiled build out.
+NO_EXTENSIONS: bool = bool(os.environ.get("VLLM_SDK_NO_EXTENSIONS")) or (
+    platform.python_implementation() != "CPython"
+)
+
+if TYPE_CHECKING:
+    from ._sse_py import ChatStreamParser, CompletionStreamParser, SSEDecoder
+
+    IMPLEMENTATION: str
+else:
+    IMPLEMENTATION = "python"
+    if not NO_EXTENSIONS:
+        try:
+            from ._sse_c import ChatStreamParser, CompletionStreamParser, SSEDecoder
+
+            IMPLEMENTATION = "c"
+        except ImportError:  # not built (sdist without a compiler, editable install before build_ext)
+            pass
+    if IMPLEMENTATION == "python":
+        from ._sse_py import ChatStreamParser, CompletionStreamParser, SSEDecoder

@@ -1,0 +1,62 @@
+"""Root fixtures: the streaming engine builds every engine test runs against.
+
+``engine`` is a session fixture parametrised over the pure-Python build and, when it can be imported, the
+compiled one; ``--no-c-extensions`` (or ``VLLM_SDK_NO_EXTENSIONS=1``) leaves the compiled build out.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-c-extensions",
+        action="store_true",
+        default=False,
+        help="Run the streaming-engine tests against the pure-Python build only.",
+    )
+
+
+def _c_module() -> ModuleType | None:
+    try:
+        return importlib.import_module("vllm_sdk._speedups._sse_c")
+    except ImportError:
+        return None
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        pytest.param("python", id="py"),
+        pytest.param("c", id="c"),
+    ],
+)
+def engine(request: pytest.FixtureRequest) -> ModuleType:
+    """The engine module under test: ``_sse_py`` or ``_sse_c`` (same names: SSEDecoder, parsers)."""
+    if request.param == "python":
+        return importlib.import_module("vllm_sdk._speedups._sse_py")
+    if request.config.getoption("--no-c-extensions") or os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+        pytest.skip("compiled build disabled (--no-c-extensions / VLLM_SDK_NO_EXTENSIONS)")
+    module = _c_module()
+    if module is None:
+        pytest.skip("compiled build not available (run: python setup.py build_ext --inplace)")
+    return module
+
+
+@pytest.fixture(scope="session")
+def both_engines(request: pytest.FixtureRequest) -> tuple[ModuleType, ModuleType]:
+    """The pure-Python and the compiled build together, for differential tests (skips without C)."""
+    if request.config.getoption("--no-c-extensions") or os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+        pytest.skip("compiled build disabled (--no-c-extensions / VLLM_SDK_NO_EXTENSIONS)")
+    module = _c_module()
+    if module is None:
+        pytest.skip("compiled build not available (run: python setup.py build_ext --inplace)")
+    return importlib.import_module("vllm_sdk._speedups._sse_py"), module
