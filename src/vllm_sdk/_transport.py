@@ -30,7 +30,7 @@ import httpx
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     import aiohttp
 
@@ -154,11 +154,17 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
     was abandoned part-way (aiohttp will not reuse a connection with unread payload).
     """
 
-    __slots__ = ("_request", "_response")
+    __slots__ = ("_release_slot", "_request", "_response")
 
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        request: httpx.Request,
+        release_slot: Callable[[], None] | None,
+    ) -> None:
         self._response = response
         self._request = request
+        self._release_slot = release_slot
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
@@ -176,13 +182,16 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._response.release()
+        release, self._release_slot = self._release_slot, None
+        if release is not None:
+            release()
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx async transport that sends requests through one :class:`aiohttp.ClientSession`.
 
-    Honours httpx's per-request timeouts (``connect`` for the TCP connect, ``pool`` + ``connect`` for
-    getting a connection at all, ``read`` for every read of headers and body; aiohttp has no write
+    Honours httpx's per-request timeouts (``pool`` for the wait for a free connection, ``connect`` for
+    opening one, ``read`` for every read of headers and body; aiohttp has no write
     timeout, and request bodies here are small JSON documents) and ``limits`` (``max_connections``,
     ``None`` meaning unlimited; ``keepalive_expiry``). aiohttp errors are mapped to the httpx exceptions
     httpcore raises for the same failures. HTTP/1.1 only; the session is created lazily on first use
@@ -200,6 +209,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        # httpx's pool timeout bounds the wait for a free connection only; aiohttp's own limit would
+        # fold that wait into its connect timeout, so the transport counts connections itself.
+        self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -217,8 +229,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("cannot send a request: the HTTP transport is closed")
         keepalive = self._limits.keepalive_expiry
+        if self._limits.max_connections is not None:
+            self._slots = asyncio.Semaphore(self._limits.max_connections)
         connector = aiohttp.TCPConnector(
-            limit=self._limits.max_connections or 0,  # 0 = unlimited in aiohttp
+            limit=0,  # unlimited in aiohttp: self._slots enforces max_connections
             limit_per_host=0,
             keepalive_timeout=keepalive,
             ssl=self._verify,
@@ -239,15 +253,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._get_session()
         ext_timeout: dict[str, float | None] = request.extensions.get("timeout", {})
         connect = ext_timeout.get("connect")
-        pool = ext_timeout.get("pool")
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=None if pool is None else pool + (connect or 0.0),
-            sock_connect=connect,
-            sock_read=ext_timeout.get("read"),
+            total=None, connect=connect, sock_connect=connect, sock_read=ext_timeout.get("read")
         )
         body: bytes | None = await request.aread()
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "transfer-encoding"]
+        slots = self._slots
+        if slots is not None:
+            await self._acquire_slot(slots, ext_timeout.get("pool"), request)
         try:
             response = await session.request(
                 request.method,
@@ -258,8 +271,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
-        except Exception as exc:
-            mapped = _map_aiohttp_error(exc, request)
+        except BaseException as exc:
+            if slots is not None:
+                slots.release()
+            mapped = _map_aiohttp_error(exc, request) if isinstance(exc, Exception) else None
             if mapped is None:
                 raise
             raise mapped from exc
@@ -269,10 +284,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
-            stream=_AiohttpResponseStream(response, request),
+            stream=_AiohttpResponseStream(response, request, None if slots is None else slots.release),
             request=request,
             extensions=extensions,
         )
+
+    @staticmethod
+    async def _acquire_slot(slots: asyncio.Semaphore, pool: float | None, request: httpx.Request) -> None:
+        if not slots.locked() or pool is None:
+            await slots.acquire()
+            return
+        try:
+            await asyncio.wait_for(slots.acquire(), pool)
+        except asyncio.TimeoutError:
+            raise httpx.PoolTimeout("timed out waiting for a free connection", request=request) from None
 
     async def aclose(self) -> None:
         """Close the session and every pooled connection."""
