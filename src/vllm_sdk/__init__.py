@@ -9,6 +9,19 @@ Quick start::
         print(resp.content)
 """
 
+from ._events import (
+    CompletionStreamEvent,
+    Content,
+    Done,
+    Error,
+    FinishReason,
+    Reasoning,
+    StreamEvent,
+    Text,
+    ToolCallComplete,
+    ToolCallDelta,
+    Usage,
+)
 from ._exceptions import (
     ApiError,
     AuthenticationError,
@@ -30,13 +43,19 @@ from ._exceptions import (
     VllmError,
     VllmTimeoutError,
 )
+from ._tool_call import ToolCall
 from ._version import __version__
 
 __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
+    "CompletionStreamEvent",
     "ConflictError",
+    "Content",
+    "Done",
+    "Error",
+    "FinishReason",
     "HttpError",
     "InternalServerError",
     "InvalidResponseError",
@@ -47,9 +66,16 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Reasoning",
     "RequestTooLargeError",
     "StreamError",
+    "StreamEvent",
+    "Text",
+    "ToolCall",
+    "ToolCallComplete",
+    "ToolCallDelta",
     "UnprocessableEntityError",
+    "Usage",
     "VllmError",
     "VllmTimeoutError",
     "__version__",
