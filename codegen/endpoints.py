@@ -212,8 +212,8 @@ def _docstring(text: str, indent: str) -> str:
     """A triple-quoted docstring literal for ``text`` (escaped so any description is safe)."""
     body = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     lines = [line.rstrip() for line in body.splitlines()]
-    if body.endswith('"'):
-        lines[-1] += " "
+    if lines[-1].endswith('"'):
+        lines[-1] = lines[-1][:-1] + '\\"'  # a closing quote would merge with the delimiter
     if len(lines) == 1:
         return f'{indent}"""{lines[0]}"""\n'
     joined = "\n".join((indent + line) if line else "" for line in lines[1:])
@@ -384,18 +384,24 @@ class EndpointsRenderer:
 
     def _render_params(self, model: str) -> str:
         required = set(self.schemas[model].get("required", []))
-        out = [
-            f"\nclass {model}Params(TypedDict, total=False):\n",
-            _docstring(f"Keyword parameters of ``{model}`` (``stream`` excluded).", "    "),
-        ]
+        fields: list[tuple[str, str, dict[str, Any]]] = []
         for key, schema in self._fields(model):
             if key in EXCLUDED_FIELDS:
                 continue
-            if not key.isidentifier() or keyword.iskeyword(key):
-                raise EndpointsError(f"{model}.{key} cannot be a keyword parameter")
             annotation = self.types.annotation(schema)
             if key in required:
                 annotation = f"Required[{annotation}]"
+            fields.append((key, annotation, schema))
+        doc = f"Keyword parameters of ``{model}`` (``stream`` excluded)."
+        if any(not key.isidentifier() or keyword.iskeyword(key) for key, _, _ in fields):
+            # A JSON key that is not a Python identifier needs the functional form (no per-key docs).
+            items = "".join(f"        {key!r}: {annotation},\n" for key, annotation, _ in fields)
+            return (
+                f"\n{model}Params = TypedDict(\n    {model + 'Params'!r},\n    {{\n{items}    }},\n"
+                f"    total=False,\n)\n{_docstring(doc, '')}\n"
+            )
+        out = [f"\nclass {model}Params(TypedDict, total=False):\n", _docstring(doc, "    ")]
+        for key, annotation, schema in fields:
             out.append(f"    {key}: {annotation}\n")
             out.append(_docstring(_field_doc(key, schema), "    "))
         out.append("\n")

@@ -100,10 +100,15 @@ def stream_usage_optional(doc: Document) -> None:
         schema = schemas.get(name)
         if schema is None:
             continue
-        schema.setdefault("properties", {})["usage"] = {
-            "anyOf": [_ref("UsageInfo"), {"type": "null"}],
-            "default": None,
-        }
+        props = schema.get("properties", {})
+        usage = props.get("usage")
+        if usage is None:
+            continue
+        members = usage.get("anyOf", [{k: v for k, v in usage.items() if k not in ("default", "title")}])
+        if {"type": "null"} not in members:
+            members = [*members, {"type": "null"}]
+        kept = {k: v for k, v in usage.items() if k not in ("anyOf", "$ref", "type")}
+        props["usage"] = {**kept, "anyOf": members, "default": None}
         _drop_required(schema, "usage")
 
 

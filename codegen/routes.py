@@ -12,6 +12,7 @@ from dataclasses import dataclass
 X_ROUTE = "x-sdk-route"
 X_STREAM_RESPONSE = "x-stream-response"
 X_FIXUPS = "x-sdk-fixups"
+X_MISSING = "x-sdk-missing-routes"
 
 
 @dataclass(frozen=True)

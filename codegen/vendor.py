@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import fixups, yamlio
-from .routes import ROUTE_SPECS, X_FIXUPS, X_ROUTE, X_STREAM_RESPONSE, kept_paths
+from .routes import ROUTE_SPECS, X_FIXUPS, X_MISSING, X_ROUTE, X_STREAM_RESPONSE, kept_paths
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -211,16 +211,21 @@ def select_routes(doc: Document) -> None:
     doc["paths"] = {path: item for path, item in doc.get("paths", {}).items() if path in keep}
 
 
-def wire_routes(doc: Document) -> None:
-    """Attach response bodies and ``x-sdk-route`` to each supported operation."""
+def wire_routes(doc: Document) -> list[str]:
+    """Attach response bodies and ``x-sdk-route`` to each supported operation.
+
+    Returns the names of the supported routes the sources lack (a generative server has no pooling routes
+    unless a pooling document is merged); they are recorded, not fatal.
+    """
     paths = doc.setdefault("paths", {})
     schemas = doc.get("components", {}).get("schemas", {})
+    missing: list[str] = []
     for spec in ROUTE_SPECS:
         for path in (spec.path, *spec.aliases):
             op = paths.get(path, {}).get(spec.method)
             if op is None:
                 if path == spec.path:
-                    raise VendorError(f"the source has no {spec.method.upper()} {path} ({spec.name})")
+                    missing.append(spec.name)
                 continue
             ok = op.setdefault("responses", {}).setdefault("200", {"description": "Successful Response"})
             content: dict[str, Any] = {}
@@ -238,6 +243,7 @@ def wire_routes(doc: Document) -> None:
                 ok.pop("content", None)
             if path == spec.path:
                 op[X_ROUTE] = spec.name
+    return missing
 
 
 def prune_components(doc: Document) -> None:
@@ -268,7 +274,7 @@ def build_document(
     for fixup in fixups.SCHEMA_FIXUPS:
         fixup(doc)
         applied.append(fixup.__name__)
-    wire_routes(doc)
+    missing = wire_routes(doc)
     for fixup in fixups.RESPONSE_FIXUPS:
         fixup(doc)
         applied.append(fixup.__name__)
@@ -281,6 +287,10 @@ def build_document(
     if version:
         info["version"] = str(version).split()[0]
     info[X_FIXUPS] = applied
+    if missing:
+        info[X_MISSING] = missing
+    else:
+        info.pop(X_MISSING, None)
     return doc
 
 
