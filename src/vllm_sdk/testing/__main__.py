@@ -1,0 +1,72 @@
+"""``python -m vllm_sdk.testing``: run the mock vLLM server in the foreground until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING
+
+from ._faults import FaultSpecError, parse_faults
+from ._server import MockVllmServer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser(prog: str = "python -m vllm_sdk.testing") -> argparse.ArgumentParser:
+    """The command-line options of the mock server (shared with ``vllm-sdk mock-server``)."""
+    p = argparse.ArgumentParser(prog=prog, description="Serve a mock vLLM (OpenAI-compatible) API.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
+    p.add_argument("--model", default="mock", help="served model name (default: mock)")
+    p.add_argument("--served-model-name", action="append", default=[], help="an extra served model alias")
+    p.add_argument("--api-key", default=None, help="require this bearer token on /v1 routes")
+    p.add_argument("--token-delay", type=float, default=0.0, help="seconds between stream events")
+    p.add_argument("--faults", default=None, help="server-wide faults, e.g. 'status=503:2,delay_events=0.1'")
+    p.add_argument("--max-model-len", type=int, default=2048, help="context window (default 2048)")
+    return p
+
+
+async def _serve(server: MockVllmServer, ready_message: bool) -> None:
+    async with server:
+        if ready_message:
+            print(f"Mock vLLM server for model {server.model!r} at {server.base_url}", flush=True)
+        await asyncio.Event().wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until Ctrl-C; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    if args.token_delay < 0:
+        print("error: --token-delay must be >= 0", file=sys.stderr)
+        return 2
+    try:
+        faults = parse_faults(args.faults)
+    except FaultSpecError as exc:
+        print(f"error: --faults: {exc}", file=sys.stderr)
+        return 2
+    server = MockVllmServer(
+        args.model,
+        args.host,
+        args.port,
+        api_key=args.api_key,
+        token_delay=args.token_delay,
+        faults=faults,
+        served_models=args.served_model_name,
+        max_model_len=args.max_model_len,
+    )
+    try:
+        asyncio.run(_serve(server, True))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

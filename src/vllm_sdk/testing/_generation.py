@@ -1,0 +1,333 @@
+"""Deterministic "generation" for the mock server: what each choice says, independent of the wire format.
+
+A request is reduced to a seed (a hash of the model, the conversation or prompt, the sampling seed and the
+choice index when temperature > 0), and a ``random.Random`` with that seed picks word-ish tokens from a
+small vocabulary. The same request therefore always produces the same tokens. The result is a
+:class:`ChoicePlan` per choice: the token list (content, reasoning, tool-call pieces), the finish reason
+and stop reason, and optionally per-token logprobs. :mod:`._wire` turns plans into vLLM's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import _tokenizer as tok
+from ._schema_values import value_for_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+__all__ = [
+    "CONTENT",
+    "REASONING",
+    "TOOL_ARGS",
+    "TOOL_START",
+    "ChoicePlan",
+    "GenParams",
+    "Token",
+    "ToolCallPlan",
+    "plan_choices",
+    "request_seed",
+]
+
+CONTENT = 0
+REASONING = 1
+TOOL_START = 2
+TOOL_ARGS = 3
+
+
+@dataclass(frozen=True)
+class Token:
+    """One generated token: ``kind`` is CONTENT, REASONING, TOOL_START (text = function name) or TOOL_ARGS."""
+
+    kind: int
+    text: str
+    tool_index: int = 0
+
+
+@dataclass(frozen=True)
+class ToolCallPlan:
+    """A tool call a choice makes."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class ChoicePlan:
+    """Everything one choice says, in order, and how it ends."""
+
+    tokens: list[Token]
+    finish_reason: str
+    stop_reason: str | int | None = None
+    tool_calls: list[ToolCallPlan] = field(default_factory=list)
+    #: Per token: (logprob, [(alternative, logprob), ...]) with the chosen token first; None if not asked.
+    logprobs: list[tuple[float, list[tuple[str, float]]]] | None = None
+    #: Tool-call choice mode: "auto" (content null when only tools), "forced" (content ""), or None.
+    tool_mode: str | None = None
+
+    @property
+    def content(self) -> str:
+        """The concatenated content tokens."""
+        return "".join(t.text for t in self.tokens if t.kind == CONTENT)
+
+    @property
+    def reasoning(self) -> str:
+        """The concatenated reasoning tokens."""
+        return "".join(t.text for t in self.tokens if t.kind == REASONING)
+
+    @property
+    def reasoning_tokens(self) -> int:
+        """How many reasoning tokens the choice generated."""
+        return sum(1 for t in self.tokens if t.kind == REASONING)
+
+
+@dataclass
+class GenParams:
+    """The request fields that shape generation (already validated)."""
+
+    seed_material: str
+    n: int = 1
+    max_tokens: int = 2048
+    min_tokens: int = 0
+    ignore_eos: bool = False
+    stop: Sequence[str] = ()
+    include_stop_str_in_output: bool = False
+    temperature: float = 1.0
+    top_logprobs: int | None = None  # None: no logprobs
+    thinking: bool = False
+    tools: Sequence[dict[str, Any]] = ()
+    tool_choice: Any = None
+    parallel_tool_calls: bool = True
+    last_user_text: str | None = None
+    json_schema: Any = None  # a schema dict, or True for json_object
+    choice: Sequence[str] | None = None  # structured_outputs.choice
+
+
+def request_seed(*parts: Any) -> int:
+    """A stable 64-bit seed from JSON-serialisable parts."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big")
+
+
+_OPENERS = ("Hello", "Sure", "Here", "The", "This", "It", "We", "You", "Once", "There", "Yes")
+_WORDS = tok.CONTENT_WORDS
+_ENDINGS = (".", ".", ".", "!", "?")
+
+
+def _sentence(rng: random.Random, first: bool) -> list[str]:
+    opener = _OPENERS[rng.randrange(len(_OPENERS))]
+    out = [opener if first else " " + opener]
+    for _ in range(rng.randint(4, 11)):
+        if rng.random() < 0.04:
+            out.append(" " + tok.MULTIBYTE_WORDS[rng.randrange(len(tok.MULTIBYTE_WORDS))])
+        else:
+            out.append(" " + _WORDS[rng.randrange(len(_WORDS))])
+        if rng.random() < 0.06:
+            out.append(",")
+    out.append(_ENDINGS[rng.randrange(len(_ENDINGS))])
+    return out
+
+
+def _prose(rng: random.Random, target: int, min_tokens: int, endless: bool) -> Iterator[str]:
+    """Sentences until at least ``target`` (and ``min_tokens``) pieces, or forever when ``endless``."""
+    produced = 0
+    first = True
+    while endless or produced < max(target, min_tokens):
+        for piece in _sentence(rng, first):
+            yield piece
+            produced += 1
+        first = False
+
+
+def _reasoning(rng: random.Random) -> list[str]:
+    pieces = ["\n", "The", " user", " asks"]
+    for _ in range(rng.randint(3, 8)):
+        pieces.append(" " + _WORDS[rng.randrange(len(_WORDS))])
+    pieces += [".", " I", " will", " answer", ".\n"]
+    return pieces
+
+
+def _tool_name(t: dict[str, Any]) -> str:
+    fn = t.get("function") if isinstance(t, dict) else None
+    return str(fn.get("name", "")) if isinstance(fn, dict) else ""
+
+
+def _tool_params(t: dict[str, Any]) -> Any:
+    fn = t.get("function") if isinstance(t, dict) else None
+    params = fn.get("parameters") if isinstance(fn, dict) else None
+    return params if isinstance(params, dict) else {"type": "object", "properties": {}}
+
+
+def _chosen_tools(p: GenParams) -> tuple[list[dict[str, Any]], str | None]:
+    """Which tools a choice calls, and the mode ("auto" / "forced" / "named")."""
+    if not p.tools or p.tool_choice == "none":
+        return [], None
+    if isinstance(p.tool_choice, dict):
+        fn = p.tool_choice.get("function")
+        wanted = fn.get("name") if isinstance(fn, dict) else None
+        return [t for t in p.tools if _tool_name(t) == wanted][:1], "named"
+    mentioned: list[tuple[int, dict[str, Any]]] = []
+    if p.last_user_text is not None:
+        text = p.last_user_text.lower()
+        for t in p.tools:
+            name = _tool_name(t).lower()
+            pos = text.find(name) if name else -1
+            if pos >= 0:
+                mentioned.append((pos, t))
+    mentioned.sort(key=lambda x: x[0])
+    calls = [t for _, t in mentioned]
+    if not p.parallel_tool_calls:
+        calls = calls[:1]
+    if p.tool_choice == "required":
+        return (calls or [p.tools[0]]), "forced"
+    return calls, "auto"
+
+
+def _raw_tokens(
+    p: GenParams, rng: random.Random, choice_seed: int
+) -> tuple[Iterator[Token], list[ToolCallPlan], str | None]:
+    """The untruncated token stream of one choice, its tool calls and tool mode."""
+    tools, mode = _chosen_tools(p)
+    reasoning = [Token(REASONING, s) for s in _reasoning(rng)] if p.thinking else []
+    calls: list[ToolCallPlan] = []
+    if tools:
+        for i, t in enumerate(tools):
+            args = value_for_schema(_tool_params(t), random.Random(choice_seed + 7919 * (i + 1)))
+            call_id = (
+                f"chatcmpl-tool-{random.Random(choice_seed ^ (i + 1) * 0x9E3779B9).getrandbits(64):016x}"
+            )
+            calls.append(ToolCallPlan(call_id, _tool_name(t), json.dumps(args, ensure_ascii=False)))
+
+        def tool_stream() -> Iterator[Token]:
+            yield from reasoning
+            for i, c in enumerate(calls):
+                yield Token(TOOL_START, c.name, i)
+                for piece in tok.split_pieces(c.arguments):
+                    yield Token(TOOL_ARGS, piece, i)
+
+        return tool_stream(), calls, ("named" if mode == "named" else mode)
+
+    if p.choice:
+        body_pieces: Iterator[str] = iter(tok.split_pieces(p.choice[rng.randrange(len(p.choice))]))
+    elif p.json_schema is not None:
+        schema = (
+            p.json_schema
+            if isinstance(p.json_schema, dict)
+            else {
+                "type": "object",
+                "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}},
+                "required": ["answer", "confidence"],
+            }
+        )
+        text = json.dumps(value_for_schema(schema, rng), ensure_ascii=False)
+        body_pieces = iter(tok.split_pieces(text))
+    else:
+        body_pieces = _prose(rng, rng.randint(12, 40), p.min_tokens, p.ignore_eos)
+
+    def content_stream() -> Iterator[Token]:
+        yield from reasoning
+        first = True
+        for piece in body_pieces:
+            if first and p.thinking:
+                yield Token(CONTENT, "\n\n")
+            first = False
+            yield Token(CONTENT, piece)
+
+    return content_stream(), calls, None
+
+
+def _find_stop(text: str, stops: Sequence[str], start: int) -> tuple[int, str] | None:
+    best: tuple[int, str] | None = None
+    for s in stops:
+        pos = text.find(s, start)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, s)
+    return best
+
+
+def _truncate(stream: Iterator[Token], p: GenParams) -> tuple[list[Token], str | None, str | None]:
+    """Apply max_tokens and stop strings: (tokens, "length"/"stop"/None for natural end, stop string)."""
+    out: list[Token] = []
+    stops = [s for s in p.stop if s]
+    longest = max((len(s) for s in stops), default=0)
+    content = ""
+    content_starts: list[int] = []  # index into out of each content token, for trimming
+    for t in stream:
+        if len(out) >= p.max_tokens:
+            return out, "length", None
+        if t.kind == CONTENT and stops:
+            before = len(content)
+            content += t.text
+            hit = _find_stop(content, stops, max(0, before - longest + 1))
+            if hit is not None:
+                pos, s = hit
+                end = pos + len(s) if p.include_stop_str_in_output else pos
+                if end >= before:
+                    if end > before:
+                        out.append(Token(CONTENT, content[before:end]))
+                else:
+                    # The stop string began inside earlier tokens: trim them back to ``end``.
+                    acc = before
+                    while content_starts and acc > end:
+                        idx = content_starts.pop()
+                        acc -= len(out[idx].text)
+                        if acc >= end:
+                            del out[idx]
+                        else:
+                            out[idx] = Token(CONTENT, out[idx].text[: end - acc])
+                            acc = end
+                return out, "stop", s
+            content_starts.append(len(out))
+        out.append(t)
+    return out, None, None
+
+
+def _logprobs(tokens: list[Token], k: int, seed: int) -> list[tuple[float, list[tuple[str, float]]]]:
+    rng = random.Random(seed ^ 0x5EED)
+    out: list[tuple[float, list[tuple[str, float]]]] = []
+    for t in tokens:
+        lp = -(rng.random() ** 4) * 2.0
+        tops = [(t.text, lp)]
+        worst = lp
+        while len(tops) < k:
+            worst -= 0.5 + rng.random() * 4.0
+            alt = " " + _WORDS[rng.randrange(len(_WORDS))]
+            if all(alt != a for a, _ in tops):
+                tops.append((alt, worst))
+        out.append((lp, tops))
+    return out
+
+
+def plan_choices(p: GenParams) -> list[ChoicePlan]:
+    """Generate every choice of a request."""
+    base = request_seed(p.seed_material)
+    plans: list[ChoicePlan] = []
+    for i in range(p.n):
+        # Greedy decoding (temperature 0) gives identical choices, as a real server does.
+        choice_seed = base if p.temperature == 0 else request_seed(base, i)
+        rng = random.Random(choice_seed)
+        stream, calls, mode = _raw_tokens(p, rng, choice_seed)
+        tokens, cut, stop_str = _truncate(stream, p)
+        if cut == "length":
+            finish = "length"
+        elif calls:
+            finish = "stop" if mode == "named" else "tool_calls"
+        else:
+            finish = "stop"
+        plan = ChoicePlan(
+            tokens,
+            finish,
+            stop_str,
+            calls,
+            tool_mode=("auto" if mode == "auto" else "forced") if calls else None,
+        )
+        if p.top_logprobs is not None:
+            plan.logprobs = _logprobs(tokens, max(p.top_logprobs, 0), choice_seed)
+        plans.append(plan)
+    return plans

@@ -1,0 +1,169 @@
+"""Shared, thread-safe state of one mock server: configuration, recorded requests, metrics, faults."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._faults import Fault, FaultCounter
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Metrics", "RecordedRequest", "ServerState"]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the mock server received, for assertions in tests.
+
+    ``headers`` has lower-case names; ``json`` is the parsed JSON body (None when the body is empty or
+    not JSON); ``body`` the raw bytes.
+    """
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    json: Any
+    body: bytes
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+class Metrics:
+    """The few vLLM counters the mock really keeps, rendered as Prometheus text."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.prompt_tokens = 0
+        self.generation_tokens = 0
+        self.running = 0
+        self.finished: dict[str, int] = {"stop": 0, "length": 0, "abort": 0, "error": 0, "repetition": 0}
+        self.http_requests: dict[tuple[str, int], int] = {}
+        self.created = time.time()
+
+    def request_started(self) -> None:
+        """A generation request began."""
+        with self._lock:
+            self.running += 1
+
+    def request_finished(self, reason: str, prompt_tokens: int, generation_tokens: int) -> None:
+        """A generation request ended (``reason``: stop, length, abort, error)."""
+        with self._lock:
+            self.running -= 1
+            self.prompt_tokens += prompt_tokens
+            self.generation_tokens += generation_tokens
+            self.finished[reason] = self.finished.get(reason, 0) + 1
+
+    def http_request(self, handler: str, status: int) -> None:
+        """Count one HTTP answer."""
+        with self._lock:
+            key = (handler, status)
+            self.http_requests[key] = self.http_requests.get(key, 0) + 1
+
+    def render(self, model: str) -> str:
+        """Prometheus text exposition of the counters."""
+        lbl = f'engine="0",model_name="{model}"'
+        lines: list[str] = []
+        with self._lock:
+
+            def metric(name: str, kind: str, help_: str, samples: list[tuple[str, float]]) -> None:
+                lines.append(f"# HELP {name} {help_}")
+                lines.append(f"# TYPE {name} {kind}")
+                for labels, value in samples:
+                    lines.append(f"{name}{{{labels}}} {float(value)!r}")
+
+            metric(
+                "vllm:num_requests_running",
+                "gauge",
+                "Number of requests in model execution batches.",
+                [(lbl, self.running)],
+            )
+            metric(
+                "vllm:num_requests_waiting",
+                "gauge",
+                "Number of requests waiting to be processed.",
+                [(lbl, 0)],
+            )
+            metric(
+                "vllm:prompt_tokens_total",
+                "counter",
+                "Number of prefill tokens processed.",
+                [(lbl, self.prompt_tokens)],
+            )
+            metric(
+                "vllm:generation_tokens_total",
+                "counter",
+                "Number of generation tokens processed.",
+                [(lbl, self.generation_tokens)],
+            )
+            metric(
+                "vllm:request_success_total",
+                "counter",
+                "Count of successfully processed requests.",
+                [
+                    (f'engine="0",finished_reason="{r}",model_name="{model}"', c)
+                    for r, c in self.finished.items()
+                ],
+            )
+            metric(
+                "http_requests_total",
+                "counter",
+                "Total number of requests by method, status and handler.",
+                [
+                    (f'handler="{h}",method="POST",status="{s // 100}xx"', c)
+                    for (h, s), c in sorted(self.http_requests.items())
+                ],
+            )
+        return "\n".join(lines) + "\n"
+
+
+class ServerState:
+    """Everything the handlers of one mock server share."""
+
+    def __init__(
+        self,
+        *,
+        models: tuple[str, ...],
+        api_key: str | None,
+        token_delay: float,
+        faults: tuple[Fault, ...],
+        max_model_len: int,
+        embedding_dim: int,
+    ) -> None:
+        self.models = models
+        self.api_key = api_key
+        self.token_delay = token_delay
+        self.faults = faults
+        self.max_model_len = max_model_len
+        self.embedding_dim = embedding_dim
+        self.requests: list[RecordedRequest] = []
+        self.metrics = Metrics()
+        self.fault_counter = FaultCounter()
+        self.created = int(time.time())
+        self.closing = False
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    #: Bounded cache of rendered responses for identical requests.
+    CACHE_ENTRIES = 1024
+    CACHE_MAX_ITEM_BYTES = 512 * 1024
+
+    def cache_get(self, key: tuple[Any, ...]) -> Any:
+        """A cached value, or None."""
+        with self._cache_lock:
+            value = self._cache.get(key)
+            if value is not None:
+                self._cache.move_to_end(key)
+            return value
+
+    def cache_put(self, key: tuple[Any, ...], value: Any, size: int) -> None:
+        """Keep ``value`` unless it is too large; evicts the least recently used entries."""
+        if size > self.CACHE_MAX_ITEM_BYTES:
+            return
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > self.CACHE_ENTRIES:
+                self._cache.popitem(last=False)

@@ -1,0 +1,62 @@
+"""pytest plugin (entry point ``pytest11``): fixtures that serve a :class:`MockVllmServer`.
+
+* ``vllm_mock_server`` — a fresh server per test, running in a background thread; works from sync and
+  async tests alike.
+* ``async_vllm_mock_server`` — a fresh server per test started on the test's running event loop (needs
+  pytest-asyncio; request it from ``async def`` tests).
+* ``vllm_mock_server_session`` — one server for the whole session (faster); its recorded requests and
+  server-wide faults are reset before each test that uses it.
+
+Example::
+
+    def test_chat(vllm_mock_server):
+        client = VllmClient(vllm_mock_server.base_url)
+        assert client.chat.completions.create(model="mock", messages=[...]).content
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ._server import MockVllmServer
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+__all__ = ["async_vllm_mock_server", "vllm_mock_server", "vllm_mock_server_session"]
+
+
+@pytest.fixture
+def vllm_mock_server() -> Iterator[MockVllmServer]:
+    """A started mock vLLM server (background thread), stopped after the test."""
+    with MockVllmServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _vllm_mock_server_session_instance() -> Iterator[MockVllmServer]:
+    with MockVllmServer() as server:
+        yield server
+
+
+@pytest.fixture
+def vllm_mock_server_session(_vllm_mock_server_session_instance: MockVllmServer) -> MockVllmServer:
+    """The session-wide mock vLLM server, with requests and faults reset for this test."""
+    _vllm_mock_server_session_instance.reset()
+    _vllm_mock_server_session_instance.token_delay = 0.0
+    return _vllm_mock_server_session_instance
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - pytest-asyncio is optional for users of the plugin
+    pass
+else:
+
+    @pytest_asyncio.fixture
+    async def async_vllm_mock_server() -> AsyncIterator[MockVllmServer]:
+        """A mock vLLM server started on the running event loop, stopped after the test."""
+        async with MockVllmServer() as server:
+            yield server
