@@ -13,13 +13,15 @@ time stays linear.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .._events import (
+    CompletionStreamEvent,
     Content,
     Done,
     FinishReason,
     Reasoning,
+    StreamEvent,
     Text,
     ToolCallComplete,
     ToolCallDelta,
@@ -49,6 +51,7 @@ __all__ = ["ChatStreamParser", "CompletionStreamParser", "PySSEDecoder", "SSEDec
 
 _new = tuple.__new__
 _DONE = Done()
+E = TypeVar("E", StreamEvent, CompletionStreamEvent)
 
 # Think-splitting states of one choice's content.
 _START = 0  # nothing seen yet: the content may still open with "<think>"
@@ -214,7 +217,7 @@ class SSEDecoder:
         """The last event ID string: the ``id`` in force at the last blank line (``""`` when none)."""
         return self._framer._last_id
 
-    def decode(self, chunk: bytes) -> list[ServerSentEvent]:
+    def decode(self, chunk: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Feed bytes; return the events they complete."""
         if self._error is not None:
             error, self._error = self._error, None
@@ -275,7 +278,7 @@ class _Choice:
         self.logprobs: dict[str, Any] | None = None
 
 
-class _BaseParser:
+class _BaseParser(Generic[E]):
     """Shared driver: framing, [DONE], error events, deferred errors, usage and metadata."""
 
     __slots__ = (
@@ -318,7 +321,7 @@ class _BaseParser:
         self._raw = []
         return raw
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[E]:
         """Feed body bytes; return the events they complete.
 
         A malformed or oversized event raises :class:`~vllm_sdk.StreamError`; when events came before it
@@ -335,7 +338,7 @@ class _BaseParser:
             self._framer.feed(bytes(data) if type(data) is not bytes else data, payloads)
         except StreamError as exc:
             error = exc
-        out: list[Any] = []
+        out: list[E] = []
         try:
             for payload in payloads:
                 if self._payload(payload, out):
@@ -354,7 +357,7 @@ class _BaseParser:
             raise error
         return out
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[E]:
         """End of body: ``[]`` after [DONE] (or an error event); a truncated stream raises StreamError."""
         if self._pending is not None:
             error, self._pending = self._pending, None
@@ -432,7 +435,7 @@ def _index(choice: dict[str, Any], payload: bytes) -> int:
     return index
 
 
-class ChatStreamParser(_BaseParser):
+class ChatStreamParser(_BaseParser[StreamEvent]):
     """Incremental chat-completions stream parser: body bytes in, :data:`~vllm_sdk.StreamEvent` out.
 
     ``feed(bytes)`` returns the events the bytes complete; ``close()`` ends the body (raising
@@ -674,7 +677,7 @@ class _TextChoice:
         self.logprobs: dict[str, Any] | None = None
 
 
-class CompletionStreamParser(_BaseParser):
+class CompletionStreamParser(_BaseParser[CompletionStreamEvent]):
     """Incremental legacy-completions stream parser: body bytes in, :data:`CompletionStreamEvent` out.
 
     Same driver as :class:`ChatStreamParser`; yields :class:`~vllm_sdk.Text` for generated text and
