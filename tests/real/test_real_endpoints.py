@@ -1,0 +1,101 @@
+"""Legacy completions and the other routes through the sync SDK client against a real vLLM."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from vllm_sdk import Done, FinishReason, Text
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .real_support import ServerInfo
+
+pytestmark = pytest.mark.real_vllm
+
+PROMPT = "The quick brown fox"
+
+
+def test_completions_echo_logprobs(client: Any, http: httpx.Client, main_server: ServerInfo) -> None:
+    body = {"model": main_server.model, "prompt": PROMPT, "max_tokens": 12, "temperature": 0}
+    raw = http.post("/v1/completions", json={**body, "echo": True, "logprobs": 2}).json()
+    resp = (
+        client.completions.create()
+        .model(main_server.model)
+        .prompt(PROMPT)
+        .max_tokens(12)
+        .temperature(0)
+        .echo(True)
+        .logprobs(2)
+        .send()
+    )
+    choice = resp.choices[0]
+    assert choice.text == raw["choices"][0]["text"]
+    assert choice.text.startswith(PROMPT)
+    assert len(choice.text) > len(PROMPT)
+    logprobs = choice.logprobs
+    assert "".join(logprobs.tokens) == choice.text
+    assert len(logprobs.tokens) == len(logprobs.token_logprobs) == len(logprobs.text_offset)
+    assert logprobs.token_logprobs[0] is None  # the first prompt token has no logprob
+    assert all(len(top) <= 2 for top in logprobs.top_logprobs[1:] if top is not None)
+    assert resp.usage.completion_tokens == raw["usage"]["completion_tokens"]
+
+
+def test_completions_stream_equals_nonstream(client: Any, main_server: ServerInfo) -> None:
+    kwargs = {"model": main_server.model, "prompt": PROMPT, "max_tokens": 12, "temperature": 0}
+    whole = client.completions.create(**kwargs)
+    with client.completions.create(stream=True, **kwargs) as stream:
+        events = list(stream)
+    assert "".join(e.text for e in events if isinstance(e, Text)) == whole.choices[0].text
+    assert [e.reason for e in events if isinstance(e, FinishReason)] == [whole.choices[0].finish_reason]
+    assert isinstance(events[-1], Done)
+    builder = client.completions.create().model(main_server.model).prompt(PROMPT).max_tokens(12)
+    with builder.temperature(0).echo(True).logprobs(1).send_stream() as stream:
+        echoed = stream.collect_text()
+    assert echoed == PROMPT + whole.choices[0].text
+
+
+def test_models_list(client: Any, main_server: ServerInfo) -> None:
+    models = client.models.list()
+    ids = [m.id for m in models.data]
+    assert main_server.model in ids
+
+
+def test_tokenize_detokenize_round_trip(client: Any, main_server: ServerInfo) -> None:
+    text = "Hello world, 你好"
+    tokens = client.tokenize(model=main_server.model, prompt=text)
+    assert tokens.count == len(tokens.tokens) > 0
+    assert all(isinstance(t, int) for t in tokens.tokens)
+    back = client.detokenize(model=main_server.model, tokens=tokens.tokens)
+    assert back.prompt == text
+
+
+def test_health_version_metrics(client: Any, http: httpx.Client) -> None:
+    assert client.health() is True
+    assert client.version() == http.get("/version").json()["version"]
+    metrics = client.metrics()
+    assert isinstance(metrics, str)
+    assert "vllm:num_requests_running" in metrics
+
+
+def test_embeddings(make_client: Any, embed_server: ServerInfo) -> None:
+    client = make_client(embed_server)
+    resp = client.embeddings.create(model=embed_server.model, input=["hello world", "goodbye"])
+    assert [d.index for d in resp.data] == [0, 1]
+    vectors = [d.embedding for d in resp.data]
+    assert len(vectors[0]) == len(vectors[1]) > 0
+    assert vectors[0] != vectors[1]
+    for vector in vectors:  # the tiny embedding model L2-normalises
+        assert math.sqrt(sum(x * x for x in vector)) == pytest.approx(1.0, abs=1e-3)
+    assert resp.usage.prompt_tokens > 0
+    single = client.embeddings.create(model=embed_server.model, input="hello world")
+    assert single.data[0].embedding == pytest.approx(vectors[0], abs=1e-5)
+
+
+def test_embed_server_models_and_health(make_client: Any, embed_server: ServerInfo) -> None:
+    client = make_client(embed_server)
+    assert client.health() is True
+    assert embed_server.model in [m.id for m in client.models.list().data]
