@@ -35,7 +35,15 @@ import queue
 import random
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -176,7 +184,7 @@ class Outcome:
 class Sender(Protocol):
     """Sends one prepared request through a client (internal; the tests use a fake one)."""
 
-    def __call__(self, client: Any, request: PreparedRequest, stream: bool) -> Awaitable[Outcome]: ...
+    def __call__(self, client: Any, request: PreparedRequest, stream: bool, /) -> Awaitable[Outcome]: ...
 
 
 def _usage_tokens(response: Any, body: dict[str, Any] | None) -> tuple[int | None, int | None]:
@@ -240,18 +248,20 @@ async def _maybe_await(value: Any) -> Any:
 
 
 async def _collect_stream(stream: Any) -> Outcome:
-    """Drain a stream into its collected response, measuring the time to the first token."""
-    start = time.perf_counter()
+    """Drain a stream into its collected response; the stream measured its own time to first token."""
     try:
         response = await stream.collect()
     finally:
         close = getattr(stream, "aclose", None)
         if close is not None:
             await close()
-    ttft = getattr(stream, "ttft", None)
-    if ttft is not None and ttft > 1e6:  # an absolute timestamp rather than a duration
-        ttft = ttft - start
-    return Outcome(response, _response_body(response), ttft)
+    return Outcome(
+        response,
+        _response_body(response),
+        getattr(stream, "ttft", None),
+        200,
+        getattr(stream, "request_id", None),
+    )
 
 
 # ---------------------------------------------------------------- retries and replicas
@@ -418,7 +428,7 @@ async def run_batch(
     concurrency: int,
     stream: bool,
     policy: RetryPolicy,
-) -> AsyncIterator[BatchResult]:
+) -> AsyncGenerator[BatchResult, None]:
     """The engine under :func:`abatch`: ``concurrency`` workers, results in completion order."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")

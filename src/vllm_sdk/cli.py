@@ -1,0 +1,204 @@
+"""The ``vllm-sdk`` command: chat, complete, models, health, batch, mock-server, demo.
+
+::
+
+    vllm-sdk demo                                    # the tour, against an embedded mock server
+    vllm-sdk chat "Why is the sky blue?"             # one-shot, streamed; no prompt = interactive
+    vllm-sdk batch in.jsonl -o out.jsonl --concurrency 128 --base-url http://gpu-1:8000/v1 \\
+        --base-url http://gpu-2:8000/v1 --stream
+    vllm-sdk mock-server --port 8000
+
+Connection options work before or after the sub-command: ``--base-url`` (``VLLM_BASE_URL``, default
+``http://localhost:8000/v1``), ``--api-key`` (``VLLM_API_KEY``), ``--model`` (default: the first model
+the server lists), ``--timeout``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import VllmError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["build_parser", "main"]
+
+DEFAULT_BASE_URL = "http://localhost:8000/v1"
+
+
+def _connection_options(parser: argparse.ArgumentParser, *, suppress: bool, multi_url: bool = False) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    if multi_url:
+        parser.add_argument(
+            "--base-url",
+            dest="base_urls",
+            action="append",
+            default=None,
+            metavar="URL",
+            help="server base URL ending in /v1; repeat for replicas of one model (default: VLLM_BASE_URL)",
+        )
+    else:
+        parser.add_argument(
+            "--base-url",
+            default=default,
+            metavar="URL",
+            help=f"server base URL (env VLLM_BASE_URL, default {DEFAULT_BASE_URL})",
+        )
+    parser.add_argument("--api-key", default=default, help="bearer token (env VLLM_API_KEY)")
+    parser.add_argument("--model", default=default, help="model name (default: the first model served)")
+    parser.add_argument(
+        "--timeout", type=float, default=default, metavar="SECONDS", help="read timeout per request"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``vllm-sdk`` (sub-commands and their options)."""
+    parser = argparse.ArgumentParser(
+        prog="vllm-sdk",
+        description="Command line of vllm_sdk, the Python SDK for vLLM's OpenAI-compatible API.",
+    )
+    _connection_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    chat = sub.add_parser("chat", help="chat with the model (one-shot or interactive)")
+    chat.add_argument("prompt", nargs="?", help="the question; omit for an interactive conversation")
+    chat.add_argument("--system", help="system prompt")
+    chat.add_argument("--max-tokens", type=int)
+    chat.add_argument("--temperature", type=float)
+    chat.add_argument(
+        "--think",
+        dest="think",
+        action="store_true",
+        default=None,
+        help="ask for reasoning (chat_template_kwargs.enable_thinking)",
+    )
+    chat.add_argument("--no-think", dest="think", action="store_false", help="ask for no reasoning")
+    _connection_options(chat, suppress=True)
+
+    complete = sub.add_parser("complete", help="stream a legacy text completion")
+    complete.add_argument("prompt")
+    complete.add_argument("--max-tokens", type=int)
+    complete.add_argument("--temperature", type=float)
+    _connection_options(complete, suppress=True)
+
+    models = sub.add_parser("models", help="list the served models")
+    models.add_argument("--json", action="store_true", help="print the full JSON")
+    _connection_options(models, suppress=True)
+
+    health = sub.add_parser("health", help="check the server's /health (exit status 0 = healthy)")
+    _connection_options(health, suppress=True)
+
+    batch = sub.add_parser(
+        "batch",
+        help="run an OpenAI batch file (resumable)",
+        description="Run an OpenAI batch file ({custom_id, method, url, body} per line) "
+        "and write vLLM run-batch output lines; rerun to resume.",
+    )
+    batch.add_argument("input", help="input .jsonl")
+    batch.add_argument("-o", "--output", required=True, help="output .jsonl (appended to; resumable)")
+    batch.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
+    batch.add_argument("--max-retries", type=int, default=3, help="retries per request (default 3)")
+    batch.add_argument("--stream", action="store_true", help="stream every request (measures TTFT)")
+    batch.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    _connection_options(batch, suppress=True, multi_url=True)
+
+    mock = sub.add_parser("mock-server", help="serve the mock vLLM API (see --help)", add_help=False)
+    mock.add_argument("mock_args", nargs=argparse.REMAINDER)
+
+    demo = sub.add_parser("demo", help="a tour of the SDK against an embedded mock server")
+    demo.add_argument("--requests", type=int, default=1000, help="batch size of the last part (default 1000)")
+    demo.add_argument("--concurrency", type=int, default=64)
+    _connection_options(demo, suppress=True)
+    return parser
+
+
+def _setting(args: argparse.Namespace, name: str, env: str | None = None) -> Any:
+    value = getattr(args, name, None)
+    if value is None and env is not None:
+        value = os.environ.get(env) or None
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vllm-sdk`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "mock-server" in argv:  # hand everything after it to the mock server's own parser, --help included
+        from .testing.__main__ import main as mock_main
+
+        return mock_main(argv[argv.index("mock-server") + 1 :])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command
+    base_url = _setting(args, "base_url", "VLLM_BASE_URL")
+    api_key = _setting(args, "api_key", "VLLM_API_KEY")
+    try:
+        if command == "demo":
+            from ._demo import run_demo
+
+            return run_demo(
+                base_url=base_url,
+                api_key=api_key,
+                model=args.model,
+                requests=args.requests,
+                concurrency=args.concurrency,
+            )
+        if command == "batch":
+            from ._cli_batch import BatchFileOptions, run_from_cli
+
+            urls = args.base_urls or [base_url or DEFAULT_BASE_URL]
+            if args.concurrency < 1 or args.max_retries < 0:
+                parser.error("--concurrency must be >= 1 and --max-retries >= 0")
+            return run_from_cli(
+                BatchFileOptions(
+                    input=args.input,
+                    output=args.output,
+                    base_urls=urls,
+                    api_key=api_key,
+                    concurrency=args.concurrency,
+                    max_retries=args.max_retries,
+                    stream=args.stream,
+                    progress=args.progress and sys.stderr.isatty(),
+                    timeout=args.timeout,
+                    model=args.model,
+                )
+            )
+        from ._cli_chat import (
+            ChatSettings,
+            command_chat,
+            command_complete,
+            command_health,
+            command_models,
+        )
+
+        settings = ChatSettings(
+            base_url=base_url or DEFAULT_BASE_URL,
+            api_key=api_key,
+            model=args.model,
+            timeout=args.timeout,
+            max_tokens=getattr(args, "max_tokens", None),
+            temperature=getattr(args, "temperature", None),
+            system=getattr(args, "system", None),
+            think=getattr(args, "think", None),
+        )
+        if command == "chat":
+            return command_chat(settings, args.prompt, stdin=sys.stdin, out=sys.stdout, err=sys.stderr)
+        if command == "complete":
+            return command_complete(settings, args.prompt, out=sys.stdout, err=sys.stderr)
+        if command == "models":
+            return command_models(settings, as_json=args.json, out=sys.stdout)
+        return command_health(settings, out=sys.stdout)  # argparse admits no other command
+    except VllmError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
