@@ -257,9 +257,10 @@ _PIECE_RE = re.compile(
     r"<\|[a-z_0-9]+\|>"  # special tokens
     r"| ?[^\W\d_]+"  # a word, with its leading space
     r"| ?\d"  # one digit at a time, like most LLM tokenizers
-    r"| ?[^\s\w]+"  # a run of punctuation, with its leading space
+    r"| ?(?:[^\s\w]|_)+"  # a run of punctuation, with its leading space
     r"|\s*\n+"  # newlines (with any spaces before them)
-    r"|\s+(?!\S)|\s+",  # other whitespace
+    r"|\s+(?!\S)|\s+"  # other whitespace
+    r"|[\s\S]",  # anything else, one character at a time
     re.UNICODE,
 )
 
