@@ -9,7 +9,8 @@ Pipeline (each step deterministic):
    model a ``model_json_schema()`` with ``$defs``);
 4. apply the schema fix-ups, wire responses to routes (``200`` JSON body, ``text/event-stream`` body and
    ``x-stream-response`` for streaming routes), apply the response fix-ups;
-5. drop every component no kept route reaches, then write sorted, fixed-width YAML and ``SOURCE.md``.
+5. drop every component no kept route reaches, shorten FastAPI's module-qualified names where the short
+   name is free, then write sorted, fixed-width YAML and ``SOURCE.md``.
 """
 
 from __future__ import annotations
@@ -131,12 +132,33 @@ def reachable(doc: Document, roots: Iterable[Any]) -> set[str]:
 # ----------------------------------------------------------------------------------------- merge
 
 
+def _shape(schema: Any) -> str:
+    """``schema`` as canonical JSON with every ``$ref`` reduced to its unqualified name."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: (
+                    v.rsplit("/", 1)[-1].rsplit("__", 1)[-1]
+                    if k == "$ref" and isinstance(v, str)
+                    else strip(v)
+                )
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        return node
+
+    return json.dumps(strip(schema), sort_keys=True)
+
+
 def merge_pooling(doc: Document, pooling: Document) -> None:
     """Add the pooling document's paths and components that ``doc`` lacks.
 
     The two documents come from the same vLLM build, but FastAPI disambiguates clashing model names per
     document, so one model may be ``Message`` in one and ``openai_harmony__Message`` in the other. A
-    pooling-only name ``N`` for which ``doc`` has exactly one ``<module>__N`` is mapped onto it; on a plain
+    pooling-only name ``N`` for which ``doc`` has exactly one ``<module>__N`` (or, when several modules
+    define ``N``, exactly one of the same shape) is mapped onto it; on a plain
     name clash ``doc`` 's definition is kept (the differences are such qualified references only).
     """
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
@@ -146,6 +168,8 @@ def merge_pooling(doc: Document, pooling: Document) -> None:
         if name in schemas:
             continue
         qualified = [n for n in schemas if n.endswith("__" + name)]
+        if len(qualified) > 1:  # several modules define `name`: keep the one with the same shape
+            qualified = [n for n in qualified if _shape(schemas[n]) == _shape(theirs[name])]
         if len(qualified) == 1:
             mapping[name] = qualified[0]
     for name, schema in theirs.items():
@@ -253,6 +277,36 @@ def prune_components(doc: Document) -> None:
     doc["components"]["schemas"] = {name: schemas[name] for name in schemas if name in keep}
 
 
+def shorten_qualified_names(doc: Document) -> None:
+    """Rename FastAPI's module-qualified component names (``openai_harmony__Message``) to the short name.
+
+    FastAPI qualifies a model name with its module when two modules define it. After pruning, the short
+    name is often free: a lone ``<module>__N`` becomes ``N``, and several identical ``<module>__N`` merge
+    into one ``N``. Names that still differ in shape stay qualified. This changes generated class names
+    only (``OpenaiHarmonyMessage`` → ``Message``), never the wire format.
+    """
+    schemas: dict[str, Any] = doc.get("components", {}).get("schemas", {})
+    groups: dict[str, list[str]] = {}
+    for name in schemas:
+        if "__" in name:
+            groups.setdefault(name.rsplit("__", 1)[-1], []).append(name)
+    mapping: dict[str, str] = {}
+    for short, names in sorted(groups.items()):
+        if short in schemas or len({_shape(schemas[n]) for n in names}) != 1:
+            continue
+        for name in names:
+            mapping[name] = short
+    if not mapping:
+        return
+    renamed: dict[str, Any] = {}
+    for name, schema in schemas.items():
+        target = mapping.get(name, name)
+        if target not in renamed:
+            renamed[target] = schema
+    doc["components"]["schemas"] = {n: rewrite_refs(s, REF_PREFIX, mapping) for n, s in renamed.items()}
+    doc["paths"] = rewrite_refs(doc.get("paths", {}), REF_PREFIX, mapping)
+
+
 def build_document(
     main: Document,
     responses: Any = None,
@@ -279,6 +333,7 @@ def build_document(
         fixup(doc)
         applied.append(fixup.__name__)
     prune_components(doc)
+    shorten_qualified_names(doc)
     info = doc.setdefault("info", {})
     version = vllm_version
     if version is None and isinstance(responses, dict):

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 from codegen.routes import ROUTE_SPECS, X_ROUTE, X_STREAM_RESPONSE
-from codegen.vendor import VendorError, build_document, merge_pooling, merge_responses, prune_components
+from codegen.vendor import (
+    VendorError,
+    build_document,
+    merge_pooling,
+    merge_responses,
+    prune_components,
+    shorten_qualified_names,
+)
 
 from codegen import fixups, vendor, yamlio
 
@@ -357,3 +364,35 @@ def test_revendoring_the_reference_sources_reproduces_the_committed_schema(
     assert (tmp_path / "openapi.yaml").read_text(encoding="utf-8") == repo_config.schema.read_text(
         encoding="utf-8"
     )
+
+
+def test_shorten_qualified_names_merges_identical_and_keeps_conflicting() -> None:
+    same = _obj({"v": _string()})
+    doc: dict[str, Any] = {
+        "paths": {"/p": {"post": {"requestBody": {"$ref": REF + "Req"}}}},
+        "components": {
+            "schemas": {
+                "Req": _obj(
+                    {
+                        "a": {"$ref": REF + "mod_a__Breakpoint"},
+                        "b": {"$ref": REF + "mod_b__Breakpoint"},
+                        "c": {"$ref": REF + "x__Def"},
+                        "d": {"$ref": REF + "y__Def"},
+                        "e": {"$ref": REF + "pkg__Message"},
+                    }
+                ),
+                "mod_a__Breakpoint": same,
+                "mod_b__Breakpoint": copy.deepcopy(same),
+                "x__Def": _obj({"one": _string()}),
+                "y__Def": _obj({"two": _string()}),
+                "pkg__Message": _obj({"m": _string()}),
+            }
+        },
+    }
+    shorten_qualified_names(doc)
+    schemas = doc["components"]["schemas"]
+    assert sorted(schemas) == ["Breakpoint", "Message", "Req", "x__Def", "y__Def"]
+    props = schemas["Req"]["properties"]
+    assert props["a"] == props["b"] == {"$ref": REF + "Breakpoint"}
+    assert props["c"] == {"$ref": REF + "x__Def"}
+    assert props["e"] == {"$ref": REF + "Message"}

@@ -815,6 +815,20 @@ class PoolingResponseData(BaseModel):
     object: Annotated[str | None, Field(title="Object")] = "pooling"
 
 
+class PromptCacheBreakpoint(BaseModel):
+    """
+    Marks the exact end of a reusable prompt prefix.
+
+    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    mode: Annotated[Literal["explicit"], Field(title="Mode")]
+    ttl: Annotated[Literal["30m", "12h"] | None, Field(title="Ttl")] = None
+
+
 class PromptTokenUsageInfo(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -985,48 +999,6 @@ class VideoURL(BaseModel):
     url: Annotated[str, Field(title="Url")]
 
 
-class OpenaiTypesChatChatCompletionContentPartImageParamPromptCacheBreakpoint(BaseModel):
-    """
-    Marks the exact end of a reusable prompt prefix.
-
-    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    mode: Annotated[Literal["explicit"], Field(title="Mode")]
-    ttl: Annotated[Literal["30m", "12h"] | None, Field(title="Ttl")] = None
-
-
-class OpenaiTypesChatChatCompletionContentPartInputAudioParamPromptCacheBreakpoint(BaseModel):
-    """
-    Marks the exact end of a reusable prompt prefix.
-
-    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    mode: Annotated[Literal["explicit"], Field(title="Mode")]
-    ttl: Annotated[Literal["30m", "12h"] | None, Field(title="Ttl")] = None
-
-
-class OpenaiTypesChatChatCompletionContentPartTextParamPromptCacheBreakpoint(BaseModel):
-    """
-    Marks the exact end of a reusable prompt prefix.
-
-    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    mode: Annotated[Literal["explicit"], Field(title="Mode")]
-    ttl: Annotated[Literal["30m", "12h"] | None, Field(title="Ttl")] = None
-
-
 class OpenaiTypesSharedParamsFunctionDefinitionFunctionDefinition(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -1035,12 +1007,6 @@ class OpenaiTypesSharedParamsFunctionDefinitionFunctionDefinition(BaseModel):
     description: Annotated[str | None, Field(title="Description")] = None
     parameters: Annotated[dict[str, Any] | None, Field(title="Parameters")] = None
     strict: Annotated[bool | None, Field(title="Strict")] = None
-
-
-class OpenaiHarmonyContent(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
 
 
 class VllmEntrypointsGenerateBaseProtocolFunctionDefinition(BaseModel):
@@ -1087,9 +1053,7 @@ class ChatCompletionContentPartImageParam(BaseModel):
     )
     image_url: ImageURL
     type: Annotated[Literal["image_url"], Field(title="Type")]
-    prompt_cache_breakpoint: (
-        OpenaiTypesChatChatCompletionContentPartImageParamPromptCacheBreakpoint | None
-    ) = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
 
 class ChatCompletionContentPartInputAudioParam(BaseModel):
@@ -1102,9 +1066,7 @@ class ChatCompletionContentPartInputAudioParam(BaseModel):
     )
     input_audio: InputAudio
     type: Annotated[Literal["input_audio"], Field(title="Type")]
-    prompt_cache_breakpoint: (
-        OpenaiTypesChatChatCompletionContentPartInputAudioParamPromptCacheBreakpoint | None
-    ) = None
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
 
 class ChatCompletionContentPartTextParam(BaseModel):
@@ -1117,9 +1079,7 @@ class ChatCompletionContentPartTextParam(BaseModel):
     )
     text: Annotated[str, Field(title="Text")]
     type: Annotated[Literal["text"], Field(title="Type")]
-    prompt_cache_breakpoint: OpenaiTypesChatChatCompletionContentPartTextParamPromptCacheBreakpoint | None = (
-        None
-    )
+    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
 
 class ChatCompletionContentPartVideoParam(BaseModel):
@@ -1769,17 +1729,6 @@ class ScoreTextRequest(BaseModel):
         str | ScoreMultiModalParam | list[str | ScoreMultiModalParam],
         Field(title="Text 2"),
     ]
-
-
-class OpenaiHarmonyMessage(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    author: Author
-    content: Annotated[list[OpenaiHarmonyContent] | None, Field(title="Content")] = None
-    channel: Annotated[str | None, Field(title="Channel")] = None
-    recipient: Annotated[str | None, Field(title="Recipient")] = None
-    content_type: Annotated[str | None, Field(title="Content Type")] = None
 
 
 class ChatCompletionAssistantMessageParam(BaseModel):
@@ -2632,7 +2581,7 @@ class TokenizeChatRequest(BaseModel):
             | ChatCompletionToolMessageParam
             | ChatCompletionFunctionMessageParam
             | CustomChatCompletionMessageParam
-            | OpenaiHarmonyMessage
+            | Message
         ],
         Field(title="Messages"),
     ]
@@ -2687,7 +2636,7 @@ class ChatCompletionRequest(BaseModel):
             | ChatCompletionToolMessageParam
             | ChatCompletionFunctionMessageParam
             | CustomChatCompletionMessageParam
-            | OpenaiHarmonyMessage
+            | Message
         ],
         Field(title="Messages"),
     ]
