@@ -43,13 +43,17 @@ from ._exceptions import (
     VllmError,
     VllmTimeoutError,
 )
+from ._streaming import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
 from ._tool_call import ToolCall
 from ._version import __version__
 
 __all__ = [
     "ApiError",
+    "AsyncCompletionStream",
+    "AsyncMessageStream",
     "AuthenticationError",
     "BadRequestError",
+    "CompletionStream",
     "CompletionStreamEvent",
     "ConflictError",
     "Content",
@@ -60,6 +64,7 @@ __all__ = [
     "InternalServerError",
     "InvalidResponseError",
     "JsonError",
+    "MessageStream",
     "MissingParameterError",
     "ModelNotFoundError",
     "NoContentError",
