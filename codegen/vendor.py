@@ -367,6 +367,12 @@ def render_source_md(doc: Document, sources: Sequence[tuple[str, Source]], comma
     ]
     for role, source in sources:
         lines.append(f"| {role} | `{source.label}` | `{source.sha256}` |")
+    missing = doc.get("info", {}).get(X_MISSING, [])
+    if missing:
+        lines += [
+            "",
+            f"Supported routes absent from the sources (left out of the route table): {', '.join(missing)}",
+        ]
     lines += [
         "",
         "Command:",

@@ -396,3 +396,43 @@ def test_shorten_qualified_names_merges_identical_and_keeps_conflicting() -> Non
     assert props["a"] == props["b"] == {"$ref": REF + "Breakpoint"}
     assert props["c"] == {"$ref": REF + "x__Def"}
     assert props["e"] == {"$ref": REF + "Message"}
+
+
+def test_vendor_reads_a_live_server_url(tmp_path: Path) -> None:
+    """``--from`` accepts the server's ``/openapi.json`` URL (served here by a loopback HTTP server)."""
+    import functools
+    import http.server
+    import threading
+
+    main = {
+        "openapi": "3.1.0",
+        "info": {"title": "FastAPI", "version": "0.1.0"},
+        "paths": {"/health": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {}},
+    }
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "openapi.json").write_text(json.dumps(main), encoding="utf-8")
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(served))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/openapi.json"
+        schema_path, source_md = vendor.vendor(url, None, [], tmp_path / "out", "cmd", vllm_version="1.2.3")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    doc = yamlio.load(schema_path)
+    assert doc["paths"]["/health"]["get"]["x-sdk-route"] == "health"
+    assert doc["info"]["version"] == "1.2.3"
+    text = source_md.read_text(encoding="utf-8")
+    assert url in text
+    assert "chat.completions.create" in text  # recorded as absent from this source
