@@ -5,7 +5,7 @@ Standard library only, so any Python 3.10+ can run it; the servers themselves ru
 
 Subcommands::
 
-    harness.py run    [--pytest-args ...]  install/reuse the venv, then for each phase start its servers, wait
+    harness.py run    [pytest args ...]    install/reuse the venv, then for each phase start its servers, wait
                                            for /health, run the phase's tests and stop the servers (also on
                                            failure, Ctrl-C or SIGTERM)
     harness.py start  [--servers main,...]  start servers in the background; write .real-vllm/env (the
@@ -355,8 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     default_timeout = float(os.environ.get("VLLM_SDK_REAL_HEALTH_TIMEOUT", "240"))
     parser.add_argument("--timeout", type=float, default=default_timeout, help="seconds to wait for /health")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_run = sub.add_parser("run", help="install, start, test, stop")
-    p_run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    p_run = sub.add_parser("run", help="install, start, test, stop (other arguments go to pytest)")
     p_run.set_defaults(func=cmd_run)
     p_start = sub.add_parser("start", help="start servers in the background")
     p_start.add_argument("--servers", default="main,plain,embed")
@@ -364,7 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     p_start.set_defaults(func=cmd_start)
     sub.add_parser("wait", help="wait for started servers").set_defaults(func=cmd_wait)
     sub.add_parser("stop", help="stop started servers").set_defaults(func=cmd_stop)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra[1:] if extra[:1] == ["--"] else extra
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))

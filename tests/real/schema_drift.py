@@ -67,12 +67,21 @@ def _route_roots(operation: dict[str, Any], documented: dict[str, Any]) -> list[
     return roots
 
 
+def _short(name: str) -> str:
+    return name.rsplit("__", 1)[-1]
+
+
 def _candidates(name: str, ours: dict[str, Any]) -> list[Any]:
-    """Our component(s) for a live component name: the same name, or names the vendor step qualified
-    (``openai__types__...__PromptCacheBreakpoint``) when two source documents disagreed on one name."""
+    """Our component(s) for a live component name: the same name, else any with the same short name.
+
+    FastAPI qualifies a name with its module (``openai_harmony__Message``) when two modules define it; the
+    vendor step shortens such names where it can and keeps them qualified where shapes differ, so a live
+    name and ours may differ in that prefix only.
+    """
     if name in ours:
         return [ours[name]]
-    return [schema for key, schema in ours.items() if key.endswith(f"__{name}")]
+    short = _short(name)
+    return [schema for key, schema in ours.items() if _short(key) == short]
 
 
 def drift(live: dict[str, Any], vendored: dict[str, Any]) -> list[str]:
