@@ -77,7 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_check.set_defaults(func=_cmd_check)
 
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    from .endpoints import EndpointsError
+    from .generate import GenerateError
+    from .vendor import VendorError
+
+    try:
+        result: int = args.func(args)
+    except (VendorError, GenerateError, EndpointsError) as exc:
+        print(f"python -m codegen {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -436,3 +437,34 @@ def test_vendor_reads_a_live_server_url(tmp_path: Path) -> None:
     text = source_md.read_text(encoding="utf-8")
     assert url in text
     assert "chat.completions.create" in text  # recorded as absent from this source
+
+
+def test_cli_vendor_records_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from codegen.__main__ import main
+
+    source = tmp_path / "openapi.json"
+    source.write_text(
+        json.dumps({"openapi": "3.1.0", "info": {}, "paths": {}, "components": {"schemas": {}}}),
+        encoding="utf-8",
+    )
+    out = tmp_path / "schema"
+    assert main(["vendor", "--from", str(source), "--vllm-version", "0.0.1", "--out-dir", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    text = (out / "SOURCE.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert digest in text
+    assert "- vLLM version: 0.0.1" in text
+    assert "python -m codegen vendor --from " in text
+    assert yamlio.load(out / "openapi.yaml")["info"]["version"] == "0.0.1"
+
+
+def test_cli_reports_unreadable_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from codegen.__main__ import main
+
+    assert main(["vendor", "--from", str(tmp_path / "missing.json"), "--out-dir", str(tmp_path)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main(["vendor", "--from", str(bad), "--out-dir", str(tmp_path)]) == 2
+    assert "is not JSON" in capsys.readouterr().err
+    assert not (tmp_path / "openapi.yaml").exists()
