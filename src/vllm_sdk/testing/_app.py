@@ -466,6 +466,11 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             last_user_text=_text_of(last.get("content")) if last.get("role") == "user" else None,
             json_schema=schema,
             choice=so.get("choice") if isinstance(so.get("choice"), list) else None,
+            echo_prefix=(
+                _text_of(last.get("content")) or None
+                if body.get("echo") and last.get("role") == "assistant"
+                else None
+            ),
         )
         plans = plan_choices(params)
         if stream:

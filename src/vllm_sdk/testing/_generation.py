@@ -107,6 +107,7 @@ class GenParams:
     last_user_text: str | None = None
     json_schema: Any = None  # a schema dict, or True for json_object
     choice: Sequence[str] | None = None  # structured_outputs.choice
+    echo_prefix: str | None = None  # chat ``echo``: the final assistant message, repeated first
 
 
 def request_seed(*parts: Any) -> int:
@@ -115,22 +116,142 @@ def request_seed(*parts: Any) -> int:
     return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "big")
 
 
-_OPENERS = ("Hello", "Sure", "Here", "The", "This", "It", "We", "You", "Once", "There", "Yes")
 _WORDS = tok.CONTENT_WORDS
-_ENDINGS = (".", ".", ".", "!", "?")
+
+# A tiny grammar, so the mock's answers read like sentences (handy in demos) yet stay deterministic.
+_DET = ("the", "a", "every", "this", "one")
+_ADJ = (
+    "small",
+    "quick",
+    "lazy",
+    "bright",
+    "quiet",
+    "curious",
+    "tiny",
+    "happy",
+    "old",
+    "new",
+    "clever",
+    "gentle",
+    "brave",
+    "simple",
+    "naïve",
+)
+_NOUN = (
+    "model",
+    "server",
+    "fox",
+    "dog",
+    "cat",
+    "bird",
+    "river",
+    "mountain",
+    "city",
+    "garden",
+    "robot",
+    "token",
+    "stream",
+    "story",
+    "idea",
+    "answer",
+    "cloud",
+    "engine",
+    "library",
+    "question",
+    "café",
+)
+_VERB_PAST = (
+    "found",
+    "built",
+    "followed",
+    "answered",
+    "watched",
+    "crossed",
+    "explained",
+    "visited",
+    "carried",
+    "opened",
+    "remembered",
+    "described",
+)
+_VERB = (
+    "find",
+    "build",
+    "follow",
+    "answer",
+    "watch",
+    "cross",
+    "explain",
+    "visit",
+    "carry",
+    "open",
+    "remember",
+    "describe",
+)
+_PREP = ("near", "across", "under", "over", "behind", "beside", "inside", "around")
+_ADV = ("today", "quickly", "again", "slowly", "carefully", "together", "at last")
+_PRON = ("I", "We", "They", "You", "It")
+_AUX = ("will", "can", "could", "should", "might")
+_TAIL = (" 🙂", " 🚀", " — 日本", " (你好 世界)")
+
+
+def _pick(rng: random.Random, options: tuple[str, ...]) -> str:
+    return options[rng.randrange(len(options))]
+
+
+def _lower_pronoun(word: str) -> str:
+    return word if word == "I" else word.lower()
 
 
 def _sentence(rng: random.Random, first: bool) -> list[str]:
-    opener = _OPENERS[rng.randrange(len(_OPENERS))]
-    out = [opener if first else " " + opener]
-    for _ in range(rng.randint(4, 11)):
-        if rng.random() < 0.04:
-            out.append(" " + tok.MULTIBYTE_WORDS[rng.randrange(len(tok.MULTIBYTE_WORDS))])
-        else:
-            out.append(" " + _WORDS[rng.randrange(len(_WORDS))])
-        if rng.random() < 0.06:
-            out.append(",")
-    out.append(_ENDINGS[rng.randrange(len(_ENDINGS))])
+    pattern = rng.randrange(3)
+    if pattern == 0:
+        words = [
+            _pick(rng, _DET),
+            _pick(rng, _ADJ),
+            _pick(rng, _NOUN),
+            _pick(rng, _VERB_PAST),
+            _pick(rng, _DET),
+            _pick(rng, _ADJ),
+            _pick(rng, _NOUN),
+            _pick(rng, _PREP),
+            "the",
+            _pick(rng, _NOUN),
+        ]
+    elif pattern == 1:
+        words = [
+            _pick(rng, _PRON),
+            _pick(rng, _AUX),
+            _pick(rng, _VERB),
+            "the",
+            _pick(rng, _NOUN),
+            *_pick(rng, _ADV).split(),
+        ]
+    else:
+        words = [
+            _pick(rng, _DET),
+            _pick(rng, _NOUN),
+            _pick(rng, _VERB_PAST),
+            _pick(rng, _DET),
+            _pick(rng, _NOUN),
+            ",",
+            "and",
+            _lower_pronoun(_pick(rng, _PRON)),
+            _pick(rng, _VERB_PAST),
+            "the",
+            _pick(rng, _NOUN),
+            *_pick(rng, _ADV).split(),
+        ]
+    for i in range(len(words) - 1):
+        if words[i] in ("a", "A") and words[i + 1][0] in "aeiou":
+            words[i] += "n"
+    words[0] = words[0][0].upper() + words[0][1:]
+    out = []
+    for i, w in enumerate(words):
+        out.append(w if w == "," or (i == 0 and first) else " " + w)
+    out.append("." if rng.random() < 0.8 else _pick(rng, ("!", "?")))
+    if rng.random() < 0.08:
+        out.extend(tok.split_pieces(_pick(rng, _TAIL)))
     return out
 
 
@@ -146,10 +267,19 @@ def _prose(rng: random.Random, target: int, min_tokens: int, endless: bool) -> I
 
 
 def _reasoning(rng: random.Random) -> list[str]:
-    pieces = ["\n", "The", " user", " asks"]
-    for _ in range(rng.randint(3, 8)):
-        pieces.append(" " + _WORDS[rng.randrange(len(_WORDS))])
-    pieces += [".", " I", " will", " answer", ".\n"]
+    pieces = [
+        "\n",
+        "The",
+        " user",
+        " asks",
+        " about",
+        " the",
+        " " + _pick(rng, _ADJ),
+        " " + _pick(rng, _NOUN),
+    ]
+    pieces += [".", " I", " will", " " + _pick(rng, _VERB), " the", " " + _pick(rng, _NOUN)]
+    pieces += [" " + w for w in _pick(rng, _ADV).split()]
+    pieces.append(".\n")
     return pieces
 
 
@@ -206,6 +336,9 @@ def _raw_tokens(
 
         def tool_stream() -> Iterator[Token]:
             yield from reasoning
+            if reasoning:
+                # vLLM's parser passes the blank line after </think> on as content.
+                yield Token(CONTENT, "\n\n")
             for i, c in enumerate(calls):
                 yield Token(TOOL_START, c.name, i)
                 for piece in tok.split_pieces(c.arguments):
@@ -232,8 +365,12 @@ def _raw_tokens(
 
     def content_stream() -> Iterator[Token]:
         yield from reasoning
+        if p.echo_prefix:
+            yield Token(CONTENT, p.echo_prefix)
         first = True
         for piece in body_pieces:
+            if first and p.echo_prefix and not piece[:1].isspace():
+                piece = " " + piece
             if first and p.thinking:
                 yield Token(CONTENT, "\n\n")
             first = False

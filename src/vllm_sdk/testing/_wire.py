@@ -206,7 +206,8 @@ def chat_stream_suffixes(
 def _chat_message(plan: ChoicePlan) -> dict[str, Any]:
     calls = tool_calls_of(plan)
     content: str | None = plan.content
-    if calls and not content:
+    if calls and not plan.content.strip():
+        # Only whitespace besides the tool calls: vLLM reports no content.
         content = None if plan.tool_mode == "auto" else ""
     msg: dict[str, Any] = {
         "role": "assistant",
