@@ -13,9 +13,13 @@ calling each other as C functions; events are built with ``tuple``'s own ``tp_ne
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_Next
 from cpython.object cimport PyObject, PyTypeObject
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH
 from libc.string cimport memchr, memcmp, memcpy
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
 
 from .._events import (
     Content,
@@ -25,6 +29,7 @@ from .._events import (
     Text,
     ToolCallComplete,
     ToolCallDelta,
+    Usage,
 )
 from .._exceptions import StreamError
 from .._tool_call import ToolCall
@@ -59,6 +64,7 @@ cdef object _ToolCallDelta = ToolCallDelta
 cdef object _ToolCallComplete = ToolCallComplete
 cdef object _ServerSentEvent = ServerSentEvent
 cdef object _ToolCall = ToolCall
+cdef object _Usage = Usage
 cdef str _THINK_OPEN = THINK_OPEN
 cdef str _THINK_CLOSE = THINK_CLOSE
 cdef bytes _DONE_PAYLOAD = DONE_PAYLOAD
@@ -102,6 +108,10 @@ cdef class _Framer:
     cdef str _id
     cdef str _last_id
     cdef object _retry
+    # The chunk-envelope memo of the parsers (None in the plain decoder): when a data line starts with
+    # ``_prefix`` + ',"choices":', only ``{`` + the rest is handed to the JSON decoder (a "tail").
+    cdef bytes _prefix
+    cdef bint _tail
 
     def __cinit__(self, *args, **kwargs):
         self._max = DEFAULT_MAX_EVENT_SIZE
@@ -118,6 +128,8 @@ cdef class _Framer:
         self._id = ""
         self._last_id = ""
         self._retry = None
+        self._prefix = None
+        self._tail = False
 
     cdef int _set_max(self, object max_event_size) except -1:
         if max_event_size < 1:
@@ -125,7 +137,7 @@ cdef class _Framer:
         self._max = max_event_size
         return 0
 
-    cdef int _emit(self, bytes payload, list out) except -1:
+    cdef int _emit(self, bytes payload, bint tail, list out) except -1:
         return 0
 
     cdef int _frame(self, bytes chunk, list out) except -1:
@@ -189,7 +201,33 @@ cdef class _Framer:
         return 0
 
     cdef inline int _add_data(self, const char* p, Py_ssize_t n) except -1:
-        cdef bytes value = PyBytes_FromStringAndSize(p, n)
+        cdef bytes value
+        cdef Py_ssize_t plen
+        cdef char* dst
+        if self._ndata == 0 and self._prefix is not None:
+            plen = PyBytes_GET_SIZE(self._prefix)
+            if (
+                n > plen + 11
+                and memcmp(p, PyBytes_AS_STRING(self._prefix), plen) == 0
+                and memcmp(p + plen, b',"choices":', 11) == 0
+            ):
+                # The envelope is byte-identical to one already decoded: keep "{" + the members after it.
+                value = PyBytes_FromStringAndSize(NULL, n - plen)
+                dst = PyBytes_AS_STRING(value)
+                dst[0] = b"{"
+                memcpy(dst + 1, p + plen + 1, n - plen - 1)
+                self._data0 = value
+                self._tail = True
+                self._ndata = 1
+                self._data_size = n + 1
+                if self._data_size > self._max:
+                    raise event_too_large(self._max)
+                return 0
+        value = PyBytes_FromStringAndSize(p, n)
+        if self._ndata == 1 and self._tail:
+            # A second data line: the block is not a plain chunk; restore the first line as received.
+            self._data0 = self._prefix + b"," + self._data0[1:]
+            self._tail = False
         if self._ndata == 0:
             self._data0 = value
         elif self._ndata == 1:
@@ -236,14 +274,17 @@ cdef class _Framer:
     cdef int _dispatch(self, list out) except -1:
         cdef bytes payload
         cdef int stop = 0
+        cdef bint tail
         self._last_id = self._id
         if self._ndata:
             payload = self._data0 if self._ndata == 1 else b"\n".join(self._data)
+            tail = self._tail
             self._ndata = 0
             self._data0 = None
             self._data = None
             self._data_size = 0
-            stop = self._emit(payload, out)
+            self._tail = False
+            stop = self._emit(payload, tail, out)
         self._event_type = None
         self._retry = None
         if stop:
@@ -259,6 +300,7 @@ cdef class _Framer:
         self._data0 = None
         self._data = None
         self._data_size = 0
+        self._tail = False
         self._event_type = None
         self._retry = None
         return 0
@@ -298,7 +340,7 @@ cdef class SSEDecoder(_Framer):
         """The last event ID string: the ``id`` in force at the last blank line (``""`` when none)."""
         return self._last_id
 
-    cdef int _emit(self, bytes payload, list out) except -1:
+    cdef int _emit(self, bytes payload, bint tail, list out) except -1:
         cdef object event_type = self._event_type
         out.append(
             _event(
@@ -389,6 +431,120 @@ cdef class _TextState:
         self.logprobs = None
 
 
+# Keys the parsers look for, recognised by length and bytes while walking a dict once (one PyDict_Next
+# pass costs less than one hashed lookup per wanted key, and most wanted keys are absent).
+cdef enum:
+    K_OTHER
+    K_ID
+    K_OBJECT
+    K_CREATED
+    K_MODEL
+    K_CHOICES
+    K_USAGE
+    K_FINGERPRINT
+    K_ERROR
+    K_INDEX
+    K_DELTA
+    K_LOGPROBS
+    K_FINISH
+    K_STOP
+    K_TEXT
+    K_CONTENT
+    K_REASONING
+    K_REASONING_CONTENT
+    K_TOOL_CALLS
+    K_ROLE
+    K_TYPE
+    K_FUNCTION
+    K_NAME
+    K_ARGUMENTS
+
+
+cdef inline int _key(object key):
+    cdef Py_ssize_t n
+    cdef const char* s
+    if type(key) is not str or PyUnicode_KIND(key) != 1:
+        return K_OTHER
+    n = PyUnicode_GET_LENGTH(key)
+    s = <const char*>PyUnicode_1BYTE_DATA(key)
+    if n == 7:
+        if memcmp(s, b"content", 7) == 0:
+            return K_CONTENT
+        if memcmp(s, b"choices", 7) == 0:
+            return K_CHOICES
+        if memcmp(s, b"created", 7) == 0:
+            return K_CREATED
+    elif n == 5:
+        if memcmp(s, b"index", 5) == 0:
+            return K_INDEX
+        if memcmp(s, b"delta", 5) == 0:
+            return K_DELTA
+        if memcmp(s, b"model", 5) == 0:
+            return K_MODEL
+        if memcmp(s, b"usage", 5) == 0:
+            return K_USAGE
+        if memcmp(s, b"error", 5) == 0:
+            return K_ERROR
+    elif n == 2:
+        if s[0] == b"i" and s[1] == b"d":
+            return K_ID
+    elif n == 6:
+        if memcmp(s, b"object", 6) == 0:
+            return K_OBJECT
+    elif n == 8:
+        if memcmp(s, b"logprobs", 8) == 0:
+            return K_LOGPROBS
+        if memcmp(s, b"function", 8) == 0:
+            return K_FUNCTION
+    elif n == 13:
+        if memcmp(s, b"finish_reason", 13) == 0:
+            return K_FINISH
+    elif n == 11:
+        if memcmp(s, b"stop_reason", 11) == 0:
+            return K_STOP
+    elif n == 4:
+        if memcmp(s, b"text", 4) == 0:
+            return K_TEXT
+        if memcmp(s, b"role", 4) == 0:
+            return K_ROLE
+        if memcmp(s, b"type", 4) == 0:
+            return K_TYPE
+        if memcmp(s, b"name", 4) == 0:
+            return K_NAME
+    elif n == 9:
+        if memcmp(s, b"reasoning", 9) == 0:
+            return K_REASONING
+        if memcmp(s, b"arguments", 9) == 0:
+            return K_ARGUMENTS
+    elif n == 10:
+        if memcmp(s, b"tool_calls", 10) == 0:
+            return K_TOOL_CALLS
+    elif n == 17:
+        if memcmp(s, b"reasoning_content", 17) == 0:
+            return K_REASONING_CONTENT
+    elif n == 18:
+        if memcmp(s, b"system_fingerprint", 18) == 0:
+            return K_FINGERPRINT
+    return K_OTHER
+
+
+cdef object _usage(dict usage):
+    cdef object ptd = usage.get("prompt_tokens_details")
+    cdef object ctd = usage.get("completion_tokens_details")
+    if ptd is None and ctd is None:
+        return _event(
+            _Usage,
+            (
+                usage.get("prompt_tokens", 0),
+                usage.get("completion_tokens", 0),
+                usage.get("total_tokens", 0),
+                None,
+                None,
+            ),
+        )
+    return usage_event(usage)
+
+
 cdef class _BaseParser(_Framer):
     """Shared driver: framing, [DONE], error events, deferred errors, usage and metadata."""
 
@@ -404,6 +560,18 @@ cdef class _BaseParser(_Framer):
     cdef object _fingerprint
     cdef object _usage
     cdef dict _by_index
+    cdef object _last_index
+    cdef object _last_state
+    # The envelope memo (see _Framer._prefix): the members of the prefix, decoded once.
+    cdef dict _prefix_dict
+    cdef object _p_id
+    cdef object _p_object
+    cdef object _p_created
+    cdef object _p_model
+    cdef int _memo_tries
+    # The payload being handled, for error messages (restored to the bytes received when it is a tail).
+    cdef bytes _payload
+    cdef bint _payload_tail
 
     def __init__(self, *, max_event_size=DEFAULT_MAX_EVENT_SIZE, keep_raw=False):
         self._set_max(max_event_size)
@@ -419,6 +587,12 @@ cdef class _BaseParser(_Framer):
         self._fingerprint = None
         self._usage = None
         self._by_index = {}
+        self._last_index = None
+        self._last_state = None
+        self._prefix_dict = None
+        self._memo_tries = 0
+        self._payload = None
+        self._payload_tail = False
 
     @property
     def done(self):
@@ -470,14 +644,63 @@ cdef class _BaseParser(_Framer):
         self._reset()
         raise truncated_error(self._events, self._partial_content(), self.snapshot())
 
-    cdef int _emit(self, bytes payload, list out) except -1:
+    cdef bytes _received(self):
+        # The payload as it was received (a tail is rebuilt from the memoised prefix).
+        if self._payload_tail:
+            return self._prefix + b"," + self._payload[1:]
+        return self._payload
+
+    cdef object _shape(self, str what):
+        return shape_error(what, self._received())
+
+    cdef int _remember_prefix(self, bytes payload) except -1:
+        # Find the envelope before "choices" and check it decodes on its own to id/object/created/model.
+        cdef Py_ssize_t k = payload.find(b',"choices":')
+        cdef object obj
+        self._memo_tries += 1
+        if k <= 0:
+            return 0
+        try:
+            obj = _loads(payload[:k] + b"}")
+        except ValueError:
+            return 0
+        if type(obj) is not dict:
+            return 0
+        for key in <dict>obj:
+            if key not in ("id", "object", "created", "model"):
+                return 0
+        if (<dict>obj).get("object") == "error":
+            return 0
+        self._prefix = payload[:k]
+        self._prefix_dict = <dict>obj
+        self._p_id = (<dict>obj).get("id")
+        self._p_object = (<dict>obj).get("object")
+        self._p_created = (<dict>obj).get("created")
+        self._p_model = (<dict>obj).get("model")
+        return 0
+
+    cdef int _emit(self, bytes payload, bint tail, list out) except -1:
         cdef dict chunk
-        cdef object obj, value
+        cdef object obj, key, value
+        cdef PyObject* pkey
+        cdef PyObject* pvalue
+        cdef Py_ssize_t pos = 0
+        cdef object v_id = None, v_object = None, v_created = None, v_model = None
+        cdef object v_choices = None, v_usage = None, v_fingerprint = None, v_error = None
+        cdef bint has_error = False
+        cdef int k
         if PyBytes_GET_SIZE(payload) == 0:
             return 0
+        self._payload = payload
+        self._payload_tail = tail
         try:
             obj = _loads(payload)
         except ValueError:
+            if tail:
+                # The decoder refused the tail: decide on the bytes as received, as the Python build does.
+                payload = self._received()
+                self._payload = payload
+                self._payload_tail = tail = False
             if payload.strip() == _DONE_PAYLOAD:
                 self._finish_all(out)
                 out.append(_DONE)
@@ -486,38 +709,67 @@ cdef class _BaseParser(_Framer):
                 return 1
             obj = loads_fallback(payload)
         if type(obj) is not dict:
-            raise shape_error("not a JSON object", payload)
+            raise self._shape("not a JSON object")
         chunk = <dict>obj
+        if tail:
+            v_id = self._p_id
+            v_object = self._p_object
+            v_created = self._p_created
+            v_model = self._p_model
+        while PyDict_Next(chunk, &pos, &pkey, &pvalue):
+            key = <object>pkey
+            k = _key(key)
+            if k == K_CHOICES:
+                v_choices = <object>pvalue
+            elif k == K_ID:
+                v_id = <object>pvalue
+            elif k == K_OBJECT:
+                v_object = <object>pvalue
+            elif k == K_CREATED:
+                v_created = <object>pvalue
+            elif k == K_MODEL:
+                v_model = <object>pvalue
+            elif k == K_USAGE:
+                v_usage = <object>pvalue
+            elif k == K_FINGERPRINT:
+                v_fingerprint = <object>pvalue
+            elif k == K_ERROR:
+                has_error = True
+                v_error = <object>pvalue
         if self._keep_raw:
-            self._raw.append(chunk)
-        if ("error" in chunk and chunk["error"] is not None) or chunk.get("object") == "error":
-            out.append(error_event(payload, self._partial_content(), self.snapshot()))
+            if tail:
+                obj = dict(self._prefix_dict)
+                (<dict>obj).update(chunk)
+                self._raw.append(obj)
+            else:
+                self._raw.append(chunk)
+        if (has_error and v_error is not None) or v_object == "error":
+            out.append(error_event(self._received(), self._partial_content(), self.snapshot()))
             self._stopped = True
             return 1
+        if not tail and self._prefix is None and self._memo_tries < 4:
+            self._remember_prefix(payload)
         if self._id_ is None:
-            self._id_ = chunk.get("id")
-            self._created = chunk.get("created")
-            self._model = chunk.get("model")
-        value = chunk.get("choices")
-        if value:
-            if type(value) is not list:
-                raise shape_error("choices is not a list", payload)
-            self._choices(<list>value, payload, out)
-        value = chunk.get("usage")
-        if value is not None:
-            if type(value) is not dict:
-                raise shape_error("usage is not an object", payload)
-            self._usage = value
-            out.append(usage_event(value))
-        value = chunk.get("system_fingerprint")
-        if value is not None:
-            self._fingerprint = value
+            self._id_ = v_id
+            self._created = v_created
+            self._model = v_model
+        if v_choices:
+            if type(v_choices) is not list:
+                raise self._shape("choices is not a list")
+            self._choices(<list>v_choices, out)
+        if v_usage is not None:
+            if type(v_usage) is not dict:
+                raise self._shape("usage is not an object")
+            self._usage = v_usage
+            out.append(_usage(<dict>v_usage))
+        if v_fingerprint is not None:
+            self._fingerprint = v_fingerprint
         return 0
 
     cdef tuple _meta(self):
         return (self._id_, self._created, self._model, self._fingerprint, self._usage)
 
-    cdef int _choices(self, list choices, bytes payload, list out) except -1:
+    cdef int _choices(self, list choices, list out) except -1:
         return 0
 
     cdef int _finish_all(self, list out) except -1:
@@ -531,13 +783,6 @@ cdef class _BaseParser(_Framer):
         raise NotImplementedError
 
 
-cdef inline object _choice_index(dict choice, bytes payload):
-    cdef object index = choice.get("index", 0)
-    if type(index) is not int:
-        raise shape_error("choice index is not an integer", payload)
-    return index
-
-
 cdef class ChatStreamParser(_BaseParser):
     """Incremental chat-completions stream parser: body bytes in, :data:`~vllm_sdk.StreamEvent` out.
 
@@ -547,65 +792,96 @@ cdef class ChatStreamParser(_BaseParser):
     the events are). ``keep_raw=True`` keeps the decoded chunk dicts for :meth:`take_raw`.
     """
 
-    cdef int _choices(self, list choices, bytes payload, list out) except -1:
-        cdef dict by_index = self._by_index
-        cdef dict choice, delta
+    cdef int _choices(self, list choices, list out) except -1:
+        cdef dict delta
         cdef _ChoiceState st
-        cdef object item, index, value, reasoning, content, finish_reason, stop_reason
+        cdef object item, index, value, key
+        cdef object v_delta, v_logprobs, v_finish, v_stop
+        cdef object reasoning, reasoning_content, content, tool_calls, role
+        cdef PyObject* pkey
+        cdef PyObject* pvalue
+        cdef Py_ssize_t pos
+        cdef int k
+        cdef bint has_index
         for item in choices:
             if type(item) is not dict:
-                raise shape_error("choice is not an object", payload)
-            choice = <dict>item
-            index = _choice_index(choice, payload)
-            value = by_index.get(index)
-            if value is None:
-                st = _ChoiceState(index)
-                by_index[index] = st
+                raise self._shape("choice is not an object")
+            index = 0
+            v_delta = v_logprobs = v_finish = v_stop = None
+            pos = 0
+            while PyDict_Next(item, &pos, &pkey, &pvalue):
+                k = _key(<object>pkey)
+                if k == K_DELTA:
+                    v_delta = <object>pvalue
+                elif k == K_INDEX:
+                    index = <object>pvalue
+                elif k == K_FINISH:
+                    v_finish = <object>pvalue
+                elif k == K_LOGPROBS:
+                    v_logprobs = <object>pvalue
+                elif k == K_STOP:
+                    v_stop = <object>pvalue
+            if type(index) is not int:
+                raise self._shape("choice index is not an integer")
+            if self._last_state is not None and (index is self._last_index or index == self._last_index):
+                st = <_ChoiceState>self._last_state
             else:
-                st = <_ChoiceState>value
-            value = choice.get("delta")
-            if value:
-                if type(value) is not dict:
-                    raise shape_error("delta is not an object", payload)
-                delta = <dict>value
-                reasoning = delta.get("reasoning")
+                value = self._by_index.get(index)
+                if value is None:
+                    st = _ChoiceState(index)
+                    self._by_index[index] = st
+                else:
+                    st = <_ChoiceState>value
+                self._last_index = index
+                self._last_state = st
+            if v_delta:
+                if type(v_delta) is not dict:
+                    raise self._shape("delta is not an object")
+                reasoning = reasoning_content = content = tool_calls = role = None
+                pos = 0
+                while PyDict_Next(v_delta, &pos, &pkey, &pvalue):
+                    k = _key(<object>pkey)
+                    if k == K_CONTENT:
+                        content = <object>pvalue
+                    elif k == K_REASONING:
+                        reasoning = <object>pvalue
+                    elif k == K_TOOL_CALLS:
+                        tool_calls = <object>pvalue
+                    elif k == K_ROLE:
+                        role = <object>pvalue
+                    elif k == K_REASONING_CONTENT:
+                        reasoning_content = <object>pvalue
                 if reasoning is None:
-                    reasoning = delta.get("reasoning_content")
+                    reasoning = reasoning_content
                 if reasoning:
                     if type(reasoning) is not str:
-                        raise shape_error("reasoning is not a string", payload)
+                        raise self._shape("reasoning is not a string")
                     if st.think == _START:
                         # The server splits reasoning itself: content is never a think block.
                         _settle_start(st, out)
                     st.reasoning.append(reasoning)
                     out.append(_event(_Reasoning, (reasoning, index)))
-                content = delta.get("content")
                 if content:
                     if type(content) is not str:
-                        raise shape_error("content is not a string", payload)
+                        raise self._shape("content is not a string")
                     if st.think == _PLAIN:
                         st.content.append(content)
                         out.append(_event(_Content, (content, index)))
                     else:
                         _think_content(st, <str>content, out)
-                value = delta.get("tool_calls")
-                if value:
-                    if type(value) is not list:
-                        raise shape_error("tool_calls is not a list", payload)
-                    _tool_calls(st, <list>value, payload, out)
-                value = delta.get("role")
-                if value is not None:
-                    st.role = value
-            value = choice.get("logprobs")
-            if value is not None:
-                st.logprobs = merge_logprobs(st.logprobs, value)
-            finish_reason = choice.get("finish_reason")
-            if finish_reason is not None:
-                stop_reason = choice.get("stop_reason")
+                if tool_calls:
+                    if type(tool_calls) is not list:
+                        raise self._shape("tool_calls is not a list")
+                    _tool_calls(self, st, <list>tool_calls, out)
+                if role is not None:
+                    st.role = role
+            if v_logprobs is not None:
+                st.logprobs = merge_logprobs(st.logprobs, v_logprobs)
+            if v_finish is not None:
                 _finish(st, out)
-                st.finish_reason = finish_reason
-                st.stop_reason = stop_reason
-                out.append(_event(_FinishReason, (finish_reason, index, stop_reason)))
+                st.finish_reason = v_finish
+                st.stop_reason = v_stop
+                out.append(_event(_FinishReason, (v_finish, index, v_stop)))
         return 0
 
     cdef int _finish_all(self, list out) except -1:
@@ -712,34 +988,48 @@ cdef int _think_content(_ChoiceState st, str text, list out) except -1:
     return 0
 
 
-cdef int _tool_calls(_ChoiceState st, list tool_calls, bytes payload, list out) except -1:
+cdef int _tool_calls(_BaseParser parser, _ChoiceState st, list tool_calls, list out) except -1:
     cdef object choice = st.index
     cdef Py_ssize_t position = 0
-    cdef dict fragment
     cdef object item, index, call_id, call_type, function, name, arguments, value
     cdef list call
+    cdef PyObject* pkey
+    cdef PyObject* pvalue
+    cdef Py_ssize_t pos
+    cdef int k
     for item in tool_calls:
         if type(item) is not dict:
-            raise shape_error("tool call is not an object", payload)
-        fragment = <dict>item
-        index = fragment.get("index", position)
+            raise parser._shape("tool call is not an object")
+        index = position
         position += 1
+        call_id = call_type = function = name = arguments = None
+        pos = 0
+        while PyDict_Next(item, &pos, &pkey, &pvalue):
+            k = _key(<object>pkey)
+            if k == K_INDEX:
+                index = <object>pvalue
+            elif k == K_FUNCTION:
+                function = <object>pvalue
+            elif k == K_ID:
+                call_id = <object>pvalue
+            elif k == K_TYPE:
+                call_type = <object>pvalue
         if type(index) is not int:
-            raise shape_error("tool call index is not an integer", payload)
-        call_id = fragment.get("id")
-        call_type = fragment.get("type")
-        function = fragment.get("function")
-        name = None
-        arguments = None
+            raise parser._shape("tool call index is not an integer")
         if function is not None:
             if type(function) is not dict:
-                raise shape_error("tool call function is not an object", payload)
-            name = (<dict>function).get("name")
-            arguments = (<dict>function).get("arguments")
+                raise parser._shape("tool call function is not an object")
+            pos = 0
+            while PyDict_Next(function, &pos, &pkey, &pvalue):
+                k = _key(<object>pkey)
+                if k == K_ARGUMENTS:
+                    arguments = <object>pvalue
+                elif k == K_NAME:
+                    name = <object>pvalue
         if not (call_id is None or type(call_id) is str) or not (call_type is None or type(call_type) is str):
-            raise shape_error("tool call id or type is not a string", payload)
+            raise parser._shape("tool call id or type is not a string")
         if not (name is None or type(name) is str) or not (arguments is None or type(arguments) is str):
-            raise shape_error("tool call name or arguments is not a string", payload)
+            raise parser._shape("tool call name or arguments is not a string")
         value = st.calls.get(index)
         if value is None:
             # A new call starts: the ones before it can no longer change.
@@ -799,16 +1089,18 @@ cdef class CompletionStreamParser(_BaseParser):
     ``snapshot()`` gives the response in the non-streaming ``text_completion`` shape.
     """
 
-    cdef int _choices(self, list choices, bytes payload, list out) except -1:
+    cdef int _choices(self, list choices, list out) except -1:
         cdef dict by_index = self._by_index
         cdef dict choice
         cdef _TextState st
         cdef object item, index, value, text, finish_reason, stop_reason
         for item in choices:
             if type(item) is not dict:
-                raise shape_error("choice is not an object", payload)
+                raise self._shape("choice is not an object")
             choice = <dict>item
-            index = _choice_index(choice, payload)
+            index = choice.get("index", 0)
+            if type(index) is not int:
+                raise self._shape("choice index is not an integer")
             value = by_index.get(index)
             if value is None:
                 st = _TextState(index)
@@ -818,7 +1110,7 @@ cdef class CompletionStreamParser(_BaseParser):
             text = choice.get("text")
             if text:
                 if type(text) is not str:
-                    raise shape_error("text is not a string", payload)
+                    raise self._shape("text is not a string")
                 st.text.append(text)
                 out.append(_event(_Text, (text, index)))
             value = choice.get("logprobs")
