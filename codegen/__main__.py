@@ -60,7 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_vendor.add_argument("--from", dest="source", required=True, help="URL of /openapi.json, or a file")
     p_vendor.add_argument("--responses", help="JSON dump of vLLM's response models (how/models/vllm_version)")
     p_vendor.add_argument(
-        "--pooling", action="append", default=[], help="/openapi.json of a pooling server (repeatable)"
+        "--pooling",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="FILE_OR_URL",
+        help="/openapi.json of the same server serving a pooling model (one or more; repeatable)",
     )
     p_vendor.add_argument("--vllm-version", help="override the vLLM version recorded in the schema")
     p_vendor.add_argument("--out-dir", help="directory for openapi.yaml and SOURCE.md (default: schema/)")
