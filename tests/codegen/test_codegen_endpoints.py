@@ -207,3 +207,13 @@ def test_chat_builder_sets_json_keys_and_renames_user() -> None:
 def test_completions_builder_has_vllm_sampling_knobs() -> None:
     builder = ep.CompletionRequestBuilderBase().model("m").prompt("Hello").max_tokens(8).top_k(5).min_p(0.1)
     assert builder._body == {"model": "m", "prompt": "Hello", "max_tokens": 8, "top_k": 5, "min_p": 0.1}
+
+
+def test_clashing_setter_names_are_rejected() -> None:
+    doc = _doc({"a-b": {"type": "string"}, "a_b": {"type": "string"}})
+    with pytest.raises(EndpointsError, match="setter_renames"):
+        EndpointsRenderer(doc, ".models").render()
+    # the rename table resolves it
+    text = EndpointsRenderer(doc, ".models", {"ThingRequest": {"a-b": "a_dash_b"}}).render()
+    assert "def a_dash_b(self" in text
+    assert "def a_b(self" in text
