@@ -275,12 +275,13 @@ def run_phase(names: tuple[str, ...], venv: Path, timeout: float, pytest_args: l
             servers.append(start_server(name, venv))
         wait_healthy(servers, timeout)
         env = {**os.environ, **test_env(servers), "VLLM_SDK_TEST_REQUIRE_SERVERS": "1"}
-        passes: list[tuple[str, dict[str, str], list[str]]] = [("compiled parser", env, [])]
-        if "main" in names:
-            # The streaming tests once more with the pure-Python parser twin (the whole SDK under
-            # VLLM_SDK_NO_EXTENSIONS=1), against the same server: the other build of the hot path.
-            pure_env = {**env, "VLLM_SDK_NO_EXTENSIONS": "1"}
-            passes.append(("pure-Python parser, streaming tests", pure_env, ["-k", "stream"]))
+        # The parser-heavy tests once more with the pure-Python parser twin (the whole SDK under
+        # VLLM_SDK_NO_EXTENSIONS=1), against the same servers: the other build of the hot path.
+        pure_env = {**env, "VLLM_SDK_NO_EXTENSIONS": "1"}
+        passes = [
+            ("compiled parser", env, []),
+            ("pure-Python parser, streaming tests", pure_env, ["-k", "stream or think or tool"]),
+        ]
         status = 0
         for label, pass_env, extra in passes:
             cmd = [

@@ -6,6 +6,7 @@ through the same strict schema validation as every other test.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -101,3 +102,15 @@ def test_both_engine_builds_parse_a_live_reasoning_tool_stream(
     assert [tc["function"]["arguments"] for tc in snap_message.get("tool_calls") or []] == [
         a for _, a in expected
     ]
+
+
+def test_stream_parser_build_is_the_one_this_pass_asked_for() -> None:
+    """The harness runs the stream tests twice; make sure the second pass really is the pure-Python build."""
+    import os
+
+    from vllm_sdk._speedups import IMPLEMENTATION
+
+    if os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+        assert IMPLEMENTATION == "python"
+    elif importlib.util.find_spec("vllm_sdk._speedups._sse_c") is not None:
+        assert IMPLEMENTATION == "c"
