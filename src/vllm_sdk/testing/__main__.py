@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -30,11 +31,17 @@ def build_parser(prog: str = "python -m vllm_sdk.testing") -> argparse.ArgumentP
     return p
 
 
-async def _serve(server: MockVllmServer, ready_message: bool) -> None:
+async def _serve(server: MockVllmServer) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        # SIGTERM (what process managers and Popen.terminate send) stops the server cleanly too.
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, AttributeError, RuntimeError):  # pragma: no cover - Windows
+        pass
     async with server:
-        if ready_message:
-            print(f"Mock vLLM server for model {server.model!r} at {server.base_url}", flush=True)
-        await asyncio.Event().wait()
+        print(f"Mock vLLM server for model {server.model!r} at {server.base_url}", flush=True)
+        await stop.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_model_len=args.max_model_len,
     )
     try:
-        asyncio.run(_serve(server, True))
+        asyncio.run(_serve(server))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:

@@ -279,16 +279,6 @@ class MockVllmServer:
     ) -> None:
         self.stop()
 
-    def __del__(self) -> None:
-        # A forgotten thread-mode server must not keep the interpreter's loop thread alive.
-        loop = getattr(self, "_loop", None)
-        if loop is not None and not loop.is_closed():
-            try:
-                self._state.closing = True
-                loop.call_soon_threadsafe(loop.stop)
-            except RuntimeError:
-                pass
-
 
 def _drain_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Cancel whatever is still pending so closing the loop warns about nothing."""

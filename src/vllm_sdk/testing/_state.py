@@ -41,7 +41,6 @@ class Metrics:
         self.generation_tokens = 0
         self.running = 0
         self.finished: dict[str, int] = {"stop": 0, "length": 0, "abort": 0, "error": 0, "repetition": 0}
-        self.http_requests: dict[tuple[str, int], int] = {}
         self.created = time.time()
 
     def request_started(self) -> None:
@@ -56,12 +55,6 @@ class Metrics:
             self.prompt_tokens += prompt_tokens
             self.generation_tokens += generation_tokens
             self.finished[reason] = self.finished.get(reason, 0) + 1
-
-    def http_request(self, handler: str, status: int) -> None:
-        """Count one HTTP answer."""
-        with self._lock:
-            key = (handler, status)
-            self.http_requests[key] = self.http_requests.get(key, 0) + 1
 
     def render(self, model: str) -> str:
         """Prometheus text exposition of the counters."""
@@ -106,15 +99,6 @@ class Metrics:
                 [
                     (f'engine="0",finished_reason="{r}",model_name="{model}"', c)
                     for r, c in self.finished.items()
-                ],
-            )
-            metric(
-                "http_requests_total",
-                "counter",
-                "Total number of requests by method, status and handler.",
-                [
-                    (f'handler="{h}",method="POST",status="{s // 100}xx"', c)
-                    for (h, s), c in sorted(self.http_requests.items())
                 ],
             )
         return "\n".join(lines) + "\n"
