@@ -11,5 +11,13 @@ Run as ``python -m codegen COMMAND``:
 * ``check``    — regenerate into a temporary directory and fail with a unified diff when anything committed
   is stale.
 
+Updating to a new vLLM release: start the server twice (a generative and an embedding model), dump its
+response models (see ``schema/SOURCE.md`` for the inputs of the committed schema), then run
+``python -m codegen vendor --from http://HOST:PORT/openapi.json --pooling http://HOST:PORT2/openapi.json
+--responses responses.json`` and ``python -m codegen generate``, and review the diff of ``schema/`` and of
+the two generated files. New request fields become builder setters and keyword parameters with no hand
+edits; a setter name that clashes with a hand-written builder method is renamed in
+``[tool.vllm_sdk.codegen.setter_renames]`` (generation fails with a pointer there).
+
 Nothing here is imported by the SDK at run time.
 """
