@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
@@ -91,12 +91,14 @@ def create_async_http_client(
     """
     name = transport or selected_transport()
     if name == "aiohttp":
-        return httpx.AsyncClient(
+        client = httpx.AsyncClient(
             timeout=timeout,
             limits=limits,
             transport=AiohttpTransport(limits=limits, verify=verify),
         )
-    return httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
+    else:
+        client = httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
+    return _skip_cookie_parsing_without_set_cookie(client)
 
 
 def create_sync_http_client(
@@ -106,7 +108,32 @@ def create_sync_http_client(
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.Client:
     """A plain :class:`httpx.Client` (the sync path has no faster transport worth a dependency)."""
-    return httpx.Client(timeout=timeout, limits=limits, verify=verify)
+    return _skip_cookie_parsing_without_set_cookie(
+        httpx.Client(timeout=timeout, limits=limits, verify=verify)
+    )
+
+
+class _SetCookieOnlyCookies(httpx.Cookies):
+    """httpx's cookie jar, but responses without ``Set-Cookie`` skip the cookie machinery.
+
+    httpx runs every response through ``http.cookiejar`` (a urllib request wrapper, an ``email``
+    message of all the headers), which costs more client CPU per request than everything else httpx
+    does. A response that sets no cookie cannot change the jar, so skipping it changes nothing.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+_ClientT = TypeVar("_ClientT", httpx.Client, httpx.AsyncClient)
+
+
+def _skip_cookie_parsing_without_set_cookie(client: _ClientT) -> _ClientT:
+    # ``cookies``' setter would copy into a plain httpx.Cookies; httpx keeps the jar in ``_cookies``.
+    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+        client._cookies = _SetCookieOnlyCookies(client.cookies)
+    return client
 
 
 # ---------------------------------------------------------------- aiohttp transport

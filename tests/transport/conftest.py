@@ -102,7 +102,13 @@ def _app(state: ServerState) -> web.Application:
             {"error": {"message": "nope", "type": "X", "param": None, "code": code}}, status=code
         )
 
+    async def cookie(request: web.Request) -> web.Response:
+        resp = web.Response(text="ok")
+        resp.set_cookie("session", "abc")
+        return resp
+
     app = web.Application(middlewares=[web.middleware(track)])
+    app.router.add_get("/cookie", cookie)
     app.router.add_route("*", "/echo", echo)
     app.router.add_get("/stream", stream)
     app.router.add_get("/forever", forever)

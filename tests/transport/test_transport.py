@@ -223,3 +223,14 @@ async def test_thousand_concurrent_streams_leak_nothing(server: ServerState, tra
     await asyncio.sleep(0.1)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
     assert _open_fds() <= before + 5
+
+
+async def test_cookies_still_work(server: ServerState, transport_name: str) -> None:
+    async with client(transport_name) as c:
+        resp = await c.get(f"{server.base_url}/cookie")
+        assert resp.status_code == 200
+        assert c.cookies.get("session") == "abc"
+        echoed = (await c.get(f"{server.base_url}/echo")).json()
+        assert echoed["headers"]["Cookie"] == "session=abc"
+        await c.get(f"{server.base_url}/echo")  # no Set-Cookie: the jar is unchanged
+        assert c.cookies.get("session") == "abc"
