@@ -46,6 +46,7 @@ from ._exceptions import (
 from ._streaming import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
 from ._tool_call import ToolCall
 from ._version import __version__
+from .batch import BatchResult
 
 __all__ = [
     "ApiError",
@@ -53,6 +54,7 @@ __all__ = [
     "AsyncMessageStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResult",
     "CompletionStream",
     "CompletionStreamEvent",
     "ConflictError",
