@@ -11,8 +11,11 @@ Run as ``python -m codegen COMMAND``:
 * ``check``    — regenerate into a temporary directory and fail with a unified diff when anything committed
   is stale.
 
-Updating to a new vLLM release: start the server twice (a generative and an embedding model), dump its
-response models (see ``schema/SOURCE.md`` for the inputs of the committed schema), then run
+* ``dump-responses`` — run inside vLLM's own environment: writes the response-model file ``vendor
+  --responses`` reads (vLLM's served document has no response schemas).
+
+Updating to a new vLLM release: start the server twice (a generative and an embedding model), run
+``python -m codegen dump-responses --out responses.json`` in the server's environment, then run
 ``python -m codegen vendor --from http://HOST:PORT/openapi.json --pooling http://HOST:PORT2/openapi.json
 --responses responses.json`` and ``python -m codegen generate``, and review the diff of ``schema/`` and of
 the two generated files. New request fields become builder setters and keyword parameters with no hand

@@ -45,6 +45,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dump_responses(args: argparse.Namespace) -> int:
+    import json
+
+    from .responses import dump_responses
+
+    try:
+        document = dump_responses(args.package, args.model or None)
+    except LookupError as exc:
+        print(f"python -m codegen dump-responses: error: {exc}", file=sys.stderr)
+        return 2
+    Path(args.out).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({len(document['models'])} models, vLLM {document['vllm_version']})")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .check import check
 
@@ -77,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out-root", help="write the generated files under this directory instead of the repository"
     )
     p_gen.set_defaults(func=_cmd_generate)
+
+    p_dump = sub.add_parser(
+        "dump-responses", help="(inside vLLM's environment) dump vLLM's response models for --responses"
+    )
+    p_dump.add_argument("--out", required=True, help="output JSON file")
+    p_dump.add_argument("--package", default="vllm.entrypoints", help="package searched for the models")
+    p_dump.add_argument("--model", action="append", help="model name to dump (default: those routes use)")
+    p_dump.set_defaults(func=_cmd_dump_responses)
 
     p_check = sub.add_parser("check", help="fail if a committed generated file is stale")
     p_check.set_defaults(func=_cmd_check)

@@ -468,3 +468,39 @@ def test_cli_reports_unreadable_sources(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["vendor", "--from", str(bad), "--out-dir", str(tmp_path)]) == 2
     assert "is not JSON" in capsys.readouterr().err
     assert not (tmp_path / "openapi.yaml").exists()
+
+
+def test_dump_responses_finds_models_by_name_in_a_package(tmp_path: Path) -> None:
+    """``dump-responses`` (run inside vLLM's environment) on a stand-in package with vLLM's layout."""
+    import sys
+
+    from codegen.__main__ import main
+
+    pkg = tmp_path / "fakevllm_dump"
+    (pkg / "entrypoints" / "chat").mkdir(parents=True)
+    for init in (pkg, pkg / "entrypoints", pkg / "entrypoints" / "chat"):
+        (init / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "entrypoints" / "chat" / "protocol.py").write_text(
+        "from pydantic import BaseModel\n"
+        "class UsageInfo(BaseModel):\n    prompt_tokens: int = 0\n"
+        "class ChatCompletionResponse(BaseModel):\n    model: str\n    usage: UsageInfo\n",
+        encoding="utf-8",
+    )
+    (pkg / "entrypoints" / "broken.py").write_text("import not_installed_dependency\n", encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        out = tmp_path / "responses.json"
+        args = ["dump-responses", "--package", "fakevllm_dump.entrypoints", "--out", str(out)]
+        assert main([*args, "--model", "ChatCompletionResponse"]) == 0
+        dumped = json.loads(out.read_text(encoding="utf-8"))
+        entry = dumped["models"]["ChatCompletionResponse"]
+        assert entry["module"] == "fakevllm_dump.entrypoints.chat.protocol"
+        assert "UsageInfo" in entry["schema"]["$defs"]
+        doc: dict[str, Any] = {"components": {"schemas": {}}}
+        merge_responses(doc, dumped)  # the vendor step accepts it
+        assert sorted(doc["components"]["schemas"]) == ["ChatCompletionResponse", "UsageInfo"]
+        assert main([*args, "--model", "NoSuchResponse"]) == 2
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith("fakevllm_dump")]:
+            del sys.modules[name]
