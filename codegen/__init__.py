@@ -8,9 +8,8 @@ Run as ``python -m codegen COMMAND``:
 * ``generate`` — ``schema/openapi.yaml`` → ``src/vllm_sdk/types/_generated.py`` (pydantic v2 models, by
   datamodel-code-generator) and ``src/vllm_sdk/_generated_endpoints.py`` (route table, builder bases,
   keyword ``TypedDict`` s; by :mod:`codegen.endpoints`).
-* ``check``    — regenerate into a temporary directory and fail with a unified diff when anything committed
-  is stale.
-
+* ``check``    — regenerate in memory (and re-vendor into a temporary directory when the sources are at
+  hand) and fail with a unified diff when anything committed is stale.
 * ``dump-responses`` — run inside vLLM's own environment: writes the response-model file ``vendor
   --responses`` reads (vLLM's served document has no response schemas).
 
