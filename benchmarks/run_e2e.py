@@ -126,8 +126,9 @@ async def _run_worker(kind: str, url: str, concurrency: int, requests: int, toke
     make = _sdk_client if kind == "vllm_sdk" else _openai_client
     one, close, label = await make(url, tokens)
     try:
-        for _ in range(2):  # warm-up: imports, first connections, lazy initialisation
-            await asyncio.gather(*(one() for _ in range(min(concurrency, 8))))
+        # Warm-up, not measured: imports, lazy initialisation, and one connection per concurrent stream,
+        # so that every level measures streaming over kept-alive connections rather than TCP set-up.
+        await asyncio.gather(*(one() for _ in range(concurrency)))
         per_worker = requests // concurrency
         counts: list[int] = []
 
