@@ -279,13 +279,14 @@ class StreamState:
 
     # ------------------------------------------------------------------ per network chunk
 
-    def note_first_token(self, events: list[Any]) -> None:
-        """Record the time to first token if ``events`` holds a token event (called until it is recorded)."""
+    def note_first_token(self, events: list[Any]) -> bool:
+        """Record the time to first token if ``events`` holds a token event; False once it is recorded."""
         types = self.kind.token_types
         for event in events:
             if type(event) in types:
                 self.first_token_at = _perf_counter()
-                return
+                return False
+        return True
 
     def end(self, last: Any) -> None:
         """The parser returned an ending event (``Done`` or ``Error``) as ``last``."""

@@ -131,14 +131,15 @@ def _sync_events(state: StreamState) -> Iterator[Any]:
     idle = state.idle_timeout
     errors = read_errors()
     end_events = END_EVENTS
+    no_token_yet = state.first_token_at is None
     try:
         try:
             if idle is None:
                 for chunk in raw:
                     events = feed(chunk)
                     if events:
-                        if state.first_token_at is None:
-                            state.note_first_token(events)
+                        if no_token_yet:
+                            no_token_yet = state.note_first_token(events)
                         if type(events[-1]) in end_events:
                             state.end(events[-1])
                             yield from events
@@ -151,8 +152,8 @@ def _sync_events(state: StreamState) -> Iterator[Any]:
                 for chunk in raw:
                     events = feed(chunk)
                     if events:
-                        if state.first_token_at is None:
-                            state.note_first_token(events)
+                        if no_token_yet:
+                            no_token_yet = state.note_first_token(events)
                         if type(events[-1]) in end_events:
                             state.end(events[-1])
                             yield from events
@@ -481,14 +482,15 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
     idle = state.idle_timeout
     errors = read_errors()
     end_events = END_EVENTS
+    no_token_yet = state.first_token_at is None
     try:
         try:
             if idle is None:
                 async for chunk in raw:
                     events = feed(chunk)
                     if events:
-                        if state.first_token_at is None:
-                            state.note_first_token(events)
+                        if no_token_yet:
+                            no_token_yet = state.note_first_token(events)
                         if type(events[-1]) in end_events:
                             state.end(events[-1])
                             for event in events:
@@ -514,8 +516,8 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                         break
                     events = feed(data)
                     if events:
-                        if state.first_token_at is None:
-                            state.note_first_token(events)
+                        if no_token_yet:
+                            no_token_yet = state.note_first_token(events)
                         if type(events[-1]) in end_events:
                             state.end(events[-1])
                             for event in events:
