@@ -69,6 +69,11 @@ NON_STREAM = [
     ("A08_tokenize_chat", None),
     ("D15_tokenize", None),
     ("A09_detokenize", None),
+    ("D02_embeddings_single", None),
+    ("D03_embeddings_batch", None),
+    ("D04_embeddings_base64", None),
+    ("D05_embeddings_token_ids", None),
+    ("D09_pooling", None),
 ]
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextvars
 import json
 import math
-import random
-import struct
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +14,8 @@ from aiohttp import web
 from . import _tokenizer as tok
 from ._faults import FAULT_HEADER, FAULT_KEY_HEADER, Fault, FaultSpecError, parse_faults
 from ._generation import ChoicePlan, GenParams, plan_choices, request_seed
+from ._http import STATE_KEY, chat_prompt, hex16, json_response, resolve_model, state_of, text_of
+from ._pooling import add_pooling_routes
 from ._state import RecordedRequest, ServerState
 from ._validation import (
     RequestRejected,
@@ -47,12 +46,10 @@ if TYPE_CHECKING:
 
 __all__ = ["STATE_KEY", "build_app"]
 
-STATE_KEY: web.AppKey[ServerState] = web.AppKey("vllm_mock_state", ServerState)
 #: The faults active for the request being handled (set by the middleware, read by the handlers).
 _ACTIVE_FAULTS: contextvars.ContextVar[dict[str, Fault]] = contextvars.ContextVar("vllm_mock_faults")
 
 TOKEN_DELAY_HEADER = "x-mock-token-delay"
-JSON = "application/json"
 SSE = "text/event-stream; charset=utf-8"
 #: Paths that server-wide faults leave alone, so health checks and scrapes keep working.
 _UNFAULTED = frozenset({"/health", "/ping", "/version", "/metrics"})
@@ -66,20 +63,8 @@ _HTML_502 = (
 )
 
 
-def _json_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=body, status=status, content_type=JSON, headers=headers)
-
-
-def _state(request: web.Request) -> ServerState:
-    return request.app[STATE_KEY]
-
-
 def _faults(request: web.Request) -> dict[str, Fault]:
     return _ACTIVE_FAULTS.get({})
-
-
-def _hex16() -> str:
-    return f"{random.getrandbits(64):016x}"
 
 
 # ------------------------------------------------------------------------------------------ middleware
@@ -122,7 +107,7 @@ def _pre_response_fault(faults: dict[str, Fault]) -> web.StreamResponse | None:
         return web.Response(body=_HTML_502, status=502, content_type="text/html")
     if "rate_limit" in faults:
         body = error_body("Too many requests, please retry later.", "RateLimitError", 429)
-        return _json_response(body, 429, retry_headers)
+        return json_response(body, 429, retry_headers)
     status_fault = faults.get("status")
     if status_fault is not None and status_fault.a is not None:
         code = int(status_fault.a)
@@ -134,7 +119,7 @@ def _pre_response_fault(faults: dict[str, Fault]) -> web.StreamResponse | None:
             429: "RateLimitError",
         }
         body = error_body(f"Injected fault: HTTP {code}", kinds.get(code, "InternalServerError"), code)
-        return _json_response(body, code, retry_headers if code in (429, 503) else None)
+        return json_response(body, code, retry_headers if code in (429, 503) else None)
     return None
 
 
@@ -142,7 +127,7 @@ def _pre_response_fault(faults: dict[str, Fault]) -> web.StreamResponse | None:
 async def _middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    state = _state(request)
+    state = state_of(request)
     raw = await request.read() if request.can_read_body else b""
     parsed: Any = None
     if raw:
@@ -163,7 +148,7 @@ async def _middleware(
     try:
         faults = _active_faults(request, state)
     except FaultSpecError as exc:
-        return _json_response(error_body(f"Bad {FAULT_HEADER} header: {exc}", "BadRequestError", 400), 400)
+        return json_response(error_body(f"Bad {FAULT_HEADER} header: {exc}", "BadRequestError", 400), 400)
     _ACTIVE_FAULTS.set(faults)
     if "stall" in faults:
         await _stall(request, state)
@@ -178,17 +163,17 @@ async def _middleware(
         and request.path.startswith("/v1")
         and request.headers.get("Authorization", "") != f"Bearer {state.api_key}"
     ):
-        return _json_response(b'{"error":"Unauthorized"}', 401)
+        return json_response(b'{"error":"Unauthorized"}', 401)
     try:
         return await handler(request)
     except RequestRejected as exc:
-        return _json_response(exc.body, exc.status, exc.headers)
+        return json_response(exc.body, exc.status, exc.headers)
     except web.HTTPMethodNotAllowed as exc:
-        return _json_response(
+        return json_response(
             b'{"detail":"Method Not Allowed"}', 405, {"Allow": ",".join(sorted(exc.allowed_methods))}
         )
     except web.HTTPNotFound:
-        return _json_response(b'{"detail":"Not Found"}', 404)
+        return json_response(b'{"detail":"Not Found"}', 404)
 
 
 # ---------------------------------------------------------------------------------------- simple routes
@@ -199,11 +184,11 @@ async def _health(request: web.Request) -> web.StreamResponse:
 
 
 async def _version(request: web.Request) -> web.StreamResponse:
-    return _json_response(dumps({"version": VLLM_VERSION}).encode())
+    return json_response(dumps({"version": VLLM_VERSION}).encode())
 
 
 async def _metrics(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
+    state = state_of(request)
     return web.Response(
         body=state.metrics.render(state.models[0]).encode(),
         headers={"Content-Type": "text/plain; version=1.0.0; charset=utf-8"},
@@ -211,7 +196,7 @@ async def _metrics(request: web.Request) -> web.StreamResponse:
 
 
 async def _models(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
+    state = state_of(request)
     data = [
         {
             "id": name,
@@ -240,42 +225,7 @@ async def _models(request: web.Request) -> web.StreamResponse:
         }
         for name in state.models
     ]
-    return _json_response(dumps({"object": "list", "data": data}).encode())
-
-
-def _resolve_model(
-    state: ServerState, body: dict[str, Any], *, param: str | None = "model", aliases: bool = True
-) -> str:
-    model = body.get("model")
-    if model is None:
-        return state.models[0]
-    if model not in state.models:
-        suffix = f" Valid aliases: {', '.join(state.models)}." if aliases else ""
-        raise RequestRejected(
-            404, error_body(f"The model `{model}` does not exist.{suffix}", "NotFoundError", 404, param)
-        )
-    return str(model)
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
-        )
-    return ""
-
-
-def _chat_prompt(messages: list[Any], tools: Any) -> str:
-    parts = []
-    if tools:
-        parts.append(f"<|im_start|>system\n# Tools\n{json.dumps(tools, ensure_ascii=False)}<|im_end|>\n")
-    for m in messages:
-        if isinstance(m, dict):
-            parts.append(f"<|im_start|>{m.get('role', '')}\n{_text_of(m.get('content'))}<|im_end|>\n")
-    parts.append("<|im_start|>assistant\n")
-    return "".join(parts)
+    return json_response(dumps({"object": "list", "data": data}).encode())
 
 
 def _token_delay(request: web.Request, state: ServerState) -> float:
@@ -304,7 +254,7 @@ async def _write_stream(
     finish: Callable[[str], None],
 ) -> web.StreamResponse:
     """Send a stream, one event per write, applying the request's stream faults."""
-    state = _state(request)
+    state = state_of(request)
     faults = _faults(request)
     resp = web.StreamResponse(status=200, headers={"Content-Type": SSE})
     await resp.prepare(request)
@@ -387,12 +337,12 @@ async def _non_stream_faults(request: web.Request) -> web.StreamResponse | None:
             request.transport.abort()
         return web.Response(status=500)
     if "stall_after" in faults:
-        await _stall(request, _state(request))
+        await _stall(request, state_of(request))
         return web.Response(status=503, text="server stopping")
     if "error_event_after" in faults:
         fault = faults["error_event_after"]
         code = int(fault.b) if fault.b is not None else 500
-        return _json_response(error_body("Injected fault", "InternalServerError", code), code)
+        return json_response(error_body("Injected fault", "InternalServerError", code), code)
     return None
 
 
@@ -424,11 +374,11 @@ def _stop_list(body: dict[str, Any]) -> list[str]:
 
 
 async def _chat(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
+    state = state_of(request)
     raw = await request.read()
     body = parse_json_body(raw, request.content_type if request.body_exists else "")
     coerce_fields(body, required=("messages",), logprobs_is_int=False)
-    model = _resolve_model(state, body)
+    model = resolve_model(state, body)
     check_sampling(body, max_model_len=state.max_model_len, logprobs_key="top_logprobs")
     messages = body["messages"]
     if not messages:
@@ -442,7 +392,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     key = ("chat", model, raw)
     cached = state.cache_get(key)
     if cached is None:
-        prompt_tokens = len(tok.encode(_chat_prompt(messages, body.get("tools"))))
+        prompt_tokens = len(tok.encode(chat_prompt(messages, body.get("tools"))))
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         check_context(prompt_tokens, max_tokens, state.max_model_len)
         top_logprobs = (body.get("top_logprobs") or 0) if body.get("logprobs") else None
@@ -463,11 +413,11 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             tools=body.get("tools") or (),
             tool_choice=body.get("tool_choice"),
             parallel_tool_calls=body.get("parallel_tool_calls") is not False,
-            last_user_text=_text_of(last.get("content")) if last.get("role") == "user" else None,
+            last_user_text=text_of(last.get("content")) if last.get("role") == "user" else None,
             json_schema=schema,
             choice=so.get("choice") if isinstance(so.get("choice"), list) else None,
             echo_prefix=(
-                _text_of(last.get("content")) or None
+                text_of(last.get("content")) or None
                 if body.get("echo") and last.get("role") == "assistant"
                 else None
             ),
@@ -494,7 +444,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
         state.cache_put(key, cached, size)
     prompt_tokens, plans, payload = cached
     req_id = request.headers.get("X-Request-Id")
-    request_id = f"chatcmpl-{req_id}" if req_id else f"chatcmpl-{_hex16()}"
+    request_id = f"chatcmpl-{req_id}" if req_id else f"chatcmpl-{hex16()}"
     created = int(time.time())
     return await _answer(
         request,
@@ -545,7 +495,7 @@ async def _answer(
         if delay:
             await asyncio.sleep(delay * max(1, max((len(p.tokens) for p in plans), default=1)))
         finish("ok")
-        return _json_response(_mangle_body(request, body_head() + payload))
+        return json_response(_mangle_body(request, body_head() + payload))
     finally:
         finish("abort")
 
@@ -583,11 +533,11 @@ def _prompts_of(body: dict[str, Any]) -> list[tuple[str, list[str], list[int]]]:
 
 
 async def _completions(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
+    state = state_of(request)
     raw = await request.read()
     body = parse_json_body(raw, request.content_type if request.body_exists else "")
     coerce_fields(body, required=(), logprobs_is_int=True)
-    model = _resolve_model(state, body)
+    model = resolve_model(state, body)
     check_sampling(body, max_model_len=state.max_model_len, logprobs_key="logprobs")
     prompts = _prompts_of(body)
     stream = bool(body.get("stream"))
@@ -641,7 +591,7 @@ async def _completions(request: web.Request) -> web.StreamResponse:
         state.cache_put(key, cached, size)
     prompt_tokens, plans, payload = cached
     req_id = request.headers.get("X-Request-Id")
-    request_id = f"cmpl-{req_id}" if req_id else f"cmpl-{_hex16()}"
+    request_id = f"cmpl-{req_id}" if req_id else f"cmpl-{hex16()}"
     created = int(time.time())
     return await _answer(
         request,
@@ -656,114 +606,6 @@ async def _completions(request: web.Request) -> web.StreamResponse:
     )
 
 
-# ------------------------------------------------------------------------- embeddings and tokenizer
-
-
-def _embedding(text_key: str, dim: int) -> list[float]:
-    rng = random.Random(request_seed("embedding", text_key))
-    vec = [rng.gauss(0.0, 1.0) for _ in range(dim)]
-    norm = math.sqrt(sum(x * x for x in vec)) or 1.0
-    # Round-trip through float32 so the float and base64 encodings carry the same numbers.
-    return list(struct.unpack(f"<{dim}f", struct.pack(f"<{dim}f", *(x / norm for x in vec))))
-
-
-async def _embeddings(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
-    body = parse_json_body(await request.read(), request.content_type if request.body_exists else "")
-    coerce_fields(body, required=("input",), logprobs_is_int=True)
-    model = _resolve_model(state, body, param=None, aliases=False)
-    fmt = body.get("encoding_format") or "float"
-    if fmt not in ("float", "base64"):
-        raise validation_error(
-            "literal_error",
-            "body.encoding_format",
-            "Input should be 'float' or 'base64'",
-            fmt,
-            {"expected": "'float' or 'base64'"},
-        )
-    if body.get("dimensions") is not None:
-        raise bad_request(
-            f"Model '{model}' does not support Matryoshka embeddings; dimensions must be unset "
-            f"(received dimensions={body['dimensions']})."
-        )
-    inp = body["input"]
-    items: list[Any]
-    if isinstance(inp, str) or (isinstance(inp, list) and inp and all(isinstance(x, int) for x in inp)):
-        items = [inp]
-    elif isinstance(inp, list):
-        items = inp
-    else:
-        raise bad_request("input must be a string, a list of strings, or token ids")
-    data = []
-    total = 0
-    for i, item in enumerate(items):
-        if isinstance(item, str):
-            ids = tok.encode(item)
-        elif isinstance(item, list) and all(isinstance(x, int) for x in item):
-            ids = list(item)
-        else:
-            raise bad_request("input must be a string, a list of strings, or token ids")
-        if not ids:
-            raise bad_request("The decoder prompt cannot be empty")
-        total += len(ids)
-        vec = _embedding(dumps(ids), state.embedding_dim)
-        emb: Any = vec
-        if fmt == "base64":
-            emb = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
-        data.append({"index": i, "object": "embedding", "embedding": emb})
-    out = {
-        "id": f"embd-{_hex16()}",
-        "object": "list",
-        "created": int(time.time()),
-        "model": model,
-        "data": data,
-        "usage": {
-            "prompt_tokens": total,
-            "total_tokens": total,
-            "completion_tokens": 0,
-            "prompt_tokens_details": None,
-            "completion_tokens_details": None,
-        },
-    }
-    return _json_response(dumps(out).encode())
-
-
-async def _tokenize(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
-    body = parse_json_body(await request.read(), request.content_type if request.body_exists else "")
-    _resolve_model(state, body)
-    if isinstance(body.get("messages"), list):
-        text = _chat_prompt(body["messages"], body.get("tools"))
-        if body.get("add_generation_prompt") is False:
-            text = text[: -len("<|im_start|>assistant\n")]
-    elif isinstance(body.get("prompt"), str):
-        text = body["prompt"]
-    else:
-        raise validation_error("missing", "body.prompt", "Field required", f"<dict of {len(body)} items>")
-    ids = tok.encode(text)
-    strs = [tok.token_str(i) for i in ids] if body.get("return_token_strs") else None
-    out = {"count": len(ids), "max_model_len": state.max_model_len, "tokens": ids, "token_strs": strs}
-    return _json_response(dumps(out).encode())
-
-
-async def _detokenize(request: web.Request) -> web.StreamResponse:
-    state = _state(request)
-    body = parse_json_body(await request.read(), request.content_type if request.body_exists else "")
-    _resolve_model(state, body)
-    tokens = body.get("tokens")
-    if not isinstance(tokens, list) or not all(
-        isinstance(t, int) and not isinstance(t, bool) for t in tokens
-    ):
-        raise validation_error("list_type", "body.tokens", "Input should be a valid list", tokens)
-    try:
-        text = tok.decode(tokens)
-    except IndexError as exc:
-        raise bad_request(
-            f"Token id {exc.args[0]} is out of vocabulary (parameter=tokens)", "tokens"
-        ) from None
-    return _json_response(dumps({"prompt": text}).encode())
-
-
 def build_app(state: ServerState) -> web.Application:
     """The aiohttp application serving one :class:`ServerState`."""
     app = web.Application(middlewares=[_middleware], client_max_size=64 * 1024 * 1024)
@@ -776,7 +618,5 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_get("/v1/models", _models)
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/v1/completions", _completions)
-    app.router.add_post("/v1/embeddings", _embeddings)
-    app.router.add_post("/tokenize", _tokenize)
-    app.router.add_post("/detokenize", _detokenize)
+    add_pooling_routes(app)
     return app

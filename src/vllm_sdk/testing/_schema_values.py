@@ -211,7 +211,9 @@ def _number(schema: dict[str, Any], rng: random.Random) -> float:
     if isinstance(step, (int, float)) and step > 0:
         k = rng.randint(math.ceil(lo / step), max(math.ceil(lo / step), math.floor(hi / step)))
         return float(k * step)
-    return round(lo + (hi - lo) * rng.random(), 2) if hi - lo >= 0.02 else float(lo)
+    value = round(lo + (hi - lo) * rng.random(), 2)
+    # Rounding must not step outside the bounds (an exclusive minimum of 0 must not become 0.0).
+    return min(max(value, lo), hi)
 
 
 def _bounds(schema: dict[str, Any], *, default_lo: float, default_hi: float) -> tuple[float, float]:
