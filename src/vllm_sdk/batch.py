@@ -470,26 +470,30 @@ async def run_batch(
 
 
 def _replica_clients(client: Any, base_urls: Iterable[str] | None) -> list[Replica[Any]]:
-    """One client per replica URL, sharing the original client's configuration."""
+    """One client per replica URL sharing ``client``'s configuration and pool, its own retries off.
+
+    The batch retries each request itself, on whichever replica is best at the time; a client that also
+    retried would keep a request on a failing replica.
+    """
     urls = [u.rstrip("/") for u in base_urls or ()]
     if not urls:
-        return [Replica(str(getattr(client, "base_url", "")), client)]
-    replicas = []
-    for url in urls:
-        replicas.append(Replica(url, _client_for_url(client, url)))
-    return replicas
+        return [Replica(str(getattr(client, "base_url", "")), _derive(client, None))]
+    return [Replica(url, _derive(client, url)) for url in urls]
 
 
-def _client_for_url(client: Any, url: str) -> Any:
-    if str(getattr(client, "base_url", "")).rstrip("/") == url:
-        return client
-    for name in ("with_base_url",):
-        method = getattr(client, name, None)
-        if callable(method):
-            return method(url)
+def _derive(client: Any, base_url: str | None) -> Any:
     with_options = getattr(client, "with_options", None)
     if callable(with_options):
-        return with_options(base_url=url)
+        return (
+            with_options(max_retries=0)
+            if base_url is None
+            else with_options(base_url=base_url, max_retries=0)
+        )
+    if base_url is None or str(getattr(client, "base_url", "")).rstrip("/") == base_url:
+        return client
+    with_base_url = getattr(client, "with_base_url", None)
+    if callable(with_base_url):
+        return with_base_url(base_url)
     raise TypeError(f"{type(client).__name__} cannot make a client for another base URL")
 
 
@@ -604,17 +608,15 @@ def batch(
 
 def _async_twin_factory(client: Any) -> Callable[[], Any]:
     """How to build an ``AsyncVllmClient`` configured like the sync ``client`` (inside the batch loop)."""
-    twin = getattr(client, "_async_twin", None)
-    if callable(twin):
-        return twin  # type: ignore[no-any-return]
-    from . import AsyncVllmClient  # type: ignore[attr-defined]
+    from ._client import AsyncVllmClient
 
     def make() -> Any:
         return AsyncVllmClient(
             base_url=client.base_url,
-            api_key=getattr(client, "api_key", None),
-            timeout=getattr(client, "timeout", None),
-            max_retries=getattr(client, "max_retries", 0),
+            api_key=client.api_key,
+            timeout=client.timeout,
+            max_retries=client.max_retries,
+            headers=client.headers,
         )
 
     return make
