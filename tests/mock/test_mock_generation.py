@@ -356,6 +356,14 @@ SCHEMAS: list[dict[str, Any]] = [
     },
     {"type": "array", "items": {"type": ["integer", "null"], "minimum": -3, "maximum": 3}, "minItems": 1},
     {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 2},
+        "minItems": 3,
+        "maxItems": 3,
+        "uniqueItems": True,
+    },
+    {"type": "array", "items": {"type": "string", "maxLength": 3}, "minItems": 4, "uniqueItems": True},
+    {
         "allOf": [
             {"type": "object", "properties": {"a": {"const": 1}}, "required": ["a"]},
             {"properties": {"b": {"type": "string"}}, "required": ["b"]},

@@ -166,15 +166,21 @@ def _array(schema: dict[str, Any], rng: random.Random, root: Any, name: str, dep
         out = [_value(p, rng, root, name, depth + 1) for p in prefix][:hi]
     count = rng.randint(min(lo, hi), hi) if hi >= lo else lo
     items = schema.get("items", {})
-    while len(out) < count and items is not False:
+    attempts = 0
+    while len(out) < count and items is not False and attempts < 20 * (count + 1):
+        attempts += 1
         v = _value(items, rng, root, name, depth + 1)
         if schema.get("uniqueItems") and v in out:
-            if isinstance(v, str):
-                v = f"{v}{len(out)}"
-            elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                v = v + len(out) if "maximum" not in items else v
+            exhausted = attempts > 10 * (count + 1)
+            if (
+                exhausted
+                and isinstance(v, str)
+                and isinstance(items, dict)
+                and not {"enum", "maxLength"} & set(items)
+            ):
+                v = f"{v}{len(out)}"  # the pool of example strings is too small: make one up
             if v in out:
-                break
+                continue  # draw again: small domains (enums, narrow ranges) need a few tries
         out.append(v)
     return out
 
