@@ -352,6 +352,21 @@ class StreamState:
         )
         return self.with_partial(err)
 
+    def check_complete(self) -> None:
+        """After reading to the end, raise what a collector must raise instead of returning a result.
+
+        The failure iteration raised; the server's error event; or, when the stream never reached ``[DONE]``
+        (closed part-way, or abandoned by a cancelled task or an interrupt), an incomplete-stream error, so a
+        partial response is never returned as if it were whole.
+        """
+        if self.failure is not None:
+            raise self.failure
+        if self.error is not None:
+            raise self.collect_error()
+        if not self.ended:
+            incomplete = StreamError("the stream was closed before it ended: the response is incomplete")
+            raise self.with_partial(incomplete)
+
     def idle_error(self) -> VllmTimeoutError:
         return VllmTimeoutError(f"stream idle timeout: no event within {self.idle_timeout:g} s")
 

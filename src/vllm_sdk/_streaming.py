@@ -272,11 +272,9 @@ class _SyncStream(Generic[EventT]):
     def _consume(self) -> None:
         """Read the rest of the stream; the parser has accumulated everything, iterated or not."""
         state = self._state
-        if state.failure is not None:
-            raise state.failure
-        deque(self, maxlen=0)
-        if state.error is not None:
-            raise state.collect_error()
+        if state.failure is None:
+            deque(self, maxlen=0)
+        state.check_complete()
 
     def _collect_text(self) -> str:
         self._consume()
@@ -309,8 +307,7 @@ class _SyncStream(Generic[EventT]):
                 raise
             yield from _chunk_models(state, convert)
         yield from _chunk_models(state, convert)
-        if state.error is not None:
-            raise state.collect_error()
+        state.check_complete()
 
     # -- resources
 
@@ -636,12 +633,10 @@ class _AsyncStream(Generic[EventT]):
 
     async def _consume(self) -> None:
         state = self._state
-        if state.failure is not None:
-            raise state.failure
-        async for _event in self:
-            continue
-        if state.error is not None:
-            raise state.collect_error()
+        if state.failure is None:
+            async for _event in self:
+                continue
+        state.check_complete()
 
     async def _collect_text(self) -> str:
         await self._consume()
@@ -677,8 +672,7 @@ class _AsyncStream(Generic[EventT]):
                 yield model
         for model in _chunk_models(state, convert):
             yield model
-        if state.error is not None:
-            raise state.collect_error()
+        state.check_complete()
 
     # -- resources
 

@@ -215,6 +215,16 @@ async def test_break_then_aclose(open_async: Opener) -> None:
     await stream.close()  # idempotent alias
 
 
+async def test_collect_after_cancelled_collect_raises(open_async: Opener) -> None:
+    stream, body = await chat_stream(open_async, [chat_chunk("a"), DONE], stall_at=1)
+    with pytest.raises(asyncio.TimeoutError):  # the caller's own deadline cancels the read
+        await asyncio.wait_for(stream.collect_content(), 0.05)
+    assert body.state.closed
+    with pytest.raises(StreamError, match="incomplete") as info:
+        await stream.collect_content()
+    assert info.value.partial_content == "a"
+
+
 async def test_async_with(open_async: Opener) -> None:
     body = AsyncBody(split_events(transcript_body("A11_chat_stream")))
     async with AsyncMessageStream(await open_async(body)) as stream:

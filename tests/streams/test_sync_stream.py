@@ -29,6 +29,7 @@ from .conftest import DONE, SyncBody, chat_chunk, data_chunk, split_events, tran
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
 
     Opener = Callable[..., httpx.Response]
 
@@ -52,6 +53,15 @@ def consume(stream: object, seen: list[object]) -> None:
 def chat_stream(open_sync: Opener, chunks: list[bytes], **kwargs: object) -> tuple[MessageStream, SyncBody]:
     body = SyncBody(chunks, **kwargs)  # type: ignore[arg-type]
     return MessageStream(open_sync(body)), body
+
+
+def test_streams_drive_the_build_under_test(open_sync: Opener, engine: ModuleType) -> None:
+    stream, _ = chat_stream(open_sync, [DONE])
+    assert type(stream._state.parser) is engine.ChatStreamParser
+    completion = CompletionStream(open_sync(SyncBody([DONE])))
+    assert type(completion._state.parser) is engine.CompletionStreamParser
+    stream.close()
+    completion.close()
 
 
 @pytest.mark.parametrize("name", CHAT_TRANSCRIPTS)
@@ -304,6 +314,28 @@ def test_break_then_close_releases(open_sync: Opener) -> None:
     assert not body.state.exhausted  # abandoned mid-stream: closed, not drained
     assert list(stream) == []
     stream.close()  # idempotent
+
+
+def test_collect_after_close_midway_raises(open_sync: Opener) -> None:
+    stream, _ = chat_stream(open_sync, [chat_chunk("a"), chat_chunk("b"), DONE])
+    assert next(iter(stream)) == Content("a", 0)
+    stream.close()
+    with pytest.raises(StreamError, match="incomplete") as info:
+        stream.collect_content()  # never a partial response passed off as whole
+    assert info.value.partial_content == "a"
+
+    unread, _ = chat_stream(open_sync, [chat_chunk("a"), DONE])
+    unread.close()
+    with pytest.raises(StreamError, match="incomplete"):
+        unread.collect_content()
+
+
+def test_collect_inside_the_loop(open_sync: Opener) -> None:
+    stream, _ = chat_stream(open_sync, [chat_chunk("a"), chat_chunk("b"), DONE])
+    for event in stream:
+        assert event == Content("a", 0)
+        assert stream.collect_content() == "ab"
+    assert stream.closed
 
 
 def test_close_after_done_drains(open_sync: Opener) -> None:
