@@ -556,6 +556,7 @@ async def _completions(request: web.Request) -> web.StreamResponse:
         for text, _, _ in prompts:
             params = GenParams(
                 seed_material=dumps(["completion", model, text, body.get("seed"), schema, so]),
+                space_first=bool(text) and not text[-1].isspace() and schema is None and not so,
                 n=n,
                 max_tokens=max_tokens,
                 min_tokens=body.get("min_tokens") or 0,

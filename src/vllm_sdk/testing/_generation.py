@@ -108,6 +108,7 @@ class GenParams:
     json_schema: Any = None  # a schema dict, or True for json_object
     choice: Sequence[str] | None = None  # structured_outputs.choice
     echo_prefix: str | None = None  # chat ``echo``: the final assistant message, repeated first
+    space_first: bool = False  # the text continues a prompt: start with a space
 
 
 def request_seed(*parts: Any) -> int:
@@ -369,7 +370,7 @@ def _raw_tokens(
             yield Token(CONTENT, p.echo_prefix)
         first = True
         for piece in body_pieces:
-            if first and p.echo_prefix and not piece[:1].isspace():
+            if first and (p.echo_prefix or p.space_first) and not piece[:1].isspace():
                 piece = " " + piece
             if first and p.thinking:
                 yield Token(CONTENT, "\n\n")

@@ -9,10 +9,12 @@ be cached and reused for identical requests.
 from __future__ import annotations
 
 import json
+import random
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ._generation import CONTENT, REASONING, TOOL_ARGS, TOOL_START, ChoicePlan, Token
+from ._generation import CONTENT, REASONING, TOOL_ARGS, TOOL_START, ChoicePlan, Token, request_seed
+from ._tokenizer import CONTENT_WORDS, encode
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -316,6 +318,41 @@ def _completion_logprobs(
     }
 
 
+def prompt_logprobs(pieces: Sequence[str], k: int) -> list[tuple[float, list[tuple[str, float]]] | None]:
+    """Deterministic logprobs of a prompt's pieces (None for the first, which has no context)."""
+    rng = random.Random(request_seed("prompt-logprobs", list(pieces)))
+    out: list[tuple[float, list[tuple[str, float]]] | None] = [None] if pieces else []
+    for piece in pieces[1:]:
+        lp = -(rng.random() ** 2) * 3.0
+        tops = [(piece, lp)]
+        worst = lp
+        while len(tops) < max(k, 1):
+            worst -= 0.5 + rng.random() * 4.0
+            alt = " " + CONTENT_WORDS[rng.randrange(len(CONTENT_WORDS))]
+            if all(alt != a for a, _ in tops):
+                tops.append((alt, worst))
+        out.append((lp, tops))
+    return out
+
+
+def _prompt_logprobs_field(
+    pieces: Sequence[str], plp: list[tuple[float, list[tuple[str, float]]] | None]
+) -> list[Any]:
+    """vLLM's ``prompt_logprobs``: per position, {token id: {logprob, rank, decoded_token}}."""
+    out: list[Any] = []
+    for entry in plp:
+        if entry is None:
+            out.append(None)
+            continue
+        out.append(
+            {
+                str(encode(text)[0]): {"logprob": lp, "rank": rank, "decoded_token": text}
+                for rank, (text, lp) in enumerate(entry[1], start=1)
+            }
+        )
+    return out
+
+
 def _eos_logprob(plan: ChoicePlan) -> tuple[float, list[tuple[str, float]]]:
     lp = -0.002 - 0.001 * (len(plan.tokens) % 7)
     return lp, [(EOS_TOKEN, lp), ("<|im_end|>", lp - 7.5)]
@@ -371,10 +408,11 @@ def completion_stream_suffixes(
                 if logprobs is not None and plan.logprobs is not None:
                     lp_val, tops = plan.logprobs[pos]
                     if pos == 0 and echo:
+                        plp = prompt_logprobs(ppieces, logprobs)
                         lp_obj = _completion_logprobs(
                             [*ppieces, t.text],
-                            [None, *([-0.5] * (len(ppieces) - 1)), lp_val][-(len(ppieces) + 1) :],
-                            [None, *([[(p, -0.5)] for p in ppieces[1:]]), tops][-(len(ppieces) + 1) :],
+                            [*(None if e is None else e[0] for e in plp), lp_val],
+                            [*(None if e is None else e[1] for e in plp), tops],
                             0,
                             logprobs,
                         )
@@ -445,6 +483,7 @@ def completion_body(
         completion_tokens += len(plan.tokens)
         natural = plan.finish_reason == "stop" and plan.stop_reason is None
         lp_obj = None
+        prompt_lp: list[Any] | None = None
         if logprobs is not None and plan.logprobs is not None:
             texts = [t.text for t in plan.tokens]
             lps: list[float | None] = [lp for lp, _ in plan.logprobs]
@@ -455,9 +494,11 @@ def completion_body(
                 lps.append(eos_lp)
                 tops.append(eos_tops)
             if echo:
+                plp = prompt_logprobs(ppieces, logprobs)
                 texts = [*ppieces, *texts]
-                lps = [None, *([-0.5] * (len(ppieces) - 1)), *lps] if ppieces else lps
-                tops = [None, *([[(p, -0.5)] for p in ppieces[1:]]), *tops] if ppieces else tops
+                lps = [*(None if e is None else e[0] for e in plp), *lps]
+                tops = [*(None if e is None else e[1] for e in plp), *tops]
+                prompt_lp = _prompt_logprobs_field(ppieces, plp)
             lp_obj = _completion_logprobs(texts, lps, tops, 0, logprobs)
         if natural:
             completion_tokens += 1  # the EOS token counts, as in vLLM's usage
@@ -469,7 +510,7 @@ def completion_body(
                 "finish_reason": plan.finish_reason,
                 "stop_reason": 0 if natural else plan.stop_reason,
                 "token_ids": None,
-                "prompt_logprobs": None,
+                "prompt_logprobs": prompt_lp,
                 "prompt_token_ids": None,
                 "routed_experts": None,
             }
