@@ -83,3 +83,23 @@ def test_plugin_in_a_user_project(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout
+
+
+def test_plugin_loads_without_aiohttp() -> None:
+    # Installed without the "mock" extra, the pytest11 plugin must not break the user's test run.
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["aiohttp"] = None  # make `import aiohttp` fail
+        import vllm_sdk.testing.pytest_plugin
+        import vllm_sdk.testing as t
+        assert t.Fault and t.parse_faults("stall")
+        try:
+            t.MockVllmServer
+        except ImportError as exc:
+            print("hint:", exc)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "pip install 'vllm-python-sdk[mock]'" in proc.stdout

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ._server import MockVllmServer
+from . import load_server_class
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
+
+    from ._server import MockVllmServer
 
 __all__ = ["async_vllm_mock_server", "vllm_mock_server", "vllm_mock_server_session"]
 
@@ -31,13 +33,13 @@ __all__ = ["async_vllm_mock_server", "vllm_mock_server", "vllm_mock_server_sessi
 @pytest.fixture
 def vllm_mock_server() -> Iterator[MockVllmServer]:
     """A started mock vLLM server (background thread), stopped after the test."""
-    with MockVllmServer() as server:
+    with load_server_class()() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def _vllm_mock_server_session_instance() -> Iterator[MockVllmServer]:
-    with MockVllmServer() as server:
+    with load_server_class()() as server:
         yield server
 
 
@@ -58,5 +60,5 @@ else:
     @pytest_asyncio.fixture
     async def async_vllm_mock_server() -> AsyncIterator[MockVllmServer]:
         """A mock vLLM server started on the running event loop, stopped after the test."""
-        async with MockVllmServer() as server:
+        async with load_server_class()() as server:
             yield server
