@@ -461,6 +461,53 @@ else:  # pragma: no cover - Python 3.10
             raise
 
 
+class _IdleWatch:
+    """The async idle timeout, with one timer per idle period rather than one per read.
+
+    A read sets ``task`` for its duration; ``deadline`` moves forward whenever events were handed to the
+    caller. The timer, when it fires, re-arms itself at the moved deadline, does nothing while no read is in
+    progress (the caller's own time does not count; the next read re-arms it), and otherwise cancels the
+    reading task; :meth:`claim` then tells that cancellation apart from anyone else's. This is what
+    ``asyncio.timeout`` does, minus a timer handle and a context manager per network chunk.
+    """
+
+    __slots__ = ("deadline", "expired", "handle", "loop", "task")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        self.loop = loop
+        self.deadline = deadline
+        self.task: asyncio.Task[Any] | None = None
+        self.handle: asyncio.TimerHandle | None = None
+        self.expired = False
+
+    def arm(self) -> None:
+        self.handle = self.loop.call_at(self.deadline, self._fire)
+
+    def _fire(self) -> None:
+        self.handle = None
+        task = self.task
+        if task is None:
+            return
+        if self.loop.time() < self.deadline:
+            self.handle = self.loop.call_at(self.deadline, self._fire)
+            return
+        self.expired = True
+        task.cancel()
+
+    def claim(self) -> bool:
+        """Called on a CancelledError from a read: True when it was this timeout's own cancellation."""
+        if not self.expired:
+            return False
+        if sys.version_info >= (3, 11) and self.task is not None and self.task.uncancel() > 0:
+            return False  # somebody else cancelled the task too: theirs wins
+        return True
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 def _open_async_body(state: StreamState) -> AsyncIterator[bytes]:
     response = state.response
     if response.is_stream_consumed or _is_encoded(response):
@@ -500,29 +547,43 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                         yield event
             else:
                 loop = asyncio.get_running_loop()
-                deadline = loop.time() + idle
-                while True:
-                    try:
-                        data = await _anext_by(raw, deadline)
-                    except _Deadline:
-                        idle_failure = state.failure = state.idle_error()
-                        raise idle_failure from None
-                    if data is None:
-                        for event in state.close_parser():
-                            yield event
-                        break
-                    events = feed(data)
-                    if events:
-                        if no_token_yet:
-                            no_token_yet = state.note_first_token(events)
-                        if type(events[-1]) in end_events:
-                            state.end(events[-1])
-                            for event in events:
+                watch = _IdleWatch(loop, loop.time() + idle)
+                current_task = asyncio.current_task
+                next_chunk = raw.__anext__
+                try:
+                    while True:
+                        watch.task = current_task()
+                        if watch.handle is None:
+                            watch.arm()
+                        try:
+                            data: bytes | None = await next_chunk()
+                        except StopAsyncIteration:
+                            data = None
+                        except asyncio.CancelledError:
+                            if watch.claim():
+                                idle_failure = state.failure = state.idle_error()
+                                raise idle_failure from None
+                            raise
+                        finally:
+                            watch.task = None
+                        if data is None:
+                            for event in state.close_parser():
                                 yield event
                             break
-                        for event in events:
-                            yield event
-                        deadline = loop.time() + idle
+                        events = feed(data)
+                        if events:
+                            if no_token_yet:
+                                no_token_yet = state.note_first_token(events)
+                            if type(events[-1]) in end_events:
+                                state.end(events[-1])
+                                for event in events:
+                                    yield event
+                                break
+                            for event in events:
+                                yield event
+                            watch.deadline = loop.time() + idle
+                finally:
+                    watch.stop()
         except StreamError as err:
             state.failure = state.with_partial(err)
             raise

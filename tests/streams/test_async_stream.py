@@ -171,6 +171,31 @@ async def test_idle_timeout_not_hit(open_async: Opener) -> None:
     assert events[-1] == Done()
 
 
+async def test_idle_timeout_timer_fires_in_caller_time(open_async: Opener) -> None:
+    # The timer fires while the caller is busy between events: that time does not count.
+    chunks = [chat_chunk("a"), chat_chunk("b"), chat_chunk("c"), DONE]
+    stream, _ = await chat_stream(open_async, chunks, idle_timeout=0.03)
+    events = []
+    async for event in stream:
+        events.append(event)
+        await asyncio.sleep(0.08)
+    assert events[-1] == Done()
+
+
+async def test_idle_timeout_deadline_moves_with_events(open_async: Opener) -> None:
+    # Ten events 30 ms apart take 300 ms in all; each gap is within the 100 ms idle timeout.
+    chunks = [chat_chunk(str(i)) for i in range(10)] + [DONE]
+    stream, _ = await chat_stream(open_async, chunks, delays={i: 0.03 for i in range(11)}, idle_timeout=0.1)
+    assert await stream.collect_content() == "0123456789"
+
+
+async def test_outside_cancellation_is_not_an_idle_timeout(open_async: Opener) -> None:
+    stream, body = await chat_stream(open_async, [chat_chunk("a"), DONE], stall_at=1, idle_timeout=5.0)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(stream.collect_content(), 0.05)
+    assert body.state.closed
+
+
 async def test_idle_timeout_before_first_event(open_async: Opener) -> None:
     stream, body = await chat_stream(open_async, [DONE], stall_at=0, idle_timeout=0.05)
     with pytest.raises(VllmTimeoutError):
