@@ -13,11 +13,14 @@ Connections: after ``[DONE]`` (or an error event, which vLLM follows with ``[DON
 is read and discarded, at most :data:`DRAIN_MAX_BYTES` bytes within :data:`DRAIN_TIMEOUT` seconds, so the
 connection goes back to the pool; then the response is closed. A stream abandoned part-way (``close()``,
 leaving a ``with`` block, garbage collection) closes its response, which discards the connection rather
-than reusing one with unread data.
+than reusing one with unread data. (The drain's time bound is a hard deadline for async streams; a sync
+stream checks it between reads, so a server that stalls after ``[DONE]`` without ending the body holds a
+sync drain up to the socket read timeout. vLLM ends the body right after ``[DONE]``.)
 
 Idle timeout (``idle_timeout=`` seconds, default off): the stream raises :class:`VllmTimeoutError` once it
 has waited that long for its next event. Only time spent waiting on the network counts, not time the caller
-spends between events. Async streams enforce it exactly, with a deadline around every read. Sync streams
+spends between events. Async streams enforce it exactly: a timer cancels the read in progress once the
+deadline passes (one timer per idle period, re-armed as events arrive, see ``_IdleWatch``). Sync streams
 cannot interrupt a blocking read, so they combine two checks: the socket read timeout of the body is
 tightened to ``idle_timeout`` (honoured by httpx's own transports, which read the per-request timeout when
 the body starts streaming), and after every read the time since the last event is compared with the limit
