@@ -608,6 +608,9 @@ def batch(
 
 def _async_twin_factory(client: Any) -> Callable[[], Any]:
     """How to build an ``AsyncVllmClient`` configured like the sync ``client`` (inside the batch loop)."""
+    twin = getattr(client, "_async_twin", None)
+    if callable(twin):
+        return twin  # type: ignore[no-any-return]
     from ._client import AsyncVllmClient
 
     def make() -> Any:
