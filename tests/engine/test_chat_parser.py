@@ -75,7 +75,7 @@ def test_think_block_inside_content(engine: ModuleType) -> None:
     ]
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 5])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 6, 7, 8, 9])
 def test_think_tags_split_across_deltas(engine: ModuleType, size: int) -> None:
     text = "<think>abc</think>\n\ndone"
     pieces = [text[i : i + size] for i in range(0, len(text), size)]
@@ -174,6 +174,17 @@ def test_tool_call_parts_in_separate_chunks_and_arguments_on_the_finish_chunk(en
         FinishReason("tool_calls", 0, None),
         Done(),
     ]
+
+
+def test_repeated_tool_call_fields_take_the_latest_value(engine: ModuleType) -> None:
+    # Servers that resend id/name on every fragment must not produce "f" + "f" names or stale ids.
+    body = stream(
+        chunk([delta(0, tool_calls=[tool(0, id="a", name="f", arguments="{")])]),
+        chunk([delta(0, tool_calls=[tool(0, id="b", name="f", arguments="}")])]),
+        chunk([delta(0, finish_reason="tool_calls")]),
+    )
+    completes = [e for e in events_of(engine, body) if isinstance(e, ToolCallComplete)]
+    assert completes == [ToolCallComplete(ToolCall("b", "f", "{}"), 0)]
 
 
 def test_open_tool_call_completed_at_done(engine: ModuleType) -> None:
