@@ -474,3 +474,14 @@ def test_embeddings(http: httpx.Client) -> None:
         http.post("/embeddings", json={"model": "mock", "input": "x", "encoding_format": "hex"}).status_code
         == 400
     )
+
+
+def test_stop_token_ids(http: httpx.Client) -> None:
+    full = chat(http, seed=8, max_tokens=200)["choices"][0]["message"]["content"]
+    pieces = tok.split_pieces(full)
+    target = next(p for p in pieces[2:] if len(tok.encode(p)) == 1)
+    target_id = tok.encode(target)[0]
+    cut = chat(http, seed=8, max_tokens=200, stop_token_ids=[target_id])["choices"][0]
+    assert cut["finish_reason"] == "stop"
+    assert cut["stop_reason"] == target_id
+    assert cut["message"]["content"] == "".join(pieces[: pieces.index(target)])

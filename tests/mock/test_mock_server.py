@@ -211,3 +211,21 @@ def test_cli_serves_until_interrupted() -> None:
             _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert err == ""
+
+
+def test_recorded_requests_are_bounded() -> None:
+    with MockVllmServer(max_recorded_requests=20) as srv, httpx.Client(base_url=srv.url) as http:
+        for i in range(45):
+            http.get("/health", params={"i": str(i)})
+        assert len(srv.requests) <= 20
+        assert srv.requests[-1].query == {"i": "44"}
+    with MockVllmServer(max_recorded_requests=0) as srv:
+        httpx.get(srv.url + "/health")
+        assert srv.requests == []
+
+
+async def test_no_tasks_left_after_astop() -> None:
+    async with MockVllmServer() as srv, httpx.AsyncClient(base_url=srv.base_url) as http:
+        await http.post("/chat/completions", json={**CHAT, "stream": True})
+    leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert leftover == []

@@ -135,7 +135,7 @@ async def _middleware(
             parsed = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             parsed = None
-    state.requests.append(
+    state.record(
         RecordedRequest(
             method=request.method,
             path=request.path,
@@ -366,6 +366,13 @@ def _structured_outputs(body: dict[str, Any]) -> dict[str, Any]:
     return so if isinstance(so, dict) else {}
 
 
+def _stop_token_ids(body: dict[str, Any]) -> frozenset[int]:
+    ids = body.get("stop_token_ids")
+    if not isinstance(ids, list):
+        return frozenset()
+    return frozenset(i for i in ids if isinstance(i, int) and not isinstance(i, bool))
+
+
 def _stop_list(body: dict[str, Any]) -> list[str]:
     stop = body.get("stop")
     if stop is None:
@@ -406,6 +413,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             min_tokens=body.get("min_tokens") or 0,
             ignore_eos=bool(body.get("ignore_eos")),
             stop=_stop_list(body),
+            stop_token_ids=_stop_token_ids(body),
             include_stop_str_in_output=bool(body.get("include_stop_str_in_output")),
             temperature=1.0 if body.get("temperature") is None else body["temperature"],
             top_logprobs=top_logprobs,
@@ -562,6 +570,7 @@ async def _completions(request: web.Request) -> web.StreamResponse:
                 min_tokens=body.get("min_tokens") or 0,
                 ignore_eos=bool(body.get("ignore_eos")),
                 stop=_stop_list(body),
+                stop_token_ids=_stop_token_ids(body),
                 include_stop_str_in_output=bool(body.get("include_stop_str_in_output")),
                 temperature=1.0 if body.get("temperature") is None else body["temperature"],
                 top_logprobs=logprobs,

@@ -98,6 +98,7 @@ class GenParams:
     ignore_eos: bool = False
     stop: Sequence[str] = ()
     include_stop_str_in_output: bool = False
+    stop_token_ids: frozenset[int] = frozenset()
     temperature: float = 1.0
     top_logprobs: int | None = None  # None: no logprobs
     thinking: bool = False
@@ -389,7 +390,7 @@ def _find_stop(text: str, stops: Sequence[str], start: int) -> tuple[int, str] |
     return best
 
 
-def _truncate(stream: Iterator[Token], p: GenParams) -> tuple[list[Token], str | None, str | None]:
+def _truncate(stream: Iterator[Token], p: GenParams) -> tuple[list[Token], str | None, str | int | None]:
     """Apply max_tokens and stop strings: (tokens, "length"/"stop"/None for natural end, stop string)."""
     out: list[Token] = []
     stops = [s for s in p.stop if s]
@@ -399,6 +400,10 @@ def _truncate(stream: Iterator[Token], p: GenParams) -> tuple[list[Token], str |
     for t in stream:
         if len(out) >= p.max_tokens:
             return out, "length", None
+        if p.stop_token_ids and t.kind == CONTENT:
+            ids = tok.encode(t.text)
+            if len(ids) == 1 and ids[0] in p.stop_token_ids:
+                return out, "stop", ids[0]
         if t.kind == CONTENT and stops:
             before = len(content)
             content += t.text

@@ -49,6 +49,8 @@ class MockVllmServer:
         served_models: extra model names served as aliases of ``model``.
         max_model_len: the context window used for vLLM's length checks.
         embedding_dim: length of ``/v1/embeddings`` vectors.
+        max_recorded_requests: how many requests :attr:`requests` keeps (oldest dropped first; 0 keeps
+            none, None keeps all) so long benchmarks do not grow memory without bound.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class MockVllmServer:
         served_models: Iterable[str] = (),
         max_model_len: int = 2048,
         embedding_dim: int = 128,
+        max_recorded_requests: int | None = 100_000,
     ) -> None:
         if token_delay < 0:
             raise ValueError("token_delay must be >= 0")
@@ -76,6 +79,7 @@ class MockVllmServer:
             faults=parse_faults(faults),
             max_model_len=max_model_len,
             embedding_dim=embedding_dim,
+            max_recorded=max_recorded_requests,
         )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None

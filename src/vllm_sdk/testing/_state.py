@@ -116,6 +116,7 @@ class ServerState:
         faults: tuple[Fault, ...],
         max_model_len: int,
         embedding_dim: int,
+        max_recorded: int | None = 100_000,
     ) -> None:
         self.models = models
         self.api_key = api_key
@@ -124,6 +125,7 @@ class ServerState:
         self.max_model_len = max_model_len
         self.embedding_dim = embedding_dim
         self.requests: list[RecordedRequest] = []
+        self.max_recorded = max_recorded
         self.metrics = Metrics()
         self.fault_counter = FaultCounter()
         self.created = int(time.time())
@@ -134,6 +136,14 @@ class ServerState:
     #: Bounded cache of rendered responses for identical requests.
     CACHE_ENTRIES = 1024
     CACHE_MAX_ITEM_BYTES = 512 * 1024
+
+    def record(self, request: RecordedRequest) -> None:
+        """Keep a received request; past ``max_recorded`` the oldest tenth is dropped (bounded memory)."""
+        if self.max_recorded == 0:
+            return
+        self.requests.append(request)
+        if self.max_recorded is not None and len(self.requests) > self.max_recorded:
+            del self.requests[: max(1, self.max_recorded // 10)]
 
     def cache_get(self, key: tuple[Any, ...]) -> Any:
         """A cached value, or None."""
