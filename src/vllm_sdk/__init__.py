@@ -9,6 +9,8 @@ Quick start::
         print(resp.content)
 """
 
+from ._base_client import ClientClosedError
+from ._client import AsyncVllmClient, ClientBuilder, VllmClient
 from ._events import (
     CompletionStreamEvent,
     Content,
@@ -47,14 +49,21 @@ from ._streaming import AsyncCompletionStream, AsyncMessageStream, CompletionStr
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
+from .types.chat import ChatCompletionResponse
+from .types.completions import CompletionResponse
 
 __all__ = [
     "ApiError",
     "AsyncCompletionStream",
     "AsyncMessageStream",
+    "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
     "BatchResult",
+    "ChatCompletionResponse",
+    "ClientBuilder",
+    "ClientClosedError",
+    "CompletionResponse",
     "CompletionStream",
     "CompletionStreamEvent",
     "ConflictError",
@@ -83,6 +92,7 @@ __all__ = [
     "ToolCallDelta",
     "UnprocessableEntityError",
     "Usage",
+    "VllmClient",
     "VllmError",
     "VllmTimeoutError",
     "__version__",

@@ -1,0 +1,651 @@
+"""Everything the sync and async clients share and that does no I/O.
+
+Configuration (arguments, environment, defaults), URL building, authentication and headers, request
+body encoding in the schema's canonical key order, retry decisions and their logging, error mapping of
+non-2xx responses and response parsing (pydantic's JSON validation straight from the body bytes). The two
+clients in ``_client.py`` add only the send loop, the sleep between attempts and closing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from . import _config, _retry
+from ._exceptions import (
+    ApiError,
+    InvalidResponseError,
+    JsonError,
+    MissingParameterError,
+    VllmError,
+    api_error_from_response,
+)
+from ._generated_endpoints import REQUEST_FIELDS, ROUTES
+from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._otel import SpanScope
+
+__all__ = [
+    "BaseClient",
+    "ClientClosedError",
+    "RequestOptions",
+    "encode_body",
+    "merge_extra",
+    "parse_response",
+    "require",
+]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
+
+#: How much of a non-2xx body is read to build the error (a proxy's error page can be large).
+MAX_ERROR_BODY = 1024 * 1024
+
+USER_AGENT = f"vllm-python-sdk/{__version__}"
+
+#: Request hook: called with each :class:`httpx.Request` before it is sent (every attempt).
+#: Response hook: called with each :class:`httpx.Response` once its headers arrived (every attempt).
+EventHooks = Mapping[str, Sequence[Callable[..., Any]]]
+
+
+class ClientClosedError(VllmError, RuntimeError):
+    """A request was made on a client that was closed (or whose shared connection pool was closed)."""
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+def merge_extra(body: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    """Merge ``extra`` into ``body`` in place: nested dicts are merged key by key, anything else replaced.
+
+    So ``extra({"chat_template_kwargs": {"x": 1}})`` adds to what ``thinking(True)`` set instead of wiping it.
+    """
+    for key, value in extra.items():
+        current = body.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged = dict(current)
+            merge_extra(merged, value)
+            body[key] = merged
+        else:
+            body[key] = value
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):  # a ToolCall in a message's tool_calls
+        return to_dict()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"request value of type {type(value).__name__} is not JSON serialisable")
+
+
+def canonical_body(model_name: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with its keys in the schema's order for ``model_name``; unknown keys follow as given."""
+    order = REQUEST_FIELDS.get(model_name or "", ())
+    out: dict[str, Any] = {key: body[key] for key in order if key in body}
+    for key, value in body.items():
+        if key not in out:
+            out[key] = value
+    return out
+
+
+def encode_body(
+    model_name: str | None,
+    body: Mapping[str, Any],
+    extra: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The JSON bytes of a request body: ``extra`` merged, keys in canonical order, compact, UTF-8.
+
+    Builder and keyword styles both end here, so the same parameters give byte-identical bodies.
+    """
+    merged = dict(body)
+    if extra:
+        merge_extra(merged, extra)
+    ordered = canonical_body(model_name, merged)
+    try:
+        text = json.dumps(
+            ordered, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
+        )
+    except ValueError as exc:  # NaN / infinity: not JSON, and vLLM would reject it
+        raise ValueError(f"request body is not valid JSON: {exc}") from exc
+    return text.encode("utf-8")
+
+
+@functools.cache
+def _required_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset((info.alias or name) for name, info in model.model_fields.items() if info.is_required())
+
+
+def request_model_name(route_name: str, body: Mapping[str, Any]) -> str | None:
+    """The name of the request variant of ``route_name`` that ``body`` is (for the canonical key order):
+    the first whose required fields are all present."""
+    route = ROUTES[route_name]
+    variants = route.request_variants or ((route.request_model,) if route.request_model else ())
+    for variant in variants:
+        if _required_keys(variant) <= body.keys():
+            return variant.__name__
+    return route.request_model.__name__ if route.request_model else None
+
+
+def require(body: Mapping[str, Any], *names: str) -> None:
+    """Raise :class:`MissingParameterError` (before any I/O) for the first of ``names`` not set."""
+    for name in names:
+        if body.get(name) is None:
+            raise MissingParameterError(name)
+
+
+# ---------------------------------------------------------------- responses
+
+
+def parse_response(model: type[ModelT], content: bytes) -> ModelT:
+    """Validate a JSON body straight from bytes into ``model``.
+
+    Invalid JSON (or an empty body) raises :class:`JsonError`; JSON of the wrong shape raises
+    :class:`InvalidResponseError`; both keep pydantic's error as ``__cause__``.
+    """
+    if not content.strip():
+        raise JsonError("the response body is empty where JSON was expected")
+    try:
+        parsed = model.model_validate_json(content)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            text = content[:200].decode("utf-8", "replace")
+            raise JsonError(
+                f"the response body is not valid JSON: {exc.errors()[0]['msg']}", text=text
+            ) from exc
+        raise InvalidResponseError(
+            f"the response does not have the shape of {model.__name__}: {exc.error_count()} error(s), "
+            f"first: {_first_error(exc)}"
+        ) from exc
+    if hasattr(parsed, "_raw_json"):
+        parsed._raw_json = content  # read back by ``.raw``
+    return parsed
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "(body)"
+    return f"{location}: {first['msg']}"
+
+
+def error_from_response(response: httpx.Response, content: bytes) -> ApiError:
+    """The :class:`ApiError` for a non-2xx response whose (bounded) body is ``content``."""
+    return api_error_from_response(response.status_code, content, response.headers)
+
+
+# ---------------------------------------------------------------- options of one request
+
+
+@dataclass
+class RequestOptions:
+    """One logical request (all its attempts): what to send and the per-call overrides."""
+
+    method: str
+    url: str
+    content: bytes | None = None
+    headers: Mapping[str, str | None] | None = None
+    params: Mapping[str, Any] | None = None
+    timeout: _config.TimeoutLike | None = None
+    max_retries: int | None = None
+    stream: bool = False
+    # Telemetry only: the GenAI operation ("chat", "text_completion", ...), the model and the body.
+    operation: str | None = None
+    body: Mapping[str, Any] | None = field(default=None, repr=False)
+
+
+class _Pool(Generic[HttpClientT]):
+    """The httpx client shared by a client and every client derived from it with ``with_*``.
+
+    Only the client that created the pool (``owner``) closes it; a user-supplied ``http_client`` is never
+    closed by the SDK (whoever created it closes it).
+    """
+
+    __slots__ = ("http", "owned")
+    http: HttpClientT
+    owned: bool
+
+    def __init__(self, http: HttpClientT, *, owned: bool) -> None:
+        self.http = http
+        self.owned = owned
+
+    @property
+    def closed(self) -> bool:
+        closed: bool = self.http.is_closed
+        return closed
+
+
+# ---------------------------------------------------------------- the shared client
+
+
+class BaseClient(Generic[HttpClientT]):
+    """Configuration and request preparation shared by :class:`~vllm_sdk.VllmClient` and
+    :class:`~vllm_sdk.AsyncVllmClient`."""
+
+    _pool: _Pool[HttpClientT]
+    _owns_pool: bool
+    _closed: bool
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: _config.ApiKey | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: HttpClientT | None = None,
+        limits: httpx.Limits | None = None,
+        stream_idle_timeout: float | None = None,
+        event_hooks: EventHooks | None = None,
+    ) -> None:
+        setup_logging()
+        self._base_url = _config.normalize_base_url(
+            base_url if base_url is not None else _config.env_base_url()
+        )
+        self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()
+        if self._api_key is not None and not (isinstance(self._api_key, str) or callable(self._api_key)):
+            raise TypeError(f"api_key must be a string or a callable, not {type(self._api_key).__name__}")
+        self._timeout = _config.to_timeout(timeout) if timeout is not None else _config.env_timeout()
+        self._max_retries = (
+            _config.check_max_retries(max_retries) if max_retries is not None else _config.env_max_retries()
+        )
+        self._headers: dict[str, str] = {**_config.env_custom_headers(), **dict(headers or {})}
+        self._stream_idle_timeout = _check_idle(stream_idle_timeout)
+        self._request_hooks, self._response_hooks = _split_hooks(event_hooks)
+        self._limits = limits or _config.DEFAULT_LIMITS
+        if http_client is not None:
+            self._check_http_client(http_client)
+            self._pool = _Pool(http_client, owned=False)
+        else:
+            self._pool = _Pool(self._default_http_client(self._timeout, self._limits), owned=True)
+        self._owns_pool = True
+        self._closed = False
+        self._init_resources()
+
+    # -- hooks for the subclasses
+
+    def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> HttpClientT:
+        raise NotImplementedError
+
+    def _check_http_client(self, http_client: object) -> None:
+        raise NotImplementedError
+
+    def _init_resources(self) -> None:
+        raise NotImplementedError
+
+    # -- public configuration
+
+    @property
+    def base_url(self) -> str:
+        """The base URL, without a trailing slash (e.g. ``"http://localhost:8000/v1"``)."""
+        return self._base_url
+
+    @property
+    def api_key(self) -> _config.ApiKey | None:
+        """The API key (or key function) as configured; ``repr`` and logs never show it."""
+        return self._api_key
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The default timeout of every request."""
+        return self._timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried by default (after the first attempt)."""
+        return self._max_retries
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The custom headers sent with every request (a copy; ``VLLM_CUSTOM_HEADERS`` included)."""
+        return dict(self._headers)
+
+    @property
+    def stream_idle_timeout(self) -> float | None:
+        """Default longest wait, in seconds, for the next event of a stream (``None``: no limit)."""
+        return self._stream_idle_timeout
+
+    @property
+    def http_client(self) -> HttpClientT:
+        """The underlying httpx client (shared with the clients derived by ``with_*``)."""
+        return self._pool.http
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether this client was closed, or its shared connection pool was."""
+        return self._closed or self._pool.closed
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={redact_url(self._base_url)!r}, "
+            f"api_key={redact_api_key(self._api_key)}, max_retries={self._max_retries}, "
+            f"headers={redact_headers(self._headers)!r})"
+        )
+
+    # -- derived clients
+
+    def with_options(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: _config.ApiKey | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> Self:
+        """A new client with some settings changed that shares this client's connection pool.
+
+        ``headers`` are added to (and override) the current ones. Closing the new client leaves the pool
+        open for this one; closing the client that created the pool closes it for every derived client.
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        if base_url is not None:
+            new._base_url = _config.normalize_base_url(base_url)
+        if api_key is not None:
+            new._api_key = api_key
+        if timeout is not None:
+            new._timeout = _config.to_timeout(timeout)
+        if max_retries is not None:
+            new._max_retries = _config.check_max_retries(max_retries)
+        if headers:
+            new._headers = {**self._headers, **dict(headers)}
+        if stream_idle_timeout is not None:
+            new._stream_idle_timeout = _check_idle(stream_idle_timeout)
+        new._owns_pool = False
+        new._closed = False
+        new._init_resources()
+        return new
+
+    def with_api_key(self, api_key: _config.ApiKey) -> Self:
+        """A new client sending ``api_key`` (shares the connection pool)."""
+        return self.with_options(api_key=api_key)
+
+    def with_timeout(self, timeout: _config.TimeoutLike) -> Self:
+        """A new client with another default timeout (shares the connection pool)."""
+        return self.with_options(timeout=timeout)
+
+    def with_header(self, name: str, value: str) -> Self:
+        """A new client that also sends the header ``name: value`` (shares the connection pool)."""
+        return self.with_options(headers={name: value})
+
+    def with_max_retries(self, max_retries: int) -> Self:
+        """A new client with another default retry count (shares the connection pool)."""
+        return self.with_options(max_retries=max_retries)
+
+    def with_base_url(self, base_url: str) -> Self:
+        """A new client for another server (a replica), sharing the connection pool."""
+        return self.with_options(base_url=base_url)
+
+    # -- URLs and headers
+
+    def _server_root(self) -> str:
+        """The base URL without its trailing ``/v1`` (where ``/health``, ``/tokenize``... live)."""
+        return self._base_url[:-3] if self._base_url.endswith("/v1") else self._base_url
+
+    def url_for(self, path: str) -> str:
+        """The absolute URL of ``path``.
+
+        Absolute URLs are used as they are. Paths are relative to the base URL (``/chat/completions``);
+        a path written the way vLLM serves it (``/v1/models``) is not doubled, and vLLM's routes outside
+        ``/v1`` (``/health``, ``/tokenize``, ``/metrics``, ...) are resolved against the server root.
+        """
+        if path.startswith(("http://", "https://")):
+            return path
+        if not path.startswith("/"):
+            path = "/" + path
+        if self._base_url.endswith("/v1"):
+            if path == "/v1" or path.startswith("/v1/"):
+                return self._server_root() + path
+            if path in _ROOT_PATHS:
+                return self._server_root() + path
+        return self._base_url + path
+
+    def route_url(self, name: str) -> str:
+        """The absolute URL of the route called ``name`` in the generated route table."""
+        return self.url_for(ROUTES[name].path)
+
+    def _current_api_key(self) -> str | None:
+        key = self._api_key
+        if key is None:
+            return None
+        if callable(key):
+            value = key()
+            if value is not None and not isinstance(value, str):
+                raise TypeError(
+                    f"the api_key callable must return a string or None, not {type(value).__name__}"
+                )
+            return value.strip() if value else None
+        return key
+
+    def _build_headers(self, opts: RequestOptions) -> dict[str, str]:
+        headers: dict[str, str] = {
+            "Accept": "text/event-stream" if opts.stream else "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if opts.content is not None:
+            headers["Content-Type"] = "application/json"
+        key = self._current_api_key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        headers.update(self._headers)
+        for name, value in (opts.headers or {}).items():
+            # Per-call headers win; a None value removes a header (e.g. Authorization for one call).
+            matches = [existing for existing in headers if existing.lower() == name.lower()]
+            for existing in matches:
+                del headers[existing]
+            if value is not None:
+                headers[name] = value
+        return headers
+
+    def _build_request(self, opts: RequestOptions) -> httpx.Request:
+        timeout = self._timeout if opts.timeout is None else _config.to_timeout(opts.timeout)
+        return self._pool.http.build_request(
+            opts.method,
+            opts.url,
+            content=opts.content,
+            headers=self._build_headers(opts),
+            params=dict(opts.params) if opts.params else None,
+            timeout=timeout,
+        )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(f"{type(self).__name__} is closed")
+        if self._pool.closed:
+            raise ClientClosedError(
+                f"the connection pool of this {type(self).__name__} was closed by the client that created it"
+            )
+
+    # -- options of one request
+
+    def _route_options(
+        self,
+        route_name: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+        operation: str | None = None,
+    ) -> RequestOptions:
+        """The options of a request to the generated route ``route_name`` with JSON ``body``."""
+        route = ROUTES[route_name]
+        content = None
+        if body is not None:
+            full = dict(body)
+            if stream:
+                full["stream"] = True
+            content = encode_body(request_model_name(route_name, full), full, extra_body)
+        elif extra_body:
+            content = encode_body(None, {}, extra_body)
+        return RequestOptions(
+            method=route.method,
+            url=self.url_for(route.path),
+            content=content,
+            headers=extra_headers,
+            params=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            stream=stream,
+            operation=operation,
+            body=body,
+        )
+
+    def _simple_options(
+        self,
+        route_name: str,
+        *,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> RequestOptions:
+        """The options of a body-less request (``GET /health``, ``/version``, ``/v1/models``...)."""
+        return self._route_options(
+            route_name,
+            None,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def _raw_options(
+        self,
+        method: str,
+        path: str,
+        json_body: object,
+        content: bytes | None,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str | None] | None,
+        timeout: _config.TimeoutLike | None,
+        max_retries: int | None,
+    ) -> RequestOptions:
+        """The options of ``client.request(...)``."""
+        if json_body is not None and content is not None:
+            raise ValueError("pass json= or content=, not both")
+        if json_body is not None:
+            if isinstance(json_body, Mapping):
+                content = encode_body(None, json_body)
+            else:
+                content = json.dumps(
+                    json_body, ensure_ascii=False, separators=(",", ":"), default=_json_default
+                ).encode("utf-8")
+        return RequestOptions(
+            method=method.upper(),
+            url=self.url_for(path),
+            content=content,
+            headers=headers,
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    # -- retries
+
+    def _max_retries_for(self, opts: RequestOptions) -> int:
+        if opts.max_retries is None:
+            return self._max_retries
+        return _config.check_max_retries(opts.max_retries)
+
+    def _retry_delay(
+        self, error: VllmError, retries_done: int, max_retries: int, opts: RequestOptions
+    ) -> float | None:
+        """Seconds to wait before retrying after ``error``, or ``None`` to raise it. Logs the retry."""
+        if not _retry.should_retry(error, retries_done, max_retries):
+            return None
+        delay = _retry.backoff_delay(retries_done, error)
+        logger.info(
+            "retrying %s %s in %.2f s (retry %d of %d) after %s",
+            opts.method,
+            redact_url(opts.url),
+            delay,
+            retries_done + 1,
+            max_retries,
+            _describe(error),
+        )
+        return delay
+
+    # -- logging and hooks
+
+    def _log_request(self, request: httpx.Request, attempt: int) -> None:
+        if logger.isEnabledFor(10):  # DEBUG
+            logger.debug(
+                "request %s %s attempt=%d headers=%s",
+                request.method,
+                redact_url(request.url),
+                attempt + 1,
+                redact_headers(request.headers.multi_items()),
+            )
+
+    def _log_response(self, response: httpx.Response, started: float) -> None:
+        if logger.isEnabledFor(10):
+            logger.debug(
+                "response %s %s -> %d in %.3f s (x-request-id=%s)",
+                response.request.method,
+                redact_url(response.request.url),
+                response.status_code,
+                time.perf_counter() - started,
+                response.headers.get("x-request-id"),
+            )
+
+    # -- telemetry
+
+    def _start_span(self, opts: RequestOptions) -> SpanScope | None:
+        from ._otel import start_span
+
+        return start_span(opts, self._base_url)
+
+
+_ROOT_PATHS = frozenset(route.path for route in ROUTES.values() if not route.path.startswith("/v1/"))
+
+
+def _describe(error: VllmError) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _check_idle(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"stream_idle_timeout must be a positive number of seconds or None, not {value!r}")
+    return float(value)
+
+
+def _split_hooks(
+    hooks: EventHooks | None,
+) -> tuple[tuple[Callable[..., Any], ...], tuple[Callable[..., Any], ...]]:
+    if not hooks:
+        return (), ()
+    unknown = set(hooks) - {"request", "response"}
+    if unknown:
+        raise ValueError(f"event_hooks keys must be 'request' and/or 'response', not {sorted(unknown)!r}")
+    return tuple(_callables(hooks.get("request", ()))), tuple(_callables(hooks.get("response", ())))
+
+
+def _callables(items: Iterable[Callable[..., Any]]) -> list[Callable[..., Any]]:
+    result = list(items)
+    for item in result:
+        if not callable(item):
+            raise TypeError(f"event hook {item!r} is not callable")
+    return result

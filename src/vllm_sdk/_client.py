@@ -1,0 +1,669 @@
+"""``VllmClient`` and ``AsyncVllmClient``: the thin I/O path over the shared logic of ``_base_client.py``.
+
+Each client repeats only what does I/O: the send loop with its retries and sleeps, reading bodies,
+running event hooks and closing. Transport exceptions are mapped once, here, with
+``raise map_transport_error(exc) from exc``; non-2xx responses become :class:`~vllm_sdk.ApiError`
+subclasses through ``api_error_from_response``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+
+from ._base_client import (
+    MAX_ERROR_BODY,
+    BaseClient,
+    EventHooks,
+    ModelT,
+    RequestOptions,
+    error_from_response,
+    parse_response,
+)
+from ._exceptions import ApiError, HttpError, VllmError, map_transport_error
+from ._otel import wrap_stream_response
+from .resources import (
+    AsyncChat,
+    AsyncCompletions,
+    AsyncEmbeddings,
+    AsyncModels,
+    AsyncRoutesMixin,
+    Chat,
+    Completions,
+    Embeddings,
+    Models,
+    RoutesMixin,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from . import _config
+    from ._otel import SpanScope
+    from .batch import BatchRequest, BatchResult
+
+__all__ = ["AsyncVllmClient", "ClientBuilder", "VllmClient"]
+
+ClientT = TypeVar("ClientT", bound="VllmClient | AsyncVllmClient")
+StreamT = TypeVar("StreamT")
+
+
+# ====================================================================== sync
+
+
+class VllmClient(BaseClient[httpx.Client], RoutesMixin):
+    """Synchronous client of a vLLM server's OpenAI-compatible API.
+
+    ::
+
+        from vllm_sdk import VllmClient
+
+        with VllmClient("http://localhost:8000/v1", api_key="sk-...") as client:
+            messages = [{"role": "user", "content": "Hi"}]
+            resp = client.chat.completions.create(model="Qwen/Qwen3-8B", messages=messages)
+            print(resp.content)
+
+    Arguments (each falls back on an environment variable, then a default): ``base_url``
+    (``VLLM_BASE_URL``, ``http://localhost:8000/v1``), ``api_key`` (``VLLM_API_KEY``; a string or a function
+    called for every request), ``timeout`` (``VLLM_TIMEOUT``; seconds or :class:`httpx.Timeout`; default
+    connect 5 s, read 600 s), ``max_retries`` (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to
+    ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own :class:`httpx.Client`, never closed by the SDK),
+    ``limits`` (connection pool), ``stream_idle_timeout`` (longest wait for a stream's next event) and
+    ``event_hooks`` (``{"request": [...], "response": [...]}``, called on every attempt).
+    """
+
+    chat: Chat
+    """Chat completions: ``client.chat.completions.create(...)``."""
+    completions: Completions
+    """Legacy completions: ``client.completions.create(...)``."""
+    models: Models
+    """Served models: ``client.models.list()``."""
+    embeddings: Embeddings
+    """Embeddings: ``client.embeddings.create(...)``."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: _config.ApiKey | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        limits: httpx.Limits | None = None,
+        stream_idle_timeout: float | None = None,
+        event_hooks: EventHooks | None = None,
+    ) -> None:
+        self._sleep: Callable[[float], None] = time.sleep
+        super().__init__(
+            base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            http_client=http_client,
+            limits=limits,
+            stream_idle_timeout=stream_idle_timeout,
+            event_hooks=event_hooks,
+        )
+
+    @classmethod
+    def builder(cls) -> ClientBuilder[Self]:
+        """A fluent builder: ``VllmClient.builder().base_url(u).api_key(k).timeout_secs(60).build()``."""
+        return ClientBuilder(cls)
+
+    def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:
+        from ._transport import create_sync_http_client
+
+        return create_sync_http_client(timeout=timeout, limits=limits)
+
+    def _check_http_client(self, http_client: object) -> None:
+        if not isinstance(http_client, httpx.Client):
+            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
+
+    def _init_resources(self) -> None:
+        self.chat = Chat(self)
+        self.completions = Completions(self)
+        self.models = Models(self)
+        self.embeddings = Embeddings(self)
+
+    # -- lifecycle
+
+    def close(self) -> None:
+        """Close the client; the connection pool is closed too when this client created it.
+
+        Clients derived with ``with_*`` share the pool: closing one of them leaves the pool open, closing
+        the client that created it closes it for all. A user-supplied ``http_client`` is left open.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_pool and self._pool.owned:
+            self._pool.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the I/O path
+
+    def _run_hooks(self, hooks: tuple[Callable[..., Any], ...], value: object) -> None:
+        for hook in hooks:
+            hook(value)
+
+    def _send(self, opts: RequestOptions, scope: SpanScope | None = None) -> tuple[httpx.Response, float]:
+        """Send ``opts`` with retries; returns a 2xx response (body read unless ``opts.stream``) and the
+        :func:`time.perf_counter` moment its attempt was sent."""
+        self._check_open()
+        max_retries = self._max_retries_for(opts)
+        retries = 0
+        while True:
+            request = self._build_request(opts)
+            self._run_hooks(self._request_hooks, request)
+            self._log_request(request, retries)
+            sent_at = time.perf_counter()
+            if scope is not None:
+                scope.sent()
+            error: VllmError
+            try:
+                response = self._pool.http.send(request, stream=True)
+            except httpx.RequestError as exc:
+                error = map_transport_error(exc)
+                delay = self._retry_delay(error, retries, max_retries, opts)
+                if delay is None:
+                    raise error from exc
+            else:
+                self._log_response(response, sent_at)
+                try:
+                    self._run_hooks(self._response_hooks, response)
+                except BaseException:
+                    response.close()
+                    raise
+                if response.is_success:
+                    if opts.stream:
+                        return response, sent_at
+                    try:
+                        response.read()
+                    except httpx.RequestError as exc:
+                        error = map_transport_error(exc)
+                        delay = self._retry_delay(error, retries, max_retries, opts)
+                        if delay is None:
+                            raise error from exc
+                    else:
+                        return response, sent_at
+                    finally:
+                        response.close()
+                else:
+                    error = error_from_response(response, self._read_error_body(response))
+                    delay = self._retry_delay(error, retries, max_retries, opts)
+                    if delay is None:
+                        raise error
+            self._sleep(delay)
+            retries += 1
+
+    @staticmethod
+    def _read_error_body(response: httpx.Response) -> bytes:
+        """At most :data:`MAX_ERROR_BODY` bytes of an error body; the response is closed afterwards."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= MAX_ERROR_BODY:
+                    break
+        except httpx.RequestError:
+            pass  # the status alone still makes the error; what was read is kept
+        finally:
+            response.close()
+        return b"".join(chunks)[:MAX_ERROR_BODY]
+
+    def _call(self, opts: RequestOptions, cast_to: type[ModelT]) -> ModelT:
+        """Send ``opts`` and parse the JSON body into ``cast_to``."""
+        scope = self._start_span(opts)
+        try:
+            response, _ = self._send(opts, scope)
+            parsed = parse_response(cast_to, response.content)
+            if scope is not None:
+                scope.response(parsed)
+            return parsed
+        except VllmError as exc:
+            if scope is not None:
+                scope.error(exc)
+            raise
+        finally:
+            if scope is not None:
+                scope.end()
+
+    def _call_raw(self, opts: RequestOptions) -> httpx.Response:
+        response, _ = self._send(opts)
+        return response
+
+    def _open_stream(
+        self,
+        opts: RequestOptions,
+        stream_cls: Callable[..., StreamT],
+        idle_timeout: float | None,
+    ) -> StreamT:
+        """Send a streaming request; only a 2xx response is handed to ``stream_cls`` (never retried after)."""
+        scope = self._start_span(opts)
+        try:
+            response, sent_at = self._send(opts, scope)
+        except VllmError as exc:
+            if scope is not None:
+                scope.error(exc)
+                scope.end()
+            raise
+        except BaseException:
+            if scope is not None:
+                scope.end()
+            raise
+        if scope is not None:
+            wrap_stream_response(response, scope)
+        idle = self._stream_idle_timeout if idle_timeout is None else idle_timeout
+        try:
+            return stream_cls(response, idle_timeout=idle, started_at=sent_at)
+        except BaseException:
+            response.close()
+            raise
+
+    # -- any route
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        content: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+    ) -> httpx.Response:
+        """Send any request with the client's auth, retries and error mapping; returns the 2xx
+        :class:`httpx.Response` with its body read (non-2xx raises :class:`~vllm_sdk.ApiError`).
+
+        ``path`` is relative to the base URL (``"/models"``); ``"/v1/..."`` paths and vLLM's root routes
+        (``"/health"``, ``"/tokenize"``...) resolve as vLLM serves them; absolute URLs are used as given.
+        ``json`` is encoded compactly (UTF-8); ``content`` is sent as it is.
+        """
+        opts = self._raw_options(method, path, json, content, params, headers, timeout, max_retries)
+        return self._call_raw(opts)
+
+    def health(self, *, timeout: _config.TimeoutLike | None = None) -> bool:
+        """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
+        unreachable; no retries)."""
+        try:
+            self._call_raw(self._simple_options("health", timeout=timeout, max_retries=0))
+        except (ApiError, HttpError):
+            return False
+        return True
+
+    # -- batches
+
+    def batch(self, requests: Iterable[BatchRequest], **options: Any) -> Iterator[BatchResult]:
+        """Run many requests concurrently (:func:`vllm_sdk.batch.batch`), yielding results as they finish."""
+        from .batch import batch
+
+        return batch(self, requests, **options)
+
+    def _async_twin(self) -> AsyncVllmClient:
+        """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""
+        return AsyncVllmClient(
+            self._base_url,
+            api_key=self._api_key,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            headers=self._headers,
+            limits=self._limits,
+            stream_idle_timeout=self._stream_idle_timeout,
+        )
+
+
+# ====================================================================== async
+
+
+class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
+    """Asynchronous client of a vLLM server: the surface of :class:`VllmClient` with ``await``.
+
+    ::
+
+        async with AsyncVllmClient("http://localhost:8000/v1") as client:
+            resp = await client.chat.completions.create().model(m).user("Hi").send()
+            async with await client.chat.completions.create().model(m).user("Hi").send_stream() as stream:
+                async for event in stream:
+                    ...
+
+    The default connection pool uses the aiohttp-backed transport when the ``speed`` extra is installed.
+    ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
+    """
+
+    chat: AsyncChat
+    """Chat completions: ``await client.chat.completions.create(...)``."""
+    completions: AsyncCompletions
+    """Legacy completions: ``await client.completions.create(...)``."""
+    models: AsyncModels
+    """Served models: ``await client.models.list()``."""
+    embeddings: AsyncEmbeddings
+    """Embeddings: ``await client.embeddings.create(...)``."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: _config.ApiKey | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        limits: httpx.Limits | None = None,
+        stream_idle_timeout: float | None = None,
+        event_hooks: EventHooks | None = None,
+    ) -> None:
+        self._sleep: Callable[[float], Any] = asyncio.sleep
+        super().__init__(
+            base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            http_client=http_client,
+            limits=limits,
+            stream_idle_timeout=stream_idle_timeout,
+            event_hooks=event_hooks,
+        )
+
+    @classmethod
+    def builder(cls) -> ClientBuilder[Self]:
+        """A fluent builder: ``AsyncVllmClient.builder().base_url(u).api_key(k).build()``."""
+        return ClientBuilder(cls)
+
+    def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.AsyncClient:
+        from ._transport import create_async_http_client
+
+        return create_async_http_client(timeout=timeout, limits=limits)
+
+    def _check_http_client(self, http_client: object) -> None:
+        if not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
+
+    def _init_resources(self) -> None:
+        self.chat = AsyncChat(self)
+        self.completions = AsyncCompletions(self)
+        self.models = AsyncModels(self)
+        self.embeddings = AsyncEmbeddings(self)
+
+    # -- lifecycle
+
+    async def aclose(self) -> None:
+        """Close the client (see :meth:`VllmClient.close` for what happens to the shared pool)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_pool and self._pool.owned:
+            await self._pool.http.aclose()
+
+    async def close(self) -> None:
+        """Alias of :meth:`aclose`."""
+        await self.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- the I/O path
+
+    async def _run_hooks(self, hooks: tuple[Callable[..., Any], ...], value: object) -> None:
+        for hook in hooks:
+            result = hook(value)
+            if inspect.isawaitable(result):
+                await result
+
+    async def _send(
+        self, opts: RequestOptions, scope: SpanScope | None = None
+    ) -> tuple[httpx.Response, float]:
+        """The async twin of :meth:`VllmClient._send`."""
+        self._check_open()
+        max_retries = self._max_retries_for(opts)
+        retries = 0
+        while True:
+            request = self._build_request(opts)
+            await self._run_hooks(self._request_hooks, request)
+            self._log_request(request, retries)
+            sent_at = time.perf_counter()
+            if scope is not None:
+                scope.sent()
+            error: VllmError
+            try:
+                response = await self._pool.http.send(request, stream=True)
+            except httpx.RequestError as exc:
+                error = map_transport_error(exc)
+                delay = self._retry_delay(error, retries, max_retries, opts)
+                if delay is None:
+                    raise error from exc
+            else:
+                self._log_response(response, sent_at)
+                try:
+                    await self._run_hooks(self._response_hooks, response)
+                except BaseException:
+                    await response.aclose()
+                    raise
+                if response.is_success:
+                    if opts.stream:
+                        return response, sent_at
+                    try:
+                        await response.aread()
+                    except httpx.RequestError as exc:
+                        error = map_transport_error(exc)
+                        delay = self._retry_delay(error, retries, max_retries, opts)
+                        if delay is None:
+                            raise error from exc
+                    else:
+                        return response, sent_at
+                    finally:
+                        await response.aclose()
+                else:
+                    error = error_from_response(response, await self._read_error_body(response))
+                    delay = self._retry_delay(error, retries, max_retries, opts)
+                    if delay is None:
+                        raise error
+            await self._sleep(delay)
+            retries += 1
+
+    @staticmethod
+    async def _read_error_body(response: httpx.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= MAX_ERROR_BODY:
+                    break
+        except httpx.RequestError:
+            pass  # the status alone still makes the error; what was read is kept
+        finally:
+            await response.aclose()
+        return b"".join(chunks)[:MAX_ERROR_BODY]
+
+    async def _call(self, opts: RequestOptions, cast_to: type[ModelT]) -> ModelT:
+        scope = self._start_span(opts)
+        try:
+            response, _ = await self._send(opts, scope)
+            parsed = parse_response(cast_to, response.content)
+            if scope is not None:
+                scope.response(parsed)
+            return parsed
+        except VllmError as exc:
+            if scope is not None:
+                scope.error(exc)
+            raise
+        finally:
+            if scope is not None:
+                scope.end()
+
+    async def _call_raw(self, opts: RequestOptions) -> httpx.Response:
+        response, _ = await self._send(opts)
+        return response
+
+    async def _open_stream(
+        self,
+        opts: RequestOptions,
+        stream_cls: Callable[..., StreamT],
+        idle_timeout: float | None,
+    ) -> StreamT:
+        scope = self._start_span(opts)
+        try:
+            response, sent_at = await self._send(opts, scope)
+        except VllmError as exc:
+            if scope is not None:
+                scope.error(exc)
+                scope.end()
+            raise
+        except BaseException:
+            if scope is not None:
+                scope.end()
+            raise
+        if scope is not None:
+            wrap_stream_response(response, scope)
+        idle = self._stream_idle_timeout if idle_timeout is None else idle_timeout
+        try:
+            return stream_cls(response, idle_timeout=idle, started_at=sent_at)
+        except BaseException:
+            await response.aclose()
+            raise
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        content: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        timeout: _config.TimeoutLike | None = None,
+        max_retries: int | None = None,
+    ) -> httpx.Response:
+        """The async twin of :meth:`VllmClient.request`."""
+        opts = self._raw_options(method, path, json, content, params, headers, timeout, max_retries)
+        return await self._call_raw(opts)
+
+    async def health(self, *, timeout: _config.TimeoutLike | None = None) -> bool:
+        """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""
+        try:
+            await self._call_raw(self._simple_options("health", timeout=timeout, max_retries=0))
+        except (ApiError, HttpError):
+            return False
+        return True
+
+    def batch(
+        self,
+        requests: Iterable[BatchRequest] | AsyncIterable[BatchRequest],
+        **options: Any,
+    ) -> AsyncIterator[BatchResult]:
+        """Run many requests concurrently (see :func:`vllm_sdk.batch.abatch`); ``async for`` the results."""
+        from .batch import abatch
+
+        return abatch(self, requests, **options)
+
+
+# ====================================================================== builder
+
+
+class ClientBuilder(Generic[ClientT]):
+    """Fluent construction of a client (the seed's style); every setter returns the builder.
+
+    ::
+
+        client = VllmClient.builder().base_url(url).api_key(key).timeout_secs(120).header("X-A", "1").build()
+    """
+
+    def __init__(self, cls: type[ClientT]) -> None:
+        self._cls = cls
+        self._options: dict[str, Any] = {}
+        self._headers: dict[str, str] = {}
+
+    def base_url(self, url: str) -> Self:
+        """The server's base URL (``http://host:8000/v1``)."""
+        self._options["base_url"] = url
+        return self
+
+    def api_key(self, key: _config.ApiKey) -> Self:
+        """The API key, or a function returning it (called for every request)."""
+        self._options["api_key"] = key
+        return self
+
+    def timeout_secs(self, seconds: float) -> Self:
+        """The timeout of every phase of a request, in seconds."""
+        self._options["timeout"] = seconds
+        return self
+
+    def timeout(self, timeout: _config.TimeoutLike) -> Self:
+        """The timeout: seconds or an :class:`httpx.Timeout`."""
+        self._options["timeout"] = timeout
+        return self
+
+    def max_retries(self, count: int) -> Self:
+        """How many times a failed request is retried."""
+        self._options["max_retries"] = count
+        return self
+
+    def header(self, name: str, value: str) -> Self:
+        """A header sent with every request."""
+        self._headers[name] = value
+        return self
+
+    def headers(self, headers: Mapping[str, str]) -> Self:
+        """Several headers sent with every request."""
+        self._headers.update(headers)
+        return self
+
+    def http_client(self, client: httpx.Client | httpx.AsyncClient) -> Self:
+        """Your own httpx client (``httpx.Client``, or ``httpx.AsyncClient`` for ``AsyncVllmClient``)."""
+        self._options["http_client"] = client
+        return self
+
+    def limits(self, limits: httpx.Limits) -> Self:
+        """Connection pool limits."""
+        self._options["limits"] = limits
+        return self
+
+    def stream_idle_timeout(self, seconds: float) -> Self:
+        """Longest wait for the next event of a stream."""
+        self._options["stream_idle_timeout"] = seconds
+        return self
+
+    def event_hooks(self, hooks: EventHooks) -> Self:
+        """``{"request": [...], "response": [...]}`` hooks called on every attempt."""
+        self._options["event_hooks"] = hooks
+        return self
+
+    def build(self) -> ClientT:
+        """The configured client."""
+        options = dict(self._options)
+        if self._headers:
+            options["headers"] = dict(self._headers)
+        return self._cls(**options)

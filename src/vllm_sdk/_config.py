@@ -1,0 +1,149 @@
+"""Client configuration: defaults, environment variables, base URL and timeout normalisation (no I/O).
+
+Environment variables (read when a client is created without the matching argument):
+
+* ``VLLM_BASE_URL``: the server's base URL (default ``http://localhost:8000/v1``);
+* ``VLLM_API_KEY``: sent as ``Authorization: Bearer ...``;
+* ``VLLM_TIMEOUT``: seconds, applied to every phase (connect, read, write, pool);
+* ``VLLM_MAX_RETRIES``: retries after the first attempt (default 2);
+* ``VLLM_CUSTOM_HEADERS``: extra headers, one ``Name: value`` per line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+
+import httpx
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_LIMITS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "ApiKey",
+    "TimeoutLike",
+    "env_api_key",
+    "env_base_url",
+    "env_custom_headers",
+    "env_max_retries",
+    "env_timeout",
+    "normalize_base_url",
+    "parse_custom_headers",
+    "to_timeout",
+]
+
+DEFAULT_BASE_URL = "http://localhost:8000/v1"
+
+#: Generation can take minutes, so the read timeout is long; a server that does not accept a connection
+#: within seconds is down, so the connect timeout is short (and a connect failure is retried).
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+
+DEFAULT_MAX_RETRIES = 2
+
+#: Generous pool: batch workloads keep hundreds of streams open against one server.
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0)
+
+#: An API key, or a function returning one (called again for every request, so rotated keys are picked up).
+ApiKey = str | Callable[[], str | None]
+
+#: What ``timeout=`` accepts: seconds for every phase, or an :class:`httpx.Timeout`.
+TimeoutLike = float | int | httpx.Timeout
+
+
+def normalize_base_url(url: str) -> str:
+    """Strip whitespace and trailing slashes; reject what cannot be a base URL with a clear ``ValueError``."""
+    if not isinstance(url, str):
+        raise TypeError(f"base_url must be a string, not {type(url).__name__}")
+    cleaned = url.strip().rstrip("/")
+    parsed = httpx.URL(cleaned) if cleaned else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, not {url!r}")
+    return cleaned
+
+
+def to_timeout(value: TimeoutLike | None, *, what: str = "timeout") -> httpx.Timeout:
+    """``None`` -> the default; seconds -> that limit on every phase; an ``httpx.Timeout`` as it is."""
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be seconds (a number) or an httpx.Timeout, not {type(value).__name__}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds, not {value!r}")
+    return httpx.Timeout(float(value))
+
+
+def check_max_retries(value: int, *, what: str = "max_retries") -> int:
+    """A non-negative int, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{what} must be >= 0, not {value}")
+    return value
+
+
+def parse_custom_headers(text: str) -> dict[str, str]:
+    """Parse ``VLLM_CUSTOM_HEADERS``: one ``Name: value`` per line; blank lines are skipped.
+
+    A line without a colon or with an empty name raises ``ValueError`` naming the line number (not its
+    content, which may be a secret).
+    """
+    headers: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        name = name.strip()
+        if not sep or not name or any(ch.isspace() for ch in name):
+            raise ValueError(f"VLLM_CUSTOM_HEADERS line {number} is not 'Name: value'")
+        headers[name] = value.strip()
+    return headers
+
+
+def _env(name: str, environ: Mapping[str, str] | None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name)
+    return value if value and value.strip() else None
+
+
+def env_base_url(environ: Mapping[str, str] | None = None) -> str:
+    """``VLLM_BASE_URL`` or the default."""
+    return _env("VLLM_BASE_URL", environ) or DEFAULT_BASE_URL
+
+
+def env_api_key(environ: Mapping[str, str] | None = None) -> str | None:
+    """``VLLM_API_KEY`` (stripped), or ``None``."""
+    value = _env("VLLM_API_KEY", environ)
+    return value.strip() if value else None
+
+
+def env_timeout(environ: Mapping[str, str] | None = None) -> httpx.Timeout:
+    """``VLLM_TIMEOUT`` seconds on every phase, or the default (connect 5 s, read 600 s)."""
+    value = _env("VLLM_TIMEOUT", environ)
+    if value is None:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"VLLM_TIMEOUT must be a number of seconds, not {value!r}") from None
+    return to_timeout(seconds, what="VLLM_TIMEOUT")
+
+
+def env_max_retries(environ: Mapping[str, str] | None = None) -> int:
+    """``VLLM_MAX_RETRIES`` or the default (2)."""
+    value = _env("VLLM_MAX_RETRIES", environ)
+    if value is None:
+        return DEFAULT_MAX_RETRIES
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValueError(f"VLLM_MAX_RETRIES must be an integer, not {value!r}") from None
+    return check_max_retries(number, what="VLLM_MAX_RETRIES")
+
+
+def env_custom_headers(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``VLLM_CUSTOM_HEADERS`` parsed (see :func:`parse_custom_headers`)."""
+    value = _env("VLLM_CUSTOM_HEADERS", environ)
+    return parse_custom_headers(value) if value else {}

@@ -1,0 +1,83 @@
+"""Image content parts for chat messages: URLs pass through, files and bytes become ``data:`` URLs.
+
+The MIME type of bytes is read from their magic number (PNG, JPEG, GIF, WebP, BMP, TIFF, ICO, AVIF/HEIC);
+a file's from its bytes first and its extension second. Unknown bytes are refused with a ``ValueError``
+rather than sent with a guessed type a server would misdecode.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ImageSource", "image_part", "image_url", "sniff_image_mime"]
+
+#: What ``image()`` accepts: an http(s) or data URL, a file path, or the image's bytes.
+ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview
+
+_URL_PREFIXES = ("http://", "https://", "data:")
+
+
+def sniff_image_mime(data: bytes) -> str | None:
+    """The image MIME type of ``data`` from its first bytes, or ``None`` when not recognised."""
+    head = bytes(data[:16])
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"BM"):
+        return "image/bmp"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if head.startswith(b"\x00\x00\x01\x00"):
+        return "image/x-icon"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return "image/avif"
+        if brand in (b"heic", b"heix", b"mif1"):
+            return "image/heic"
+    return None
+
+
+def _data_url(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def image_url(source: ImageSource) -> str:
+    """The URL to send for ``source``: a URL as given, a file or bytes as a base64 ``data:`` URL."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        mime = sniff_image_mime(data)
+        if mime is None:
+            raise ValueError("image bytes are not a recognised image format (PNG, JPEG, GIF, WebP, ...)")
+        return _data_url(data, mime)
+    if isinstance(source, str) and source.startswith(_URL_PREFIXES):
+        return source
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"image must be a URL, a path or bytes, not {type(source).__name__}")
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"image file not found: {str(path)!r} (URLs must start with http(s):// or data:)"
+        )
+    data = path.read_bytes()
+    mime = sniff_image_mime(data) or mimetypes.guess_type(path.name)[0]
+    if mime is None or not mime.startswith("image/"):
+        raise ValueError(f"{path.name!r} is not a recognised image file")
+    return _data_url(data, mime)
+
+
+def image_part(source: ImageSource, *, detail: str | None = None) -> dict[str, Any]:
+    """An ``{"type": "image_url", "image_url": {"url": ...}}`` content part."""
+    inner: dict[str, Any] = {"url": image_url(source)}
+    if detail is not None:
+        inner["detail"] = detail
+    return {"type": "image_url", "image_url": inner}

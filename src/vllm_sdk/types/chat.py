@@ -1,0 +1,114 @@
+"""``ChatCompletionResponse``: the generated response model plus shortcuts to choice 0.
+
+Imports nothing from the clients, so the streams can build it from their accumulated snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import PrivateAttr
+
+from .._tool_call import ToolCall
+from . import _generated
+
+__all__ = ["ChatCompletionResponse", "split_think"]
+
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+
+
+def split_think(content: str | None) -> tuple[str | None, str | None]:
+    """Split a ``<think>...</think>`` block that opens ``content`` off into reasoning.
+
+    Returns ``(reasoning, content)``. Content that does not start with ``<think>`` is returned unchanged
+    with no reasoning; an unclosed block (generation stopped while thinking) is all reasoning. This is the
+    rule the stream parsers follow too, so a collected stream and a plain response agree.
+    """
+    if content is None or not content.startswith(THINK_OPEN):
+        return None, content
+    body = content[len(THINK_OPEN) :]
+    end = body.find(THINK_CLOSE)
+    if end < 0:
+        return body, ""
+    return body[:end], body[end + len(THINK_CLOSE) :]
+
+
+class ChatCompletionResponse(_generated.ChatCompletionResponse):
+    """A chat completion: every field vLLM sent (unknown ones kept), with shortcuts to choice 0.
+
+    ::
+
+        resp = client.chat.completions.create(model=m, messages=msgs)
+        print(resp.content, resp.finish_reason, resp.usage.total_tokens)
+        if resp.has_tool_calls():
+            messages.append(resp.assistant_message())
+            for call in resp.tool_calls:
+                messages.append(call.result(run(call.name, call.parse_args())))
+    """
+
+    # The body as received, when the client parsed it from bytes (``raw`` decodes it on demand).
+    _raw_json: bytes | None = PrivateAttr(default=None)
+
+    def _message(self) -> _generated.ChatMessage | None:
+        return self.choices[0].message if self.choices else None
+
+    def _split(self) -> tuple[str | None, str | None]:
+        message = self._message()
+        if message is None:
+            return None, None
+        reasoning = message.reasoning if message.reasoning is not None else message.reasoning_content
+        if reasoning is not None:
+            return reasoning, message.content
+        return split_think(message.content)
+
+    @property
+    def content(self) -> str | None:
+        """Choice 0's text (a leading ``<think>`` block split off); ``None`` with tool calls only."""
+        return self._split()[1]
+
+    @property
+    def reasoning_content(self) -> str | None:
+        """Choice 0's reasoning: vLLM's ``reasoning`` field, the older ``reasoning_content``, or the
+        ``<think>`` block the content opened with; ``None`` when there is none."""
+        return self._split()[0]
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """Choice 0's tool calls (empty when the model called none)."""
+        message = self._message()
+        if message is None or not message.tool_calls:
+            return []
+        return [ToolCall.from_dict(call.model_dump(mode="json")) for call in message.tool_calls]
+
+    @property
+    def finish_reason(self) -> str | None:
+        """Why choice 0 ended: ``"stop"``, ``"length"``, ``"tool_calls"``, ...; ``None`` without choices."""
+        return self.choices[0].finish_reason if self.choices else None
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The response as a plain dict: the decoded JSON body when it came from the wire."""
+        if self._raw_json is not None:
+            value = json.loads(self._raw_json)
+            if isinstance(value, dict):
+                return value
+        return self.model_dump(mode="json", exclude_unset=True)
+
+    def has_tool_calls(self) -> bool:
+        """Whether choice 0 asked for at least one tool call."""
+        message = self._message()
+        return bool(message is not None and message.tool_calls)
+
+    def assistant_message(self) -> dict[str, Any]:
+        """Choice 0 as the ``role: assistant`` message to append to the conversation history.
+
+        Holds the content (``None`` when the model only called tools) and the tool calls in wire shape;
+        reasoning is left out, as chat templates expect.
+        """
+        message: dict[str, Any] = {"role": "assistant", "content": self.content}
+        calls = self.tool_calls
+        if calls:
+            message["tool_calls"] = [call.to_dict() for call in calls]
+        return message
