@@ -147,7 +147,7 @@ async def test_idle_timeout_on_a_stalled_body(open_async: Opener) -> None:
         await consume(stream, seen)
     elapsed = time.perf_counter() - started
     assert seen == [Content("a", 0)]
-    assert 0.09 <= elapsed < 0.5
+    assert 0.09 <= elapsed < 2.0
     assert body.state.closed
     assert stream.response.is_closed
 
@@ -214,7 +214,7 @@ async def test_drain_after_done_stalled_is_bounded(
     started = time.perf_counter()
     events = [e async for e in stream]
     assert events[-1] == Done()
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2.0
     assert body.state.closed
     assert not body.state.exhausted
 

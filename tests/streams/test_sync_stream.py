@@ -257,7 +257,7 @@ def test_idle_timeout_bytes_without_events(open_sync: Opener) -> None:
     with pytest.raises(VllmTimeoutError, match="idle"):
         consume(stream, seen)
     assert seen == [Content("a", 0)]
-    assert time.perf_counter() - started < 0.4
+    assert time.perf_counter() - started < 1.0
     assert body.state.closed
 
 
@@ -298,7 +298,7 @@ def test_drain_after_done_is_bounded_in_time(open_sync: Opener, monkeypatch: pyt
     stream, body = chat_stream(open_sync, chunks, delays=delays)
     started = time.perf_counter()
     assert list(stream)[-1] == Done()
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1.0
     assert not body.state.exhausted
     assert body.state.closed
 
