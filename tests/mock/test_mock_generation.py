@@ -485,3 +485,17 @@ def test_stop_token_ids(http: httpx.Client) -> None:
     assert cut["finish_reason"] == "stop"
     assert cut["stop_reason"] == target_id
     assert cut["message"]["content"] == "".join(pieces[: pieces.index(target)])
+
+
+def test_reasoning_cut_by_max_tokens_and_include_reasoning(http: httpx.Client) -> None:
+    thinking = {"enable_thinking": True}
+    cut = chat(http, max_tokens=3, chat_template_kwargs=thinking)["choices"][0]
+    assert cut["finish_reason"] == "length"
+    assert cut["message"]["content"] is None
+    assert cut["message"]["reasoning"]
+    hidden = chat(http, chat_template_kwargs=thinking, include_reasoning=False)["choices"][0]["message"]
+    shown = chat(http, chat_template_kwargs=thinking)["choices"][0]["message"]
+    assert hidden["reasoning"] is None
+    assert hidden["content"] == shown["content"]
+    events = stream_events(http, chat_template_kwargs=thinking, include_reasoning=False)
+    assert not any("reasoning" in ev["choices"][0]["delta"] for ev in events)

@@ -418,6 +418,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             temperature=1.0 if body.get("temperature") is None else body["temperature"],
             top_logprobs=top_logprobs,
             thinking=kwargs.get("enable_thinking") is True,
+            include_reasoning=body.get("include_reasoning") is not False,
             tools=body.get("tools") or (),
             tool_choice=body.get("tool_choice"),
             parallel_tool_calls=body.get("parallel_tool_calls") is not False,

@@ -102,6 +102,7 @@ class GenParams:
     temperature: float = 1.0
     top_logprobs: int | None = None  # None: no logprobs
     thinking: bool = False
+    include_reasoning: bool = True  # False: reasoning is generated but not sent
     tools: Sequence[dict[str, Any]] = ()
     tool_choice: Any = None
     parallel_tool_calls: bool = True
@@ -457,6 +458,8 @@ def plan_choices(p: GenParams) -> list[ChoicePlan]:
         rng = random.Random(choice_seed)
         stream, calls, mode = _raw_tokens(p, rng, choice_seed)
         tokens, cut, stop_str = _truncate(stream, p)
+        if not p.include_reasoning:
+            tokens = [t for t in tokens if t.kind != REASONING]
         if cut == "length":
             finish = "length"
         elif calls:

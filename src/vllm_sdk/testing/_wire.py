@@ -211,6 +211,8 @@ def _chat_message(plan: ChoicePlan) -> dict[str, Any]:
     if calls and not plan.content.strip():
         # Only whitespace besides the tool calls: vLLM reports no content.
         content = None if plan.tool_mode == "auto" else ""
+    elif not calls and not content and plan.reasoning_tokens:
+        content = None  # cut off while still reasoning
     msg: dict[str, Any] = {
         "role": "assistant",
         "content": content,
