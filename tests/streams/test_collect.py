@@ -23,15 +23,7 @@ if TYPE_CHECKING:
     SyncOpener = Callable[..., httpx.Response]
     AsyncOpener = Callable[..., Awaitable[httpx.Response]]
 
-# A stream carries usage only when asked for (stream_options.include_usage), but the generated response
-# models require it; the response types must make it optional for these streams to collect. Strict xfail:
-# the marker disappears by itself once the model accepts a missing usage.
-USAGE_REQUIRED = ChatCompletionResponse.model_fields["usage"].is_required()
-needs_optional_usage = pytest.mark.xfail(
-    USAGE_REQUIRED,
-    reason="ChatCompletionResponse.usage is required: a stream without include_usage cannot validate",
-    strict=True,
-)
+
 
 
 def stream_of(open_sync: SyncOpener, name: str) -> MessageStream:
@@ -85,11 +77,11 @@ def test_collect_n2_keeps_choices_apart(open_sync: SyncOpener) -> None:
         assert sorted(joined) == sorted("".join(texts))
 
 
-@needs_optional_usage
 @pytest.mark.parametrize(
     "name", ["A11_chat_stream", "A20c_tools_auto_parallel_stream", "B11_reasoning_stream"]
 )
 def test_collect_without_usage(open_sync: SyncOpener, name: str) -> None:
+    # Usage comes only with stream_options.include_usage; the response then says so (usage None).
     events = list(stream_of(open_sync, name))
     response = stream_of(open_sync, name).collect()
     assert response.usage is None
@@ -97,7 +89,6 @@ def test_collect_without_usage(open_sync: SyncOpener, name: str) -> None:
     assert len(response.tool_calls) == sum(type(e) is ToolCallComplete for e in events)
 
 
-@needs_optional_usage
 def test_snapshot_midway(open_sync: SyncOpener) -> None:
     stream = MessageStream(open_sync(SyncBody([chat_chunk("Hel"), chat_chunk("lo"), DONE])))
     assert next(iter(stream)) == Content("Hel", 0)
@@ -105,7 +96,6 @@ def test_snapshot_midway(open_sync: SyncOpener) -> None:
     assert stream.collect().content == "Hello"
 
 
-@needs_optional_usage
 def test_error_partial_is_a_response_model(open_sync: SyncOpener) -> None:
     err = json.dumps({"error": {"message": "engine died", "type": "InternalServerError", "code": 500}})
     body = SyncBody([chat_chunk("par"), chat_chunk("tial"), data_chunk(err), DONE])
@@ -138,11 +128,6 @@ def test_collect_completion(open_sync: SyncOpener) -> None:
     assert response.usage.total_tokens == 15
 
 
-@pytest.mark.xfail(
-    CompletionResponse.model_fields["usage"].is_required(),
-    reason="CompletionResponse.usage is required: a stream without include_usage cannot validate",
-    strict=True,
-)
 def test_collect_completion_without_usage(open_sync: SyncOpener) -> None:
     chunks = split_events(transcript_body("A17b_completions_stream_plain"))
     text = CompletionStream(open_sync(SyncBody(chunks))).collect_text()
