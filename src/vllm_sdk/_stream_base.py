@@ -162,7 +162,7 @@ def _completion_chunk() -> Callable[[dict[str, Any]], Any]:
 
 
 #: Chat completion streams (``MessageStream`` / ``AsyncMessageStream``).
-CHAT =  StreamKind(
+CHAT = StreamKind(
     parser_name="ChatStreamParser",
     token_types=(Content, Reasoning, ToolCallDelta),
     text_type=Content,
@@ -172,7 +172,7 @@ CHAT =  StreamKind(
 )
 
 #: Legacy completion streams (``CompletionStream`` / ``AsyncCompletionStream``).
-COMPLETION =  StreamKind(
+COMPLETION = StreamKind(
     parser_name="CompletionStreamParser",
     token_types=(Text,),
     text_type=Text,

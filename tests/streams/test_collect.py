@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     AsyncOpener = Callable[..., Awaitable[httpx.Response]]
 
 
-
-
 def stream_of(open_sync: SyncOpener, name: str) -> MessageStream:
     return MessageStream(open_sync(SyncBody(split_events(transcript_body(name)))))
 

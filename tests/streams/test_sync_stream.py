@@ -358,6 +358,7 @@ def test_context_manager_closes(open_sync: Opener) -> None:
 
 def test_context_manager_closes_on_exception(open_sync: Opener) -> None:
     body = SyncBody(split_events(transcript_body("A11_chat_stream")))
+
     def use() -> MessageStream:
         with MessageStream(open_sync(body)) as stream:
             next(iter(stream))
