@@ -233,9 +233,11 @@ def _token_delay(request: web.Request, state: ServerState) -> float:
     delay = state.token_delay
     if value is not None:
         try:
-            delay = max(0.0, float(value))
+            delay = float(value)
         except ValueError:
-            raise bad_request(f"Bad {TOKEN_DELAY_HEADER} header: {value!r}") from None
+            delay = -1.0
+        if not 0.0 <= delay < 3600.0:
+            raise bad_request(f"Bad {TOKEN_DELAY_HEADER} header: {value!r} (seconds, 0 <= s < 3600)")
     fault = _faults(request).get("delay_events")
     if fault is not None and fault.a is not None:
         delay += fault.a
