@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import gzip
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -297,6 +298,23 @@ async def test_ttft(open_async: Opener) -> None:
     assert stream.ttft is not None
     assert 0.05 <= stream.ttft < 1.0
     assert stream.request_id == "req-123"
+
+
+async def test_gzip_encoded_body(open_async: Opener, open_sync: Callable[..., httpx.Response]) -> None:
+    raw = transcript_body("B11_reasoning_stream")
+    expected = sync_events(open_sync, split_events(raw))
+    packed = gzip.compress(raw)
+    body = AsyncBody([packed[i : i + 300] for i in range(0, len(packed), 300)])
+    headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
+    stream = AsyncMessageStream(await open_async(body, headers))
+    assert [e async for e in stream] == expected
+    assert body.state.closed
+
+
+async def test_already_read_response(open_async: Opener) -> None:
+    response = await open_async(AsyncBody([chat_chunk("a"), DONE]))
+    await response.aread()  # someone read the body first: the stream replays it from memory
+    assert await AsyncMessageStream(response).collect_content() == "a"
 
 
 async def test_chunks(open_async: Opener) -> None:

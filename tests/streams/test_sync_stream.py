@@ -441,6 +441,12 @@ def test_gzip_encoded_body(open_sync: Opener) -> None:
     assert list(stream) == expected
 
 
+def test_already_read_response(open_sync: Opener) -> None:
+    response = open_sync(SyncBody([chat_chunk("a"), DONE]))
+    response.read()  # someone read the body first: the stream replays it from memory
+    assert MessageStream(response).collect_content() == "a"
+
+
 def test_chunks_typed_models(open_sync: Opener) -> None:
     from vllm_sdk.types._generated import ChatCompletionStreamResponse
 
