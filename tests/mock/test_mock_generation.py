@@ -499,3 +499,19 @@ def test_reasoning_cut_by_max_tokens_and_include_reasoning(http: httpx.Client) -
     assert hidden["content"] == shown["content"]
     events = stream_events(http, chat_template_kwargs=thinking, include_reasoning=False)
     assert not any("reasoning" in ev["choices"][0]["delta"] for ev in events)
+
+
+def test_return_token_ids(http: httpx.Client) -> None:
+    root = str(http.base_url).removesuffix("/v1/")
+    prompt_ids = httpx.post(
+        f"{root}/tokenize", json={"model": "mock", "messages": [{"role": "user", "content": "Hello"}]}
+    )
+    body = chat(http, return_token_ids=True, max_tokens=6, ignore_eos=True)
+    assert body["prompt_token_ids"] == prompt_ids.json()["tokens"]
+    choice = body["choices"][0]
+    assert tok.decode(choice["token_ids"]) == choice["message"]["content"]
+    events = stream_events(http, return_token_ids=True, max_tokens=6, ignore_eos=True)
+    assert events[0]["prompt_token_ids"] == body["prompt_token_ids"]
+    streamed = [i for ev in events[1:] for i in ev["choices"][0]["token_ids"]]
+    assert streamed == choice["token_ids"]
+    assert chat(http)["choices"][0]["token_ids"] is None

@@ -55,6 +55,7 @@ NON_STREAM = [
     ("A10_chat_nonstream", None),
     ("A13b_chat_n2_nonstream", None),
     ("A14_chat_logprobs_nonstream", None),
+    ("A14c_chat_prompt_logprobs_token_ids", None),
     ("A20_tools_auto_nonstream", {"messages": [{"role": "user", "content": "Call get_weather for Paris"}]}),
     ("A20d_tools_auto_parallel_nonstream", {"messages": [{"role": "user", "content": "get_weather twice"}]}),
     ("A21c_tool_choice_required_strict_nonstream", None),

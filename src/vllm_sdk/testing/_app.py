@@ -401,7 +401,9 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     key = ("chat", model, raw)
     cached = state.cache_get(key)
     if cached is None:
-        prompt_tokens = len(tok.encode(chat_prompt(messages, body.get("tools"))))
+        prompt_ids = tok.encode(chat_prompt(messages, body.get("tools")))
+        prompt_tokens = len(prompt_ids)
+        wanted_ids = prompt_ids if body.get("return_token_ids") else None
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         check_context(prompt_tokens, max_tokens, state.max_model_len)
         top_logprobs = (body.get("top_logprobs") or 0) if body.get("logprobs") else None
@@ -444,10 +446,11 @@ async def _chat(request: web.Request) -> web.StreamResponse:
                 continuous_usage=include_usage and bool(opts.get("continuous_usage_stats")),
                 top_logprobs=top_logprobs,
                 reasoning_parser=params.thinking,
+                prompt_ids=wanted_ids,
             )
             size = sum(len(s) for s in payload)
         else:
-            payload = chat_body("", 0, model, plans, prompt_tokens, top_logprobs, params.thinking)
+            payload = chat_body("", 0, model, plans, prompt_tokens, top_logprobs, params.thinking, wanted_ids)
             # Cache what follows the id and created time; they are spliced in per request.
             payload = payload[payload.index(b',"model":') :]
             size = len(payload)

@@ -123,6 +123,7 @@ _FLOAT_FIELDS = (
     "repetition_penalty",
 )
 _BOOL_FIELDS = (
+    "return_token_ids",
     "stream",
     "echo",
     "ignore_eos",

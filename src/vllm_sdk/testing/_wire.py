@@ -127,12 +127,15 @@ def chat_stream_suffixes(
     continuous_usage: bool,
     top_logprobs: int | None,
     reasoning_parser: bool = False,
+    prompt_ids: list[int] | None = None,
 ) -> list[bytes]:
     """Every chunk of a chat stream after the head (``[DONE]`` excluded), choices interleaved.
 
     ``reasoning_parser`` says whether usage reports ``reasoning_tokens`` (vLLM does so only when it runs
-    a reasoning parser; the mock acts as one when thinking is enabled).
+    a reasoning parser; the mock acts as one when thinking is enabled). ``prompt_ids`` (``return_token_ids``)
+    fills ``prompt_token_ids`` on the first chunk of each choice and ``token_ids`` on every token chunk.
     """
+    prompt_ids_json = "null" if prompt_ids is None else dumps(prompt_ids)
     fp = f',"system_fingerprint":"{SYSTEM_FINGERPRINT}"'
     done_tokens = 0
     reasoning_done = 0
@@ -151,7 +154,7 @@ def chat_stream_suffixes(
         out.append(
             (
                 f'{{"index":{i},"delta":{{"role":"assistant","content":""}},"logprobs":null,"finish_reason":null}}]'
-                f'{usage_part()},"prompt_token_ids":null,"prompt_text":null}}\n\n'
+                f'{usage_part()},"prompt_token_ids":{prompt_ids_json},"prompt_text":null}}\n\n'
             ).encode()
         )
     positions = [0] * len(plans)
@@ -173,20 +176,21 @@ def chat_stream_suffixes(
                     lp_val, tops = plan.logprobs[pos]
                     lp = dumps({"content": [_chat_logprob_entry(t.text, lp_val, tops, top_logprobs)]})
                 delta = _chat_delta(t, plan.tool_calls)
+                ids = "null" if prompt_ids is None else dumps(encode(t.text))
                 last = pos + 1 == len(plan.tokens)
                 if last and plan.finish_reason == "length":
                     finished[i] = True
                     out.append(
                         (
                             f'{{"index":{i},"delta":{delta},"logprobs":{lp},"finish_reason":"length",'
-                            f'"stop_reason":null,"token_ids":null}}]{usage_part()}{end_fp}}}\n\n'
+                            f'"stop_reason":null,"token_ids":{ids}}}]{usage_part()}{end_fp}}}\n\n'
                         ).encode()
                     )
                 else:
                     out.append(
                         (
                             f'{{"index":{i},"delta":{delta},"logprobs":{lp},"finish_reason":null,'
-                            f'"token_ids":null}}]{usage_part()}}}\n\n'
+                            f'"token_ids":{ids}}}]{usage_part()}}}\n\n'
                         ).encode()
                     )
             else:
@@ -239,6 +243,7 @@ def chat_body(
     prompt_tokens: int,
     top_logprobs: int | None,
     reasoning_parser: bool = False,
+    prompt_ids: list[int] | None = None,
 ) -> bytes:
     """A non-streaming chat completion body (``reasoning_parser`` as for :func:`chat_stream_suffixes`)."""
     choices = []
@@ -258,7 +263,7 @@ def chat_body(
                 "logprobs": logprobs,
                 "finish_reason": plan.finish_reason,
                 "stop_reason": plan.stop_reason,
-                "token_ids": None,
+                "token_ids": None if prompt_ids is None else [i for t in plan.tokens for i in encode(t.text)],
                 "routed_experts": None,
             }
         )
@@ -278,7 +283,7 @@ def chat_body(
             details=True,
         ),
         "prompt_logprobs": None,
-        "prompt_token_ids": None,
+        "prompt_token_ids": prompt_ids,
         "prompt_text": None,
         "kv_transfer_params": None,
         "ec_transfer_params": None,
