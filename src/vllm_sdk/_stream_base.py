@@ -205,6 +205,7 @@ class StreamState:
         "error",
         "failure",
         "first_token_at",
+        "idle_on_socket",
         "idle_timeout",
         "kind",
         "loop",
@@ -233,6 +234,7 @@ class StreamState:
         self.kind = kind
         self.response = response
         self.idle_timeout = idle_timeout
+        self.idle_on_socket = False  # the sync loop made the socket read timeout the idle timeout
         self.max_event_size = max_event_size
         self.first_token_at: float | None = None
         self.error: StreamError | None = None  # the server's error event, for collect()
@@ -402,8 +404,8 @@ class StreamState:
         mapped = map_transport_error(exc)
         mapped.__cause__ = exc
         if isinstance(mapped, VllmTimeoutError):
-            if self.idle_timeout is not None and isinstance(exc, httpx.ReadTimeout):
-                # The sync loop tightens the socket read timeout to the idle timeout (see _streaming.py).
+            if self.idle_on_socket and isinstance(exc, httpx.ReadTimeout):
+                # The sync loop tightened the socket read timeout to the idle timeout (see _streaming.py).
                 failure: VllmError = VllmTimeoutError(f"{self.idle_error()} ({mapped})")
                 failure.__cause__ = exc
                 return failure

@@ -79,21 +79,25 @@ def _is_encoded(response: httpx.Response) -> bool:
     return encoding is not None and encoding.strip().lower() not in ("", "identity")
 
 
-def _tighten_read_timeout(response: httpx.Response, seconds: float) -> None:
+def _tighten_read_timeout(response: httpx.Response, seconds: float) -> bool:
     """Make the socket read timeout of this response's body at most ``seconds`` (sync idle timeout).
 
     httpx hands the request's ``extensions["timeout"]`` dict to its transport, which reads it when the
-    body starts streaming; a fresh dict replaces the old one so nothing shared is mutated.
+    body starts streaming; a fresh dict replaces the old one so nothing shared is mutated. True when the
+    read timeout is now the idle timeout (it may already have been shorter).
     """
     try:
         request = response.request
     except RuntimeError:  # a hand-built Response without a request: nothing to tighten
-        return
+        return False
     timeouts = request.extensions.get("timeout")
-    if isinstance(timeouts, dict):
-        read = timeouts.get("read")
-        if read is None or read > seconds:
-            request.extensions["timeout"] = {**timeouts, "read": seconds}
+    if not isinstance(timeouts, dict):
+        return False
+    read = timeouts.get("read")
+    if read is not None and read <= seconds:
+        return False
+    request.extensions["timeout"] = {**timeouts, "read": seconds}
+    return True
 
 
 def _chunk_models(state: StreamState, convert: Any) -> list[Any]:
@@ -117,7 +121,7 @@ def _chunk_models(state: StreamState, convert: Any) -> list[Any]:
 def _open_sync_body(state: StreamState) -> Iterator[bytes]:
     response = state.response
     if state.idle_timeout is not None:
-        _tighten_read_timeout(response, state.idle_timeout)
+        state.idle_on_socket = _tighten_read_timeout(response, state.idle_timeout)
     if response.is_stream_consumed or _is_encoded(response):
         return response.iter_bytes()
     response.is_stream_consumed = True

@@ -279,6 +279,15 @@ def test_idle_timeout_tightens_socket_read_timeout(open_sync: Opener) -> None:
     assert response.request.extensions["timeout"]["read"] == 0.5
 
 
+def test_read_timeout_shorter_than_idle_stays_a_read_timeout(open_sync: Opener) -> None:
+    exc = httpx.ReadTimeout("timed out")
+    stream = MessageStream(open_sync(SyncBody([chat_chunk("a")], error=exc)), idle_timeout=60.0)
+    with pytest.raises(VllmTimeoutError) as info:
+        stream.collect_content()
+    assert "idle" not in str(info.value)  # the client's 5 s read timeout fired, not the 60 s idle one
+    assert info.value.__cause__ is exc
+
+
 # ---------------------------------------------------------------- drain and connection release
 
 
