@@ -124,13 +124,16 @@ def _stream_with_reasoning(console: Console, client: Any, model: str) -> None:
             if type(event) is Reasoning:
                 if mode != "reasoning":
                     console.print("[italic dim]reasoning:[/italic dim] ", end="")
-                    mode = "reasoning"
-                console.print(event.text, style="dim", end="", markup=False, highlight=False)
+                text = event.text if mode == "reasoning" else event.text.lstrip()
+                mode = "reasoning"
+                console.print(text, style="dim", end="", markup=False, highlight=False)
             elif type(event) is Content:
+                text = event.text
                 if mode != "content":
                     console.print("\n[bold]answer:[/bold] ", end="")
                     mode = "content"
-                console.print(event.text, end="", markup=False, highlight=False)
+                    text = text.lstrip()  # the blank line a model puts after its reasoning
+                console.print(text, end="", markup=False, highlight=False)
         console.print()
         ttft = stream.ttft
     if ttft is not None:
@@ -227,8 +230,8 @@ async def _batch(
     if p50 is not None and p99 is not None:
         console.print(f"TTFT p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
     console.print(
-        f"client CPU: {cpu:.2f} s = [bold]{cpu / max(chunks, 1) * 1e6:.1f} µs per chunk[/bold] "
-        f"({selected_transport()} transport)"
+        f"client CPU: {cpu:.2f} s = [bold]{cpu / max(chunks, 1) * 1e6:.1f} µs per chunk[/bold], "
+        f"{cpu / max(n, 1) * 1e3:.2f} ms per request ({selected_transport()} transport)"
     )
 
 

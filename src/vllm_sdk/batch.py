@@ -224,6 +224,9 @@ async def send_with_client(client: Any, request: PreparedRequest, stream: bool) 
         resource = client.chat.completions if request.path == "/chat/completions" else client.completions
         if stream:
             body.pop("stream", None)
+            # Ask for the usage chunk, so streamed results carry token counts like non-streamed ones.
+            options = body.get("stream_options")
+            body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
             return await _collect_stream(await _maybe_await(resource.create(**body, stream=True)))
         body.pop("stream", None)
         response = await _maybe_await(resource.create(**body))
