@@ -107,9 +107,7 @@ def _chat(console: Console, client: Any, model: str) -> None:
 
 def _stream_with_reasoning(console: Console, client: Any, model: str) -> None:
     console.rule("[bold]2. A streamed answer, reasoning shown live")
-    console.print(
-        "[dim]for event in builder.send_stream(): match event: case Reasoning(...) / Content(...)[/dim]"
-    )
+    console.print("[dim]for event in builder.send_stream(): Reasoning(text) or Content(text)[/dim]")
     stream = (
         client.chat.completions.create()
         .model(model)
