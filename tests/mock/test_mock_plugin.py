@@ -85,6 +85,7 @@ def test_plugin_in_a_user_project(tmp_path: Path) -> None:
     assert "3 passed" in proc.stdout
 
 
+@pytest.mark.slow
 def test_plugin_loads_without_aiohttp() -> None:
     # Installed without the "mock" extra, the pytest11 plugin must not break the user's test run.
     code = textwrap.dedent(
