@@ -515,3 +515,15 @@ def test_return_token_ids(http: httpx.Client) -> None:
     streamed = [i for ev in events[1:] for i in ev["choices"][0]["token_ids"]]
     assert streamed == choice["token_ids"]
     assert chat(http)["choices"][0]["token_ids"] is None
+
+
+def test_tool_call_ids_unique_per_choice(http: httpx.Client) -> None:
+    body = chat(
+        http, n=2, temperature=0, messages=[{"role": "user", "content": "get_weather"}], tools=[WEATHER_TOOL]
+    )
+    ids = [c["message"]["tool_calls"][0]["id"] for c in body["choices"]]
+    assert ids[0] != ids[1]
+    again = chat(
+        http, n=2, temperature=0, messages=[{"role": "user", "content": "get_weather"}], tools=[WEATHER_TOOL]
+    )
+    assert [c["message"]["tool_calls"][0]["id"] for c in again["choices"]] == ids

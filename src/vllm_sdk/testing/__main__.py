@@ -44,6 +44,21 @@ async def _serve(server: MockVllmServer) -> None:
         await stop.wait()
 
 
+def _raise_open_files_limit() -> None:
+    """Allow as many connections as the hard limit permits: benchmarks open thousands of streams."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):  # pragma: no cover - not allowed here; keep the soft limit
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until Ctrl-C; returns the process exit status."""
     args = build_parser().parse_args(argv)
@@ -55,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FaultSpecError as exc:
         print(f"error: --faults: {exc}", file=sys.stderr)
         return 2
+    _raise_open_files_limit()
     server = MockVllmServer(
         args.model,
         args.host,

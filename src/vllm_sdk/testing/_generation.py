@@ -323,7 +323,7 @@ def _chosen_tools(p: GenParams) -> tuple[list[dict[str, Any]], str | None]:
 
 
 def _raw_tokens(
-    p: GenParams, rng: random.Random, choice_seed: int
+    p: GenParams, rng: random.Random, choice_seed: int, choice_index: int
 ) -> tuple[Iterator[Token], list[ToolCallPlan], str | None]:
     """The untruncated token stream of one choice, its tool calls and tool mode."""
     tools, mode = _chosen_tools(p)
@@ -332,9 +332,9 @@ def _raw_tokens(
     if tools:
         for i, t in enumerate(tools):
             args = value_for_schema(_tool_params(t), random.Random(choice_seed + 7919 * (i + 1)))
-            call_id = (
-                f"chatcmpl-tool-{random.Random(choice_seed ^ (i + 1) * 0x9E3779B9).getrandbits(64):016x}"
-            )
+            # Ids are unique per choice and call, and stable for the same request.
+            id_rng = random.Random(request_seed(choice_seed, choice_index, i, "tool-id"))
+            call_id = f"chatcmpl-tool-{id_rng.getrandbits(64):016x}"
             calls.append(ToolCallPlan(call_id, _tool_name(t), json.dumps(args, ensure_ascii=False)))
 
         def tool_stream() -> Iterator[Token]:
@@ -456,7 +456,7 @@ def plan_choices(p: GenParams) -> list[ChoicePlan]:
         # Greedy decoding (temperature 0) gives identical choices, as a real server does.
         choice_seed = base if p.temperature == 0 else request_seed(base, i)
         rng = random.Random(choice_seed)
-        stream, calls, mode = _raw_tokens(p, rng, choice_seed)
+        stream, calls, mode = _raw_tokens(p, rng, choice_seed, i)
         tokens, cut, stop_str = _truncate(stream, p)
         if not p.include_reasoning:
             tokens = [t for t in tokens if t.kind != REASONING]
