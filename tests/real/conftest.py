@@ -171,6 +171,8 @@ def make_client(recorded: list[Exchange]) -> Iterator[Callable[..., Any]]:
     yield make
     for client in made:
         client.close()
+    # otherwise the strict validation of `recorded` would be vacuous
+    assert recorded or not made, "the SDK client did not use the http_client it was given"
     for http_client in transports:  # a caller-supplied httpx client stays the caller's to close
         http_client.close()
 
@@ -193,6 +195,7 @@ async def make_async_client(recorded: list[Exchange]) -> AsyncIterator[Callable[
     yield make
     for client in made:
         await client.aclose()
+    assert recorded or not made, "the SDK client did not use the http_client it was given"
     for http_client in transports:
         await http_client.aclose()
 

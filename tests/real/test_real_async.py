@@ -74,7 +74,11 @@ async def test_async_tool_call_stream(aclient: Any, main_server: ServerInfo) -> 
         assert isinstance(json.loads(call.arguments), dict)
     follow = await aclient.chat.completions.create(
         model=main_server.model,
-        messages=[*kwargs["messages"], whole.assistant_message(), completes[0].result({"temp": 22})],
+        messages=[
+            *kwargs["messages"],
+            whole.assistant_message(),
+            completes[0].result({"temperature": 22, "condition": "sunny"}),
+        ],
         tools=TOOLS,
         temperature=0,
         max_tokens=60,

@@ -203,6 +203,33 @@ def test_logprobs_and_top_logprobs(client: Any, main_server: ServerInfo) -> None
     assert "".join(e.token for e in entries) == resp.content
 
 
+def test_logprobs_stream_chunks(client: Any, main_server: ServerInfo) -> None:
+    kwargs = {
+        "model": main_server.model,
+        "messages": HELLO,
+        "temperature": 0,
+        "max_tokens": 8,
+        "logprobs": True,
+        "top_logprobs": 2,
+        "chat_template_kwargs": NO_THINKING,
+    }
+    whole = client.chat.completions.create(**kwargs)
+    with client.chat.completions.create(stream=True, **kwargs) as stream:
+        chunks = list(stream.chunks())
+        collected = stream.collect()
+    streamed = [
+        entry
+        for chunk in chunks
+        for choice in chunk.choices
+        if choice.logprobs is not None
+        for entry in choice.logprobs.content or []
+    ]
+    expected = whole.choices[0].logprobs.content
+    assert [(e.token, len(e.top_logprobs)) for e in streamed] == [(e.token, 2) for e in expected]
+    assert [e.logprob for e in streamed] == pytest.approx([e.logprob for e in expected], abs=1e-4)
+    assert collected.content == whole.content
+
+
 def test_stop_string(client: Any, main_server: ServerInfo) -> None:
     kwargs = {
         "model": main_server.model,
@@ -289,10 +316,16 @@ def test_continuous_usage_stats_stream(client: Any, main_server: ServerInfo) -> 
     assert usages[-1].total_tokens == whole.usage.total_tokens
 
 
+# Bounded strings, numbers and arrays: a weak model under a grammar can otherwise loop inside one value
+# (an integer of a hundred digits) until max_tokens.
 SCHEMA = {
     "type": "object",
-    "properties": {"city": {"type": "string"}, "temperature": {"type": "integer"}},
-    "required": ["city", "temperature"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 12},
+        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 3},
+    },
+    "required": ["name", "age", "tags"],
     "additionalProperties": False,
 }
 
@@ -300,13 +333,13 @@ SCHEMA = {
 def test_structured_output_json_schema(client: Any, main_server: ServerInfo) -> None:
     kwargs = {
         "model": main_server.model,
-        "messages": [{"role": "user", "content": "What's the weather in Paris? Answer in JSON."}],
+        "messages": [{"role": "user", "content": "Give me a person as JSON."}],
         "temperature": 0,
-        "max_tokens": 100,
+        "max_tokens": 120,
         "chat_template_kwargs": NO_THINKING,
         "response_format": {
             "type": "json_schema",
-            "json_schema": {"name": "weather", "schema": SCHEMA, "strict": True},
+            "json_schema": {"name": "person", "schema": SCHEMA, "strict": True},
         },
     }
     resp = client.chat.completions.create(**kwargs)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pydantic
 import pytest
+from typing_extensions import TypedDict
 
 from vllm_sdk import FinishReason, ToolCall, ToolCallComplete, ToolCallDelta
 
@@ -103,14 +105,19 @@ def test_tool_result_round_trip(client: Any, main_server: ServerInfo) -> None:
 
 
 def test_parse_args_as_typed(client: Any, main_server: ServerInfo) -> None:
-    from typing import TypedDict
+    class Weather(pydantic.BaseModel):
+        city: str
+        unit: str | None = None
 
-    class Weather(TypedDict, total=False):
+    class WeatherDict(TypedDict, total=False):
         city: str
         unit: str
 
-    whole = client.chat.completions.create(**_kwargs(main_server, "required"))
+    whole = client.chat.completions.create(
+        **_kwargs(main_server, {**NAMED, "function": {"name": "get_weather"}})
+    )
     call = whole.tool_calls[0]
-    if call.name != "get_weather":
-        pytest.skip(f"the model chose {call.name}")
-    assert call.parse_args_as(Weather) == json.loads(call.arguments)
+    assert call.name == "get_weather"
+    args = json.loads(call.arguments)
+    assert call.parse_args_as(Weather) == Weather(**args)
+    assert call.parse_args_as(WeatherDict) == args
