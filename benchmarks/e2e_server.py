@@ -94,7 +94,7 @@ def build_events(tokens: int) -> list[bytes]:
     return events
 
 
-def make_app(tokens: int, event_delay: float) -> web.Application:
+def make_app(tokens: int, event_delay: float, burst: bool = False) -> web.Application:
     events = build_events(tokens)
     models_body = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
 
@@ -104,9 +104,13 @@ def make_app(tokens: int, event_delay: float) -> web.Application:
             raise web.HTTPBadRequest(text="the benchmark server only streams")
         resp = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8"})
         await resp.prepare(request)
-        for ev in events:
-            await resp.write(ev)
-            await asyncio.sleep(event_delay)  # 0: just yield, so concurrent streams interleave
+        if burst:  # back to back: the kernel may coalesce several events into one read on the client
+            for ev in events:
+                await resp.write(ev)
+        else:
+            for ev in events:
+                await resp.write(ev)
+                await asyncio.sleep(event_delay)  # 0: just yield, so concurrent streams interleave
         await resp.write_eof()
         return resp
 
@@ -119,8 +123,8 @@ def make_app(tokens: int, event_delay: float) -> web.Application:
     return app
 
 
-async def serve(port: int, tokens: int, event_delay: float) -> None:
-    runner = web.AppRunner(make_app(tokens, event_delay), access_log=None, handle_signals=True)
+async def serve(port: int, tokens: int, event_delay: float, burst: bool) -> None:
+    runner = web.AppRunner(make_app(tokens, event_delay, burst), access_log=None, handle_signals=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
     await site.start()
@@ -136,9 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tokens", type=int, default=128, help="content chunks per stream")
     parser.add_argument("--event-delay", type=float, default=0.0, help="seconds between events")
+    parser.add_argument("--burst", action="store_true", help="write each stream's events back to back")
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.port, args.tokens, args.event_delay))
+        asyncio.run(serve(args.port, args.tokens, args.event_delay, args.burst))
     except KeyboardInterrupt:
         pass
     return 0

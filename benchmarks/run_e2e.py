@@ -167,9 +167,10 @@ def worker_main(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- the orchestrator
 
 
-def _start_server(tokens: int) -> tuple[subprocess.Popen[str], str]:
+def _start_server(tokens: int, burst: bool) -> tuple[subprocess.Popen[str], str]:
+    extra = ["--burst"] if burst else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.e2e_server", "--port", "0", "--tokens", str(tokens)],
+        [sys.executable, "-m", "benchmarks.e2e_server", "--port", "0", "--tokens", str(tokens), *extra],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -240,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--json", dest="json_out", help="also write the raw results to this file")
+    parser.add_argument(
+        "--burst",
+        action="store_true",
+        help="server writes each stream's events back to back (default: yields between events, so every "
+        "event tends to arrive in its own read, as from a batching engine)",
+    )
     # internal: one measured client process
     parser.add_argument("--worker", choices=["vllm_sdk", "openai"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -253,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     events = tokens + 4  # role, tokens, finish, usage, [DONE]
     print(f"machine: {_machine()}\nversions: {_versions()}")
     print(f"{events} SSE events per stream ({tokens} tokens); about {target_chunks:,} chunks per point\n")
-    server, url = _start_server(tokens)
+    mode = "burst" if args.burst else "interleaved"
+    print(f"server mode: {mode}")
+    server, url = _start_server(tokens, args.burst)
     rows: list[dict[str, Any]] = []
     try:
         for concurrency in args.concurrency:
