@@ -142,6 +142,11 @@ class SpanScope:
         self.span.set_status(Status(StatusCode.ERROR, str(exc)[:200]))
         self.span.record_exception(exc)
 
+    @property
+    def ended(self) -> bool:
+        """Whether :meth:`end` was called."""
+        return self._ended
+
     def end(self) -> None:
         """End the span (once)."""
         if not self._ended:
@@ -190,19 +195,27 @@ class _TracedSyncStream(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         first = True
-        for chunk in self._inner:
-            if first:
-                first = False
-                self._scope.first_chunk()
-            self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
-            yield chunk
+        try:
+            for chunk in self._inner:
+                if first:
+                    first = False
+                    self._scope.first_chunk()
+                self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
+                yield chunk
+        finally:
+            # The body ended or its reader stopped: a response whose body was in memory is never closed.
+            self._finish()
+
+    def _finish(self) -> None:
+        if not self._scope.ended:
+            self._scope.stream_tail(self._tail)
+            self._scope.end()
 
     def close(self) -> None:
         try:
             self._inner.close()
         finally:
-            self._scope.stream_tail(self._tail)
-            self._scope.end()
+            self._finish()
 
 
 class _TracedAsyncStream(httpx.AsyncByteStream):
@@ -213,23 +226,36 @@ class _TracedAsyncStream(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         first = True
-        async for chunk in self._inner:
-            if first:
-                first = False
-                self._scope.first_chunk()
-            self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
-            yield chunk
+        try:
+            async for chunk in self._inner:
+                if first:
+                    first = False
+                    self._scope.first_chunk()
+                self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
+                yield chunk
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        if not self._scope.ended:
+            self._scope.stream_tail(self._tail)
+            self._scope.end()
 
     async def aclose(self) -> None:
         try:
             await self._inner.aclose()
         finally:
-            self._scope.stream_tail(self._tail)
-            self._scope.end()
+            self._finish()
 
 
 def wrap_stream_response(response: httpx.Response, scope: SpanScope) -> None:
     """Make ``response``'s body end ``scope`` when it is closed, recording first chunk and usage."""
+    if response.is_closed:
+        # The whole body is already in memory (a response built from bytes): nothing left to watch.
+        scope.first_chunk()
+        scope.stream_tail(response.content[-_TAIL_BYTES:])
+        scope.end()
+        return
     inner = response.stream
     if isinstance(inner, httpx.AsyncByteStream):
         response.stream = _TracedAsyncStream(inner, scope)

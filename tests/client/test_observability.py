@@ -1,0 +1,180 @@
+"""Event hooks (sync and async) and OpenTelemetry spans after the GenAI conventions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from vllm_sdk import AsyncVllmClient, BadRequestError, _otel
+
+from .helpers import Api, ChunkStream, chat_body, delta_chunk, sse
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+MSGS = [{"role": "user", "content": "hi"}]
+
+
+def test_request_and_response_hooks_run_on_every_attempt(api: Api) -> None:
+    seen: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        seen.append(f"req {request.method} {request.url.path}")
+
+    def on_response(response: httpx.Response) -> None:
+        seen.append(f"resp {response.status_code}")
+
+    client = api.make(
+        httpx.Response(503, json={"error": {"message": "busy"}}),
+        httpx.Response(200, json=chat_body()),
+        event_hooks={"request": [on_request], "response": [on_response]},
+    )
+    api.run(client.chat.completions.create(model="m", messages=MSGS))
+    assert seen == [
+        "req POST /v1/chat/completions",
+        "resp 503",
+        "req POST /v1/chat/completions",
+        "resp 200",
+    ]
+
+
+def test_async_client_awaits_async_hooks() -> None:
+    seen: list[str] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        await asyncio.sleep(0)
+        request.headers["x-added-by-hook"] = "1"
+        seen.append("async")
+
+    def on_response(response: httpx.Response) -> None:
+        seen.append("sync")
+
+    api = Api("async")
+    client = api.make(event_hooks={"request": [on_request], "response": [on_response]})
+    assert isinstance(client, AsyncVllmClient)
+    asyncio.run(client.chat.completions.create(model="m", messages=MSGS))
+    assert seen == ["async", "sync"]
+    assert api.sent[0].headers["x-added-by-hook"] == "1"
+
+
+def test_bad_hooks_are_refused() -> None:
+    api = Api("sync")
+    with pytest.raises(ValueError, match="event_hooks"):
+        api.make(event_hooks={"requests": []})
+    with pytest.raises(TypeError, match="not callable"):
+        api.make(event_hooks={"request": ["nope"]})
+
+
+# ---------------------------------------------------------------- OpenTelemetry
+
+
+@pytest.fixture
+def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    sdk = pytest.importorskip("opentelemetry.sdk.trace")
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = sdk.TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(_otel, "_tracer", provider.get_tracer("test"))
+    monkeypatch.setattr(_otel, "_tracer_loaded", True)
+    yield exporter
+    provider.shutdown()
+
+
+def test_chat_span_has_genai_attributes(api: Api, spans: Any) -> None:
+    client = api.make(
+        httpx.Response(503, json={"error": {"message": "busy"}}),
+        httpx.Response(200, json=chat_body()),
+    )
+    api.run(client.chat.completions.create(model="m", messages=MSGS, temperature=0.5, max_tokens=9))
+    (span,) = spans.get_finished_spans()  # one span for the request and its retry
+    attrs = dict(span.attributes)
+    assert span.name == "chat m"
+    assert attrs["gen_ai.operation.name"] == "chat"
+    assert attrs["gen_ai.request.model"] == "m"
+    assert attrs["gen_ai.request.temperature"] == 0.5
+    assert attrs["gen_ai.request.max_tokens"] == 9
+    assert attrs["gen_ai.usage.input_tokens"] == 3
+    assert attrs["gen_ai.usage.output_tokens"] == 2
+    assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
+    assert attrs["gen_ai.response.id"] == "chatcmpl-1"
+    assert attrs["server.address"] == "vllm.test"
+    assert attrs["server.port"] == 8000
+
+
+def test_failed_request_span_is_marked_as_error(api: Api, spans: Any) -> None:
+    client = api.make(httpx.Response(400, json={"error": {"message": "bad"}}))
+    with pytest.raises(BadRequestError):
+        api.run(client.chat.completions.create(model="m", messages=MSGS))
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["error.type"] == "BadRequestError"
+    assert span.attributes["http.response.status_code"] == 400
+    assert not span.status.is_ok
+
+
+def test_stream_span_ends_with_the_stream(spans: Any) -> None:
+    usage = {"id": "x", "model": "m", "choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 2}}
+    body = sse(delta_chunk("a"), delta_chunk("b", "stop"), usage)
+    api = Api("sync")
+    client = api.make(
+        lambda request: httpx.Response(
+            200, stream=ChunkStream(body[:40], body[40:]), headers={"content-type": "text/event-stream"}
+        )
+    )
+    with client.chat.completions.create(model="m", messages=MSGS, stream=True) as stream:
+        assert spans.get_finished_spans() == ()
+        assert stream.collect_content() == "ab"
+    (span,) = spans.get_finished_spans()
+    attrs = dict(span.attributes)
+    assert attrs["gen_ai.usage.input_tokens"] == 4
+    assert attrs["gen_ai.usage.output_tokens"] == 2
+    assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
+    assert attrs["gen_ai.response.time_to_first_chunk"] >= 0
+
+
+def test_routes_without_a_genai_operation_have_no_span(api: Api, spans: Any) -> None:
+    client = api.make(httpx.Response(200, json={"data": [], "object": "list"}))
+    api.run(client.models.list())
+    assert spans.get_finished_spans() == ()
+
+
+def test_without_opentelemetry_nothing_happens(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_otel, "_tracer", None)
+    monkeypatch.setattr(_otel, "_tracer_loaded", True)
+    client = api.make()
+    assert api.run(client.chat.completions.create(model="m", messages=MSGS)).content == "Hello!"
+
+
+def test_async_stream_span_ends_with_the_stream(spans: Any) -> None:
+    body = sse(delta_chunk("a"), delta_chunk("b", "stop"))
+    api = Api("async")
+    client = api.make(
+        lambda request: httpx.Response(
+            200, stream=ChunkStream(body), headers={"content-type": "text/event-stream"}
+        )
+    )
+
+    async def run() -> str:
+        stream = await client.chat.completions.create(model="m", messages=MSGS, stream=True)
+        async with stream:
+            assert spans.get_finished_spans() == ()
+            return str(await stream.collect_content())
+
+    assert asyncio.run(run()) == "ab"
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["gen_ai.response.finish_reasons"] == ("stop",)
+
+
+def test_in_memory_stream_body_ends_the_span_at_once(spans: Any) -> None:
+    api = Api("sync")
+    body = sse(delta_chunk("a", "stop"))
+    client = api.make(httpx.Response(200, content=body, headers={"content-type": "text/event-stream"}))
+    with client.chat.completions.create(model="m", messages=MSGS, stream=True) as stream:
+        assert stream.collect_content() == "a"
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["gen_ai.response.finish_reasons"] == ("stop",)
