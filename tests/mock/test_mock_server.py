@@ -232,3 +232,28 @@ async def test_no_tasks_left_after_astop() -> None:
         await http.post("/chat/completions", json={**CHAT, "stream": True})
     leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert leftover == []
+
+
+def test_response_cache_is_bounded() -> None:
+    from vllm_sdk.testing._state import ServerState
+
+    state = ServerState(
+        models=("m",), api_key=None, token_delay=0.0, faults=(), max_model_len=2048, embedding_dim=8
+    )
+    big = state.CACHE_MAX_ITEM_BYTES
+    for i in range(state.CACHE_MAX_BYTES // big + 5):
+        state.cache_put(("k", i), f"value{i}", big)
+    assert state.cache_get(("k", 0)) is None  # evicted: over the byte budget
+    last = state.CACHE_MAX_BYTES // big + 4
+    assert state.cache_get(("k", last)) == f"value{last}"
+    state.cache_put(("too", "big"), "x", big + 1)
+    assert state.cache_get(("too", "big")) is None
+
+
+def test_output_size_limits() -> None:
+    with MockVllmServer() as srv, httpx.Client(base_url=srv.base_url) as http:
+        too_many = http.post("/chat/completions", json={**CHAT, "n": 10_000})
+        assert too_many.status_code == 400
+        assert too_many.json()["error"]["param"] == "n"
+        prompts = http.post("/completions", json={"model": "mock", "prompt": ["a"] * 600, "n": 2})
+        assert prompts.status_code == 400

@@ -56,6 +56,8 @@ _UNFAULTED = frozenset({"/health", "/ping", "/version", "/metrics"})
 #: Yield to the event loop every this many events when there is no delay, so streams share the loop.
 _YIELD_EVERY = 8
 _STALL_POLL = 0.05
+#: Bound on prompts x n in one completions request (the mock keeps all output in memory).
+_MAX_COMPLETION_CHOICES = 1024
 
 _HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -554,6 +556,11 @@ async def _completions(request: web.Request) -> web.StreamResponse:
     model = resolve_model(state, body)
     check_sampling(body, max_model_len=state.max_model_len, logprobs_key="logprobs")
     prompts = _prompts_of(body)
+    if len(prompts) * (body.get("n") or 1) > _MAX_COMPLETION_CHOICES:
+        raise bad_request(
+            f"At most {_MAX_COMPLETION_CHOICES} choices (prompts x n) per request on the mock server.",
+            "prompt",
+        )
     stream = bool(body.get("stream"))
     delay = _token_delay(request, state)
     n = body.get("n") or 1

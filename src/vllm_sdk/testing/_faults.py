@@ -45,6 +45,8 @@ __all__ = ["FAULT_HEADER", "FAULT_KEY_HEADER", "Fault", "FaultCounter", "FaultSp
 
 FAULT_HEADER = "x-mock-fault"
 FAULT_KEY_HEADER = "x-mock-fault-key"
+#: The largest ``huge_event`` the server builds (it lives in memory while it is sent).
+MAX_HUGE_EVENT = 256 * 1024 * 1024
 
 _NAMES = frozenset(
     {
@@ -157,6 +159,8 @@ def parse_faults(spec: str | Fault | Iterable[str | Fault] | None) -> tuple[Faul
             and a is None
         ):
             raise FaultSpecError(f"fault {name!r} needs an argument")
+        if name == "huge_event" and a is not None and a > MAX_HUGE_EVENT:
+            raise FaultSpecError(f"huge_event is limited to {MAX_HUGE_EVENT} bytes")
         if name == "status" and a is not None and not 100 <= a <= 599:
             raise FaultSpecError(f"bad status in fault {part!r}")
         faults.append(Fault(name, a, b))

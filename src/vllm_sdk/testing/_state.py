@@ -130,12 +130,14 @@ class ServerState:
         self.fault_counter = FaultCounter()
         self.created = int(time.time())
         self.closing = False
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
+        self._cache_bytes = 0
         self._cache_lock = threading.Lock()
 
-    #: Bounded cache of rendered responses for identical requests.
+    #: Bounded cache of rendered responses for identical requests: entries, bytes per entry, bytes in all.
     CACHE_ENTRIES = 1024
     CACHE_MAX_ITEM_BYTES = 512 * 1024
+    CACHE_MAX_BYTES = 32 * 1024 * 1024
 
     def record(self, request: RecordedRequest) -> None:
         """Keep a received request; past ``max_recorded`` the oldest tenth is dropped (bounded memory)."""
@@ -148,16 +150,22 @@ class ServerState:
     def cache_get(self, key: tuple[Any, ...]) -> Any:
         """A cached value, or None."""
         with self._cache_lock:
-            value = self._cache.get(key)
-            if value is not None:
-                self._cache.move_to_end(key)
-            return value
+            entry = self._cache.get(key)
+            if entry is None:
+                return None
+            self._cache.move_to_end(key)
+            return entry[1]
 
     def cache_put(self, key: tuple[Any, ...], value: Any, size: int) -> None:
         """Keep ``value`` unless it is too large; evicts the least recently used entries."""
         if size > self.CACHE_MAX_ITEM_BYTES:
             return
         with self._cache_lock:
-            self._cache[key] = value
-            while len(self._cache) > self.CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._cache_bytes -= old[0]
+            self._cache[key] = (size, value)
+            self._cache_bytes += size
+            while len(self._cache) > self.CACHE_ENTRIES or self._cache_bytes > self.CACHE_MAX_BYTES:
+                evicted_size, _ = self._cache.popitem(last=False)[1]
+                self._cache_bytes -= evicted_size

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 MAX_LOGPROBS = 20
+MAX_N = 128
 
 
 class RequestRejected(Exception):
@@ -286,6 +287,9 @@ def check_sampling(body: Mapping[str, Any], *, max_model_len: int, logprobs_key:
     n = body.get("n")
     if n is not None and n < 1:
         raise bad_request(f"n must be at least 1, got {n}.")
+    if n is not None and n > MAX_N:
+        # Not a vLLM rule: the mock keeps every request's output in memory, so it bounds it.
+        raise bad_request(f"n must be at most {MAX_N} on the mock server, got {n}.", "n")
     top_p = body.get("top_p")
     if top_p is not None and not 0 < top_p <= 1:
         raise bad_request(f"top_p must be in (0, 1], got {top_p}. (parameter=top_p, value={top_p})", "top_p")
