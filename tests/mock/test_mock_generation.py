@@ -527,3 +527,16 @@ def test_tool_call_ids_unique_per_choice(http: httpx.Client) -> None:
         http, n=2, temperature=0, messages=[{"role": "user", "content": "get_weather"}], tools=[WEATHER_TOOL]
     )
     assert [c["message"]["tool_calls"][0]["id"] for c in again["choices"]] == ids
+
+
+def test_counting_requests_are_predictable(http: httpx.Client) -> None:
+    count = [{"role": "user", "content": "Count to twenty."}]
+    full = chat(http, messages=count)["choices"][0]["message"]["content"]
+    assert full == ", ".join(str(i) for i in range(1, 21)) + "."
+    cut = chat(http, messages=count, stop=["5, "])["choices"][0]
+    assert (cut["message"]["content"], cut["stop_reason"]) == ("1, 2, 3, 4, ", "5, ")
+    events = stream_events(http, messages=count, stop="7")
+    assert streamed_content(events) == "1, 2, 3, 4, 5, 6, "
+    assert events[-1]["choices"][0]["stop_reason"] == "7"
+    longer = chat(http, messages=[{"role": "user", "content": "count to 3"}], max_tokens=30, ignore_eos=True)
+    assert longer["choices"][0]["message"]["content"].startswith("1, 2, 3, 4, 5")

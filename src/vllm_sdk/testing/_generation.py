@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -269,6 +270,63 @@ def _prose(rng: random.Random, target: int, min_tokens: int, endless: bool) -> I
         first = False
 
 
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        )
+    )
+}
+_COUNT_RE = re.compile(r"\bcount\b(?:\s+\w+)*?\s+to\s+(\d+|[a-z]+)", re.IGNORECASE)
+
+
+def _count_request(text: str | None) -> int | None:
+    """N when the user asks to "count to N" (digits or a number word up to twenty): a predictable answer."""
+    if not text:
+        return None
+    m = _COUNT_RE.search(text)
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    n = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    return n if n is not None and 1 <= n <= 1000 else None
+
+
+def _counting(limit: int, min_tokens: int, endless: bool) -> Iterator[str]:
+    """ "1, 2, 3, ..., N." as pieces (and on past N under ignore_eos / min_tokens)."""
+    produced = 0
+    i = 1
+    while True:
+        pieces = tok.split_pieces(("" if i == 1 else ", ") + str(i))
+        yield from pieces
+        produced += len(pieces)
+        if i >= limit and not endless and produced >= min_tokens:
+            yield "."
+            return
+        i += 1
+
+
 def _reasoning(rng: random.Random) -> list[str]:
     pieces = [
         "\n",
@@ -363,6 +421,8 @@ def _raw_tokens(
         )
         text = json.dumps(value_for_schema(schema, rng), ensure_ascii=False)
         body_pieces = iter(tok.split_pieces(text))
+    elif (limit := _count_request(p.last_user_text)) is not None:
+        body_pieces = _counting(limit, p.min_tokens, p.ignore_eos)
     else:
         body_pieces = _prose(rng, rng.randint(12, 40), p.min_tokens, p.ignore_eos)
 
