@@ -240,3 +240,9 @@ def test_completion_stream_equals_non_streaming(engine: ModuleType) -> None:
         want["finish_reason"],
         want["stop_reason"],
     )
+
+
+def test_dechunk_helper() -> None:
+    from .conftest import dechunk
+
+    assert dechunk(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n") == b"hello world"
