@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,8 @@ from vllm_sdk._events import Error
 
 if TYPE_CHECKING:
     from types import ModuleType
+
+pytestmark = pytest.mark.slow  # a few seconds each; still part of the default run
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Cut-independence is also covered by the agreement tests and the per-case unit tests: fewer examples.
