@@ -1,0 +1,33 @@
+"""An image by URL: the vLLM server downloads it, so the URL must be reachable from the server."""
+
+from _common import example
+
+DEFAULT_URL = "https://upload.wikimedia.org/wikipedia/commons/4/47/PNG_transparency_demonstration_1.png"
+
+
+def add_arguments(parser):
+    parser.add_argument("--image-url", default=DEFAULT_URL, help="an http(s) URL of an image")
+
+
+with example(__doc__, add_arguments) as ex, ex.client() as client:
+    url = ex.args.image_url
+
+    # Builder: .image() passes http(s) URLs through untouched.
+    resp = client.chat.completions.create().model(ex.model).image(url, text="Describe this image.").send()
+    print("builder:", resp.content)
+
+    # Keywords: the same message written as OpenAI content parts.
+    resp = client.chat.completions.create(
+        model=ex.model,
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ],
+            }
+        ],
+        max_tokens=64,
+    )
+    print("keywords:", resp.content)

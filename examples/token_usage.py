@@ -1,0 +1,32 @@
+"""Token usage of a request, non-streamed and streamed, and the server's tokenizer."""
+
+from _common import example
+
+from vllm_sdk import Usage
+
+with example(__doc__) as ex, ex.client() as client:
+    messages = [{"role": "user", "content": "Explain tokenization in two sentences."}]
+
+    resp = client.chat.completions.create(model=ex.model, messages=messages, max_tokens=64)
+    u = resp.usage
+    print(f"non-streamed: prompt={u.prompt_tokens} completion={u.completion_tokens} total={u.total_tokens}")
+
+    # Streams report usage only when asked: stream_options.include_usage adds a final Usage event.
+    stream = (
+        client.chat.completions.create()
+        .model(ex.model)
+        .messages(messages)
+        .max_tokens(64)
+        .stream_options(include_usage=True)
+        .send_stream()
+    )
+    for event in stream:
+        if isinstance(event, Usage):
+            print(
+                f"streamed:     prompt={event.prompt_tokens} completion={event.completion_tokens} "
+                f"total={event.total_tokens}"
+            )
+
+    # The server's tokenizer, to count tokens before sending.
+    toks = client.tokenize(model=ex.model, prompt="Explain tokenization in two sentences.")
+    print(f"tokenize: {toks.count} tokens")
