@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "ApiError",
@@ -248,7 +250,10 @@ class JsonError(VllmError):
 
 
 class MissingParameterError(VllmError, ValueError):
-    """A required request field (``model``, ``messages``, ``prompt``, ...) was not set; ``parameter`` names it."""
+    """A required request field (``model``, ``messages``, ``prompt``, ...) was not set.
+
+    ``parameter`` names the field.
+    """
 
     parameter: str
 
@@ -285,8 +290,8 @@ def _as_optional_str(value: object) -> str | None:
 
 
 def _as_code(value: object) -> int | str | None:
-    if value is None or isinstance(value, (int, str)) and not isinstance(value, bool):
-        return value  # type: ignore[return-value]
+    if value is None or (isinstance(value, (int, str)) and not isinstance(value, bool)):
+        return value
     return str(value)
 
 
@@ -295,7 +300,11 @@ def _trim(text: str) -> str:
     return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "…"
 
 
-def parse_error_body(content: bytes | str) -> tuple[str | None, str | None, str | None, int | str | None, object]:
+#: ``(message, type, param, code, decoded_body)`` read from an error body.
+ErrorFields = tuple[str | None, str | None, str | None, int | str | None, object]
+
+
+def parse_error_body(content: bytes | str) -> ErrorFields:
     """Read ``(message, type, param, code, decoded_body)`` from an error body of any known shape.
 
     Shapes: vLLM's ``{"error": {"message", "type", "param", "code"}}``; the older flat
@@ -324,9 +333,9 @@ def parse_error_body(content: bytes | str) -> tuple[str | None, str | None, str 
         return message, None, None, None, data
     else:
         return _trim(json.dumps(data)), None, None, None, data
-    message = source.get("message")
+    raw_message = source.get("message")
     return (
-        None if message is None else str(message),
+        None if raw_message is None else str(raw_message),
         _as_optional_str(source.get("type")),
         _as_optional_str(source.get("param")),
         _as_code(source.get("code")),
@@ -344,10 +353,7 @@ def api_error_from_response(
     hdrs = httpx.Headers(headers or {})
     request_id = hdrs.get("x-request-id")
     if not message:
-        try:
-            message = httpx.codes(status_code).phrase
-        except ValueError:
-            message = f"HTTP status {status_code}"
+        message = httpx.codes.get_reason_phrase(status_code) or f"HTTP status {status_code}"
     kwargs: dict[str, Any] = {
         "status_code": status_code,
         "error_type": error_type,
