@@ -10,11 +10,12 @@ and stop reason, and optionally per-token logprobs. :mod:`._wire` turns plans in
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _tokenizer as tok
 from ._schema_values import value_for_schema
@@ -41,9 +42,11 @@ TOOL_START = 2
 TOOL_ARGS = 3
 
 
-@dataclass(frozen=True)
-class Token:
-    """One generated token: ``kind`` is CONTENT, REASONING, TOOL_START (text = function name) or TOOL_ARGS."""
+class Token(NamedTuple):
+    """One generated token: ``kind`` is CONTENT, REASONING, TOOL_START (text = function name) or TOOL_ARGS.
+
+    A named tuple rather than a dataclass: the mock creates one per streamed token, so it must be cheap.
+    """
 
     kind: int
     text: str
@@ -259,15 +262,26 @@ def _sentence(rng: random.Random, first: bool) -> list[str]:
     return out
 
 
+#: Sentences made once at import (each as pieces, with a leading space): generation then costs one
+#: random draw per sentence instead of one per word, which keeps the mock fast under benchmarks.
+_SENTENCE_POOL: tuple[tuple[str, ...], ...] = tuple(
+    tuple(_sentence(random.Random(k), False)) for k in range(1024)
+)
+
+
 def _prose(rng: random.Random, target: int, min_tokens: int, endless: bool) -> Iterator[str]:
     """Sentences until at least ``target`` (and ``min_tokens``) pieces, or forever when ``endless``."""
     produced = 0
-    first = True
-    while endless or produced < max(target, min_tokens):
-        for piece in _sentence(rng, first):
-            yield piece
-            produced += 1
-        first = False
+    pool = _SENTENCE_POOL
+    sentence = pool[rng.randrange(len(pool))]
+    yield sentence[0][1:]  # the answer's first word has no leading space
+    yield from sentence[1:]
+    produced = len(sentence)
+    goal = max(target, min_tokens)
+    while endless or produced < goal:
+        sentence = pool[rng.randrange(len(pool))]
+        yield from sentence
+        produced += len(sentence)
 
 
 _NUMBER_WORDS = {
@@ -453,6 +467,12 @@ def _find_stop(text: str, stops: Sequence[str], start: int) -> tuple[int, str] |
 
 def _truncate(stream: Iterator[Token], p: GenParams) -> tuple[list[Token], str | None, str | int | None]:
     """Apply max_tokens and stop strings: (tokens, "length"/"stop"/None for natural end, stop string)."""
+    if not p.stop and not p.stop_token_ids:
+        # Fast path: only the length limit applies.
+        head = list(itertools.islice(stream, p.max_tokens + 1))
+        if len(head) > p.max_tokens:
+            return head[: p.max_tokens], "length", None
+        return head, None, None
     out: list[Token] = []
     stops = [s for s in p.stop if s]
     longest = max((len(s) for s in stops), default=0)

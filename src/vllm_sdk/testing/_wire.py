@@ -110,6 +110,13 @@ def _chat_delta(t: Token, calls: Sequence[Any]) -> str:
     )
 
 
+@lru_cache(maxsize=16384)
+def _plain_tail(kind: int, text: str, tool_index: int) -> bytes:
+    """The part of a token chunk after ``{"index":N,`` when it carries no logprobs, usage or ids."""
+    delta = _chat_delta(Token(kind, text, tool_index), ())
+    return f'"delta":{delta},"logprobs":null,"finish_reason":null,"token_ids":null}}]}}\n\n'.encode()
+
+
 def _chat_logprob_entry(text: str, lp: float, tops: list[tuple[str, float]], k: int) -> dict[str, Any]:
     return {
         "token": text,
@@ -160,6 +167,9 @@ def chat_stream_suffixes(
     positions = [0] * len(plans)
     finished = [False] * len(plans)
     end_fp = "" if include_usage else fp
+    # The common case (no per-chunk usage, logprobs or token ids) reuses cached chunk tails.
+    plain = not continuous_usage and top_logprobs is None and prompt_ids is None
+    index_prefix = [f'{{"index":{i},'.encode() for i in range(len(plans))]
     while not all(finished):
         for i, plan in enumerate(plans):
             if finished[i]:
@@ -171,13 +181,16 @@ def chat_stream_suffixes(
                 done_tokens += 1
                 if t.kind == REASONING:
                     reasoning_done += 1
+                last = pos + 1 == len(plan.tokens)
+                if plain and t.kind != TOOL_START and not (last and plan.finish_reason == "length"):
+                    out.append(index_prefix[i] + _plain_tail(t.kind, t.text, t.tool_index))
+                    continue
                 lp = "null"
                 if plan.logprobs is not None and top_logprobs is not None:
                     lp_val, tops = plan.logprobs[pos]
                     lp = dumps({"content": [_chat_logprob_entry(t.text, lp_val, tops, top_logprobs)]})
                 delta = _chat_delta(t, plan.tool_calls)
                 ids = "null" if prompt_ids is None else dumps(encode(t.text))
-                last = pos + 1 == len(plan.tokens)
                 if last and plan.finish_reason == "length":
                     finished[i] = True
                     out.append(
