@@ -169,6 +169,14 @@ def test_stall_times_out_the_client(server: MockVllmServer) -> None:
             with pytest.raises(httpx.ReadTimeout):
                 drain(r.iter_raw(), got)
         assert b"".join(got).count(b"data: ") == 2
+        # Headers arrive before any event, even when the very first event never comes.
+        with http.stream(
+            "POST", "/chat/completions", json=STREAM, headers={"x-mock-fault": "stall_after=0"}
+        ) as r:
+            assert r.status_code == 200
+            assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+            with pytest.raises(httpx.ReadTimeout):
+                r.read()
         # The server is still fine afterwards.
         assert http.post("/chat/completions", json=CHAT).status_code == 200
 

@@ -262,6 +262,9 @@ async def _write_stream(
     faults = _faults(request)
     resp = web.StreamResponse(status=200, headers={"Content-Type": SSE})
     await resp.prepare(request)
+    # Send the status line and headers now, as vLLM does, not with the first event: a client waiting
+    # for a slow first token (or a stalled stream) has its response already.
+    await resp.write(b"")
     event_faults = {name: int(f.a or 0) for name, f in faults.items() if name.endswith("_after")}
     huge = faults.get("huge_event")
     if huge is not None:
