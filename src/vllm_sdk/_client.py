@@ -276,10 +276,13 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
             wrap_stream_response(response, scope)
         idle = self._stream_idle_timeout if idle_timeout is None else idle_timeout
         try:
-            return stream_cls(response, idle_timeout=idle, started_at=sent_at)
+            stream = stream_cls(response, idle_timeout=idle, started_at=sent_at)
         except BaseException:
             response.close()
             raise
+        if scope is not None:
+            scope.watch(stream)
+        return stream
 
     # -- any route
 
@@ -550,10 +553,13 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
             wrap_stream_response(response, scope)
         idle = self._stream_idle_timeout if idle_timeout is None else idle_timeout
         try:
-            return stream_cls(response, idle_timeout=idle, started_at=sent_at)
+            stream = stream_cls(response, idle_timeout=idle, started_at=sent_at)
         except BaseException:
             await response.aclose()
             raise
+        if scope is not None:
+            scope.watch(stream)
+        return stream
 
     async def request(
         self,

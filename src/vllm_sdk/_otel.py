@@ -7,15 +7,18 @@ CLIENT and carries ``gen_ai.operation.name``, ``gen_ai.provider.name`` / ``gen_a
 ``gen_ai.response.id`` / ``.model`` / ``.finish_reasons`` and ``gen_ai.usage.input_tokens`` /
 ``output_tokens``. Failures set ``error.type`` and the ERROR status.
 
-Streams: the span ends when the stream's body is closed; the time to the first body chunk after the
-request was sent is recorded as ``gen_ai.response.time_to_first_chunk`` (seconds), and usage and finish
-reasons are read from the last events of the body (bounded: only the tail is kept).
+Streams: the span ends when the stream's body is closed; the stream's time to first token (the first
+content, reasoning or tool-call event) is recorded as ``gen_ai.response.time_to_first_token`` and the time
+to the first body chunk as ``gen_ai.response.time_to_first_chunk`` (seconds, from the moment the request
+was sent); usage and finish reasons are read from the last events of the body (bounded: only the tail is
+kept).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -64,12 +67,18 @@ def _get_tracer() -> Any:
 class SpanScope:
     """One open span; the clients call :meth:`response`, :meth:`error` and :meth:`end`."""
 
-    __slots__ = ("_ended", "_sent_at", "span")
+    __slots__ = ("_ended", "_sent_at", "_stream", "span")
 
     def __init__(self, span: Any) -> None:
         self.span = span
         self._ended = False
         self._sent_at = time.perf_counter()
+        self._stream: weakref.ref[Any] | None = None
+
+    def watch(self, stream: object) -> None:
+        """Read the stream's own time to first token when the span ends (a weak reference: the stream
+        owns the response that owns this scope, and a cycle would delay releasing an abandoned stream)."""
+        self._stream = weakref.ref(stream)
 
     def sent(self) -> None:
         """Note the moment the (last) attempt was sent: time to first chunk counts from here."""
@@ -151,6 +160,10 @@ class SpanScope:
         """End the span (once)."""
         if not self._ended:
             self._ended = True
+            stream = self._stream() if self._stream is not None else None
+            ttft = getattr(stream, "ttft", None)
+            if isinstance(ttft, float):
+                self.span.set_attribute("gen_ai.response.time_to_first_token", ttft)
             self.span.end()
 
 

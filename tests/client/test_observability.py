@@ -135,6 +135,7 @@ def test_stream_span_ends_with_the_stream(spans: Any) -> None:
     assert attrs["gen_ai.usage.output_tokens"] == 2
     assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
     assert attrs["gen_ai.response.time_to_first_chunk"] >= 0
+    assert 0 <= attrs["gen_ai.response.time_to_first_token"] == pytest.approx(stream.ttft)
 
 
 def test_routes_without_a_genai_operation_have_no_span(api: Api, spans: Any) -> None:
@@ -168,6 +169,7 @@ def test_async_stream_span_ends_with_the_stream(spans: Any) -> None:
     assert asyncio.run(run()) == "ab"
     (span,) = spans.get_finished_spans()
     assert span.attributes["gen_ai.response.finish_reasons"] == ("stop",)
+    assert span.attributes["gen_ai.response.time_to_first_token"] >= 0
 
 
 def test_in_memory_stream_body_ends_the_span_at_once(spans: Any) -> None:

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vllm_sdk import InvalidResponseError, MissingParameterError, ToolCall, VllmClient
 from vllm_sdk._base_client import encode_body
+from vllm_sdk._generated_endpoints import REQUEST_FIELDS, ChatCompletionRequestParams
 
 from .helpers import BASE, Api, chat_body
 
@@ -405,3 +408,58 @@ def test_completion_builder_body(api: Api) -> None:
     assert api.bodies[0] == b'{"model":"m","prompt":"Once","max_tokens":4,"x":1}'
     api.run(client.completions.create(max_tokens=4, prompt="Once", model="m", extra_body={"x": 1}))
     assert api.bodies[1] == api.bodies[0]
+
+
+# ---------------------------------------------------------------- every field, any order
+
+
+def _setter_name(key: str) -> str:
+    return "end_user" if key == "user" else key
+
+
+CHAT_FIELDS = [k for k in REQUEST_FIELDS["ChatCompletionRequest"] if k != "stream"]
+SIMPLE_CHAT_FIELDS = [k for k in CHAT_FIELDS if k not in ("model", "messages", "stream_options")]
+COMPLETION_FIELDS = [k for k in REQUEST_FIELDS["CompletionRequest"] if k != "stream"]
+
+
+def test_every_schema_field_has_a_setter_and_a_keyword() -> None:
+    with VllmClient(BASE) as client:
+        chat_builder = client.chat.completions.create()
+        completion_builder = client.completions.create()
+        for key in CHAT_FIELDS:
+            assert callable(getattr(chat_builder, _setter_name(key)))
+        for key in COMPLETION_FIELDS:
+            assert callable(getattr(completion_builder, key))
+    keywords = set(ChatCompletionRequestParams.__annotations__)
+    assert keywords == set(CHAT_FIELDS)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    # (stream_options takes a mapping and the builder's messages() copies: both covered above)
+    fields=st.lists(st.sampled_from(SIMPLE_CHAT_FIELDS), unique=True, max_size=12),
+    values=st.lists(
+        st.one_of(st.integers(-5, 5), st.text(max_size=4), st.booleans()), min_size=12, max_size=12
+    ),
+    extra=st.dictionaries(st.sampled_from(["x_a", "x_b", "priority"]), st.integers(0, 3), max_size=2),
+    stream=st.booleans(),
+)
+def test_any_fields_in_any_order_give_identical_bodies(
+    fields: list[str], values: list[Any], extra: dict[str, int], stream: bool
+) -> None:
+    params: dict[str, Any] = {"model": "m", "messages": MSGS}
+    params.update({key: value for key, value in zip(fields, values[: len(fields)], strict=True)})
+    with VllmClient(BASE) as client:
+        builder = client.chat.completions.create()
+        for key in reversed(list(params)):  # the builder in another order than the keywords
+            builder = getattr(builder, _setter_name(key))(params[key])
+        builder = builder.extra(extra)
+        from_builder = client._route_options(
+            "chat.completions.create", builder._body, extra_body=builder._extra, stream=stream
+        ).content
+        from_keywords = client._route_options(
+            "chat.completions.create", params, extra_body=extra, stream=stream
+        ).content
+    assert from_builder == from_keywords
+    assert from_builder is not None
+    assert json.loads(from_builder) == {**params, **extra, **({"stream": True} if stream else {})}
