@@ -37,6 +37,23 @@ async def test_async_vllm_mock_server_fixture(async_vllm_mock_server: MockVllmSe
     assert resp.content.endswith(b"data: [DONE]\n\n")
 
 
+@pytest.mark.vllm_mock(model="marked", api_key="k", faults="status=503:1")
+def test_marker_configures_the_server(vllm_mock_server: MockVllmServer) -> None:
+    assert vllm_mock_server.model == "marked"
+    headers = {"Authorization": "Bearer k"}
+    assert httpx.get(vllm_mock_server.base_url + "/models", headers=headers).status_code == 503
+    models = httpx.get(vllm_mock_server.base_url + "/models", headers=headers).json()
+    assert models["data"][0]["id"] == "marked"
+
+
+@pytest.mark.vllm_mock(token_delay=0.01, served_models=["alias"])
+async def test_marker_configures_the_async_server(async_vllm_mock_server: MockVllmServer) -> None:
+    assert async_vllm_mock_server.token_delay == 0.01
+    async with httpx.AsyncClient(base_url=async_vllm_mock_server.base_url) as http:
+        ids = [m["id"] for m in (await http.get("/models")).json()["data"]]
+    assert ids == ["mock", "alias"]
+
+
 def test_session_fixture_is_reset(vllm_mock_server_session: MockVllmServer) -> None:
     assert vllm_mock_server_session.requests == []
     vllm_mock_server_session.faults = "status=500"

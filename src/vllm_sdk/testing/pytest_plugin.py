@@ -7,16 +7,17 @@
 * ``vllm_mock_server_session`` — one server for the whole session (faster); its recorded requests and
   server-wide faults are reset before each test that uses it.
 
-Example::
+The per-test servers take their constructor arguments from a ``vllm_mock`` marker::
 
-    def test_chat(vllm_mock_server):
+    @pytest.mark.vllm_mock(model="my-model", faults="status=503:1", token_delay=0.01)
+    def test_retry(vllm_mock_server):
         client = VllmClient(vllm_mock_server.base_url)
-        assert client.chat.completions.create(model="mock", messages=[...]).content
+        assert client.chat.completions.create(model="my-model", messages=[...]).content
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,11 +30,30 @@ if TYPE_CHECKING:
 
 __all__ = ["async_vllm_mock_server", "vllm_mock_server", "vllm_mock_server_session"]
 
+_MARKER = "vllm_mock"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``vllm_mock`` marker (so ``--strict-markers`` accepts it)."""
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(**kwargs): MockVllmServer arguments for the (async_)vllm_mock_server fixtures",
+    )
+
+
+def _server_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker(_MARKER)
+    if marker is None:
+        return {}
+    if marker.args:
+        raise pytest.UsageError(f"@pytest.mark.{_MARKER} takes keyword arguments only")
+    return dict(marker.kwargs)
+
 
 @pytest.fixture
-def vllm_mock_server() -> Iterator[MockVllmServer]:
+def vllm_mock_server(request: pytest.FixtureRequest) -> Iterator[MockVllmServer]:
     """A started mock vLLM server (background thread), stopped after the test."""
-    with load_server_class()() as server:
+    with load_server_class()(**_server_kwargs(request)) as server:
         yield server
 
 
@@ -58,7 +78,7 @@ except ImportError:  # pragma: no cover - pytest-asyncio is optional for users o
 else:
 
     @pytest_asyncio.fixture
-    async def async_vllm_mock_server() -> AsyncIterator[MockVllmServer]:
+    async def async_vllm_mock_server(request: pytest.FixtureRequest) -> AsyncIterator[MockVllmServer]:
         """A mock vLLM server started on the running event loop, stopped after the test."""
-        async with load_server_class()() as server:
+        async with load_server_class()(**_server_kwargs(request)) as server:
             yield server
