@@ -24,11 +24,13 @@ with example(__doc__) as ex, ex.client() as client:
                 if section != "reasoning":
                     print("--- thinking ---")
                     section = "reasoning"
+                    text = text.lstrip("\n")  # reasoning models often open with blank lines
                 print(f"{DIM}{text}{RESET}", end="", flush=True)
             case Content(text=text):
                 if section != "answer":
                     print("\n--- answer ---")
                     section = "answer"
+                    text = text.lstrip("\n")
                 print(text, end="", flush=True)
     print()
 
