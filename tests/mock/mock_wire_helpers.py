@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-TRANSCRIPTS = Path("/work/shared/reference/transcripts")
+# ../shared/reference/transcripts next to the checkout, $VLLM_SDK_TRANSCRIPTS, or the team's absolute path.
+_CANDIDATES = [
+    os.environ.get("VLLM_SDK_TRANSCRIPTS", ""),
+    str(Path(__file__).resolve().parents[3] / "shared" / "reference" / "transcripts"),
+    "/work/shared/reference/transcripts",
+]
+TRANSCRIPTS = next((Path(c) for c in _CANDIDATES if c and Path(c).is_dir()), Path(_CANDIDATES[-1]))
 REAL_MODEL = "tiny"
 
 
