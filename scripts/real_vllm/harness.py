@@ -26,6 +26,7 @@ Environment:
   sibling ``../shared/reference/tiny-model`` and ``tiny-embed``).
 * ``VLLM_SDK_REAL_VENV``: the server venv (default ``.venv-real``); see install.sh for the torch index.
 * ``VLLM_SDK_REAL_HEALTH_TIMEOUT``: seconds to wait for /health (default 240).
+* ``VLLM_SDK_REAL_SERVER_ARGS``: extra vLLM arguments for every server (shell-quoted).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ SERVER_ENV = {
 COMMON_ARGS = (
     "--served-model-name", SERVED_NAME, "--host", "127.0.0.1", "--dtype", "float32",
     "--max-model-len", "2048", "--max-num-seqs", "8", "--generation-config", "auto",
+    # No torch.compile: it costs ~30 s of every start (vLLM 0.32.0's AOT cache fails to reload here with
+    # "'function' object has no attribute 'finalize_loading'") and the tiny model decodes as fast eagerly.
+    "--enforce-eager",
 )  # fmt: skip
 # disable_any_whitespace must name its backend, or startup fails; it makes json_schema output compact and
 # valid with a weak model instead of a whitespace loop.
@@ -136,6 +140,7 @@ def server_args(name: str, port: int, api_key: str | None) -> list[str]:
     else:
         raise HarnessError(f"unknown server {name!r} (known: main, plain, embed)")
     args = ["--model", str(model), *COMMON_ARGS, "--port", str(port), *extra]
+    args += shlex.split(os.environ.get("VLLM_SDK_REAL_SERVER_ARGS", ""))
     if api_key:
         args += ["--api-key", api_key]
     return args
@@ -212,7 +217,7 @@ def wait_healthy(servers: list[Server], timeout: float) -> None:
             time.sleep(1.0)
 
 
-def stop_server(srv: Server, grace: float = 20.0) -> None:
+def stop_server(srv: Server, grace: float = 10.0) -> None:
     """SIGTERM the server's process group, then SIGKILL whatever is left after ``grace`` seconds."""
     try:
         os.killpg(srv.pid, signal.SIGTERM)
@@ -368,7 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra[1:] if extra[:1] == ["--"] else extra
+    # Explicit handlers: a background job of a non-interactive shell inherits SIGINT as ignored, and a
+    # closed terminal (SIGHUP) must stop the servers too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGHUP, _on_sigterm)
     try:
         return int(args.func(args))
     except HarnessError as exc:
