@@ -16,6 +16,7 @@ kept).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import weakref
@@ -47,6 +48,7 @@ _TAIL_BYTES = 16 * 1024
 
 _tracer: Any = None
 _tracer_loaded = False
+_SPAN_KIND_CLIENT: Any = None
 
 
 def _get_tracer() -> Any:
@@ -167,15 +169,34 @@ class SpanScope:
             self.span.end()
 
 
+def _client_kind() -> Any:
+    global _SPAN_KIND_CLIENT
+    if _SPAN_KIND_CLIENT is None:
+        from opentelemetry.trace import SpanKind
+
+        _SPAN_KIND_CLIENT = SpanKind.CLIENT
+    return _SPAN_KIND_CLIENT
+
+
+@functools.lru_cache(maxsize=64)
+def _server(base_url: str) -> tuple[str, int | None]:
+    url = httpx.URL(base_url)
+    return url.host, url.port
+
+
 def start_span(opts: RequestOptions, base_url: str) -> SpanScope | None:
-    """A started span for ``opts`` when OpenTelemetry is installed and the request is a GenAI operation."""
+    """A started span for ``opts`` when OpenTelemetry is installed, a tracer provider records, and the
+    request is a GenAI operation; ``None`` otherwise (cheaply: nothing is built for a span not recorded)."""
     tracer = _get_tracer()
     if tracer is None or opts.operation is None:
         return None
-    from opentelemetry.trace import SpanKind
-
     body: Mapping[str, Any] = opts.body or {}
     model = body.get("model")
+    name = f"{opts.operation} {model}" if isinstance(model, str) else opts.operation
+    span = tracer.start_span(name, kind=_client_kind())
+    if not span.is_recording():  # no SDK configured (the API's no-op tracer), or sampled out
+        span.end()
+        return None
     attributes: dict[str, Any] = {
         "gen_ai.operation.name": opts.operation,
         "gen_ai.provider.name": "vllm",
@@ -183,21 +204,21 @@ def start_span(opts: RequestOptions, base_url: str) -> SpanScope | None:
     }
     if isinstance(model, str):
         attributes["gen_ai.request.model"] = model
-    for key, name in _REQUEST_ATTRS.items():
+    for key, attribute in _REQUEST_ATTRS.items():
         value = body.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            attributes[name] = value
+            attributes[attribute] = value
     stop = body.get("stop")
     if isinstance(stop, str):
         attributes["gen_ai.request.stop_sequences"] = [stop]
     elif isinstance(stop, list) and all(isinstance(s, str) for s in stop):
         attributes["gen_ai.request.stop_sequences"] = stop
-    url = httpx.URL(base_url)
-    attributes["server.address"] = url.host
-    if url.port is not None:
-        attributes["server.port"] = url.port
-    name = f"{opts.operation} {model}" if isinstance(model, str) else opts.operation
-    return SpanScope(tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes))
+    host, port = _server(base_url)
+    attributes["server.address"] = host
+    if port is not None:
+        attributes["server.port"] = port
+    span.set_attributes(attributes)
+    return SpanScope(span)
 
 
 class _TracedSyncStream(httpx.SyncByteStream):

@@ -180,3 +180,13 @@ def test_in_memory_stream_body_ends_the_span_at_once(spans: Any) -> None:
         assert stream.collect_content() == "a"
     (span,) = spans.get_finished_spans()
     assert span.attributes["gen_ai.response.finish_reasons"] == ("stop",)
+
+
+def test_a_tracer_that_does_not_record_costs_no_span_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = pytest.importorskip("opentelemetry.trace")
+    from vllm_sdk._base_client import RequestOptions
+
+    monkeypatch.setattr(_otel, "_tracer", trace.NoOpTracer())
+    monkeypatch.setattr(_otel, "_tracer_loaded", True)
+    opts = RequestOptions("POST", "http://h/v1/chat/completions", operation="chat", body={"model": "m"})
+    assert _otel.start_span(opts, "http://h/v1") is None
