@@ -27,6 +27,12 @@ Names and arguments (S = seconds, may be fractional; N, K, BYTES = integers):
 ``invalid_utf8_after=K``    after K events send a content delta with bytes that are not UTF-8
 ==========================  ======================================================================
 
+On a non-streaming request the event faults act on the one JSON body instead: ``stall_after`` never
+answers, ``disconnect_after`` drops the connection, ``malformed_after`` cuts the body in half,
+``error_event_after`` answers with the error status and body, ``huge_event`` pads the content and
+``invalid_utf8_after`` puts invalid bytes into it. Server-wide faults leave ``/health``, ``/ping``,
+``/version`` and ``/metrics`` alone.
+
 "The first N requests" counts per server for server-wide faults. For a header fault it counts the
 requests that carry the same header value and the same ``x-mock-fault-key`` header (if any), so a client
 retrying one request sees it fail N times and then succeed.
