@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import select
 import subprocess
+import sys
 import time
 import urllib.request
 from typing import Any
@@ -116,3 +119,45 @@ def test_demo_runs_in_well_under_a_minute() -> None:
     assert "1,000 ok, 0 errors" in out
     assert "per chunk" in out
     assert elapsed < 60
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_chat_interactive_conversation_on_a_terminal(server: MockVllmServer) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    command = cli_command("chat", "--base-url", server.base_url, "--max-tokens", "6")
+    proc = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=cli_env())
+    os.close(follower)
+    transcript = b""
+
+    def read_until(marker: bytes, count: int) -> None:
+        nonlocal transcript
+        deadline = time.monotonic() + 20
+        while transcript.count(marker) < count:
+            assert time.monotonic() < deadline, transcript
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    transcript += os.read(leader, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+
+    try:
+        read_until(b"you> ", 1)
+        os.write(leader, b"first question\n")
+        read_until(b"you> ", 2)
+        os.write(leader, b"second question\n")
+        read_until(b"you> ", 3)
+        os.write(leader, b"/exit\n")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(leader)
+    assert b"chatting with mock" in transcript
+    sent = [r.json for r in server.requests if r.path.endswith("/chat/completions")][-2:]
+    assert [m["role"] for m in sent[1]["messages"]] == ["user", "assistant", "user"]  # the history is kept
+    assert sent[1]["messages"][0]["content"] == "first question"
+    assert sent[1]["messages"][2]["content"] == "second question"
