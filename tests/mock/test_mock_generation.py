@@ -540,3 +540,18 @@ def test_counting_requests_are_predictable(http: httpx.Client) -> None:
     assert events[-1]["choices"][0]["stop_reason"] == "7"
     longer = chat(http, messages=[{"role": "user", "content": "count to 3"}], max_tokens=30, ignore_eos=True)
     assert longer["choices"][0]["message"]["content"].startswith("1, 2, 3, 4, 5")
+
+
+def test_tool_arguments_use_what_the_user_mentioned(http: httpx.Client) -> None:
+    for city in ("Tokyo", "New York", "Paris"):
+        body = chat(
+            http,
+            messages=[{"role": "user", "content": f"get_weather in {city}, please"}],
+            tools=[WEATHER_TOOL],
+        )
+        args = json.loads(body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+        assert args["city"] == city
+    # Enum-constrained values stay within the enum.
+    body = chat(http, messages=[{"role": "user", "content": "get_weather in kelvin"}], tools=[WEATHER_TOOL])
+    args = json.loads(body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    assert args.get("unit", "celsius") in ("celsius", "fahrenheit")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _tokenizer as tok
-from ._schema_values import value_for_schema
+from ._schema_values import prefer_mentioned, value_for_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -403,7 +403,9 @@ def _raw_tokens(
     calls: list[ToolCallPlan] = []
     if tools:
         for i, t in enumerate(tools):
-            args = value_for_schema(_tool_params(t), random.Random(choice_seed + 7919 * (i + 1)))
+            params = _tool_params(t)
+            args = value_for_schema(params, random.Random(choice_seed + 7919 * (i + 1)))
+            args = prefer_mentioned(args, params, p.last_user_text)
             # Ids are unique per choice and call, and stable for the same request.
             id_rng = random.Random(request_seed(choice_seed, choice_index, i, "tool-id"))
             call_id = f"chatcmpl-tool-{id_rng.getrandbits(64):016x}"

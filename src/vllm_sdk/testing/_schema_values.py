@@ -16,14 +16,25 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import random
 
-__all__ = ["SchemaError", "check_schema", "value_for_schema"]
+__all__ = ["SchemaError", "check_schema", "prefer_mentioned", "value_for_schema"]
 
 _TYPES = frozenset({"string", "integer", "number", "boolean", "object", "array", "null"})
 _MAX_DEPTH = 12
 
 _STRINGS = ("Paris", "Tokyo", "Berlin", "London", "alpha", "beta", "mock", "value", "example", "café")
 _NAMED = {
-    "city": ("Paris", "Tokyo", "Berlin", "London", "Lisbon"),
+    "city": (
+        "Paris",
+        "Tokyo",
+        "Berlin",
+        "London",
+        "Lisbon",
+        "Madrid",
+        "Rome",
+        "Sydney",
+        "New York",
+        "Beijing",
+    ),
     "name": ("Ada", "Alan", "Grace", "Linus", "Margaret"),
     "timezone": ("UTC", "Europe/Paris", "Asia/Tokyo", "America/New_York"),
     "location": ("Paris, France", "Tokyo, Japan", "Berlin, Germany"),
@@ -66,6 +77,33 @@ def check_schema(schema: Any, *, _depth: int = 0) -> None:
 def value_for_schema(schema: Any, rng: random.Random, *, root: Any = None, name: str = "") -> Any:
     """A JSON value that validates against ``schema``; ``name`` is the property name, for nicer strings."""
     return _value(schema, rng, root if root is not None else schema, name, 0)
+
+
+def prefer_mentioned(args: Any, schema: Any, text: str | None) -> Any:
+    """Use values the user mentioned: "weather in Tokyo" gives ``{"city": "Tokyo"}``, not a random city.
+
+    Only top-level string properties without ``enum``/``const``/``format`` that have an example pool
+    (city, timezone, country, ...) are changed, and only to a pool value found in ``text``.
+    """
+    if not text or not isinstance(args, dict) or not isinstance(schema, dict):
+        return args
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return args
+    lowered = text.lower()
+    for key, sub in props.items():
+        pool = _NAMED.get(str(key).lower())
+        if key not in args or pool is None or not isinstance(sub, dict) or sub.get("type") != "string":
+            continue
+        if {"enum", "const", "format", "pattern"} & set(sub):
+            continue
+        found = [(lowered.find(v.lower()), v) for v in pool if v.lower() in lowered]
+        if found:
+            value = min(found)[1]
+            hi = sub.get("maxLength")
+            if not isinstance(hi, int) or len(value) <= hi:
+                args[key] = value
+    return args
 
 
 def _resolve(ref: str, root: Any) -> Any:
