@@ -257,7 +257,7 @@ class MockVllmServer:
     def stop(self) -> None:
         """Stop the background server and join its thread; safe to call twice.
 
-        Also accepts a server started with :meth:`astart` when called from another thread.
+        A server started with :meth:`astart` is stopped with :meth:`astop` instead (RuntimeError here).
         """
         with self._lock:
             thread, loop = self._thread, self._loop
