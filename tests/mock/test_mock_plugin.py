@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import textwrap
@@ -121,3 +122,20 @@ def test_plugin_loads_without_aiohttp() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "pip install 'vllm-python-sdk[mock]'" in proc.stdout
+
+
+def test_public_names() -> None:
+    import vllm_sdk.testing as testing
+
+    helpers = {"annotations", "Any", "TYPE_CHECKING"}
+    public = {
+        name
+        for name in dir(testing)
+        if not name.startswith("_") and name not in helpers and not inspect.ismodule(getattr(testing, name))
+    }
+    assert set(testing.__all__) == public | {"MockVllmServer"}
+    for name in testing.__all__:
+        obj = getattr(testing, name)
+        assert obj is not None
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__doc__, name

@@ -59,11 +59,11 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "MockVllmServer":
-        return load_server_class()
+        return _load_server_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def load_server_class() -> type[MockVllmServer]:
+def _load_server_class() -> type[MockVllmServer]:
     """Import :class:`MockVllmServer`, with an actionable message when aiohttp is missing."""
     try:
         from ._server import MockVllmServer

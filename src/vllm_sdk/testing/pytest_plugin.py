@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import load_server_class
+from . import _load_server_class
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -53,13 +53,13 @@ def _server_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 def vllm_mock_server(request: pytest.FixtureRequest) -> Iterator[MockVllmServer]:
     """A started mock vLLM server (background thread), stopped after the test."""
-    with load_server_class()(**_server_kwargs(request)) as server:
+    with _load_server_class()(**_server_kwargs(request)) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def _vllm_mock_server_session_instance() -> Iterator[MockVllmServer]:
-    with load_server_class()() as server:
+    with _load_server_class()() as server:
         yield server
 
 
@@ -80,5 +80,5 @@ else:
     @pytest_asyncio.fixture
     async def async_vllm_mock_server(request: pytest.FixtureRequest) -> AsyncIterator[MockVllmServer]:
         """A mock vLLM server started on the running event loop, stopped after the test."""
-        async with load_server_class()(**_server_kwargs(request)) as server:
+        async with _load_server_class()(**_server_kwargs(request)) as server:
             yield server
