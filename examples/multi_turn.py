@@ -26,7 +26,7 @@ class Conversation:
         self.messages.append({"role": "user", "content": text})
         resp = self.client.chat.completions.create(model=self.model, messages=self._window(), max_tokens=128)
         self.messages.append(resp.assistant_message())  # the assistant turn, in the shape the API wants
-        return resp.content or ""
+        return (resp.content or "").strip()
 
     def _window(self) -> list[dict[str, Any]]:
         # Keep the system prompt and the last `max_turns` user/assistant pairs, so the prompt stays bounded.
