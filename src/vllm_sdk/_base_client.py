@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -211,22 +212,60 @@ class RequestOptions:
 class _Pool(Generic[HttpClientT]):
     """The httpx client shared by a client and every client derived from it with ``with_*``.
 
-    Only the client that created the pool (``owner``) closes it; a user-supplied ``http_client`` is never
-    closed by the SDK (whoever created it closes it).
+    Lifetime: the client that created the pool (its owner) closes it when it is closed, for every client
+    sharing it. Closing a derived client never closes the pool under its owner. When the owner was dropped
+    without being closed (``client = VllmClient().with_api_key(k)``), the pool is closed with the last
+    derived client to be closed. A user-supplied ``http_client`` is never closed by the SDK: whoever
+    created it closes it.
     """
 
-    __slots__ = ("http", "owned")
+    __slots__ = ("derived", "http", "owned", "owner_gone")
     http: HttpClientT
     owned: bool
 
     def __init__(self, http: HttpClientT, *, owned: bool) -> None:
         self.http = http
         self.owned = owned
+        self.derived = 0  # derived clients neither closed nor collected
+        self.owner_gone = False
 
     @property
     def closed(self) -> bool:
         closed: bool = self.http.is_closed
         return closed
+
+    def release(self, *, owner: bool) -> bool:
+        """One sharing client is done; whether the SDK should close the pool now."""
+        if owner:
+            self.owner_gone = True
+        else:
+            self.derived -= 1
+        return self.owned and self.owner_gone and self.derived <= 0 and not self.closed
+
+
+class _Lease:
+    """One client's share of a pool, released once: by ``close()``, or when the client is collected."""
+
+    __slots__ = ("owner", "pool", "released")
+
+    def __init__(self, pool: _Pool[Any], *, owner: bool) -> None:
+        self.pool = pool
+        self.owner = owner
+        self.released = False
+        if not owner:
+            pool.derived += 1
+
+    def release(self) -> bool:
+        """Release the share (idempotent); whether the pool should now be closed."""
+        if self.released:
+            return False
+        self.released = True
+        return self.pool.release(owner=self.owner)
+
+    def collected(self) -> None:
+        """The client was garbage-collected without ``close()``: its share is released, nothing is closed
+        (a response or stream it returned may still be reading from the pool)."""
+        self.release()
 
 
 # ---------------------------------------------------------------- the shared client
@@ -237,7 +276,7 @@ class BaseClient(Generic[HttpClientT]):
     :class:`~vllm_sdk.AsyncVllmClient`."""
 
     _pool: _Pool[HttpClientT]
-    _owns_pool: bool
+    _lease: _Lease
     _closed: bool
 
     def __init__(
@@ -273,9 +312,8 @@ class BaseClient(Generic[HttpClientT]):
             self._pool = _Pool(http_client, owned=False)
         else:
             self._pool = _Pool(self._default_http_client(self._timeout, self._limits), owned=True)
-        self._owns_pool = True
         self._closed = False
-        self._init_resources()
+        self._lease = self._new_lease(owner=True)
 
     # -- hooks for the subclasses
 
@@ -283,9 +321,6 @@ class BaseClient(Generic[HttpClientT]):
         raise NotImplementedError
 
     def _check_http_client(self, http_client: object) -> None:
-        raise NotImplementedError
-
-    def _init_resources(self) -> None:
         raise NotImplementedError
 
     # -- public configuration
@@ -368,9 +403,8 @@ class BaseClient(Generic[HttpClientT]):
             new._headers = {**self._headers, **dict(headers)}
         if stream_idle_timeout is not None:
             new._stream_idle_timeout = _check_idle(stream_idle_timeout)
-        new._owns_pool = False
         new._closed = False
-        new._init_resources()
+        new._lease = new._new_lease(owner=False)
         return new
 
     def with_api_key(self, api_key: _config.ApiKey) -> Self:
@@ -392,6 +426,18 @@ class BaseClient(Generic[HttpClientT]):
     def with_base_url(self, base_url: str) -> Self:
         """A new client for another server (a replica), sharing the connection pool."""
         return self.with_options(base_url=base_url)
+
+    def _new_lease(self, *, owner: bool) -> _Lease:
+        lease = _Lease(self._pool, owner=owner)
+        weakref.finalize(self, lease.collected)
+        return lease
+
+    def _release_pool(self) -> bool:
+        """Mark this client closed; whether it must close the shared pool (see :class:`_Pool`)."""
+        self._closed = True
+        lease_says = self._lease.release()
+        # The owner's own close() always closes a pool it created, whatever still shares it.
+        return (self._lease.owner and self._pool.owned and not self._pool.closed) or lease_says
 
     # -- URLs and headers
 

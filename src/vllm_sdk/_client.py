@@ -79,14 +79,28 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
     ``event_hooks`` (``{"request": [...], "response": [...]}``, called on every attempt).
     """
 
-    chat: Chat
-    """Chat completions: ``client.chat.completions.create(...)``."""
-    completions: Completions
-    """Legacy completions: ``client.completions.create(...)``."""
-    models: Models
-    """Served models: ``client.models.list()``."""
-    embeddings: Embeddings
-    """Embeddings: ``client.embeddings.create(...)``."""
+    # The resources are made on access (a few hundred nanoseconds) rather than stored: stored, they would
+    # form a reference cycle with the client, and a dropped client would linger until the cyclic GC.
+
+    @property
+    def chat(self) -> Chat:
+        """Chat completions: ``client.chat.completions.create(...)``."""
+        return Chat(self)
+
+    @property
+    def completions(self) -> Completions:
+        """Legacy completions: ``client.completions.create(...)``."""
+        return Completions(self)
+
+    @property
+    def models(self) -> Models:
+        """Served models: ``client.models.list()``."""
+        return Models(self)
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """Embeddings: ``client.embeddings.create(...)``."""
+        return Embeddings(self)
 
     def __init__(
         self,
@@ -128,24 +142,19 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         if not isinstance(http_client, httpx.Client):
             raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
 
-    def _init_resources(self) -> None:
-        self.chat = Chat(self)
-        self.completions = Completions(self)
-        self.models = Models(self)
-        self.embeddings = Embeddings(self)
-
     # -- lifecycle
 
     def close(self) -> None:
         """Close the client; the connection pool is closed too when this client created it.
 
-        Clients derived with ``with_*`` share the pool: closing one of them leaves the pool open, closing
-        the client that created it closes it for all. A user-supplied ``http_client`` is left open.
+        Clients derived with ``with_*`` share the pool: closing one of them leaves the pool open for the
+        others, closing the client that created it closes it for all (and when that client was dropped
+        without being closed, the last derived client to close closes the pool). A user-supplied
+        ``http_client`` is left open.
         """
         if self._closed:
             return
-        self._closed = True
-        if self._owns_pool and self._pool.owned:
+        if self._release_pool():
             self._pool.http.close()
 
     def __enter__(self) -> Self:
@@ -356,14 +365,28 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 
-    chat: AsyncChat
-    """Chat completions: ``await client.chat.completions.create(...)``."""
-    completions: AsyncCompletions
-    """Legacy completions: ``await client.completions.create(...)``."""
-    models: AsyncModels
-    """Served models: ``await client.models.list()``."""
-    embeddings: AsyncEmbeddings
-    """Embeddings: ``await client.embeddings.create(...)``."""
+    # The resources are made on access (a few hundred nanoseconds) rather than stored: stored, they would
+    # form a reference cycle with the client, and a dropped client would linger until the cyclic GC.
+
+    @property
+    def chat(self) -> AsyncChat:
+        """Chat completions: ``await client.chat.completions.create(...)``."""
+        return AsyncChat(self)
+
+    @property
+    def completions(self) -> AsyncCompletions:
+        """Legacy completions: ``await client.completions.create(...)``."""
+        return AsyncCompletions(self)
+
+    @property
+    def models(self) -> AsyncModels:
+        """Served models: ``await client.models.list()``."""
+        return AsyncModels(self)
+
+    @property
+    def embeddings(self) -> AsyncEmbeddings:
+        """Embeddings: ``await client.embeddings.create(...)``."""
+        return AsyncEmbeddings(self)
 
     def __init__(
         self,
@@ -405,20 +428,13 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         if not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
 
-    def _init_resources(self) -> None:
-        self.chat = AsyncChat(self)
-        self.completions = AsyncCompletions(self)
-        self.models = AsyncModels(self)
-        self.embeddings = AsyncEmbeddings(self)
-
     # -- lifecycle
 
     async def aclose(self) -> None:
         """Close the client (see :meth:`VllmClient.close` for what happens to the shared pool)."""
         if self._closed:
             return
-        self._closed = True
-        if self._owns_pool and self._pool.owned:
+        if self._release_pool():
             await self._pool.http.aclose()
 
     async def close(self) -> None:

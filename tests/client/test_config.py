@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import weakref
 
 import httpx
 import pytest
@@ -228,3 +230,37 @@ def test_vllm_sdk_log_env_enables_debug_logging(monkeypatch: pytest.MonkeyPatch)
     _logging.setup_logging({"VLLM_SDK_LOG": "debug"})
     assert logger.level == logging.DEBUG
     assert len(logger.handlers) == 1
+
+
+def test_a_client_is_freed_by_reference_counting() -> None:
+    client = VllmClient(BASE)
+    _ = client.chat.completions, client.models, client.embeddings, client.completions
+    ref = weakref.ref(client)
+    del client, _
+    assert ref() is None  # no reference cycle keeps a dropped client alive until the cyclic GC
+
+
+def test_chained_derivation_closes_the_pool_with_the_last_client() -> None:
+    client = VllmClient(BASE).with_api_key("k")  # the pool's owner is dropped at once
+    sibling = client.with_header("X-A", "1")
+    pool = client.http_client
+    client.close()
+    assert not pool.is_closed  # the sibling still uses it
+    sibling.close()
+    assert pool.is_closed
+
+
+async def test_async_chained_derivation_closes_the_pool_with_the_last_client() -> None:
+    client = AsyncVllmClient(BASE).with_max_retries(1)
+    pool = client.http_client
+    await client.aclose()
+    assert pool.is_closed
+
+
+def test_dropping_a_client_never_closes_its_pool() -> None:
+    client = VllmClient(BASE)
+    pool = client.http_client
+    del client
+    gc.collect()
+    assert not pool.is_closed  # a stream or response it returned may still be reading
+    pool.close()

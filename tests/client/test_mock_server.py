@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -135,3 +136,14 @@ async def test_async_client_end_to_end(server: MockVllmServer) -> None:
         assert await c.health()
         assert (await c.models.list()).data
         assert (await c.tokenize(model="mock", prompt="abc")).count > 0
+
+
+def test_a_stream_outlives_the_client_that_opened_it(server: MockVllmServer) -> None:
+    client = VllmClient(server.base_url)
+    pool = client.http_client
+    stream = client.chat.completions.create(model="mock", messages=MSGS, max_tokens=8, stream=True)
+    del client
+    gc.collect()
+    with stream:
+        assert stream.collect_content()
+    pool.close()  # the dropped client never closed it (that is the point); the test does
