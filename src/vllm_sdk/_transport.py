@@ -236,6 +236,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
         # httpx's pool timeout bounds the wait for a free connection only; aiohttp's own limit would
         # fold that wait into its connect timeout, so the transport counts connections itself.
         self._slots: asyncio.Semaphore | None = None
@@ -279,12 +280,19 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
         session = self._get_session()
         ext_timeout: dict[str, float | None] = request.extensions.get("timeout", {})
-        connect = ext_timeout.get("connect")
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=connect, sock_connect=connect, sock_read=ext_timeout.get("read")
-        )
+        connect, read = ext_timeout.get("connect"), ext_timeout.get("read")
+        timeout = self._timeouts.get((connect, read))
+        if timeout is None:  # a client uses a handful of timeouts: build each ClientTimeout once
+            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=connect, sock_read=read)
+            if len(self._timeouts) < 64:
+                self._timeouts[(connect, read)] = timeout
         body: bytes | None = await request.aread()
-        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "transfer-encoding"]
+        encoding = request.headers.encoding
+        headers = [
+            (k.decode(encoding), v.decode(encoding))
+            for k, v in request.headers.raw
+            if k.lower() != b"transfer-encoding"
+        ]
         slots = self._slots
         if slots is not None:
             await self._acquire_slot(slots, ext_timeout.get("pool"), request)
