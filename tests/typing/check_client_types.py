@@ -6,6 +6,7 @@ keyword overloads pick the response or the stream from ``stream=``, and events a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -14,13 +15,16 @@ from typing_extensions import assert_type
 from vllm_sdk import (
     AsyncMessageStream,
     AsyncVllmClient,
+    BatchResult,
     ChatCompletionResponse,
     CompletionResponse,
     CompletionStream,
     Content,
+    FinishReason,
     MessageStream,
     StreamEvent,
     ToolCall,
+    ToolCallComplete,
     VllmClient,
 )
 from vllm_sdk._client import ClientBuilder
@@ -77,6 +81,7 @@ def sync_client(client: VllmClient) -> None:
     assert_type(client.version(), str)
     assert_type(client.metrics(), str)
     assert_type(client.request("GET", "/models"), httpx.Response)
+    assert_type(client.batch([{"model": "m", "messages": MSGS}]), Iterator[BatchResult])
 
 
 def responses(resp: ChatCompletionResponse, stream: MessageStream) -> None:
@@ -94,9 +99,14 @@ def responses(resp: ChatCompletionResponse, stream: MessageStream) -> None:
         assert_type(call.result("x"), dict[str, Any])
     for event in stream:
         assert_type(event, StreamEvent)
-        if isinstance(event, Content):
-            assert_type(event.text, str)
-            assert_type(event.index, int)
+        match event:
+            case Content(text=text, index=index):
+                assert_type(text, str)
+                assert_type(index, int)
+            case ToolCallComplete(tool_call=call):
+                assert_type(call, ToolCall)
+            case FinishReason(reason=reason):
+                assert_type(reason, str)
     assert_type(stream.collect(), ChatCompletionResponse)
 
 
@@ -113,6 +123,7 @@ async def async_client(client: AsyncVllmClient) -> None:
     assert_type(await client.models.list(), ModelList)
     assert_type(await client.health(), bool)
     assert_type(await client.version(), str)
+    assert_type(client.batch([{"model": "m", "messages": MSGS}]), AsyncIterator[BatchResult])
     async with await client.chat.completions.create(model="m", messages=MSGS, stream=True) as stream:
         async for event in stream:
             assert_type(event, StreamEvent)
