@@ -169,13 +169,32 @@ def parse_response(model: type[ModelT], content: bytes) -> ModelT:
             raise JsonError(
                 f"the response body is not valid JSON: {exc.errors()[0]['msg']}", text=text
             ) from exc
+        error = _error_in_success_body(content)
+        if error is not None:  # a proxy or an old server that reports an error with a 2xx status
+            raise error from exc
+        start = content[:200].decode("utf-8", "replace")
         raise InvalidResponseError(
             f"the response does not have the shape of {model.__name__}: {exc.error_count()} error(s), "
-            f"first: {_first_error(exc)}"
+            f"first: {_first_error(exc)}; body starts {start!r}"
         ) from exc
     if hasattr(parsed, "_raw_json"):
         parsed._raw_json = content  # read back by ``.raw``
     return parsed
+
+
+def _error_in_success_body(content: bytes) -> ApiError | None:
+    """The :class:`ApiError` an error-shaped body describes (``{"error": ...}`` or ``{"object": "error"}``),
+    with the status from its ``code`` (500 when it has none)."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not ("error" in data or data.get("object") == "error"):
+        return None
+    inner = data.get("error")
+    code = (inner if isinstance(inner, dict) else data).get("code")
+    status = code if isinstance(code, int) and 400 <= code <= 599 else 500
+    return api_error_from_response(status, content)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -11,7 +11,15 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from vllm_sdk import ChatCompletionResponse, InvalidResponseError, JsonError, ToolCall
+from vllm_sdk import (
+    ApiError,
+    BadRequestError,
+    ChatCompletionResponse,
+    InternalServerError,
+    InvalidResponseError,
+    JsonError,
+    ToolCall,
+)
 from vllm_sdk._base_client import parse_response
 from vllm_sdk.types.chat import split_think
 
@@ -160,3 +168,28 @@ def test_real_vllm_bodies(name: str, content: str | None, reasoning: str | None,
     assert len(r.tool_calls) == tools
     for call in r.tool_calls:
         assert isinstance(call.parse_args(), dict)
+
+
+@pytest.mark.parametrize(
+    ("body", "cls", "status"),
+    [
+        (
+            {"error": {"message": "prompt too long", "type": "BadRequestError", "code": 400}},
+            BadRequestError,
+            400,
+        ),
+        (
+            {"object": "error", "message": "engine died", "type": "InternalServerError"},
+            InternalServerError,
+            500,
+        ),
+    ],
+)
+def test_an_error_body_with_a_2xx_status_is_an_api_error(
+    api: Api, body: dict[str, Any], cls: type[ApiError], status: int
+) -> None:
+    client = api.make(httpx.Response(200, json=body))
+    with pytest.raises(cls) as info:
+        api.run(client.chat.completions.create(model="m", messages=MSGS))
+    assert info.value.status_code == status
+    assert info.value.message in ("prompt too long", "engine died")
