@@ -133,17 +133,28 @@ def recording_client(exchanges: list[Exchange], **kwargs: Any) -> httpx.Client:
     )
 
 
-def recording_async_client(exchanges: list[Exchange], **kwargs: Any) -> httpx.AsyncClient:
-    """An httpx.AsyncClient on the transport the SDK would pick itself (aiohttp when available), recording."""
-    from vllm_sdk._transport import AiohttpTransport, selected_transport
+def recording_async_client(exchanges: list[Exchange], transport: str, **kwargs: Any) -> httpx.AsyncClient:
+    """An httpx.AsyncClient on the SDK's aiohttp transport or httpx's own, recording."""
+    from vllm_sdk._transport import AiohttpTransport
 
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     inner: httpx.AsyncBaseTransport
-    if selected_transport() == "aiohttp":
+    if transport == "aiohttp":
         inner = AiohttpTransport(limits=limits)
     else:
         inner = httpx.AsyncHTTPTransport(limits=limits)
     return httpx.AsyncClient(transport=AsyncRecordingTransport(inner, exchanges), timeout=TIMEOUT, **kwargs)
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def async_transport(request: pytest.FixtureRequest) -> str:
+    """Both async transports the SDK ships: its aiohttp-backed one (the default with the speed extra)
+    and httpx's own."""
+    from vllm_sdk._transport import aiohttp_available
+
+    if request.param == "aiohttp" and not aiohttp_available():
+        pytest.skip("aiohttp is not installed (the speed extra)")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -178,7 +189,9 @@ def make_client(recorded: list[Exchange]) -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
-async def make_async_client(recorded: list[Exchange]) -> AsyncIterator[Callable[..., Any]]:
+async def make_async_client(
+    recorded: list[Exchange], async_transport: str
+) -> AsyncIterator[Callable[..., Any]]:
     """``make_async_client(server, **kwargs)`` -> a recorded ``AsyncVllmClient`` (closed after the test)."""
     from vllm_sdk import AsyncVllmClient
 
@@ -187,7 +200,7 @@ async def make_async_client(recorded: list[Exchange]) -> AsyncIterator[Callable[
 
     def make(server: ServerInfo, **kwargs: Any) -> Any:
         kwargs.setdefault("api_key", server.api_key)
-        transports.append(recording_async_client(recorded))
+        transports.append(recording_async_client(recorded, async_transport))
         client = AsyncVllmClient(base_url=server.base_url, http_client=transports[-1], **kwargs)
         made.append(client)
         return client

@@ -360,3 +360,37 @@ def test_structured_outputs_choice(client: Any, main_server: ServerInfo) -> None
         structured_outputs={"choice": ["yes", "no"]},
     )
     assert resp.content in ("yes", "no")
+
+
+def test_builder_conveniences_and_request_ids(client: Any, main_server: ServerInfo) -> None:
+    messages = [{"role": "system", "content": "You are terse."}, *HELLO]
+    expected = client.chat.completions.create(
+        model=main_server.model,
+        messages=messages,
+        temperature=0,
+        max_tokens=48,
+        chat_template_kwargs=NO_THINKING,
+    )
+    builder = (
+        client.chat.completions.create()
+        .model(main_server.model)
+        .system("You are terse.")
+        .user("Hello")
+        .thinking(False)
+        .temperature(0)
+        .max_tokens(48)
+    )
+    assert builder.send().content == expected.content
+    with builder.stream_options(include_usage=True).send_stream() as stream:
+        events = list(stream)
+    [usage] = [e for e in events if isinstance(e, Usage)]
+    assert usage.completion_tokens == expected.usage.completion_tokens
+    # vLLM names the response after an X-Request-Id header or a request_id body field
+    by_header = client.chat.completions.create(
+        model=main_server.model, messages=HELLO, max_tokens=4, extra_headers={"X-Request-Id": "sdk-hdr-1"}
+    )
+    assert by_header.id == "chatcmpl-sdk-hdr-1"
+    by_body = client.chat.completions.create(
+        model=main_server.model, messages=HELLO, max_tokens=4, request_id="sdk-body-1"
+    )
+    assert by_body.id == "chatcmpl-sdk-body-1"

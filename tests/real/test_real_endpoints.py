@@ -60,6 +60,25 @@ def test_completions_stream_equals_nonstream(client: Any, main_server: ServerInf
     assert echoed == PROMPT + whole.choices[0].text
 
 
+def test_completions_batch_prompts_n2_stream(client: Any, main_server: ServerInfo) -> None:
+    kwargs = {
+        "model": main_server.model,
+        "prompt": [PROMPT, "Once upon a time,"],
+        "n": 2,
+        "max_tokens": 10,
+        "temperature": 0.8,  # vLLM refuses n > 1 with greedy sampling
+        "seed": 11,
+    }
+    whole = client.completions.create(**kwargs)
+    assert [c.index for c in whole.choices] == [0, 1, 2, 3]
+    with client.completions.create(stream=True, **kwargs) as stream:
+        events = list(stream)
+    for choice in whole.choices:
+        streamed = "".join(e.text for e in events if isinstance(e, Text) and e.index == choice.index)
+        assert streamed == choice.text
+    assert sorted(e.index for e in events if isinstance(e, FinishReason)) == [0, 1, 2, 3]
+
+
 def test_models_list(client: Any, main_server: ServerInfo) -> None:
     models = client.models.list()
     ids = [m.id for m in models.data]
