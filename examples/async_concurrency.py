@@ -39,14 +39,30 @@ async def main(base_url: str, api_key: str | None, model: str) -> None:
         counts = await asyncio.gather(*(stream_one(client, model, str(i)) for i in range(10)))
         print(f"10 concurrent streams, pieces per stream: {counts}")
 
-        # A slow request cancelled by a timeout releases its connection.
-        try:
-            await asyncio.wait_for(stream_one(client, model, "slow"), timeout=0.001)
-        except asyncio.TimeoutError:
-            print(
-                "cancelled one stream after 1 ms; the client is still fine:",
-                (await ask(client, model, "still there?", limit))[:30],
-            )
+        # Cancelling a task mid-stream closes its stream and releases the connection.
+        await cancel_mid_stream(client, model)
+        print("the client is still fine:", (await ask(client, model, "still there?", limit))[:30])
+
+
+async def cancel_mid_stream(client: AsyncVllmClient, model: str) -> None:
+    first_piece = asyncio.Event()
+
+    async def slow_reader() -> None:
+        stream = await client.chat.completions.create().model(model).user("A long story").send_stream()
+        async with stream:  # closes the stream, also when the task is cancelled
+            async for _ in stream.text_stream:
+                first_piece.set()
+                await asyncio.sleep(0.05)  # a slow consumer
+
+    task = asyncio.create_task(slow_reader())
+    waiter = asyncio.create_task(first_piece.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        print("cancelled a stream after its first piece")
 
 
 with example(__doc__) as ex:

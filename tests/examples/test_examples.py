@@ -57,7 +57,12 @@ EXPECTED: dict[str, list[str]] = {
     "retries.py": ["succeeded after", "attempt 2 failed", "ModelNotFoundError (retryable=False)"],
     "custom_headers.py": ["'x-team': 'search'", "'x-tenant': 'acme'", "'x-request-id': 'example-42'"],
     "batch_processing.py": ["200 ok, 0 failed", "time to first token:", "custom_id=line-2 ok=True"],
-    "async_concurrency.py": ["50 answers", "10 concurrent streams", "client is still fine"],
+    "async_concurrency.py": [
+        "50 answers",
+        "10 concurrent streams",
+        "cancelled a stream after its first piece",
+        "client is still fine",
+    ],
 }
 
 # Examples that need the mock server they start themselves (fault injection needs no --base-url).
