@@ -214,3 +214,47 @@ def test_ctrl_c_stops_cleanly_with_130_and_rerun_finishes(batch_dir: Path) -> No
         result = run_cli(*args)
         assert result.returncode == 0, result.stderr
     assert_each_once(read_output(out), n)
+
+
+def test_streamed_batch_reports_ttft_and_writes_collected_bodies(
+    batch_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inp = write_batch(batch_dir / "in.jsonl", 30, max_tokens=12)
+    out = batch_dir / "out.jsonl"
+    with MockVllmServer() as srv:
+        code = cli.main(["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--stream"])
+        sent = [r.json for r in srv.requests if r.path.endswith("/chat/completions")]
+    assert code == 0
+    assert all(s["stream"] is True and s["stream_options"] == {"include_usage": True} for s in sent)
+    records = read_output(out)
+    assert_each_once(records, 30)
+    for rec in records:
+        body = rec["response"]["body"]
+        assert body["object"] == "chat.completion"
+        assert body["choices"][0]["message"]["content"]
+        assert body["usage"]["completion_tokens"] > 0
+    err = capsys.readouterr().err
+    assert "TTFT: p50" in err
+    assert ", 0 errors" in err
+
+
+def test_proxy_html_errors_are_retried(batch_dir: Path) -> None:
+    inp = write_batch(batch_dir / "in.jsonl", 6)
+    out = batch_dir / "out.jsonl"
+    with MockVllmServer(faults="html_502=2") as srv:
+        code = cli.main(["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--concurrency", "2"])
+    assert code == 0
+    assert all(r["error"] is None for r in read_output(out))
+
+
+def test_api_key_is_sent(batch_dir: Path) -> None:
+    inp = write_batch(batch_dir / "in.jsonl", 3)
+    out = batch_dir / "out.jsonl"
+    with MockVllmServer(api_key="sekret") as srv:
+        assert cli.main(["batch", str(inp), "-o", str(out), "--base-url", srv.base_url]) == 0
+        refused = read_output(out)
+        assert all(r["response"]["status_code"] == 401 for r in refused)
+        out.unlink()
+        args = ["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--api-key", "sekret"]
+        assert cli.main(args) == 0
+    assert all(r["error"] is None for r in read_output(out))
