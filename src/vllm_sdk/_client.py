@@ -25,6 +25,7 @@ from ._base_client import (
     parse_response,
 )
 from ._exceptions import ApiError, HttpError, VllmError, map_transport_error
+from ._logging import logger
 from ._otel import wrap_stream_response
 from .resources import (
     AsyncChat,
@@ -235,8 +236,9 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
                 size += len(chunk)
                 if size >= MAX_ERROR_BODY:
                     break
-        except httpx.RequestError:
-            pass  # the status alone still makes the error; what was read is kept
+        except httpx.RequestError as exc:
+            # The status alone still makes the error; what was read is kept.
+            logger.debug("reading the error body of %s failed: %r", response.status_code, exc)
         finally:
             response.close()
         return b"".join(chunks)[:MAX_ERROR_BODY]
@@ -521,8 +523,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
                 size += len(chunk)
                 if size >= MAX_ERROR_BODY:
                     break
-        except httpx.RequestError:
-            pass  # the status alone still makes the error; what was read is kept
+        except httpx.RequestError as exc:
+            # The status alone still makes the error; what was read is kept.
+            logger.debug("reading the error body of %s failed: %r", response.status_code, exc)
         finally:
             await response.aclose()
         return b"".join(chunks)[:MAX_ERROR_BODY]

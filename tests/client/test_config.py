@@ -191,8 +191,10 @@ async def test_async_close_semantics_match() -> None:
 
 def test_user_http_client_is_never_closed_by_the_sdk() -> None:
     http = httpx.Client()
-    with VllmClient(BASE, http_client=http):
-        pass
+    with VllmClient(BASE, http_client=http) as client:
+        derived = client.with_header("X-A", "1")
+    derived.close()
+    assert client.is_closed
     assert not http.is_closed
     http.close()
 
