@@ -513,7 +513,7 @@ async def abatch(
     backoff_base: float = 0.25,
     backoff_cap: float = 8.0,
     _send: Sender | None = None,
-) -> AsyncIterator[BatchResult]:
+) -> AsyncGenerator[BatchResult, None]:
     """Run ``requests`` through an ``AsyncVllmClient``, yielding a :class:`BatchResult` as each completes.
 
     ``concurrency`` bounds the requests in flight; ``max_retries`` (default 3) bounds the retries of one
@@ -559,20 +559,21 @@ def batch(
     factory = async_client_factory or _async_twin_factory(client)
     handoff: queue.Queue[object] = queue.Queue(maxsize=max(1, int(options.get("concurrency", 64))))
     stop = threading.Event()
-    loop_holder: list[asyncio.AbstractEventLoop] = []
 
     async def produce() -> None:
         async_client = factory()
         try:
-            async for result in abatch(async_client, requests, **options):
-                while not stop.is_set():
-                    try:
-                        handoff.put(result, timeout=0.05)
-                        break
-                    except queue.Full:
-                        await asyncio.sleep(0)
-                if stop.is_set():
-                    return
+            async with contextlib.aclosing(abatch(async_client, requests, **options)) as results:
+                async for result in results:
+                    # Never block the loop on a full queue: the other requests keep streaming meanwhile.
+                    while True:
+                        if stop.is_set():
+                            return
+                        try:
+                            handoff.put_nowait(result)
+                            break
+                        except queue.Full:
+                            await asyncio.sleep(0.002)
         finally:
             close = getattr(async_client, "aclose", None)
             if close is not None:
@@ -580,7 +581,6 @@ def batch(
 
     def thread_main() -> None:
         loop = asyncio.new_event_loop()
-        loop_holder.append(loop)
         try:
             loop.run_until_complete(produce())
             handoff.put(_FINISHED)
