@@ -67,8 +67,9 @@ class HttpSender:
                 "stream": True,
                 "stream_options": {**(options if isinstance(options, dict) else {}), "include_usage": True},
             }
-        elif body.get("stream"):
-            body = {**body, "stream": False}
+        elif body.get("stream") or "stream_options" in body:
+            # Results are whole bodies; vLLM rejects stream_options on a request that does not stream.
+            body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
         started = time.perf_counter()
         headers = {**endpoint.headers, "content-type": "application/json"}
         http = endpoint.http

@@ -282,7 +282,11 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
                 loop.add_signal_handler(signum, on_signal(signum))
         return await run_batch_file(options, err=out, stop=stop)
 
-    stats = asyncio.run(main())
+    try:
+        stats = asyncio.run(main())
+    except OSError as exc:  # unreadable input, unwritable output
+        print(f"error: {exc}", file=out)
+        return 1
     for line in stats.summary_lines():
         print(line, file=out)
     if received:

@@ -258,3 +258,37 @@ def test_api_key_is_sent(batch_dir: Path) -> None:
         args = ["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--api-key", "sekret"]
         assert cli.main(args) == 0
     assert all(r["error"] is None for r in read_output(out))
+
+
+def test_unwritable_output_is_a_clean_error(batch_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inp = write_batch(batch_dir / "in.jsonl", 1)
+    (batch_dir / "out").mkdir()
+    assert (
+        cli.main(["batch", str(inp), "-o", str(batch_dir / "out"), "--base-url", "http://127.0.0.1:9/v1"])
+        == 1
+    )
+    assert "error:" in capsys.readouterr().err
+
+
+def test_non_streamed_lines_drop_stream_options(batch_dir: Path) -> None:
+    line = {
+        "custom_id": "a",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": "mock",
+            "messages": [{"role": "user", "content": "x"}],
+            "max_tokens": 3,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        },
+    }
+    inp = batch_dir / "in.jsonl"
+    inp.write_text(json.dumps(line) + "\n")
+    out = batch_dir / "out.jsonl"
+    with MockVllmServer() as srv:
+        assert cli.main(["batch", str(inp), "-o", str(out), "--base-url", srv.base_url]) == 0
+        sent = [r.json for r in srv.requests if r.path.endswith("/chat/completions")]
+    assert "stream" not in sent[0]
+    assert "stream_options" not in sent[0]
+    assert read_output(out)[0]["response"]["body"]["object"] == "chat.completion"
