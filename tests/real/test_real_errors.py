@@ -14,6 +14,7 @@ from vllm_sdk import (
     Content,
     ModelNotFoundError,
     NotFoundError,
+    VllmTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -139,3 +140,20 @@ def test_abort_stream_midway_leaves_client_and_server_healthy(
     assert client.health() is True
     again = client.chat.completions.create(model=main_server.model, messages=HELLO, max_tokens=8)
     assert again.usage.completion_tokens > 0
+
+
+def test_read_timeout_raises_and_the_server_aborts(
+    make_client: Any, http: httpx.Client, main_server: ServerInfo
+) -> None:
+    client = make_client(main_server, timeout=0.5, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(VllmTimeoutError):  # ~1900 tokens take seconds; no byte comes before the end
+        client.chat.completions.create(
+            model=main_server.model, messages=HELLO, max_tokens=1900, ignore_eos=True
+        )
+    assert time.monotonic() - started < 5
+    deadline = time.monotonic() + 15
+    while _running_requests(http) > 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running_requests(http) == 0
+    assert client.health() is True
