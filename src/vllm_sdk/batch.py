@@ -229,6 +229,7 @@ async def send_with_client(client: Any, request: PreparedRequest, stream: bool) 
             body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
             return await _collect_stream(await _maybe_await(resource.create(**body, stream=True)))
         body.pop("stream", None)
+        body.pop("stream_options", None)  # vLLM rejects stream_options on a request that does not stream
         response = await _maybe_await(resource.create(**body))
         return Outcome(response, _response_body(response), None)
     response = await _maybe_await(client.request(request.method, request.path, json=body))
