@@ -120,3 +120,22 @@ def test_embed_server_models_and_health(make_client: Any, embed_server: ServerIn
     client = make_client(embed_server)
     assert client.health() is True
     assert embed_server.model in [m.id for m in client.models.list().data]
+
+
+def test_generic_request_reaches_v1_and_root_routes(client: Any, main_server: ServerInfo) -> None:
+    from vllm_sdk import ModelNotFoundError, NotFoundError
+
+    for path in ("/models", "/v1/models"):
+        response = client.request("GET", path)
+        assert main_server.model in [m["id"] for m in response.json()["data"]]
+    assert isinstance(client.request("GET", "/load").json()["server_load"], int)
+    tokens = client.request("POST", "/tokenize", json={"model": main_server.model, "prompt": "Hello"})
+    assert tokens.json()["count"] == len(tokens.json()["tokens"]) > 0
+    # FastAPI's own 404 for a route this server does not mount is not about a model
+    with pytest.raises(NotFoundError) as info:
+        client.request("GET", "/v1/nope")
+    assert not isinstance(info.value, ModelNotFoundError)
+    assert info.value.status_code == 404
+    with pytest.raises(NotFoundError) as info:
+        client.embeddings.create(model=main_server.model, input="hello")  # generate server: no route
+    assert not isinstance(info.value, ModelNotFoundError)
