@@ -431,3 +431,34 @@ def test_n2_stream_collect_equals_nonstream_per_choice_think_split(
     make_client: Any, plain_server: ServerInfo
 ) -> None:
     _n2_choices_agree(make_client(plain_server), plain_server.model)
+
+
+def test_vllm_sampling_extras(client: Any, main_server: ServerInfo) -> None:
+    """vLLM's own request fields are typed keywords that reach the server, and its extra response fields
+    (token ids, prompt logprobs) pass the strict schema validation."""
+    base = {
+        "model": main_server.model,
+        "messages": HELLO,
+        "temperature": 0,
+        "max_tokens": 6,
+        "chat_template_kwargs": NO_THINKING,
+    }
+    plain = client.chat.completions.create(return_token_ids=True, prompt_logprobs=1, **base)
+    prompt_logprobs = plain.raw["prompt_logprobs"]
+    assert prompt_logprobs[0] is None  # nothing precedes the first prompt token
+    assert len(prompt_logprobs) == plain.usage.prompt_tokens
+    token_ids = plain.choices[0].token_ids
+    assert len(token_ids) == plain.usage.completion_tokens == 6
+    favourite = token_ids[1]
+    biased = client.chat.completions.create(logit_bias={str(favourite): 100}, return_token_ids=True, **base)
+    assert biased.choices[0].token_ids == [favourite] * 6
+    as_ids = client.chat.completions.create(
+        logprobs=True, return_tokens_as_token_ids=True, return_token_ids=True, **base
+    )
+    assert [e.token for e in as_ids.choices[0].logprobs.content] == [
+        f"token_id:{t}" for t in as_ids.choices[0].token_ids
+    ]
+    mixed = client.chat.completions.create(
+        top_k=1, min_p=0.0, repetition_penalty=1.0, presence_penalty=0.0, frequency_penalty=0.0, **base
+    )
+    assert mixed.content == plain.content

@@ -139,3 +139,20 @@ def test_generic_request_reaches_v1_and_root_routes(client: Any, main_server: Se
     with pytest.raises(NotFoundError) as info:
         client.embeddings.create(model=main_server.model, input="hello")  # generate server: no route
     assert not isinstance(info.value, ModelNotFoundError)
+
+
+def test_pooling_score_rerank(make_client: Any, embed_server: ServerInfo) -> None:
+    client = make_client(embed_server)
+    model = embed_server.model
+    embedding = client.embeddings.create(model=model, input="hello world").data[0].embedding
+    pooled = client.pooling(model=model, input="hello world")
+    assert pooled.data[0].data == pytest.approx(embedding, abs=1e-5)
+    scores = client.score(model=model, text_1="hello", text_2=["hello", "goodbye"])
+    assert [d.index for d in scores.data] == [0, 1]
+    assert scores.data[0].score == pytest.approx(1.0, abs=1e-3)  # cosine of a text with itself
+    assert scores.data[1].score < scores.data[0].score
+    ranked = client.rerank(model=model, query="hello", documents=["goodbye", "hello"])
+    assert [r.index for r in ranked.results] == [1, 0]
+    relevance = [r.relevance_score for r in ranked.results]
+    assert relevance == sorted(relevance, reverse=True)
+    assert relevance[1] == pytest.approx(scores.data[1].score, abs=1e-4)
