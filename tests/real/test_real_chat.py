@@ -81,6 +81,8 @@ def test_stream_events_equal_nonstream(client: Any, main_server: ServerInfo) -> 
     whole = client.chat.completions.create(**kwargs)
     with client.chat.completions.create(stream=True, **kwargs) as stream:
         events = list(stream)
+        assert stream.ttft is not None
+        assert stream.ttft > 0
     assert "".join(e.text for e in events if isinstance(e, Content)) == whole.content
     finishes = [e for e in events if isinstance(e, FinishReason)]
     assert [(f.reason, f.index) for f in finishes] == [(whole.finish_reason, 0)]
@@ -314,6 +316,12 @@ def test_continuous_usage_stats_stream(client: Any, main_server: ServerInfo) -> 
     assert usages[-1].completion_tokens == whole.usage.completion_tokens
     assert usages[-1].prompt_tokens == whole.usage.prompt_tokens
     assert usages[-1].total_tokens == whole.usage.total_tokens
+    with client.chat.completions.create(stream=True, stream_options=options, **kwargs) as stream:
+        collected = stream.collect()
+    assert (collected.usage.prompt_tokens, collected.usage.completion_tokens) == (
+        whole.usage.prompt_tokens,
+        whole.usage.completion_tokens,
+    )
 
 
 # Bounded strings, numbers and arrays: a weak model under a grammar can otherwise loop inside one value

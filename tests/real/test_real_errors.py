@@ -101,6 +101,12 @@ def test_missing_and_wrong_api_key(make_client: Any, main_server: ServerInfo, mo
     # with_api_key gives a working client over the same pool
     fixed = anonymous.with_api_key(main_server.api_key)
     assert main_server.model in [m.id for m in fixed.models.list().data]
+    # a callable key is read again for every request
+    keys = iter(["not-the-key", main_server.api_key])
+    rotating = make_client(main_server, api_key=lambda: next(keys), max_retries=0)
+    with pytest.raises(AuthenticationError):
+        rotating.models.list()
+    assert main_server.model in [m.id for m in rotating.models.list().data]
 
 
 def _running_requests(http: httpx.Client) -> float:
