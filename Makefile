@@ -22,7 +22,7 @@ demo: $(STAMP) build-ext
 	$(BIN)/vllm-sdk demo $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests codegen benchmarks
+	$(BIN)/ruff check src tests codegen benchmarks examples scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
