@@ -298,6 +298,19 @@ def validate_all(exchanges: list[Exchange]) -> list[str]:
     return problems
 
 
+def split_think(reasoning: str | None, content: str | None) -> tuple[str, str]:
+    """The (reasoning, content) a parser should produce from a raw chat message.
+
+    A server with a reasoning parser already split them; without one, a leading ``<think>...</think>``
+    block is the reasoning and the rest (whitespace kept) the content.
+    """
+    text = content or ""
+    if not reasoning and text.startswith("<think>") and "</think>" in text:
+        inner, _, after = text[len("<think>") :].partition("</think>")
+        return inner, after
+    return reasoning or "", text
+
+
 def chat_body(model: str, content: str, **params: Any) -> dict[str, Any]:
     """A deterministic chat request body (temperature 0) for raw httpx tests."""
     return {"model": model, "messages": [{"role": "user", "content": content}], "temperature": 0, **params}

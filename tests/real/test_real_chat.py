@@ -16,7 +16,7 @@ import pytest
 
 from vllm_sdk import Content, Done, FinishReason, Reasoning, Usage
 
-from .real_support import NO_THINKING, ServerInfo, chat_body
+from .real_support import NO_THINKING, ServerInfo, chat_body, split_think
 
 pytestmark = pytest.mark.real_vllm
 
@@ -180,8 +180,8 @@ def test_n2_nonstream_and_stream_agree(client: Any, main_server: ServerInfo) -> 
         text = "".join(
             e.text for e in events if isinstance(e, (Content, Reasoning)) and e.index == choice.index
         )
-        message = choice.message
-        assert text == (message.reasoning or "") + (message.content or "")
+        reasoning, content = split_think(choice.message.reasoning, choice.message.content)
+        assert text == reasoning + content
     assert sorted(e.index for e in events if isinstance(e, FinishReason)) == [0, 1]
 
 
