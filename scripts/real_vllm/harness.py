@@ -79,6 +79,14 @@ STRUCTURED = ("--structured-outputs-config", '{"backend": "xgrammar", "disable_a
 TOOLS = ("--enable-auto-tool-choice", "--tool-call-parser", "hermes")
 
 
+# The Popen objects of the servers this process started, by pid (a dropped Popen of a live process is a
+# ResourceWarning, and poll()/wait() reap the launcher so its process group can empty).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+# The servers started and not yet stopped, registered the moment they exist: an interrupt that lands
+# between the start and the caller's bookkeeping must still stop them.
+_RUNNING: dict[int, Server] = {}
+
+
 class HarnessError(RuntimeError):
     """A server could not be installed, started or reached; the message says what to look at."""
 
@@ -166,21 +174,22 @@ def start_server(name: str, venv: Path) -> Server:
             cwd=STATE_DIR,
             start_new_session=True,
         )
+    _CHILDREN[proc.pid] = proc
+    server = _RUNNING[proc.pid] = Server(name, proc.pid, port, str(logfile), api_key, argv)
     shown = shlex.join(argv).replace(api_key, "<key>") if api_key else shlex.join(argv)
     log(f"started {name} (pid {proc.pid}, port {port}): {shown}")
-    return Server(name, proc.pid, port, str(logfile), api_key, argv)
+    return server
 
 
 def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:  # not our child (started by `start` in another process)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return waited == 0
+    proc = _CHILDREN.get(pid)
+    if proc is not None:
+        return proc.poll() is None
+    try:  # started by `start` in another process
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def tail(path: str, lines: int = 60) -> str:
@@ -214,30 +223,33 @@ def wait_healthy(servers: list[Server], timeout: float) -> None:
             names = ", ".join(s.name for s in pending)
             raise HarnessError(f"{names} not healthy within {timeout:.0f} s; last log lines:\n{logs}")
         if pending:
-            time.sleep(1.0)
+            time.sleep(0.25)
 
 
 def stop_server(srv: Server, grace: float = 10.0) -> None:
     """SIGTERM the server's process group, then SIGKILL whatever is left after ``grace`` seconds."""
+    _RUNNING.pop(srv.pid, None)
     try:
         os.killpg(srv.pid, signal.SIGTERM)
-    except ProcessLookupError:
+    except ProcessLookupError:  # the whole group already exited (and the launcher was reaped)
+        _CHILDREN.pop(srv.pid, None)
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(srv.pid, os.WNOHANG)  # reap our child so the group can empty
+        _alive(srv.pid)  # reaps the launcher once it exited, so the group can empty
         try:
             os.killpg(srv.pid, 0)
         except ProcessLookupError:
             log(f"stopped {srv.name} (pid {srv.pid})")
+            _CHILDREN.pop(srv.pid, None)
             return
         time.sleep(0.2)
     log(f"{srv.name} ignored SIGTERM for {grace:.0f} s; killing its process group")
     with contextlib.suppress(ProcessLookupError):
         os.killpg(srv.pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(srv.pid, 0)
+    proc = _CHILDREN.pop(srv.pid, None)
+    if proc is not None:
+        proc.wait()
 
 
 def test_env(servers: list[Server]) -> dict[str, str]:
@@ -305,7 +317,7 @@ def run_phase(names: tuple[str, ...], venv: Path, timeout: float, pytest_args: l
             status = status or rc
         return status
     finally:
-        for srv in servers:
+        for srv in [*servers, *(s for s in _RUNNING.values() if s not in servers)]:
             stop_server(srv)
             if status == 0:  # keep the server logs of a failed phase for the post-mortem
                 Path(srv.log).unlink(missing_ok=True)
