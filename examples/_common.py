@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vllm_sdk import VllmClient
 
@@ -48,14 +48,17 @@ class Example:
         """Whether the example talks to the mock server it started."""
         return self.server is not None
 
-    def client(self, **options: object) -> VllmClient:
+    def client(self, **options: Any) -> VllmClient:
         """A ``VllmClient`` for this server (``options`` go to the constructor)."""
-        return VllmClient(self.base_url, api_key=self.api_key, **options)  # type: ignore[arg-type]
+        return VllmClient(self.base_url, api_key=self.api_key, **options)
 
 
 def _first_model(base_url: str, api_key: str | None) -> str:
     with VllmClient(base_url, api_key=api_key) as client:
-        return client.models.list().data[0].id
+        models = client.models.list().data or []
+    if not models:
+        raise SystemExit(f"{base_url} serves no model")
+    return models[0].id
 
 
 @contextlib.contextmanager
@@ -63,7 +66,7 @@ def example(
     description: str,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
     *,
-    mock_options: dict[str, object] | None = None,
+    mock_options: dict[str, Any] | None = None,
 ) -> Iterator[Example]:
     """Parse the command line and yield the server to use (a mock one unless ``--base-url`` is given).
 
@@ -89,9 +92,9 @@ def example(
 
     from vllm_sdk.testing import MockVllmServer
 
-    options = dict(mock_options or {})
+    options: dict[str, Any] = dict(mock_options or {})
     if args.model:
         options["model"] = args.model  # the mock serves whatever name it is told to
-    with MockVllmServer(**options) as server:  # type: ignore[arg-type]
+    with MockVllmServer(**options) as server:
         print(f"[no --base-url: talking to a mock vLLM server at {server.base_url}]", file=sys.stderr)
         yield Example(server.base_url, server.model, args.api_key, args, server)

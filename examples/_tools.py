@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 _RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85, "JPY": 162.0, "CNY": 7.8, "NOK": 11.6}
@@ -54,7 +55,7 @@ def convert_currency(amount: float, source: str, target: str) -> dict[str, Any]:
     return {"amount": round(amount * rate, 2), "currency": target.upper()}
 
 
-TOOLS = {"get_weather": get_weather, "convert_currency": convert_currency}
+TOOLS: dict[str, Callable[..., Any]] = {"get_weather": get_weather, "convert_currency": convert_currency}
 
 
 def call_tool(name: str, arguments: dict[str, Any]) -> Any:

@@ -34,5 +34,6 @@ with example(__doc__) as ex, ex.client() as client:
     )
     lp = resp.choices[0].logprobs
     print("echoed:", repr(resp.choices[0].text))
-    for token, logprob in zip(lp.tokens, lp.token_logprobs, strict=True):
-        print(f"  {token!r:>12} {logprob}")
+    if lp is not None and lp.tokens and lp.token_logprobs:
+        for token, logprob in zip(lp.tokens, lp.token_logprobs, strict=True):
+            print(f"  {token!r:>12} {logprob}")

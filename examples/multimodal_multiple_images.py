@@ -1,6 +1,7 @@
 """Several images in one message, interleaved with text (the server limits images per prompt)."""
 
 import base64
+from typing import Any
 
 from _common import example
 from _images import solid_png
@@ -14,7 +15,7 @@ def data_url(png: bytes) -> str:
 
 with example(__doc__) as ex, ex.client() as client:
     images = {"red": solid_png(16, 16, (220, 30, 30)), "green": solid_png(16, 16, (30, 200, 30))}
-    content = [{"type": "text", "text": "Compare these two images."}]
+    content: list[dict[str, Any]] = [{"type": "text", "text": "Compare these two images."}]
     for name, png in images.items():
         content.append({"type": "text", "text": f"Image '{name}':"})
         content.append({"type": "image_url", "image_url": {"url": data_url(png)}})

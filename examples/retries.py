@@ -37,7 +37,7 @@ with example(__doc__) as ex:
     with ex.client(max_retries=3) as client:
         started = time.monotonic()
         resp = client.chat.completions.create(model=ex.model, messages=messages, extra_headers=flaky)
-        print(f"  succeeded after {time.monotonic() - started:.2f}s: {resp.content[:40]!r}")
+        print(f"  succeeded after {time.monotonic() - started:.2f}s: {(resp.content or '')[:40]!r}")
 
     print("2) no built-in retries, our own backoff policy:")
     flaky2 = {"x-mock-fault": "status=503:2", "x-mock-fault-key": "policy-demo"} if ex.mock else {}
@@ -45,7 +45,7 @@ with example(__doc__) as ex:
         resp = with_backoff(
             lambda: client.chat.completions.create(model=ex.model, messages=messages, extra_headers=flaky2)
         )
-        print(f"  succeeded: {resp.content[:40]!r}")
+        print(f"  succeeded: {(resp.content or '')[:40]!r}")
 
     print("3) errors that are not worth retrying are raised at once:")
     with ex.client() as client:

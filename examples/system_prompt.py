@@ -11,7 +11,7 @@ with example(__doc__) as ex, ex.client() as client:
         .max_tokens(96)
         .send()
     )
-    print(resp.content.strip())
+    print((resp.content or "").strip())
 
     # The same request in the keyword style: the system message is simply the first message.
     resp = client.chat.completions.create(
@@ -22,4 +22,4 @@ with example(__doc__) as ex, ex.client() as client:
         ],
         max_tokens=32,
     )
-    print(resp.content.strip())
+    print((resp.content or "").strip())
