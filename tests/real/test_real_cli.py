@@ -78,3 +78,28 @@ def test_cli_batch_matches_single_requests(
     again = _run(main_server, *args)
     assert again.returncode == 0, again.stderr
     assert len(out.read_text().splitlines()) == len(lines)
+
+
+def test_cli_chat_and_complete_one_shot(client: Any, main_server: ServerInfo) -> None:
+    expected = client.chat.completions.create(
+        model=main_server.model,
+        messages=[{"role": "user", "content": "Hello"}],
+        temperature=0,
+        max_tokens=64,
+        chat_template_kwargs=NO_THINKING,
+    ).content
+    chat = _run(main_server, "chat", "--no-think", "--temperature", "0", "--max-tokens", "64", "Hello")
+    assert chat.returncode == 0, chat.stderr
+    assert expected.strip() in chat.stdout
+    text = (
+        client.completions.create(
+            model=main_server.model, prompt="The quick brown fox", max_tokens=16, temperature=0
+        )
+        .choices[0]
+        .text
+    )
+    complete = _run(
+        main_server, "complete", "--temperature", "0", "--max-tokens", "16", "The quick brown fox"
+    )
+    assert complete.returncode == 0, complete.stderr
+    assert text.strip() in complete.stdout
