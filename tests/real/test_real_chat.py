@@ -16,7 +16,7 @@ import pytest
 
 from vllm_sdk import Content, Done, FinishReason, Reasoning, Usage
 
-from .real_support import NO_THINKING, ServerInfo, chat_body, split_think
+from .real_support import NO_THINKING, ServerInfo, chat_body, split_think, sse_data
 
 pytestmark = pytest.mark.real_vllm
 
@@ -470,3 +470,34 @@ def test_vllm_sampling_extras(client: Any, main_server: ServerInfo) -> None:
         top_k=1, min_p=0.0, repetition_penalty=1.0, presence_penalty=0.0, frequency_penalty=0.0, **base
     )
     assert mixed.content == plain.content
+
+
+@pytest.mark.parametrize(
+    "sampling",
+    [{"temperature": 0, "ignore_eos": True}, {"temperature": 2.0, "seed": 7}],
+    ids=["greedy-past-eos", "temperature-2"],
+)
+def test_long_stream_equals_the_raw_deltas(
+    client: Any, http: httpx.Client, main_server: ServerInfo, sampling: dict[str, Any]
+) -> None:
+    """Hundreds of chunks, special tokens past EOS and (at temperature 2) non-ASCII and U+FFFD text: the
+    SDK's events must reassemble exactly what an independent reading of the raw SSE gives."""
+    kwargs = {
+        "model": main_server.model,
+        "messages": [{"role": "user", "content": "Tell me a story."}],
+        "max_tokens": 600,
+        **sampling,
+    }
+    raw_reasoning, raw_content = "", ""
+    with http.stream("POST", "/v1/chat/completions", json={**kwargs, "stream": True}) as response:
+        assert response.status_code == 200
+        raw = response.read()
+    for data in sse_data(raw):
+        for choice in json.loads(data)["choices"]:
+            raw_reasoning += choice["delta"].get("reasoning") or ""
+            raw_content += choice["delta"].get("content") or ""
+    with client.chat.completions.create(stream=True, **kwargs) as stream:
+        events = list(stream)
+    assert "".join(e.text for e in events if isinstance(e, Reasoning)) == raw_reasoning
+    assert "".join(e.text for e in events if isinstance(e, Content)) == raw_content
+    assert len(raw_reasoning) + len(raw_content) > 600
