@@ -7,11 +7,12 @@ CLIENT and carries ``gen_ai.operation.name``, ``gen_ai.provider.name`` / ``gen_a
 ``gen_ai.response.id`` / ``.model`` / ``.finish_reasons`` and ``gen_ai.usage.input_tokens`` /
 ``output_tokens``. Failures set ``error.type`` and the ERROR status.
 
-Streams: the span ends when the stream's body is closed; the stream's time to first token (the first
-content, reasoning or tool-call event) is recorded as ``gen_ai.response.time_to_first_token`` and the time
-to the first body chunk as ``gen_ai.response.time_to_first_chunk`` (seconds, from the moment the request
-was sent); usage and finish reasons are read from the last events of the body (bounded: only the tail is
-kept).
+Streams: the span ends when the stream's body is closed, marked failed when the stream failed (an error
+event, a truncated or malformed body, a lost connection, the idle timeout). The stream's time to first
+token (the first content, reasoning or tool-call event) is recorded as
+``gen_ai.response.time_to_first_token`` and the time to the first body chunk as
+``gen_ai.response.time_to_first_chunk`` (seconds, from the moment the request was sent); usage and finish
+reasons are read from the last events of the body (bounded: only the tail is kept).
 """
 
 from __future__ import annotations
@@ -159,13 +160,17 @@ class SpanScope:
         return self._ended
 
     def end(self) -> None:
-        """End the span (once)."""
+        """End the span (once); a watched stream that failed marks it failed first."""
         if not self._ended:
             self._ended = True
             stream = self._stream() if self._stream is not None else None
             ttft = getattr(stream, "ttft", None)
             if isinstance(ttft, float):
                 self.span.set_attribute("gen_ai.response.time_to_first_token", ttft)
+            failure_of = getattr(stream, "_failure", None)
+            failure = failure_of() if callable(failure_of) else None
+            if isinstance(failure, BaseException):
+                self.error(failure)
             self.span.end()
 
 
@@ -228,17 +233,15 @@ class _TracedSyncStream(httpx.SyncByteStream):
         self._tail = b""
 
     def __iter__(self) -> Iterator[bytes]:
+        # The span ends when the response is closed, not when the body ends: the stream reading it learns
+        # only afterwards whether it failed (a truncated body, a malformed event), and closes it after that.
         first = True
-        try:
-            for chunk in self._inner:
-                if first:
-                    first = False
-                    self._scope.first_chunk()
-                self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
-                yield chunk
-        finally:
-            # The body ended or its reader stopped: a response whose body was in memory is never closed.
-            self._finish()
+        for chunk in self._inner:
+            if first:
+                first = False
+                self._scope.first_chunk()
+            self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
+            yield chunk
 
     def _finish(self) -> None:
         if not self._scope.ended:
@@ -259,16 +262,14 @@ class _TracedAsyncStream(httpx.AsyncByteStream):
         self._tail = b""
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        # Ends the span on close, like the sync twin.
         first = True
-        try:
-            async for chunk in self._inner:
-                if first:
-                    first = False
-                    self._scope.first_chunk()
-                self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
-                yield chunk
-        finally:
-            self._finish()
+        async for chunk in self._inner:
+            if first:
+                first = False
+                self._scope.first_chunk()
+            self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
+            yield chunk
 
     def _finish(self) -> None:
         if not self._scope.ended:

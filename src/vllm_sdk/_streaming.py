@@ -265,6 +265,11 @@ class _SyncStream(Generic[EventT]):
         """Whether the stream is closed: read to its end, failed, or closed by :meth:`close`."""
         return self._state.closed
 
+    def _failure(self) -> VllmError | None:
+        """What made the stream fail, for telemetry: what iteration raised, or the server's error event."""
+        state = self._state
+        return state.failure or state.error
+
     # -- iteration
 
     def __iter__(self) -> Iterator[EventT]:
@@ -687,6 +692,11 @@ class _AsyncStream(Generic[EventT]):
     def closed(self) -> bool:
         """Whether the stream is closed: read to its end, failed, or closed by :meth:`aclose`."""
         return self._state.closed
+
+    def _failure(self) -> VllmError | None:
+        """What made the stream fail, for telemetry (see the sync twin)."""
+        state = self._state
+        return state.failure or state.error
 
     # -- iteration
 
