@@ -25,7 +25,7 @@ from vllm_sdk import (
     ToolCallComplete,
 )
 
-from .real_support import NO_THINKING, TOOLS, ServerInfo
+from .real_support import NO_THINKING, TOOLS, ServerInfo, split_think
 
 pytestmark = pytest.mark.real_vllm
 
@@ -167,3 +167,18 @@ async def test_async_abort_stream_midway(aclient: Any, main_server: ServerInfo) 
     assert sum(running) == 0
     again = await aclient.chat.completions.create(model=main_server.model, messages=HELLO, max_tokens=8)
     assert again.usage.completion_tokens > 0
+
+
+async def test_async_think_split_stream(make_async_client: Any, plain_server: ServerInfo) -> None:
+    client = make_async_client(plain_server)
+    kwargs = {"model": plain_server.model, "messages": HELLO, "temperature": 0, "max_tokens": 64}
+    whole = await client.chat.completions.create(**kwargs)
+    reasoning, content = split_think(
+        whole.raw["choices"][0]["message"].get("reasoning"), whole.raw["choices"][0]["message"]["content"]
+    )
+    if not reasoning:
+        pytest.skip("the model did not open its answer with a <think> block")
+    assert (whole.reasoning_content, whole.content) == (reasoning, content)
+    events = await _events(await client.chat.completions.create(stream=True, **kwargs))
+    assert "".join(e.text for e in events if isinstance(e, Reasoning)) == reasoning
+    assert "".join(e.text for e in events if isinstance(e, Content)) == content
