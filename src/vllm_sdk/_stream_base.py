@@ -182,9 +182,6 @@ COMPLETION = StreamKind(
 )
 
 
-#: Stands in for a missing usage while a response model is validated (see StreamState._validate).
-_ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-
 #: Close tasks started for abandoned async streams (referenced until they finish, as asyncio requires).
 _closing: set[asyncio.Task[None]] = set()
 
@@ -332,24 +329,8 @@ class StreamState:
             return snapshot
 
     def _validate(self, snapshot: dict[str, Any]) -> Any:
-        """Validate ``snapshot`` into the response model; a stream without usage keeps ``usage`` None.
-
-        A stream carries usage only when the request asked for it (``stream_options.include_usage``), while
-        the non-streaming schema the response models come from requires it. When usage is all that fails,
-        the response is validated with zero counts in its place and ``usage`` then set to ``None``: the
-        result says what the server sent (no usage), and nothing else goes unvalidated.
-        """
-        import pydantic
-
-        validate = self.kind.response_model()
-        try:
-            return validate(snapshot)
-        except pydantic.ValidationError as exc:
-            if snapshot.get("usage") is not None or any(e["loc"][:1] != ("usage",) for e in exc.errors()):
-                raise
-        model = validate({**snapshot, "usage": _ZERO_USAGE})
-        model.usage = None
-        return model
+        """Validate ``snapshot`` into the response model (``usage`` is ``None`` when the stream sent none)."""
+        return self.kind.response_model()(snapshot)
 
     def with_partial(self, err: StreamError) -> StreamError:
         """Make ``err`` carry what was received before the failure (``partial_content``, ``partial``).

@@ -89,7 +89,7 @@ def responses(resp: ChatCompletionResponse, stream: MessageStream) -> None:
     assert_type(resp.reasoning_content, str | None)
     assert_type(resp.tool_calls, list[ToolCall])
     assert_type(resp.finish_reason, str | None)
-    assert_type(resp.usage, UsageInfo)
+    assert_type(resp.usage, UsageInfo | None)  # None on a collected stream without include_usage
     assert_type(resp.raw, dict[str, Any])
     assert_type(resp.has_tool_calls(), bool)
     assert_type(resp.assistant_message(), dict[str, Any])

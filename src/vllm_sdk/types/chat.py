@@ -41,12 +41,16 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse):
     ::
 
         resp = client.chat.completions.create(model=m, messages=msgs)
-        print(resp.content, resp.finish_reason, resp.usage.total_tokens)
+        print(resp.content, resp.finish_reason, resp.usage and resp.usage.total_tokens)
         if resp.has_tool_calls():
             messages.append(resp.assistant_message())
             for call in resp.tool_calls:
                 messages.append(call.result(run(call.name, call.parse_args())))
     """
+
+    #: Token counts. vLLM always sends them on a non-streamed response; a response collected from a stream
+    #: has them only when the request asked for them (``stream_options.include_usage``), else ``None``.
+    usage: _generated.UsageInfo | None = None  # type: ignore[assignment]  # the schema requires it
 
     # The body as received, when the client parsed it from bytes (``raw`` decodes it on demand).
     _raw_json: bytes | None = PrivateAttr(default=None)

@@ -21,6 +21,10 @@ class CompletionResponse(_generated.CompletionResponse):
         print(resp.text, resp.finish_reason)
     """
 
+    #: Token counts. vLLM always sends them on a non-streamed response; a response collected from a stream
+    #: has them only when the request asked for them (``stream_options.include_usage``), else ``None``.
+    usage: _generated.UsageInfo | None = None  # type: ignore[assignment]  # the schema requires it
+
     _raw_json: bytes | None = PrivateAttr(default=None)
 
     @property
