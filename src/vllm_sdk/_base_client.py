@@ -153,11 +153,12 @@ def require(body: Mapping[str, Any], *names: str) -> None:
 # ---------------------------------------------------------------- responses
 
 
-def parse_response(model: type[ModelT], content: bytes) -> ModelT:
+def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, str] | None = None) -> ModelT:
     """Validate a JSON body straight from bytes into ``model``.
 
     Invalid JSON (or an empty body) raises :class:`JsonError`; JSON of the wrong shape raises
-    :class:`InvalidResponseError`; both keep pydantic's error as ``__cause__``.
+    :class:`InvalidResponseError`; both keep pydantic's error as ``__cause__``. Models with a
+    ``request_id`` get the ``x-request-id`` of ``headers``.
     """
     if not content.strip():
         raise JsonError("the response body is empty where JSON was expected")
@@ -179,6 +180,8 @@ def parse_response(model: type[ModelT], content: bytes) -> ModelT:
         ) from exc
     if hasattr(parsed, "_raw_json"):
         parsed._raw_json = content  # read back by ``.raw``
+    if headers is not None and hasattr(parsed, "_request_id"):
+        parsed._request_id = headers.get("x-request-id")
     return parsed
 
 

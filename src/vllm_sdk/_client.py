@@ -248,7 +248,7 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         scope = self._start_span(opts)
         try:
             response, _ = self._send(opts, scope)
-            parsed = parse_response(cast_to, response.content)
+            parsed = parse_response(cast_to, response.content, response.headers)
             if scope is not None:
                 scope.response(parsed)
             return parsed
@@ -534,7 +534,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         scope = self._start_span(opts)
         try:
             response, _ = await self._send(opts, scope)
-            parsed = parse_response(cast_to, response.content)
+            parsed = parse_response(cast_to, response.content, response.headers)
             if scope is not None:
                 scope.response(parsed)
             return parsed

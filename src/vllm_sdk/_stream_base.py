@@ -329,8 +329,11 @@ class StreamState:
             return snapshot
 
     def _validate(self, snapshot: dict[str, Any]) -> Any:
-        """Validate ``snapshot`` into the response model (``usage`` is ``None`` when the stream sent none)."""
-        return self.kind.response_model()(snapshot)
+        """Validate ``snapshot`` into the response model (``usage`` is ``None`` when the stream sent none),
+        with the stream's ``x-request-id``."""
+        model = self.kind.response_model()(snapshot)
+        model._request_id = self.response.headers.get("x-request-id")
+        return model
 
     def with_partial(self, err: StreamError) -> StreamError:
         """Make ``err`` carry what was received before the failure (``partial_content``, ``partial``).

@@ -380,3 +380,43 @@ def test_tool_call_bad_arguments_is_json_error() -> None:
         ToolCall(id="c1", name="f", arguments="{not json").parse_args()
     with pytest.raises(JsonError):
         ToolCall(id="c1", name="f", arguments="[1, 2]").parse_args()
+
+
+async def test_response_request_id_from_header(mode: Mode) -> None:
+    client = mode.mock_client(Replier(chat_json({"content": "hi"}), headers={"x-request-id": "req-123"}))
+    resp = await mode(client.chat.completions.create(model="m", messages=USER))
+    assert resp.request_id == "req-123"
+    legacy = {
+        "id": "cmpl-1",
+        "object": "text_completion",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": 0, "text": "x", "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    client = mode.mock_client(Replier(legacy, headers={"x-request-id": "req-456"}))
+    completion = await mode(client.completions.create(model="m", prompt="p"))
+    assert completion.request_id == "req-456"
+
+
+async def test_response_request_id_none_without_header(mode: Mode) -> None:
+    client = mode.mock_client(Replier(chat_json({"content": "hi"})))
+    resp = await mode(client.chat.completions.create(model="m", messages=USER))
+    assert resp.request_id is None
+
+
+async def test_collected_stream_request_id(mode: Mode) -> None:
+    body = (
+        b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+        b'"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream", "x-request-id": "req-789"}
+        return httpx.Response(200, content=body, headers=headers)
+
+    client = mode.mock_client(handler)
+    stream = await mode(client.chat.completions.create(model="m", messages=USER, stream=True))
+    assert stream.request_id == "req-789"
+    resp = await mode(stream.collect())
+    assert (resp.content, resp.request_id) == ("hi", "req-789")

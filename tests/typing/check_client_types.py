@@ -91,6 +91,7 @@ def responses(resp: ChatCompletionResponse, stream: MessageStream) -> None:
     assert_type(resp.finish_reason, str | None)
     assert_type(resp.usage, UsageInfo | None)  # None on a collected stream without include_usage
     assert_type(resp.raw, dict[str, Any])
+    assert_type(resp.request_id, str | None)
     assert_type(resp.has_tool_calls(), bool)
     assert_type(resp.assistant_message(), dict[str, Any])
     for call in resp.tool_calls:

@@ -54,6 +54,8 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse):
 
     # The body as received, when the client parsed it from bytes (``raw`` decodes it on demand).
     _raw_json: bytes | None = PrivateAttr(default=None)
+    # The ``x-request-id`` response header (``request_id`` reads it).
+    _request_id: str | None = PrivateAttr(default=None)
 
     def _message(self) -> _generated.ChatMessage | None:
         return self.choices[0].message if self.choices else None
@@ -90,6 +92,12 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse):
     def finish_reason(self) -> str | None:
         """Why choice 0 ended: ``"stop"``, ``"length"``, ``"tool_calls"``, ...; ``None`` without choices."""
         return self.choices[0].finish_reason if self.choices else None
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's ``x-request-id`` response header (of the stream, for a collected stream), when sent:
+        quote it when reporting a problem with this response."""
+        return self._request_id
 
     @property
     def raw(self) -> dict[str, Any]:

@@ -26,6 +26,8 @@ class CompletionResponse(_generated.CompletionResponse):
     usage: _generated.UsageInfo | None = None  # type: ignore[assignment]  # the schema requires it
 
     _raw_json: bytes | None = PrivateAttr(default=None)
+    # The ``x-request-id`` response header (``request_id`` reads it).
+    _request_id: str | None = PrivateAttr(default=None)
 
     @property
     def text(self) -> str | None:
@@ -36,6 +38,12 @@ class CompletionResponse(_generated.CompletionResponse):
     def finish_reason(self) -> str | None:
         """Why choice 0 ended (``"stop"``, ``"length"``, ...), or ``None``."""
         return self.choices[0].finish_reason if self.choices else None
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's ``x-request-id`` response header (of the stream, for a collected stream), when sent:
+        quote it when reporting a problem with this response."""
+        return self._request_id
 
     @property
     def raw(self) -> dict[str, Any]:
