@@ -329,7 +329,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     venv = install()
     status = 0
-    for names in PHASES:
+    phases = [tuple(p.split("+")) for p in args.phases.split(",")] if args.phases else list(PHASES)
+    for names in phases:
         rc = run_phase(names, venv, args.timeout, args.pytest_args)
         status = status or rc
     log(f"real-server suite finished in {time.monotonic() - t0:.0f} s, exit {status}")
@@ -379,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=default_timeout, help="seconds to wait for /health")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="install, start, test, stop (other arguments go to pytest)")
+    p_run.add_argument(
+        "--phases", help="comma-separated phases, a phase's servers joined by + (default main,plain+embed)"
+    )
     p_run.set_defaults(func=cmd_run)
     p_start = sub.add_parser("start", help="start servers in the background")
     p_start.add_argument("--servers", default="main,plain,embed")
