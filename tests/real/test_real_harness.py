@@ -18,6 +18,8 @@ import pytest
 
 from .real_support import REPO
 
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the harness relies on POSIX process groups")
+
 FAKE_SERVER = textwrap.dedent(
     """
     import http.server, os, subprocess, sys, time
