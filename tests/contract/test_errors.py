@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -289,3 +292,34 @@ async def test_error_body_with_2xx_status_raises_api_error(mode: Mode) -> None:
     client = mode.mock_client(Counter(httpx.Response(200, content=json.dumps(NESTED).encode())))
     with pytest.raises(BadRequestError):
         await send(mode, client)
+
+
+async def test_each_retry_logged_at_info(mode: Mode, caplog: pytest.LogCaptureFixture) -> None:
+
+    client = mode.mock_client(Counter(httpx.Response(503), chat_ok()))
+    with caplog.at_level(logging.INFO, logger="vllm_sdk"):
+        await send(mode, client)
+    retries = [r for r in caplog.records if r.levelno == logging.INFO and "retry" in r.getMessage()]
+    assert len(retries) == 1
+
+
+async def test_retry_after_http_date_and_cap(mode: Mode) -> None:
+
+    soon = email.utils.formatdate(time.time() + 10, usegmt=True)
+    replies = [
+        httpx.Response(429, headers={"retry-after": soon}),
+        httpx.Response(429, headers={"retry-after": "120"}),  # over 60 s: the client's own back-off
+        chat_ok(),
+    ]
+    client = mode.mock_client(Counter(*replies), max_retries=2)
+    await send(mode, client)
+    assert 8.0 <= mode.sleeps[0] <= 10.0
+    assert mode.sleeps[1] <= 1.0
+
+
+async def test_non_transport_exception_not_wrapped_or_retried(mode: Mode) -> None:
+    handler = Counter(RuntimeError("a bug in a transport"))
+    client = mode.mock_client(handler)
+    with pytest.raises(RuntimeError):
+        await send(mode, client)
+    assert handler.calls == 1

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import json
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from vllm_sdk import (
@@ -210,7 +214,6 @@ async def test_context_manager_and_close(mode: Mode, server: MockVllmServer) -> 
 
 
 async def test_abandoned_stream_releases_connection(mode: Mode, server: MockVllmServer) -> None:
-    import httpx
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     client = mode.client(server.base_url, limits=limits, timeout=httpx.Timeout(5.0, pool=2.0))
@@ -363,3 +366,102 @@ async def test_completions_missing_prompt(mode: Mode, server: MockVllmServer) ->
     with pytest.raises(MissingParameterError):
         await mode(client.completions.create().model("mock").send())
     assert len(server.requests) == count
+
+
+async def test_abandoned_unclosed_stream_is_released(mode: Mode, server: MockVllmServer) -> None:
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    client = mode.client(server.base_url, limits=limits, timeout=httpx.Timeout(5.0, pool=2.0))
+    for _ in range(3):  # dropped part-way without close(): garbage collection must free the connection
+        stream = await mode(client.chat.completions.create(model="mock", messages=USER, stream=True))
+        await mode(stream.__anext__() if mode.is_async else next(iter(stream)))
+        del stream
+        gc.collect()
+        await asyncio.sleep(0.01)  # async: the close runs as a task on this loop
+    assert await mode(client.health())
+
+
+async def test_per_request_idle_timeout(mode: Mode, server: MockVllmServer) -> None:
+    client = mode.client(server.base_url)
+    stream = await mode(
+        client.chat.completions.create(
+            model="mock",
+            messages=USER,
+            stream=True,
+            stream_idle_timeout=0.2,
+            extra_headers=fault_headers("stall_after=1"),
+        )
+    )
+    with pytest.raises(VllmTimeoutError):
+        await mode.events(stream)
+    builder = client.chat.completions.create().model("mock").messages(USER)
+    stream = await mode(
+        builder.send_stream(stream_idle_timeout=0.2, extra_headers=fault_headers("stall_after=1"))
+    )
+    with pytest.raises(VllmTimeoutError):
+        await mode.events(stream)
+
+
+async def test_think_block_in_content_becomes_reasoning(mode: Mode) -> None:
+    pieces = ["<thi", "nk>plan", " it</th", "ink>", "Answer"]
+    chunks = [
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}],
+        }
+        for p in pieces
+    ]
+
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body.encode(), headers={"content-type": "text/event-stream"})
+
+    client = mode.mock_client(handler)
+    stream = await mode(client.chat.completions.create(model="m", messages=USER, stream=True))
+    events = await mode.events(stream)
+    assert "".join(e.text for e in events if isinstance(e, Reasoning)) == "plan it"
+    assert "".join(e.text for e in events if isinstance(e, Content)) == "Answer"
+    resp = stream.snapshot()
+    assert (resp.reasoning_content, resp.content) == ("plan it", "Answer")
+
+
+async def test_stop_reason_int_and_str(mode: Mode, server: MockVllmServer) -> None:
+    events = await mode.events(await open_stream(mode, server, stop=["the"]))
+    finish = [e for e in events if isinstance(e, FinishReason)]
+    assert finish == [FinishReason("stop", 0, "the")]
+
+
+async def test_usage_details_when_sent(mode: Mode, server: MockVllmServer) -> None:
+    stream = await open_stream(
+        mode, server, stream_options={"include_usage": True}, chat_template_kwargs={"enable_thinking": True}
+    )
+    (usage,) = [e for e in await mode.events(stream) if isinstance(e, Usage)]
+    assert usage.completion_tokens_details is not None
+    assert usage.completion_tokens_details["reasoning_tokens"] > 0
+
+
+async def test_invalid_utf8_is_replaced_not_raised(mode: Mode, server: MockVllmServer) -> None:
+    stream = await open_stream(mode, server, extra_headers=fault_headers("invalid_utf8_after=2"))
+    assert "\ufffd" in await mode(stream.collect_content())
+
+
+async def test_oversized_event_is_stream_error(mode: Mode, server: MockVllmServer) -> None:
+    stream = await open_stream(mode, server, extra_headers=fault_headers("huge_event=17000000"))
+    with pytest.raises(StreamError, match="max_event_size"):
+        await mode.events(stream)
+
+
+async def test_chunks_typed_models(mode: Mode, server: MockVllmServer) -> None:
+    from vllm_sdk.types._generated import ChatCompletionStreamResponse
+
+    stream = await open_stream(mode, server, max_tokens=4)
+    chunks = [c async for c in mode.iterate(stream.chunks())]
+    assert chunks
+    assert all(isinstance(c, ChatCompletionStreamResponse) for c in chunks)
+    assert (await mode(stream.collect())).content == "".join(
+        c.choices[0].delta.content or "" for c in chunks if c.choices
+    )
