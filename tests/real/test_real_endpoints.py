@@ -156,3 +156,10 @@ def test_pooling_score_rerank(make_client: Any, embed_server: ServerInfo) -> Non
     relevance = [r.relevance_score for r in ranked.results]
     assert relevance == sorted(relevance, reverse=True)
     assert relevance[1] == pytest.approx(scores.data[1].score, abs=1e-4)
+
+
+def test_tokenize_chat_messages_counts_the_prompt(client: Any, main_server: ServerInfo) -> None:
+    messages = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hello"}]
+    tokens = client.tokenize(model=main_server.model, messages=messages, add_generation_prompt=True)
+    resp = client.chat.completions.create(model=main_server.model, messages=messages, max_tokens=1)
+    assert tokens.count == resp.usage.prompt_tokens
