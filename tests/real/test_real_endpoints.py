@@ -163,3 +163,46 @@ def test_tokenize_chat_messages_counts_the_prompt(client: Any, main_server: Serv
     tokens = client.tokenize(model=main_server.model, messages=messages, add_generation_prompt=True)
     resp = client.chat.completions.create(model=main_server.model, messages=messages, max_tokens=1)
     assert tokens.count == resp.usage.prompt_tokens
+
+
+def test_client_construction_styles(
+    make_client: Any, main_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vllm_sdk import VllmClient
+
+    hello = [{"role": "user", "content": "Hello"}]
+    built = (
+        VllmClient.builder()
+        .base_url(main_server.base_url + "/")
+        .api_key(main_server.api_key or "unused")
+        .timeout_secs(30)
+        .header("X-Request-Id", "sdk-builder-1")
+        .max_retries(1)
+        .build()
+    )
+    with built:
+        assert built.base_url == main_server.base_url
+        resp = built.chat.completions.create(model=main_server.model, messages=hello, max_tokens=2)
+        assert resp.id == "chatcmpl-sdk-builder-1"  # vLLM names the response after X-Request-Id
+    monkeypatch.setenv("VLLM_BASE_URL", main_server.base_url)
+    monkeypatch.setenv("VLLM_API_KEY", main_server.api_key or "unused")
+    with VllmClient() as from_env:
+        assert main_server.model in [m.id for m in from_env.models.list().data]
+    derived = make_client(main_server).with_header("X-Request-Id", "sdk-derived-1").with_timeout(30)
+    resp = derived.chat.completions.create(model=main_server.model, messages=hello, max_tokens=2)
+    assert resp.id == "chatcmpl-sdk-derived-1"
+
+
+def test_stream_snapshot_is_a_prefix_of_the_result(client: Any, main_server: ServerInfo) -> None:
+    kwargs = {"model": main_server.model, "messages": [{"role": "user", "content": "Tell me a story."}]}
+    with client.chat.completions.create(stream=True, temperature=0, max_tokens=60, **kwargs) as stream:
+        iterator = iter(stream)
+        for _ in range(20):
+            next(iterator)
+        early = stream.snapshot()
+        final = stream.collect()
+    early_text = (early.reasoning_content or "") + (early.content or "")
+    final_text = (final.reasoning_content or "") + (final.content or "")
+    assert early_text
+    assert final_text.startswith(early_text)
+    assert len(final_text) > len(early_text)
