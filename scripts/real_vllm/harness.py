@@ -5,7 +5,8 @@ Standard library only, so any Python 3.10+ can run it; the servers themselves ru
 
 Subcommands::
 
-    harness.py run    [pytest args ...]    install/reuse the venv, then for each phase start its servers, wait
+    harness.py run    [--phases P,...] [pytest args ...]
+                                           install/reuse the venv, then for each phase start its servers, wait
                                            for /health, run the phase's tests and stop the servers (also on
                                            failure, Ctrl-C or SIGTERM)
     harness.py start  [--servers main,...]  start servers in the background; write .real-vllm/env (the
@@ -13,7 +14,7 @@ Subcommands::
     harness.py wait                        wait until every started server answers /health
     harness.py stop                        stop the servers recorded in .real-vllm/servers.json
 
-Servers (each ~3 GiB RSS and 35-70 s to become healthy on 2 cores, so they run in two sequential phases):
+Servers (each ~3 GiB RSS and 25-50 s to become healthy on 2 cores, so they run in two sequential phases):
 
 * ``main``  tiny model, hermes tool parser, qwen3 reasoning parser, compact-JSON structured outputs and
   ``--api-key`` (a random key handed to the tests), so one server covers nearly every feature and auth.
