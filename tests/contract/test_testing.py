@@ -109,3 +109,9 @@ def test_cli_mock_server() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def test_async_fixture(async_vllm_mock_server: MockVllmServer) -> None:
+    async with AsyncVllmClient(async_vllm_mock_server.base_url) as client:
+        resp = await client.chat.completions.create(model="mock", messages=USER)
+    assert resp.content
