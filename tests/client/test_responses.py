@@ -58,7 +58,7 @@ def test_reasoning_is_read_from_either_field(field: str) -> None:
     [
         ("<think>pondering</think>\n\nAnswer", "pondering", "\n\nAnswer"),
         ("<think>cut short by max_tokens", "cut short by max_tokens", ""),
-        ("<think></think>Answer", "", "Answer"),
+        ("<think></think>Answer", None, "Answer"),  # as a stream: no Reasoning event for an empty block
         ("No think here <think>x</think>", None, "No think here <think>x</think>"),
         (" <think>x</think>y", None, " <think>x</think>y"),
     ],

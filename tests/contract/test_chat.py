@@ -420,3 +420,24 @@ async def test_collected_stream_request_id(mode: Mode) -> None:
     assert stream.request_id == "req-789"
     resp = await mode(stream.collect())
     assert (resp.content, resp.request_id) == ("hi", "req-789")
+
+
+@pytest.mark.parametrize(
+    ("content", "reasoning", "answer"),
+    [
+        ("<think>plan</think>Hi", "plan", "Hi"),
+        ("<think>unfinished", "unfinished", ""),
+        ("<think></think>Hi", None, "Hi"),
+        ("Hi <think>not a prefix</think>", None, "Hi <think>not a prefix</think>"),
+    ],
+)
+async def test_think_split_in_every_choice(
+    mode: Mode, content: str, reasoning: str | None, answer: str
+) -> None:
+    body = chat_json({"content": content})
+    body["choices"].append({**body["choices"][0], "index": 1})
+    client = mode.mock_client(Replier(body))
+    resp = await mode(client.chat.completions.create(model="m", messages=USER, n=2))
+    assert [(c.message.reasoning, c.message.content) for c in resp.choices] == [(reasoning, answer)] * 2
+    assert (resp.reasoning_content, resp.content) == (reasoning, answer)
+    assert resp.raw["choices"][0]["message"]["content"] == content

@@ -465,3 +465,82 @@ async def test_chunks_typed_models(mode: Mode, server: MockVllmServer) -> None:
     assert (await mode(stream.collect())).content == "".join(
         c.choices[0].delta.content or "" for c in chunks if c.choices
     )
+
+
+def _chunk(index: int, **delta: Any) -> dict[str, Any]:
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": index, "delta": delta, "finish_reason": None}],
+    }
+
+
+def _finish(index: int) -> dict[str, Any]:
+    chunk = _chunk(index)
+    chunk["choices"][0]["finish_reason"] = "stop"
+    return chunk
+
+
+@pytest.mark.parametrize("shape", ["think-tags", "reasoning_content", "reasoning"])
+async def test_collect_equals_non_stream_for_every_choice(mode: Mode, shape: str) -> None:
+    answers = [("plan a", "Answer A"), ("plan b", "Answer B")]
+    chunks: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for index, (thought, answer) in enumerate(answers):
+        if shape == "think-tags":
+            chunks += [_chunk(index, content=f"<think>{thought}</think>"), _chunk(index, content=answer)]
+            messages.append({"role": "assistant", "content": f"<think>{thought}</think>{answer}"})
+        else:
+            chunks += [_chunk(index, **{shape: thought}), _chunk(index, content=answer)]
+            messages.append({"role": "assistant", "content": answer, shape: thought})
+        chunks.append(_finish(index))
+    whole = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": i, "message": m, "finish_reason": "stop"} for i, m in enumerate(messages)],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 4, "total_tokens": 5},
+    }
+    sse = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content).get("stream"):
+            return httpx.Response(200, content=sse.encode(), headers={"content-type": "text/event-stream"})
+        return httpx.Response(200, json=whole)
+
+    client = mode.mock_client(handler)
+    plain = await mode(client.chat.completions.create(model="m", messages=USER, n=2))
+    stream = await mode(client.chat.completions.create(model="m", messages=USER, n=2, stream=True))
+    collected = await mode(stream.collect())
+    for resp in (plain, collected):
+        assert [(c.message.reasoning, c.message.content) for c in resp.choices] == answers
+        assert (resp.reasoning_content, resp.content) == answers[0]
+    assert plain.raw == whole  # the wire body as received
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["<think>abc", "<think>", "<think></think>Hi", "<think>\n\n</think>\n\nHi", "a<think>b</think>", ""],
+)
+def test_think_split_same_streamed_or_not(engine: Any, content: str) -> None:
+    whole = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    parser = engine.ChatStreamParser()
+    pieces = [_chunk(0, content=content[:3]), _chunk(0, content=content[3:]), _finish(0)]
+    parser.feed(("".join(f"data: {json.dumps(c)}\n\n" for c in pieces) + "data: [DONE]\n\n").encode())
+    parser.close()
+    plain = ChatCompletionResponse.model_validate(whole)
+    collected = ChatCompletionResponse.model_validate(parser.snapshot())
+    assert (plain.reasoning_content, plain.content) == (collected.reasoning_content, collected.content)
+    assert plain.choices[0].message.reasoning == collected.choices[0].message.reasoning

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, model_validator
+from typing_extensions import Self
 
 from .._tool_call import ToolCall
 from . import _generated
@@ -23,16 +24,17 @@ def split_think(content: str | None) -> tuple[str | None, str | None]:
     """Split a ``<think>...</think>`` block that opens ``content`` off into reasoning.
 
     Returns ``(reasoning, content)``. Content that does not start with ``<think>`` is returned unchanged
-    with no reasoning; an unclosed block (generation stopped while thinking) is all reasoning. This is the
-    rule the stream parsers follow too, so a collected stream and a plain response agree.
+    with no reasoning; an unclosed block (generation stopped while thinking) is all reasoning; an empty
+    block is no reasoning (``None``). This is the rule the stream parsers follow too, so a collected stream
+    and a plain response agree.
     """
     if content is None or not content.startswith(THINK_OPEN):
         return None, content
     body = content[len(THINK_OPEN) :]
     end = body.find(THINK_CLOSE)
     if end < 0:
-        return body, ""
-    return body[:end], body[end + len(THINK_CLOSE) :]
+        return body or None, ""
+    return body[:end] or None, body[end + len(THINK_CLOSE) :]
 
 
 class ChatCompletionResponse(_generated.ChatCompletionResponse):
@@ -56,6 +58,27 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse):
     _raw_json: bytes | None = PrivateAttr(default=None)
     # The ``x-request-id`` response header (``request_id`` reads it).
     _request_id: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _reasoning_in_every_choice(self) -> Self:
+        """Give every choice's ``message.reasoning`` the reasoning the server sent, under any of its names.
+
+        Older servers name it ``reasoning_content``; without a reasoning parser it is a ``<think>`` block
+        opening ``content``, which is split off here. So ``choices[i].message`` reads the same for every
+        server version, and the same as a collected stream's (whose parser splits the deltas alike);
+        ``raw`` still gives the body as sent.
+        """
+        for choice in self.choices:
+            message = choice.message
+            if message.reasoning is not None:
+                continue
+            if message.reasoning_content is not None:
+                message.reasoning = message.reasoning_content
+                continue
+            reasoning, content = split_think(message.content)
+            if content != message.content:  # a think block was split off (an empty one is no reasoning)
+                message.reasoning, message.content = reasoning, content
+        return self
 
     def _message(self) -> _generated.ChatMessage | None:
         return self.choices[0].message if self.choices else None
