@@ -261,15 +261,17 @@ async def _write_stream(
     state = state_of(request)
     faults = _faults(request)
     resp = web.StreamResponse(status=200, headers={"Content-Type": SSE})
-    await resp.prepare(request)
-    # Send the status line and headers now, as vLLM does, not with the first event: a client waiting
-    # for a slow first token (or a stalled stream) has its response already.
-    await resp.write(b"")
     event_faults = {name: int(f.a or 0) for name, f in faults.items() if name.endswith("_after")}
     huge = faults.get("huge_event")
     if huge is not None:
         event_faults["huge_event"] = int(huge.b) if huge.b is not None else 1
     try:
+        # Inside the try: a client that gave up before the headers went out (a connect/header timeout
+        # test) is an ordinary abort, not an "Error handling request" traceback in aiohttp's log.
+        await resp.prepare(request)
+        # Send the status line and headers now, as vLLM does, not with the first event: a client
+        # waiting for a slow first token (or a stalled stream) has its response already.
+        await resp.write(b"")
         for k in range(len(suffixes) + 1):
             if event_faults:
                 done = await _event_fault(request, resp, head, k, event_faults, huge, state)
