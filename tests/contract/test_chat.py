@@ -441,3 +441,14 @@ async def test_think_split_in_every_choice(
     assert [(c.message.reasoning, c.message.content) for c in resp.choices] == [(reasoning, answer)] * 2
     assert (resp.reasoning_content, resp.content) == (reasoning, answer)
     assert resp.raw["choices"][0]["message"]["content"] == content
+
+
+@pytest.mark.parametrize("option", [{"timeout": 5.0}, {"extra_headers": {"X": "1"}}, {"max_retries": 0}])
+async def test_keyword_call_with_only_options_is_not_a_builder(mode: Mode, option: dict[str, Any]) -> None:
+    rec = Replier(chat_json({"content": "hi"}))
+    client = mode.mock_client(rec)
+    with pytest.raises(MissingParameterError):  # the keyword style, missing model: never a silent builder
+        await mode(client.chat.completions.create(**option))
+    with pytest.raises(MissingParameterError):
+        await mode(client.completions.create(**option))
+    assert rec.requests == []

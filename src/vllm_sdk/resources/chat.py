@@ -324,7 +324,8 @@ class ChatCompletions:
         return the :class:`~vllm_sdk.ChatCompletionResponse`, or a :class:`~vllm_sdk.MessageStream` when
         ``stream=True``. ``extra_body``/``extra_headers``/``extra_query``/``timeout``/``max_retries`` apply to
         this call only."""
-        if not params and stream is None and extra_body is None:
+        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        if not params and all(option is None for option in options):
             return ChatCompletionBuilder(self._client)
         opts = chat_options(
             self._client,
@@ -402,7 +403,8 @@ class AsyncChatCompletions:
         """Without arguments: an :class:`AsyncChatCompletionBuilder` (not awaited). With keyword parameters:
         a coroutine giving the :class:`~vllm_sdk.ChatCompletionResponse`, or the
         :class:`~vllm_sdk.AsyncMessageStream` when ``stream=True`` (``await`` it)."""
-        if not params and stream is None and extra_body is None:
+        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        if not params and all(option is None for option in options):
             return AsyncChatCompletionBuilder(self._client)
         opts = chat_options(
             self._client,

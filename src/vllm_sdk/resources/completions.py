@@ -232,7 +232,8 @@ class Completions:
     ) -> CompletionBuilder | CompletionResponse | CompletionStream:
         """Without arguments: a :class:`CompletionBuilder`; with keyword parameters: send at once and return
         the completion, or a :class:`~vllm_sdk.CompletionStream` when ``stream=True``."""
-        if not params and stream is None and extra_body is None:
+        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        if not params and all(option is None for option in options):
             return CompletionBuilder(self._client)
         opts = completion_options(
             self._client,
@@ -309,7 +310,8 @@ class AsyncCompletions:
     ) -> AsyncCompletionBuilder | Coroutine[Any, Any, Any]:
         """Without arguments: an :class:`AsyncCompletionBuilder`; with keyword parameters: a coroutine giving
         the completion, or the :class:`~vllm_sdk.AsyncCompletionStream` when ``stream=True``."""
-        if not params and stream is None and extra_body is None:
+        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        if not params and all(option is None for option in options):
             return AsyncCompletionBuilder(self._client)
         opts = completion_options(
             self._client,
