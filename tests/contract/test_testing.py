@@ -11,10 +11,10 @@ import time
 import httpx
 import pytest
 
-from vllm_sdk import AsyncVllmClient, AuthenticationError, ModelNotFoundError, VllmClient
+from vllm_sdk import AsyncVllmClient, AuthenticationError, ModelNotFoundError, VllmClient, VllmTimeoutError
 from vllm_sdk.testing import MockVllmServer
 
-from .support import USER
+from .support import USER, fault_headers
 
 
 def test_defaults(server: MockVllmServer) -> None:
@@ -115,3 +115,42 @@ async def test_async_fixture(async_vllm_mock_server: MockVllmServer) -> None:
     async with AsyncVllmClient(async_vllm_mock_server.base_url) as client:
         resp = await client.chat.completions.create(model="mock", messages=USER)
     assert resp.content
+
+
+def test_ping_and_health_routes(server: MockVllmServer) -> None:
+    assert httpx.get(server.url + "/ping").status_code == 200
+    assert httpx.get(server.url + "/health").status_code == 200
+
+
+def test_response_format_json_schema_validates(server: MockVllmServer) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "person", "schema": schema}}
+    with VllmClient(server.base_url) as client:
+        resp = client.chat.completions.create(model="mock", messages=USER, response_format=fmt)
+    assert resp.content is not None
+    data = json.loads(resp.content)
+    assert isinstance(data["name"], str)
+    assert isinstance(data["age"], int)
+
+
+def test_stall_fault_hits_read_timeout(server: MockVllmServer) -> None:
+    with VllmClient(server.base_url, timeout=0.3, max_retries=0) as client, pytest.raises(VllmTimeoutError):
+        client.chat.completions.create(model="mock", messages=USER, extra_headers=fault_headers("stall"))
+
+
+def test_token_delay_slows_a_stream(server: MockVllmServer) -> None:
+    with VllmClient(server.base_url) as client:
+        started = time.perf_counter()
+        stream = client.chat.completions.create(
+            model="mock",
+            messages=USER,
+            max_tokens=5,
+            stream=True,
+            extra_headers={"x-mock-token-delay": "0.02"},
+        )
+        stream.collect_content()
+    assert time.perf_counter() - started >= 5 * 0.02
