@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -251,3 +252,36 @@ async def test_user_agent_identifies_sdk(mode: Mode) -> None:
     client = mode.mock_client(rec)
     await mode(client.chat.completions.create(model="m", messages=USER))
     assert rec.requests[0].headers["user-agent"].startswith("vllm-python-sdk/")
+
+
+IO_METHODS = (
+    "classify",
+    "detokenize",
+    "health",
+    "metrics",
+    "pooling",
+    "request",
+    "rerank",
+    "score",
+    "tokenize",
+    "version",
+)
+
+
+async def test_async_client_has_the_identical_surface() -> None:
+    def public(cls: type) -> set[str]:
+        return {name for name in dir(cls) if not name.startswith("_")}
+
+    assert public(AsyncVllmClient) - public(VllmClient) == {"aclose"}
+    assert public(VllmClient) <= public(AsyncVllmClient)
+    for name in IO_METHODS:
+        assert not inspect.iscoroutinefunction(getattr(VllmClient, name)), name
+        assert inspect.iscoroutinefunction(getattr(AsyncVllmClient, name)), name
+    for resource, method in (("models", "list"), ("embeddings", "create")):
+        sync_client, async_client = VllmClient(), AsyncVllmClient()
+        try:
+            assert not inspect.iscoroutinefunction(getattr(getattr(sync_client, resource), method))
+            assert inspect.iscoroutinefunction(getattr(getattr(async_client, resource), method))
+        finally:
+            sync_client.close()
+            await async_client.aclose()
