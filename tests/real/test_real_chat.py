@@ -429,15 +429,10 @@ def test_n2_stream_collect_equals_nonstream_per_choice(client: Any, main_server:
     _n2_choices_agree(client, main_server.model)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK inconsistency: without a reasoning parser a non-stream response splits <think> only in the "
-    "choice-0 shortcuts (content/reasoning_content); choices[i].message keeps the raw think block, while "
-    "stream.collect() returns every choice already split",
-)
 def test_n2_stream_collect_equals_nonstream_per_choice_think_split(
     make_client: Any, plain_server: ServerInfo
 ) -> None:
+    """Without a reasoning parser the SDK splits ``<think>`` off every choice, streamed or not."""
     _n2_choices_agree(make_client(plain_server), plain_server.model)
 
 
