@@ -61,7 +61,8 @@ def redact_url(url: str | httpx.URL) -> str:
     """The URL with any password (and secret-looking query values) replaced."""
     parsed = httpx.URL(str(url))
     if parsed.password:
-        parsed = parsed.copy_with(password=REDACTED)
+        # copy_with(password=...) alone would drop the user name (httpx rebuilds the userinfo from both).
+        parsed = parsed.copy_with(username=parsed.username, password=REDACTED)
     if parsed.query:
         params = [(k, REDACTED if is_secret_header(k) else v) for k, v in parsed.params.multi_items()]
         parsed = parsed.copy_with(params=params)

@@ -285,3 +285,30 @@ async def test_async_client_has_the_identical_surface() -> None:
         finally:
             sync_client.close()
             await async_client.aclose()
+
+
+def test_vllm_sdk_log_env_shows_requests_without_secrets() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import httpx
+from vllm_sdk import VllmClient
+def reply(request):
+    return httpx.Response(200, json={"version": "0.32.0"})
+http = httpx.Client(transport=httpx.MockTransport(reply))
+client = VllmClient("http://u:pw-secret@h/v1", api_key="sk-secret", http_client=http)
+print(client.version())
+"""
+    env = {"VLLM_SDK_LOG": "debug", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.32.0"
+    assert "request GET http://u:<redacted>@h/version" in out.stderr
+    assert "sk-secret" not in out.stderr
+    assert "pw-secret" not in out.stderr
+
+
+async def test_repr_redacts_url_password(mode: Mode) -> None:
+    client = mode.client("http://user:hunter2@h:8000/v1")
+    assert "hunter2" not in repr(client)
+    assert "http://user:<redacted>@h:8000/v1" in repr(client)
