@@ -312,3 +312,16 @@ async def test_repr_redacts_url_password(mode: Mode) -> None:
     client = mode.client("http://user:hunter2@h:8000/v1")
     assert "hunter2" not in repr(client)
     assert "http://user:<redacted>@h:8000/v1" in repr(client)
+
+
+async def test_closed_client_raises_client_closed_error(mode: Mode, server: MockVllmServer) -> None:
+    from vllm_sdk import ClientClosedError, VllmError
+
+    client = mode.client(server.base_url)
+    derived = client.with_header("X-D", "4")
+    await mode.close(client)  # the owner closes the shared pool for every derived client
+    for closed in (client, derived):
+        with pytest.raises(ClientClosedError) as info:
+            await mode(closed.chat.completions.create(model="mock", messages=USER))
+        assert isinstance(info.value, VllmError)
+        assert closed.is_closed
