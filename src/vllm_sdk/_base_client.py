@@ -45,6 +45,7 @@ __all__ = [
     "merge_extra",
     "parse_response",
     "require",
+    "require_fields",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -141,6 +142,25 @@ def request_model_name(route_name: str, body: Mapping[str, Any]) -> str | None:
         if _required_keys(variant) <= body.keys():
             return variant.__name__
     return route.request_model.__name__ if route.request_model else None
+
+
+def require_fields(route_name: str, body: Mapping[str, Any]) -> None:
+    """Raise :class:`MissingParameterError` (before any I/O) when ``body`` sets the required fields of no
+    request variant of ``route_name`` (``score()`` without ``queries``, ``tokenize()`` without ``prompt`` or
+    ``messages``...). ``None`` values count as not set."""
+    route = ROUTES[route_name]
+    variants = route.request_variants or ((route.request_model,) if route.request_model else ())
+    given = {key for key, value in body.items() if value is not None}
+    missing: list[list[str]] = []
+    for variant in variants:
+        lacking = sorted(_required_keys(variant) - given)
+        if not lacking:
+            return
+        if not any(set(shorter) <= set(lacking) for shorter in missing):  # the simplest fixes only
+            missing.append(lacking)
+    if missing:
+        options = ", or ".join(" + ".join(repr(name) for name in names) for names in missing)
+        raise MissingParameterError(missing[0][0], f"missing required parameter: {options}")
 
 
 def require(body: Mapping[str, Any], *names: str) -> None:
@@ -563,6 +583,7 @@ class BaseClient(Generic[HttpClientT]):
             full = dict(body)
             if stream:
                 full["stream"] = True
+            require_fields(route_name, {**full, **(extra_body or {})})
             content = encode_body(request_model_name(route_name, full), full, extra_body)
         elif extra_body:
             content = encode_body(None, {}, extra_body)

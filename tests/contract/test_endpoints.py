@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from vllm_sdk import ApiError, NotFoundError
+from vllm_sdk import ApiError, MissingParameterError, NotFoundError
 
 if TYPE_CHECKING:
     from vllm_sdk.testing import MockVllmServer
@@ -128,3 +128,38 @@ async def test_request_error_is_api_error(mode: Mode) -> None:
     with pytest.raises(ApiError) as info:
         await mode(client.request("POST", "/chat/completions", json={}))
     assert info.value.status_code == 400
+
+
+MISSING = [
+    ("tokenize", {"model": "m"}, "prompt"),
+    ("detokenize", {"model": "m"}, "tokens"),
+    ("score", {"model": "m", "queries": "q"}, "documents"),
+    ("rerank", {"model": "m", "query": "q"}, "documents"),
+    ("pooling", {"model": "m"}, "input"),
+    ("classify", {"model": "m"}, "input"),
+    ("embeddings", {"model": "m"}, "input"),
+]
+
+
+@pytest.mark.parametrize(("route", "params", "missing"), MISSING, ids=[m[0] for m in MISSING])
+async def test_required_field_missing_before_io(
+    mode: Mode, route: str, params: dict[str, str], missing: str
+) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    client = mode.mock_client(handler)
+    method = client.embeddings.create if route == "embeddings" else getattr(client, route)
+    with pytest.raises(MissingParameterError) as info:
+        await mode(method(**params))
+    assert info.value.parameter == missing
+    assert sent == []
+
+
+async def test_required_field_given_in_extra_body(mode: Mode, server: MockVllmServer) -> None:
+    client = mode.client(server.base_url)
+    tokens = await mode(client.tokenize(model="mock", extra_body={"prompt": "hi"}))
+    assert tokens.count > 0
