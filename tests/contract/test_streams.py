@@ -429,7 +429,7 @@ async def test_think_block_in_content_becomes_reasoning(mode: Mode) -> None:
     assert (resp.reasoning_content, resp.content) == ("plan it", "Answer")
 
 
-async def test_stop_reason_int_and_str(mode: Mode, server: MockVllmServer) -> None:
+async def test_stop_reason_is_the_matched_stop_string(mode: Mode, server: MockVllmServer) -> None:
     events = await mode.events(await open_stream(mode, server, stop=["the"]))
     finish = [e for e in events if isinstance(e, FinishReason)]
     assert finish == [FinishReason("stop", 0, "the")]
