@@ -1,0 +1,174 @@
+"""What reading streamed events costs *below* any HTTP client: the floors of the end-to-end benchmark.
+
+Runs the end-to-end server (``benchmarks/e2e_server.py``) in its own process and reads the same streams
+with two clients that do no SSE or JSON work at all, printing client CPU seconds per 100k events:
+
+* ``bare-aiohttp``: ``aiohttp.ClientSession.post`` and ``content.iter_any()``, counting ``data:`` lines;
+* ``raw-protocol``: a bare ``asyncio.Protocol`` per connection that writes the request bytes and counts
+  ``data:`` in ``data_received`` (no HTTP parsing at all: the cost of the event loop's reads alone);
+
+each on the default asyncio loop and, when uvloop is installed, on uvloop. Compare with the
+``sdk-aiohttp-c`` and ``openai`` rows of ``python -m benchmarks.run_e2e`` taken in the same minutes.
+
+    python -m benchmarks.floors --concurrency 64 --requests 768
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+BODY = json.dumps({"model": "mock", "messages": [{"role": "user", "content": "hi"}], "stream": True}).encode()
+
+
+async def bare_aiohttp(url: str, concurrency: int, requests: int) -> tuple[float, int]:
+    """CPU seconds and events for ``requests`` streams read with plain aiohttp."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        events = 0
+
+        async def one() -> None:
+            nonlocal events
+            headers = {"content-type": "application/json"}
+            async with session.post(url + "/chat/completions", data=BODY, headers=headers) as resp:
+                async for chunk in resp.content.iter_any():
+                    events += chunk.count(b"data:")
+
+        await asyncio.gather(*(one() for _ in range(concurrency)))  # warm the connections up
+        events = 0
+        todo = requests
+
+        async def worker() -> None:
+            nonlocal todo
+            while todo > 0:
+                todo -= 1
+                await one()
+
+        cpu0 = time.process_time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.process_time() - cpu0, events
+
+
+class _Counter(asyncio.Protocol):
+    """Counts ``data:`` in what arrives; the end of a chunked body completes ``done``."""
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.done: asyncio.Future[None] | None = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's TCP transports are not registered as asyncio.Transport subclasses: no isinstance check.
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.events += data.count(b"data:")
+        if data.endswith(b"0\r\n\r\n") and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+
+async def raw_protocol(url: str, concurrency: int, requests: int) -> tuple[float, int]:
+    """CPU seconds and events for ``requests`` streams read by bare protocols (no HTTP parsing)."""
+    parts = urlparse(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    request = (
+        f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n"
+    ).encode() + BODY
+    loop = asyncio.get_running_loop()
+    protocols = [(await loop.create_connection(_Counter, host, port))[1] for _ in range(concurrency)]
+    todo = requests
+
+    async def worker(proto: _Counter) -> None:
+        nonlocal todo
+        assert proto.transport is not None
+        while todo > 0:
+            todo -= 1
+            proto.done = loop.create_future()
+            proto.transport.write(request)
+            await proto.done
+
+    cpu0 = time.process_time()
+    await asyncio.gather(*(worker(p) for p in protocols))
+    cpu = time.process_time() - cpu0
+    for proto in protocols:
+        if proto.transport is not None:
+            proto.transport.close()
+    return cpu, sum(p.events for p in protocols)
+
+
+CLIENTS: dict[str, Callable[[str, int, int], Coroutine[Any, Any, tuple[float, int]]]] = {
+    "bare-aiohttp": bare_aiohttp,
+    "raw-protocol": raw_protocol,
+}
+
+
+def _worker(args: argparse.Namespace) -> int:
+    coro = CLIENTS[args.worker](args.url, args.concurrency, args.requests)
+    if args.loop == "uvloop":
+        import uvloop
+
+        cpu, events = uvloop.run(coro)
+    else:
+        cpu, events = asyncio.run(coro)
+    print(json.dumps({"cpu": cpu, "events": events}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the benchmark server, run every floor client in a fresh process, print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=768)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--worker", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return _worker(args)
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.e2e_server", "--port", "0", "--tokens", str(args.tokens)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[-1]
+        loops = ["asyncio"]
+        try:
+            import uvloop  # noqa: F401
+
+            loops.append("uvloop")
+        except ImportError:
+            print("(uvloop is not installed: only the default asyncio loop is measured)")
+        print(f"{args.concurrency} streams, {args.requests} requests, {args.tokens} tokens per stream")
+        print("| client | loop | CPU s / 100k events |\n|---|---|---|")
+        for name in CLIENTS:
+            for loop in loops:
+                cmd = [sys.executable, "-m", "benchmarks.floors", "--worker", name, "--url", url]
+                cmd += ["--concurrency", str(args.concurrency), "--requests", str(args.requests)]
+                cmd += ["--loop", loop]
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
+                result = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"| {name} | {loop} | {result['cpu'] / result['events'] * 1e5:.3f} |")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
