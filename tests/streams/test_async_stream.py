@@ -184,10 +184,11 @@ async def test_idle_timeout_timer_fires_in_caller_time(open_async: Opener) -> No
 
 
 async def test_idle_timeout_deadline_moves_with_events(open_async: Opener) -> None:
-    # Ten events 30 ms apart take 300 ms in all; each gap is within the 100 ms idle timeout.
-    chunks = [chat_chunk(str(i)) for i in range(10)] + [DONE]
-    stream, _ = await chat_stream(open_async, chunks, delays={i: 0.03 for i in range(11)}, idle_timeout=0.1)
-    assert await stream.collect_content() == "0123456789"
+    # Twelve events 60 ms apart take over 700 ms in all, well past the 400 ms idle timeout, while each
+    # gap stays far within it (a generous margin: a loaded CI machine can deschedule us for 100+ ms).
+    chunks = [chat_chunk(str(i % 10)) for i in range(12)] + [DONE]
+    stream, _ = await chat_stream(open_async, chunks, delays={i: 0.06 for i in range(13)}, idle_timeout=0.4)
+    assert await stream.collect_content() == "012345678901"
 
 
 async def test_outside_cancellation_is_not_an_idle_timeout(open_async: Opener) -> None:
