@@ -8,8 +8,12 @@ with example(__doc__) as ex, ex.client() as client:
     messages = [{"role": "user", "content": "Explain tokenization in two sentences."}]
 
     resp = client.chat.completions.create(model=ex.model, messages=messages, max_tokens=64)
-    u = resp.usage
-    print(f"non-streamed: prompt={u.prompt_tokens} completion={u.completion_tokens} total={u.total_tokens}")
+    u = resp.usage  # vLLM always sends usage on a non-streamed answer; the type allows None (streams)
+    if u is not None:
+        print(
+            f"non-streamed: prompt={u.prompt_tokens} completion={u.completion_tokens} "
+            f"total={u.total_tokens}"
+        )
 
     # Streams report usage only when asked: stream_options.include_usage adds a final Usage event.
     stream = (
