@@ -31,6 +31,7 @@ from ._exceptions import (
 from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
 from ._version import __version__
+from .types._wire import WireResponse
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -198,10 +199,10 @@ def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, st
             f"the response does not have the shape of {model.__name__}: {exc.error_count()} error(s), "
             f"first: {_first_error(exc)}; body starts {start!r}"
         ) from exc
-    if hasattr(parsed, "_raw_json"):
+    if isinstance(parsed, WireResponse):
         parsed._raw_json = content  # read back by ``.raw``
-    if headers is not None and hasattr(parsed, "_request_id"):
-        parsed._request_id = headers.get("x-request-id")
+        if headers is not None:
+            parsed._request_id = headers.get("x-request-id")
     return parsed
 
 

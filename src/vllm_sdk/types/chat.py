@@ -5,14 +5,14 @@ Imports nothing from the clients, so the streams can build it from their accumul
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from pydantic import PrivateAttr, model_validator
+from pydantic import model_validator
 from typing_extensions import Self
 
 from .._tool_call import ToolCall
 from . import _generated
+from ._wire import WireResponse
 
 __all__ = ["ChatCompletionResponse", "split_think"]
 
@@ -37,7 +37,7 @@ def split_think(content: str | None) -> tuple[str | None, str | None]:
     return body[:end] or None, body[end + len(THINK_CLOSE) :]
 
 
-class ChatCompletionResponse(_generated.ChatCompletionResponse):
+class ChatCompletionResponse(_generated.ChatCompletionResponse, WireResponse):
     """A chat completion: every field vLLM sent (unknown ones kept), with shortcuts to choice 0.
 
     ::
@@ -53,11 +53,6 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse):
     #: Token counts. vLLM always sends them on a non-streamed response; a response collected from a stream
     #: has them only when the request asked for them (``stream_options.include_usage``), else ``None``.
     usage: _generated.UsageInfo | None = None  # type: ignore[assignment]  # the schema requires it
-
-    # The body as received, when the client parsed it from bytes (``raw`` decodes it on demand).
-    _raw_json: bytes | None = PrivateAttr(default=None)
-    # The ``x-request-id`` response header (``request_id`` reads it).
-    _request_id: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _reasoning_in_every_choice(self) -> Self:
@@ -115,21 +110,6 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse):
     def finish_reason(self) -> str | None:
         """Why choice 0 ended: ``"stop"``, ``"length"``, ``"tool_calls"``, ...; ``None`` without choices."""
         return self.choices[0].finish_reason if self.choices else None
-
-    @property
-    def request_id(self) -> str | None:
-        """The server's ``x-request-id`` response header (of the stream, for a collected stream), when sent:
-        quote it when reporting a problem with this response."""
-        return self._request_id
-
-    @property
-    def raw(self) -> dict[str, Any]:
-        """The response as a plain dict: the decoded JSON body when it came from the wire."""
-        if self._raw_json is not None:
-            value = json.loads(self._raw_json)
-            if isinstance(value, dict):
-                return value
-        return self.model_dump(mode="json", exclude_unset=True)
 
     def has_tool_calls(self) -> bool:
         """Whether choice 0 asked for at least one tool call."""
