@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import model_validator
 from typing_extensions import Self
 
+from .._exceptions import NoContentError
 from .._tool_call import ToolCall
 from . import _generated
 from ._wire import WireResponse
@@ -120,8 +121,11 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse, WireResponse):
         """Choice 0 as the ``role: assistant`` message to append to the conversation history.
 
         Holds the content (``None`` when the model only called tools) and the tool calls in wire shape;
-        reasoning is left out, as chat templates expect.
+        reasoning is left out, as chat templates expect. Raises :class:`~vllm_sdk.NoContentError` when the
+        response has no choice at all: appending an empty assistant turn would corrupt the history.
         """
+        if not self.choices:
+            raise NoContentError("the response has no choices: there is no assistant message to append")
         message: dict[str, Any] = {"role": "assistant", "content": self.content}
         calls = self.tool_calls
         if calls:
