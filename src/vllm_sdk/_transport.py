@@ -8,7 +8,12 @@ underneath changes:
   transport over an :class:`aiohttp.ClientSession`. Over loopback it costs several times less client CPU
   per streamed HTTP chunk than httpcore, whose connection pool and per-chunk machinery dominate when many
   streams run at once.
-* ``httpx``: httpx's own :class:`httpx.AsyncHTTPTransport`.
+* ``httpx``: httpx's own :class:`httpx.AsyncHTTPTransport`, one per event loop
+  (:class:`LoopBoundHTTPTransport`).
+
+Both transports follow the same event-loop rule: a client can move from one loop to the next (successive
+``asyncio.run`` calls), connections of the finished loop being closed without touching it, but it serves
+one running loop at a time (:class:`AiohttpTransport`, :class:`LoopBoundHTTPTransport`).
 
 ``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one; forcing ``aiohttp`` without aiohttp installed is an error.
 
@@ -28,6 +33,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
+from ._event_loops import (
+    abandon_aiohttp_session,
+    abandon_httpx_transport,
+    close_on_loop,
+    ensure_loop_released,
+)
+from ._exceptions import VllmError
+
 if TYPE_CHECKING:
     import ssl
     from collections.abc import AsyncIterator, Callable
@@ -37,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TRANSPORT_ENV",
     "AiohttpTransport",
+    "LoopBoundHTTPTransport",
     "aiohttp_available",
     "create_async_http_client",
     "create_sync_http_client",
@@ -97,7 +111,12 @@ def create_async_http_client(
             transport=AiohttpTransport(limits=limits, verify=verify),
         )
     else:
-        client = httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
+        client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            verify=verify,
+            transport=LoopBoundHTTPTransport(limits=limits, verify=verify),
+        )
     return _skip_cookie_parsing_without_set_cookie(client)
 
 
@@ -134,6 +153,69 @@ def _skip_cookie_parsing_without_set_cookie(client: _ClientT) -> _ClientT:
     if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
         client._cookies = _SetCookieOnlyCookies(client.cookies)
     return client
+
+
+# ---------------------------------------------------------------- native httpx transport
+
+
+class LoopBoundHTTPTransport(httpx.AsyncBaseTransport):
+    """httpx's own :class:`httpx.AsyncHTTPTransport`, one per event loop, used one loop at a time.
+
+    httpcore's pool keeps connections opened on the loop that made them. When a request arrives on a new
+    loop and the previous one is closed or idle (successive ``asyncio.run`` calls), the old pool's
+    connections are closed synchronously and a fresh transport serves the new loop. When the previous
+    loop still runs in another thread, the request raises :class:`~vllm_sdk.VllmError`: an async client
+    belongs to one event loop at a time - the same rule, with the same error, as :class:`AiohttpTransport`.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits = httpx.Limits(max_connections=None),  # noqa: B008 - immutable value
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        self._limits = limits
+        self._verify = verify
+        # Built now, as httpx.AsyncClient would, so a bad ``verify`` fails at construction.
+        self._transport: httpx.AsyncHTTPTransport | None = self._new_transport()
+        self._loop: asyncio.AbstractEventLoop | None = None  # bound at first use
+        self._closed = False
+
+    def _new_transport(self) -> httpx.AsyncHTTPTransport:
+        return httpx.AsyncHTTPTransport(limits=self._limits, verify=self._verify)
+
+    def _get_transport(self) -> httpx.AsyncHTTPTransport:
+        loop = asyncio.get_running_loop()
+        transport = self._transport
+        if transport is not None and self._loop is not None and self._loop is not loop:
+            ensure_loop_released(self._loop)
+            self._transport = self._loop = None
+            abandon_httpx_transport(transport)
+            transport = None
+        if self._closed:
+            raise VllmError("cannot send a request: the HTTP transport is closed")
+        if transport is None:
+            transport = self._transport = self._new_transport()
+        self._loop = loop
+        return transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send one request through the current loop's httpx transport."""
+        return await self._get_transport().handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the pool: on its own loop normally, on a dead loop synchronously (see the class)."""
+        self._closed = True
+        transport, loop = self._transport, self._loop
+        self._transport = self._loop = None
+        if transport is None:
+            return
+        if loop is None or loop is asyncio.get_running_loop():
+            await transport.aclose()
+        elif loop.is_running():
+            await close_on_loop(loop, transport.aclose())
+        else:
+            abandon_httpx_transport(transport)
 
 
 # ---------------------------------------------------------------- aiohttp transport
@@ -221,8 +303,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     opening one, ``read`` for every read of headers and body; aiohttp has no write
     timeout, and request bodies here are small JSON documents) and ``limits`` (``max_connections``,
     ``None`` meaning unlimited; ``keepalive_expiry``). aiohttp errors are mapped to the httpx exceptions
-    httpcore raises for the same failures. HTTP/1.1 only; the session is created lazily on first use
-    in the running event loop and bound to it.
+    httpcore raises for the same failures. HTTP/1.1 only.
+
+    Event loops: the session is created lazily on first use in the running event loop and bound to it.
+    A request from a new loop while the previous one is closed or idle (successive ``asyncio.run`` calls
+    with one client) closes the old session's connections synchronously - the old loop is never
+    touched - and opens a fresh session on the new loop. A request from a new loop while the previous
+    one still runs in another thread raises :class:`~vllm_sdk.VllmError`: an async client belongs to one
+    event loop at a time (create one client per thread, or use the sync client).
     """
 
     def __init__(
@@ -247,15 +335,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         import aiohttp
 
         loop = asyncio.get_running_loop()
-        if self._session is not None:
-            if self._loop is not loop:
-                raise RuntimeError(
-                    "this async HTTP client was first used in another event loop; "
-                    "create one client per event loop"
-                )
-            return self._session
+        session = self._session
+        if session is not None:
+            if self._loop is loop:
+                return session
+            self._leave_loop()
         if self._closed:
-            raise RuntimeError("cannot send a request: the HTTP transport is closed")
+            raise VllmError("cannot send a request: the HTTP transport is closed")
         keepalive = self._limits.keepalive_expiry
         if self._limits.max_connections is not None:
             self._slots = asyncio.Semaphore(self._limits.max_connections)
@@ -334,9 +420,34 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except asyncio.TimeoutError:
             raise httpx.PoolTimeout("timed out waiting for a free connection", request=request) from None
 
+    def _leave_loop(self) -> None:
+        """Forget the session of the previous (closed or idle) loop, closing its sockets synchronously.
+
+        Raises :class:`~vllm_sdk.VllmError` when that loop still runs in another thread.
+        """
+        session, loop = self._session, self._loop
+        if session is None or loop is None:
+            return
+        ensure_loop_released(loop)
+        self._session, self._loop, self._slots = None, None, None
+        abandon_aiohttp_session(session)
+
     async def aclose(self) -> None:
-        """Close the session and every pooled connection."""
+        """Close the session and every pooled connection.
+
+        From another loop than the session's: a closed or idle old loop has its connections closed
+        synchronously; a loop still running in another thread closes them itself, awaited from here.
+        """
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
+        session, loop = self._session, self._loop
+        if session is None or loop is None:
+            return
+        current = asyncio.get_running_loop()
+        if loop is current:
+            self._session = self._loop = None
             await session.close()
+        elif loop.is_running():
+            self._session = self._loop = None
+            await close_on_loop(loop, session.close())
+        else:
+            self._leave_loop()
