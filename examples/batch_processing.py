@@ -1,12 +1,13 @@
 """Batch processing: many requests, bounded concurrency, results as they complete, with timings."""
 
+import argparse
 import statistics
 import time
 
 from _common import example
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=200, help="how many requests (default 200)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
 

@@ -1,5 +1,6 @@
 """An image from a local file, sent inline as a base64 data: URL (the file never needs to be public)."""
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from _images import solid_png
 from vllm_sdk import BadRequestError
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", help="a PNG/JPEG/WebP/GIF file (default: a generated red square)")
 
 

@@ -1,5 +1,7 @@
 """An image by URL: the vLLM server downloads it, so the URL must be reachable from the server."""
 
+import argparse
+
 from _common import example
 
 from vllm_sdk import BadRequestError
@@ -7,7 +9,7 @@ from vllm_sdk import BadRequestError
 DEFAULT_URL = "https://upload.wikimedia.org/wikipedia/commons/4/47/PNG_transparency_demonstration_1.png"
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-url", default=DEFAULT_URL, help="an http(s) URL of an image")
 
 

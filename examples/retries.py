@@ -3,6 +3,8 @@
 import logging
 import random
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from _common import example
 
@@ -11,8 +13,10 @@ from vllm_sdk import VllmError
 logging.basicConfig(level=logging.WARNING, format="  log: %(message)s")
 logging.getLogger("vllm_sdk").setLevel(logging.INFO)  # each automatic retry is logged at INFO
 
+T = TypeVar("T")
 
-def with_backoff(fn, attempts=4, base=0.2, cap=2.0):
+
+def with_backoff(fn: Callable[[], T], attempts: int = 4, base: float = 0.2, cap: float = 2.0) -> T:
     """Retry `fn` on retryable errors, waiting base * 2**n (capped, with jitter) between attempts."""
     for attempt in range(attempts):
         try:
