@@ -11,6 +11,11 @@ old loop is never asked to run anything.
 A loop that is still *running* (in another thread) cannot be handled like that: its connections may be in
 use right now. :func:`ensure_loop_released` turns that case into a clear :class:`~vllm_sdk.VllmError`.
 
+Better still is not to leave connections behind at all: :class:`LoopShutdownHook` closes a transport's pool
+*on its own loop* while ``asyncio.run``, ``asyncio.Runner`` or ``uvloop.run`` winds the loop down (they all
+call ``loop.shutdown_asyncgens()`` before ``loop.close()``). That matters most on uvloop, which warns about
+every handle still open when the loop closes and whose transports the synchronous helpers cannot reach.
+
 The helpers reach into a few private attributes (asyncio's selector transports, aiohttp's connector,
 httpcore's pool), because none of these libraries offers a public "forget this dead loop" call. Every
 access is guarded: an unknown object is left alone (at worst the old behaviour, a ``ResourceWarning``),
@@ -23,21 +28,76 @@ import asyncio
 import contextlib
 import socket
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._exceptions import VllmError
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Awaitable, Callable
+
     import aiohttp
     import httpx
 
 __all__ = [
+    "LoopShutdownHook",
     "abandon_aiohttp_session",
     "abandon_asyncio_transport",
     "abandon_httpx_transport",
     "close_on_loop",
     "ensure_loop_released",
 ]
+
+
+class LoopShutdownHook:
+    """Runs an async ``callback`` on the current event loop when that loop shuts down.
+
+    The hook is an async generator parked at its first ``yield``. Starting it inside the running loop
+    registers it through the loop's async-generator hooks (PEP 525), and ``loop.shutdown_asyncgens()`` -
+    which ``asyncio.run``, ``asyncio.Runner`` and ``uvloop.run`` await after cancelling the remaining
+    tasks and before closing the loop - closes it, so its ``finally`` awaits ``callback`` while the loop
+    can still run it. A loop closed without that step (``loop.close()`` by hand) never fires the hook;
+    the synchronous ``abandon_*`` helpers below remain the fallback for that case.
+
+    Must be created from a coroutine running on the loop to watch. :meth:`cancel` disarms it without
+    running anything on any loop (the pool was closed another way).
+    """
+
+    __slots__ = ("__weakref__", "_agen", "_armed")
+
+    def __init__(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._armed = True
+        self._agen: AsyncGenerator[None, None] | None = self._watch(callback)
+        # One synchronous step runs the generator to its ``yield``; asking for that step is what calls
+        # the running loop's "first iteration" hook, which adds the generator to the loop's shutdown list.
+        step = cast("Any", self._agen.__anext__())  # an async_generator_asend: it has send()
+        with contextlib.suppress(StopIteration):
+            step.send(None)
+
+    async def _watch(self, callback: Callable[[], Awaitable[None]]) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if self._armed:  # closed by the loop's shutdown, not by cancel()
+                self._armed = False
+                self._agen = None
+                await callback()
+
+    @property
+    def armed(self) -> bool:
+        """True until the hook has fired or was cancelled."""
+        return self._armed
+
+    def cancel(self) -> None:
+        """Disarm the hook and finish its generator synchronously; nothing runs on any loop."""
+        self._armed = False
+        agen, self._agen = self._agen, None
+        if agen is None:
+            return
+        # Throwing GeneratorExit into the parked generator runs its (now disarmed) ``finally`` and ends
+        # it at once, so the loop has nothing left to close and its finaliser never schedules anything.
+        closing = cast("Any", agen.aclose())
+        with contextlib.suppress(StopIteration):
+            closing.send(None)
 
 
 def ensure_loop_released(loop: asyncio.AbstractEventLoop) -> None:

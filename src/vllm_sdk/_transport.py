@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import httpx
 
 from ._event_loops import (
+    LoopShutdownHook,
     abandon_aiohttp_session,
     abandon_httpx_transport,
     close_on_loop,
@@ -179,6 +180,7 @@ class LoopBoundHTTPTransport(httpx.AsyncBaseTransport):
         # Built now, as httpx.AsyncClient would, so a bad ``verify`` fails at construction.
         self._transport: httpx.AsyncHTTPTransport | None = self._new_transport()
         self._loop: asyncio.AbstractEventLoop | None = None  # bound at first use
+        self._shutdown_hook: LoopShutdownHook | None = None
         self._closed = False
 
     def _new_transport(self) -> httpx.AsyncHTTPTransport:
@@ -190,14 +192,30 @@ class LoopBoundHTTPTransport(httpx.AsyncBaseTransport):
         if transport is not None and self._loop is not None and self._loop is not loop:
             ensure_loop_released(self._loop)
             self._transport = self._loop = None
+            self._cancel_shutdown_hook()
             abandon_httpx_transport(transport)
             transport = None
         if self._closed:
             raise VllmError("cannot send a request: the HTTP transport is closed")
         if transport is None:
             transport = self._transport = self._new_transport()
-        self._loop = loop
+        if self._loop is not loop:
+            self._loop = loop
+            self._shutdown_hook = LoopShutdownHook(self._on_loop_shutdown)
         return transport
+
+    async def _on_loop_shutdown(self) -> None:
+        """The loop is winding down (``asyncio.run`` ends): close the pool on it; a later loop opens anew."""
+        self._shutdown_hook = None
+        transport = self._transport
+        self._transport = self._loop = None
+        if transport is not None:
+            await transport.aclose()
+
+    def _cancel_shutdown_hook(self) -> None:
+        hook, self._shutdown_hook = self._shutdown_hook, None
+        if hook is not None:
+            hook.cancel()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request through the current loop's httpx transport."""
@@ -208,6 +226,7 @@ class LoopBoundHTTPTransport(httpx.AsyncBaseTransport):
         self._closed = True
         transport, loop = self._transport, self._loop
         self._transport = self._loop = None
+        self._cancel_shutdown_hook()
         if transport is None:
             return
         if loop is None or loop is asyncio.get_running_loop():
@@ -329,6 +348,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # fold that wait into its connect timeout, so the transport counts connections itself.
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._shutdown_hook: LoopShutdownHook | None = None
         self._closed = False
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -358,7 +378,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
         )
         self._loop = loop
+        self._shutdown_hook = LoopShutdownHook(self._on_loop_shutdown)
         return self._session
+
+    async def _on_loop_shutdown(self) -> None:
+        """The loop is winding down (``asyncio.run`` ends): close the session's connections on it."""
+        self._shutdown_hook = None
+        session = self._session
+        self._session, self._loop, self._slots = None, None, None
+        if session is not None:
+            await session.close()
+
+    def _cancel_shutdown_hook(self) -> None:
+        hook, self._shutdown_hook = self._shutdown_hook, None
+        if hook is not None:
+            hook.cancel()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request; the response body streams from the open connection."""
@@ -430,6 +464,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             return
         ensure_loop_released(loop)
         self._session, self._loop, self._slots = None, None, None
+        self._cancel_shutdown_hook()
         abandon_aiohttp_session(session)
 
     async def aclose(self) -> None:
@@ -445,9 +480,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         current = asyncio.get_running_loop()
         if loop is current:
             self._session = self._loop = None
+            self._cancel_shutdown_hook()
             await session.close()
         elif loop.is_running():
             self._session = self._loop = None
+            self._cancel_shutdown_hook()
             await close_on_loop(loop, session.close())
         else:
             self._leave_loop()

@@ -26,6 +26,20 @@ def mock_server() -> Iterator[MockVllmServer]:
         yield srv
 
 
+def _uvloop_run(coro: Coroutine[Any, Any, Any]) -> Any:
+    uvloop = pytest.importorskip("uvloop")
+    return uvloop.run(coro)
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    """``asyncio.run`` or ``uvloop.run`` (skipped where uvloop is not installed, e.g. on Windows)."""
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop")
+        return _uvloop_run
+    return asyncio.run
+
+
 @pytest.fixture(params=["httpx", "aiohttp"])
 def client(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, mock_server: MockVllmServer
@@ -55,15 +69,22 @@ async def _one_request(client: AsyncVllmClient) -> tuple[str | None, str]:
     return reply.content, await stream.collect_content()
 
 
-def test_successive_asyncio_runs_reuse_one_client(client: AsyncVllmClient) -> None:
+def test_successive_runs_reuse_one_client(
+    client: AsyncVllmClient, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
     results: list[tuple[str | None, str]] = []
     loops: list[object] = []
 
+    async def request_and_note_loop() -> tuple[str | None, str]:
+        result = await _one_request(client)
+        loops.append(_transport(client)._loop)
+        assert loops[-1] is asyncio.get_running_loop()
+        return result
+
     def body() -> None:
         for _ in range(3):
-            results.append(asyncio.run(_one_request(client)))
-            loops.append(_transport(client)._loop)
-        asyncio.run(client.aclose())  # a fourth loop closes what the third one opened
+            results.append(run(request_and_note_loop()))
+        run(client.aclose())
 
     assert _resource_warnings(body) == []
     assert len(results) == 3
@@ -73,19 +94,49 @@ def test_successive_asyncio_runs_reuse_one_client(client: AsyncVllmClient) -> No
     assert len({id(loop) for loop in loops}) == 3  # each run really had its own loop and session
 
 
-def test_connections_of_the_dead_loop_are_closed(client: AsyncVllmClient) -> None:
+def test_the_end_of_a_run_closes_the_pool_on_its_own_loop(
+    client: AsyncVllmClient, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
+    """asyncio.run / uvloop.run shut the loop's async generators down: the pool closes there, properly."""
+    pooled: list[Any] = []
+
+    async def request_and_note_connections() -> None:
+        await _one_request(client)
+        pooled.extend(_open_transports(client))
+
     def body() -> None:
-        asyncio.run(_one_request(client))
-        sockets_before = _open_sockets(client)
-        assert sockets_before, "the first run should leave a pooled keep-alive connection"
-        asyncio.run(_one_request(client))
-        assert all(sock.fileno() == -1 for sock in sockets_before)
+        run(request_and_note_connections())
+        assert pooled, "the run should have left a pooled keep-alive connection at its end"
+        assert all(t.is_closing() for t in pooled)  # closed before the loop was, by the shutdown hook
+        assert _transport(client)._loop is None
+        assert run(_one_request(client))[1]  # the next run opens a fresh pool
+        run(client.aclose())
+
+    assert _resource_warnings(body) == []
+
+
+def test_a_loop_closed_by_hand_has_its_connections_closed_synchronously(client: AsyncVllmClient) -> None:
+    """No shutdown_asyncgens() before close(): the next loop closes the old sockets without the old loop."""
+
+    def body() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_one_request(client))
+            pooled = _open_transports(client)
+            assert pooled
+        finally:
+            loop.close()
+        assert not any(t.is_closing() for t in pooled)  # nobody closed them yet
+        assert asyncio.run(_one_request(client))[1]
+        assert all(t.is_closing() for t in pooled)
         asyncio.run(client.aclose())
 
     assert _resource_warnings(body) == []
 
 
-def test_stream_abandoned_in_the_first_loop(client: AsyncVllmClient) -> None:
+def test_stream_abandoned_in_the_first_loop(
+    client: AsyncVllmClient, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
     async def open_stream() -> None:
         stream = await client.chat.completions.create(
             model="mock", messages=MESSAGES, max_tokens=50, stream=True
@@ -94,11 +145,23 @@ def test_stream_abandoned_in_the_first_loop(client: AsyncVllmClient) -> None:
             break  # neither consumed nor closed: its connection is still checked out when the loop ends
 
     def body() -> None:
-        asyncio.run(open_stream())
-        assert asyncio.run(_one_request(client))[1]
-        asyncio.run(client.aclose())
+        run(open_stream())
+        assert run(_one_request(client))[1]
+        run(client.aclose())
 
     assert _resource_warnings(body) == []
+
+
+def test_closing_the_client_inside_the_run_disarms_the_shutdown_hook(
+    client: AsyncVllmClient, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
+    async def use_and_close() -> None:
+        async with client:
+            await _one_request(client)
+            assert _transport(client)._shutdown_hook is not None
+        assert _transport(client)._shutdown_hook is None
+
+    assert _resource_warnings(lambda: run(use_and_close())) == []
 
 
 def test_closed_client_raises_vllm_error_on_a_new_loop(client: AsyncVllmClient) -> None:
@@ -180,8 +243,8 @@ def test_client_moves_on_once_the_other_loop_has_stopped(client: AsyncVllmClient
     assert _resource_warnings(body) == []
 
 
-def _open_sockets(client: AsyncVllmClient) -> list[Any]:
-    """The raw sockets of the transport's pooled connections (both transports), for the dead-loop test."""
+def _open_transports(client: AsyncVllmClient) -> list[Any]:
+    """The asyncio transports of the pool's open connections (both HTTP transports, any event loop)."""
     transport = _transport(client)
     transports: list[Any] = []
     if isinstance(transport, AiohttpTransport):
@@ -192,4 +255,4 @@ def _open_sockets(client: AsyncVllmClient) -> list[Any]:
         pool = transport._transport._pool
         for connection in pool._connections:
             transports.append(connection._connection._network_stream._stream._transport)
-    return [t._sock for t in transports if t is not None and t._sock is not None]
+    return [t for t in transports if t is not None and not t.is_closing()]
