@@ -29,6 +29,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy examples
+	$(BIN)/mypy --strict codegen
 
 codegen: $(STAMP)
 	$(PY) -m codegen generate
