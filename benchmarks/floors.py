@@ -6,6 +6,10 @@ with two clients that do no SSE or JSON work at all, printing client CPU seconds
 * ``bare-aiohttp``: ``aiohttp.ClientSession.post`` and ``content.iter_any()``, counting ``data:`` lines;
 * ``raw-protocol``: a bare ``asyncio.Protocol`` per connection that writes the request bytes and counts
   ``data:`` in ``data_received`` (no HTTP parsing at all: the cost of the event loop's reads alone);
+* ``protocol-parser``: what an SDK-owned HTTP path could cost at best - a bare protocol that skips the
+  response head, undoes the chunked framing, feeds vllm_sdk's stream parser in ``data_received`` and
+  hands the typed events to a consumer task through a deque and one future per wait (no httpx, no
+  aiohttp, no timeouts, no error handling);
 
 each on the default asyncio loop and, when uvloop is installed, on uvloop. Compare with the
 ``sdk-aiohttp-c`` and ``openai`` rows of ``python -m benchmarks.run_e2e`` taken in the same minutes.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import subprocess
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
+    from collections.abc import AsyncIterator, Callable, Coroutine
 
 BODY = json.dumps({"model": "mock", "messages": [{"role": "user", "content": "hi"}], "stream": True}).encode()
 
@@ -108,9 +113,117 @@ async def raw_protocol(url: str, concurrency: int, requests: int) -> tuple[float
     return cpu, sum(p.events for p in protocols)
 
 
+class _ParsingProtocol(asyncio.Protocol):
+    """Head skipped, chunked framing undone, body fed to the stream parser, events queued for a consumer."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.content = self.sse_events = 0
+        self.start()
+
+    def start(self) -> None:
+        from vllm_sdk._speedups import ChatStreamParser
+
+        self.in_head = True
+        self.pending = b""
+        self.parser = ChatStreamParser()
+        self.events: collections.deque[object] = collections.deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.finished = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.sse_events += data.count(b"data:")  # as the other floors count (the parser emits no 1:1 events)
+        buf = self.pending + data if self.pending else data
+        pos = 0
+        if self.in_head:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                self.pending = buf
+                return
+            self.in_head, pos = False, end + 4
+        pieces: list[bytes] = []
+        while True:  # chunked transfer coding: hex size CRLF data CRLF, a 0 size ends the body
+            eol = buf.find(b"\r\n", pos)
+            if eol < 0:
+                break
+            size = int(buf[pos:eol], 16)
+            if size == 0:
+                self.finished, pos = True, len(buf)
+                break
+            end = eol + 2 + size
+            if end + 2 > len(buf):
+                break
+            pieces.append(buf[eol + 2 : end])
+            pos = end + 2
+        self.pending = buf[pos:]
+        if pieces:
+            self.events.extend(self.parser.feed(pieces[0] if len(pieces) == 1 else b"".join(pieces)))
+        waiter = self.waiter
+        if waiter is not None and (self.events or self.finished) and not waiter.done():
+            waiter.set_result(None)
+
+    async def stream(self) -> AsyncIterator[object]:
+        loop = asyncio.get_running_loop()
+        while True:
+            while self.events:
+                yield self.events.popleft()
+            if self.finished:
+                return
+            self.waiter = loop.create_future()
+            await self.waiter
+            self.waiter = None
+
+
+async def protocol_parser(url: str, concurrency: int, requests: int) -> tuple[float, int]:
+    """CPU seconds and events for ``requests`` streams parsed into typed events without an HTTP library."""
+    from vllm_sdk._events import Content
+
+    parts = urlparse(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    request = (
+        f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n"
+    ).encode() + BODY
+    loop = asyncio.get_running_loop()
+    protocols = [(await loop.create_connection(_ParsingProtocol, host, port))[1] for _ in range(concurrency)]
+    todo = requests
+
+    async def one(proto: _ParsingProtocol) -> None:
+        assert proto.transport is not None
+        proto.start()
+        proto.transport.write(request)
+        async for event in proto.stream():
+            if type(event) is Content:
+                proto.content += 1
+
+    await asyncio.gather(*(one(p) for p in protocols))  # warm-up: parser and envelope caches
+    for proto in protocols:
+        proto.content = proto.sse_events = 0
+
+    async def worker(proto: _ParsingProtocol) -> None:
+        nonlocal todo
+        while todo > 0:
+            todo -= 1
+            await one(proto)
+
+    cpu0 = time.process_time()
+    await asyncio.gather(*(worker(p) for p in protocols))
+    cpu = time.process_time() - cpu0
+    for proto in protocols:
+        if proto.transport is not None:
+            proto.transport.close()
+    if any(p.content == 0 for p in protocols):
+        raise RuntimeError("a connection parsed no content: the protocol-parser floor is broken")
+    return cpu, sum(p.sse_events for p in protocols)
+
+
 CLIENTS: dict[str, Callable[[str, int, int], Coroutine[Any, Any, tuple[float, int]]]] = {
     "bare-aiohttp": bare_aiohttp,
     "raw-protocol": raw_protocol,
+    "protocol-parser": protocol_parser,
 }
 
 
@@ -132,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--requests", type=int, default=768)
     parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--burst", action="store_true", help="the server writes each stream back to back")
     parser.add_argument("--worker", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio", help=argparse.SUPPRESS)
@@ -140,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         return _worker(args)
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.e2e_server", "--port", "0", "--tokens", str(args.tokens)],
+        [sys.executable, "-m", "benchmarks.e2e_server", "--port", "0", "--tokens", str(args.tokens)]
+        + (["--burst"] if args.burst else []),
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -159,7 +159,13 @@ async def _run_worker(kind: str, url: str, concurrency: int, requests: int, toke
 
 def worker_main(args: argparse.Namespace) -> int:
     concurrency = args.concurrency[0]
-    result = asyncio.run(_run_worker(args.worker, args.url, concurrency, args.requests, args.tokens))
+    coro = _run_worker(args.worker, args.url, concurrency, args.requests, args.tokens)
+    if args.loop == "uvloop":
+        import uvloop
+
+        result = uvloop.run(coro)
+    else:
+        result = asyncio.run(coro)
     print(json.dumps(result))
     return 0
 
@@ -182,7 +188,9 @@ def _start_server(tokens: int, burst: bool) -> tuple[subprocess.Popen[str], str]
     return proc, line.split()[-1]
 
 
-def _run_variant(name: str, url: str, concurrency: int, requests: int, tokens: int) -> dict[str, Any]:
+def _run_variant(
+    name: str, url: str, concurrency: int, requests: int, tokens: int, loop: str = "asyncio"
+) -> dict[str, Any]:
     kind, env_extra = VARIANTS[name]
     env = {**os.environ, **env_extra}
     if "VLLM_SDK_NO_EXTENSIONS" not in env_extra:
@@ -201,6 +209,8 @@ def _run_variant(name: str, url: str, concurrency: int, requests: int, tokens: i
         str(requests),
         "--tokens",
         str(tokens),
+        "--loop",
+        loop,
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800, check=False)
     if done.returncode != 0:
@@ -247,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         help="server writes each stream's events back to back (default: yields between events, so every "
         "event tends to arrive in its own read, as from a batching engine)",
     )
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="event loop of every client process (uvloop: installed with the dev extra, not on Windows)",
+    )
     # internal: one measured client process
     parser.add_argument("--worker", choices=["vllm_sdk", "openai"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -261,14 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {_machine()}\nversions: {_versions()}")
     print(f"{events} SSE events per stream ({tokens} tokens); about {target_chunks:,} chunks per point\n")
     mode = "burst" if args.burst else "interleaved"
-    print(f"server mode: {mode}")
+    print(f"server mode: {mode}; client event loop: {args.loop}")
     server, url = _start_server(tokens, args.burst)
     rows: list[dict[str, Any]] = []
     try:
         for concurrency in args.concurrency:
             requests = max(concurrency, math.ceil(target_chunks / events / concurrency) * concurrency)
             for name in args.variants:
-                res = _run_variant(name, url, concurrency, requests, tokens)
+                res = _run_variant(name, url, concurrency, requests, tokens, args.loop)
                 chunks = res["requests"] * events
                 res.update(
                     variant=name,
