@@ -223,7 +223,7 @@ def _versions() -> str:
     from importlib.metadata import version
 
     parts = [f"Python {platform.python_version()} ({platform.python_implementation()})"]
-    for dist in ("vllm-python-sdk", "httpx", "aiohttp", "httpx-aiohttp", "orjson", "openai", "pydantic"):
+    for dist in ("vllm-python-sdk", "httpx", "aiohttp", "orjson", "openai", "pydantic", "uvloop"):
         try:
             parts.append(f"{dist} {version(dist)}")
         except Exception:
