@@ -11,6 +11,7 @@ Quick start::
 
 from ._base_client import ClientClosedError
 from ._client import AsyncVllmClient, ClientBuilder, VllmClient
+from ._config import NOT_GIVEN, NotGiven
 from ._events import (
     CompletionStreamEvent,
     Content,
@@ -52,7 +53,8 @@ from .batch import BatchResult
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
 
-__all__ = [
+# Plain sorted() order (tests/core checks it), not ruff's constants-first order.
+__all__ = [  # noqa: RUF022
     "ApiError",
     "AsyncCompletionStream",
     "AsyncMessageStream",
@@ -78,8 +80,10 @@ __all__ = [
     "MessageStream",
     "MissingParameterError",
     "ModelNotFoundError",
+    "NOT_GIVEN",
     "NoContentError",
     "NotFoundError",
+    "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
     "Reasoning",

@@ -244,7 +244,8 @@ class RequestOptions:
     content: bytes | None = None
     headers: Mapping[str, str | None] | None = None
     params: Mapping[str, Any] | None = None
-    timeout: _config.TimeoutLike | None = None
+    # NOT_GIVEN: the client's default; None: no timeout.
+    timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN
     max_retries: int | None = None
     stream: bool = False
     # Telemetry only: the GenAI operation ("chat", "text_completion", ...), the model and the body.
@@ -327,7 +328,7 @@ class BaseClient(Generic[HttpClientT]):
         base_url: str | None = None,
         *,
         api_key: _config.ApiKey | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         http_client: HttpClientT | None = None,
@@ -342,7 +343,10 @@ class BaseClient(Generic[HttpClientT]):
         self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()
         if self._api_key is not None and not (isinstance(self._api_key, str) or callable(self._api_key)):
             raise TypeError(f"api_key must be a string or a callable, not {type(self._api_key).__name__}")
-        self._timeout = _config.to_timeout(timeout) if timeout is not None else _config.env_timeout()
+        # Omitted: VLLM_TIMEOUT or the default; None: no timeout (as in openai-python).
+        self._timeout = (
+            _config.env_timeout() if isinstance(timeout, _config.NotGiven) else _config.to_timeout(timeout)
+        )
         self._max_retries = (
             _config.check_max_retries(max_retries) if max_retries is not None else _config.env_max_retries()
         )
@@ -422,13 +426,14 @@ class BaseClient(Generic[HttpClientT]):
         *,
         base_url: str | None = None,
         api_key: _config.ApiKey | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         stream_idle_timeout: float | None = None,
     ) -> Self:
         """A new client with some settings changed that shares this client's connection pool.
 
+        An option left out keeps its current value; ``timeout=None`` means no timeout (as in openai-python).
         ``headers`` are added to (and override) the current ones. Closing the new client leaves the pool
         open for this one; closing the client that created the pool closes it for every derived client.
         """
@@ -438,7 +443,7 @@ class BaseClient(Generic[HttpClientT]):
             new._base_url = _config.normalize_base_url(base_url)
         if api_key is not None:
             new._api_key = api_key
-        if timeout is not None:
+        if not isinstance(timeout, _config.NotGiven):
             new._timeout = _config.to_timeout(timeout)
         if max_retries is not None:
             new._max_retries = _config.check_max_retries(max_retries)
@@ -454,8 +459,8 @@ class BaseClient(Generic[HttpClientT]):
         """A new client sending ``api_key`` (shares the connection pool)."""
         return self.with_options(api_key=api_key)
 
-    def with_timeout(self, timeout: _config.TimeoutLike) -> Self:
-        """A new client with another default timeout (shares the connection pool)."""
+    def with_timeout(self, timeout: _config.TimeoutLike | None) -> Self:
+        """A new client with another default timeout, ``None`` for none (shares the connection pool)."""
         return self.with_options(timeout=timeout)
 
     def with_header(self, name: str, value: str) -> Self:
@@ -544,7 +549,7 @@ class BaseClient(Generic[HttpClientT]):
         return headers
 
     def _build_request(self, opts: RequestOptions) -> httpx.Request:
-        timeout = self._timeout if opts.timeout is None else _config.to_timeout(opts.timeout)
+        timeout = _config.resolve_timeout(opts.timeout, self._timeout)
         return self._pool.http.build_request(
             opts.method,
             opts.url,
@@ -573,7 +578,7 @@ class BaseClient(Generic[HttpClientT]):
         stream: bool = False,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         operation: str | None = None,
     ) -> RequestOptions:
@@ -605,7 +610,7 @@ class BaseClient(Generic[HttpClientT]):
         self,
         route_name: str,
         *,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -628,7 +633,7 @@ class BaseClient(Generic[HttpClientT]):
         content: bytes | None,
         params: Mapping[str, Any] | None,
         headers: Mapping[str, str | None] | None,
-        timeout: _config.TimeoutLike | None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None,
         max_retries: int | None,
     ) -> RequestOptions:
         """The options of ``client.request(...)``."""

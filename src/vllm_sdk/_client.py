@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
+from . import _config
 from ._base_client import (
     MAX_ERROR_BODY,
     BaseClient,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from . import _config
     from ._otel import SpanScope
     from .batch import BatchRequest, BatchResult
 
@@ -74,10 +74,11 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
     Arguments (each falls back on an environment variable, then a default): ``base_url``
     (``VLLM_BASE_URL``, ``http://localhost:8000/v1``), ``api_key`` (``VLLM_API_KEY``; a string or a function
     called for every request), ``timeout`` (``VLLM_TIMEOUT``; seconds or :class:`httpx.Timeout`; default
-    connect 5 s, read 600 s), ``max_retries`` (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to
-    ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own :class:`httpx.Client`, never closed by the SDK),
-    ``limits`` (connection pool), ``stream_idle_timeout`` (longest wait for a stream's next event) and
-    ``event_hooks`` (``{"request": [...], "response": [...]}``, called on every attempt).
+    connect 5 s, read 600 s; ``None`` means no timeout, as in openai-python), ``max_retries``
+    (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own
+    :class:`httpx.Client`, never closed by the SDK), ``limits`` (connection pool), ``stream_idle_timeout``
+    (longest wait for a stream's next event) and ``event_hooks`` (``{"request": [...], "response": [...]}``,
+    called on every attempt).
     """
 
     # The resources are made on access (a few hundred nanoseconds) rather than stored: stored, they would
@@ -108,7 +109,7 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         base_url: str | None = None,
         *,
         api_key: _config.ApiKey | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
@@ -306,7 +307,7 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         content: bytes | None = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str | None] | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
     ) -> httpx.Response:
         """Send any request with the client's auth, retries and error mapping; returns the 2xx
@@ -319,7 +320,7 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         opts = self._raw_options(method, path, json, content, params, headers, timeout, max_retries)
         return self._call_raw(opts)
 
-    def health(self, *, timeout: _config.TimeoutLike | None = None) -> bool:
+    def health(self, *, timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
         unreachable; no retries)."""
         try:
@@ -395,7 +396,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         base_url: str | None = None,
         *,
         api_key: _config.ApiKey | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -589,14 +590,16 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         content: bytes | None = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str | None] | None = None,
-        timeout: _config.TimeoutLike | None = None,
+        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
     ) -> httpx.Response:
         """The async twin of :meth:`VllmClient.request`."""
         opts = self._raw_options(method, path, json, content, params, headers, timeout, max_retries)
         return await self._call_raw(opts)
 
-    async def health(self, *, timeout: _config.TimeoutLike | None = None) -> bool:
+    async def health(
+        self, *, timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN
+    ) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""
         try:
             await self._call_raw(self._simple_options("health", timeout=timeout, max_retries=0))
@@ -646,8 +649,8 @@ class ClientBuilder(Generic[ClientT]):
         self._options["timeout"] = seconds
         return self
 
-    def timeout(self, timeout: _config.TimeoutLike) -> Self:
-        """The timeout: seconds or an :class:`httpx.Timeout`."""
+    def timeout(self, timeout: _config.TimeoutLike | None) -> Self:
+        """The timeout: seconds, an :class:`httpx.Timeout`, or ``None`` for no timeout."""
         self._options["timeout"] = timeout
         return self
 

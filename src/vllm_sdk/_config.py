@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
+from typing import ClassVar, Final, final
 
 import httpx
 
@@ -22,7 +23,10 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "NO_TIMEOUT",
     "ApiKey",
+    "NotGiven",
     "TimeoutLike",
     "env_api_key",
     "env_base_url",
@@ -31,6 +35,7 @@ __all__ = [
     "env_timeout",
     "normalize_base_url",
     "parse_custom_headers",
+    "resolve_timeout",
     "to_timeout",
 ]
 
@@ -39,6 +44,9 @@ DEFAULT_BASE_URL = "http://localhost:8000/v1"
 #: Generation can take minutes, so the read timeout is long; a server that does not accept a connection
 #: within seconds is down, so the connect timeout is short (and a connect failure is retried).
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+
+#: ``timeout=None``: no limit on any phase (as in httpx and openai-python).
+NO_TIMEOUT = httpx.Timeout(None)
 
 DEFAULT_MAX_RETRIES = 2
 
@@ -50,6 +58,41 @@ ApiKey = str | Callable[[], str | None]
 
 #: What ``timeout=`` accepts: seconds for every phase, or an :class:`httpx.Timeout`.
 TimeoutLike = float | int | httpx.Timeout
+
+
+@final
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`, the default of arguments where ``None`` has a meaning of its own.
+
+    ``timeout=None`` means "no timeout" (as in httpx and openai-python), so "use the default" needs another
+    marker: leaving the argument out, or passing ``NOT_GIVEN`` (handy when forwarding an optional value).
+    There is one instance; it is falsy and its ``repr`` is ``NOT_GIVEN``. Annotate your own forwarding
+    functions with ``float | httpx.Timeout | NotGiven | None``.
+    """
+
+    __slots__ = ()
+    _instance: ClassVar[NotGiven | None] = None
+
+    def __new__(cls) -> NotGiven:
+        # One instance, so that ``value is NOT_GIVEN`` holds however the object was made (copy, pickle).
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        # Pickled and copied by name: the module's NOT_GIVEN, never a second instance.
+        return "NOT_GIVEN"
+
+
+#: "Not given: use the default" (the client's default per call; ``VLLM_TIMEOUT`` or the built-in default
+#: for a new client; the current value in ``with_options``). ``None`` instead means "no timeout".
+NOT_GIVEN: Final = NotGiven()
 
 
 def normalize_base_url(url: str) -> str:
@@ -64,9 +107,10 @@ def normalize_base_url(url: str) -> str:
 
 
 def to_timeout(value: TimeoutLike | None, *, what: str = "timeout") -> httpx.Timeout:
-    """``None`` -> the default; seconds -> that limit on every phase; an ``httpx.Timeout`` as it is."""
+    """``None`` -> no timeout on any phase; seconds -> that limit on every phase; an ``httpx.Timeout`` as
+    it is."""
     if value is None:
-        return DEFAULT_TIMEOUT
+        return NO_TIMEOUT
     if isinstance(value, httpx.Timeout):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -74,6 +118,13 @@ def to_timeout(value: TimeoutLike | None, *, what: str = "timeout") -> httpx.Tim
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{what} must be a positive number of seconds, not {value!r}")
     return httpx.Timeout(float(value))
+
+
+def resolve_timeout(value: TimeoutLike | NotGiven | None, default: httpx.Timeout) -> httpx.Timeout:
+    """``default`` when ``value`` is :data:`NOT_GIVEN`, else ``to_timeout(value)`` (``None``: no timeout)."""
+    if isinstance(value, NotGiven):
+        return default
+    return to_timeout(value)
 
 
 def check_max_retries(value: int, *, what: str = "max_retries") -> int:

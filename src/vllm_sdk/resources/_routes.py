@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 from typing_extensions import Unpack
 
+from .._config import NOT_GIVEN
 from ..types._generated import (
     ClassificationResponse,
     DetokenizeResponse,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .._client import AsyncVllmClient, VllmClient
-    from .._config import TimeoutLike
+    from .._config import NotGiven, TimeoutLike
     from .._generated_endpoints import (
         ClassificationChatRequestParams,
         ClassificationCompletionRequestParams,
@@ -61,7 +62,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[TokenizeCompletionRequestParams],
     ) -> TokenizeResponse: ...
@@ -73,7 +74,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[TokenizeChatRequestParams],
     ) -> TokenizeResponse: ...
@@ -84,7 +85,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> TokenizeResponse:
@@ -107,7 +108,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[DetokenizeRequestParams],
     ) -> DetokenizeResponse:
@@ -131,7 +132,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreQueriesDocumentsRequestParams],
     ) -> ScoreResponse: ...
@@ -143,7 +144,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreQueriesItemsRequestParams],
     ) -> ScoreResponse: ...
@@ -155,7 +156,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreDataRequestParams],
     ) -> ScoreResponse: ...
@@ -167,7 +168,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreTextRequestParams],
     ) -> ScoreResponse: ...
@@ -178,7 +179,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> ScoreResponse:
@@ -201,7 +202,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[RerankRequestParams],
     ) -> RerankResponse:
@@ -225,7 +226,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[PoolingCompletionRequestParams],
     ) -> PoolingResponse: ...
@@ -237,7 +238,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[PoolingChatRequestParams],
     ) -> PoolingResponse: ...
@@ -249,7 +250,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[IOProcessorRequestParams],
     ) -> PoolingResponse: ...
@@ -260,7 +261,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> PoolingResponse:
@@ -284,7 +285,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ClassificationCompletionRequestParams],
     ) -> ClassificationResponse: ...
@@ -296,7 +297,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ClassificationChatRequestParams],
     ) -> ClassificationResponse: ...
@@ -307,7 +308,7 @@ class RoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> ClassificationResponse:
@@ -324,12 +325,12 @@ class RoutesMixin:
         )
         return client._call(opts, ClassificationResponse)
 
-    def version(self, *, timeout: TimeoutLike | None = None) -> str:
+    def version(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
         """The server's vLLM version (``GET /version``)."""
         client = _sync(self)
         return client._call(client._simple_options("version", timeout=timeout), VersionResponse).version
 
-    def metrics(self, *, timeout: TimeoutLike | None = None) -> str:
+    def metrics(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
         """The Prometheus metrics text (``GET /metrics``)."""
         client = _sync(self)
         return client._call_raw(client._simple_options("metrics", timeout=timeout)).text
@@ -345,7 +346,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[TokenizeCompletionRequestParams],
     ) -> TokenizeResponse: ...
@@ -357,7 +358,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[TokenizeChatRequestParams],
     ) -> TokenizeResponse: ...
@@ -368,7 +369,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> TokenizeResponse:
@@ -391,7 +392,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[DetokenizeRequestParams],
     ) -> DetokenizeResponse:
@@ -415,7 +416,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreQueriesDocumentsRequestParams],
     ) -> ScoreResponse: ...
@@ -427,7 +428,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreQueriesItemsRequestParams],
     ) -> ScoreResponse: ...
@@ -439,7 +440,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreDataRequestParams],
     ) -> ScoreResponse: ...
@@ -451,7 +452,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ScoreTextRequestParams],
     ) -> ScoreResponse: ...
@@ -462,7 +463,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> ScoreResponse:
@@ -485,7 +486,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[RerankRequestParams],
     ) -> RerankResponse:
@@ -509,7 +510,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[PoolingCompletionRequestParams],
     ) -> PoolingResponse: ...
@@ -521,7 +522,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[PoolingChatRequestParams],
     ) -> PoolingResponse: ...
@@ -533,7 +534,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[IOProcessorRequestParams],
     ) -> PoolingResponse: ...
@@ -544,7 +545,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> PoolingResponse:
@@ -568,7 +569,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ClassificationCompletionRequestParams],
     ) -> ClassificationResponse: ...
@@ -580,7 +581,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ClassificationChatRequestParams],
     ) -> ClassificationResponse: ...
@@ -591,7 +592,7 @@ class AsyncRoutesMixin:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> ClassificationResponse:
@@ -608,13 +609,13 @@ class AsyncRoutesMixin:
         )
         return await client._call(opts, ClassificationResponse)
 
-    async def version(self, *, timeout: TimeoutLike | None = None) -> str:
+    async def version(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
         """The server's vLLM version (``GET /version``)."""
         client = _async(self)
         response = await client._call(client._simple_options("version", timeout=timeout), VersionResponse)
         return response.version
 
-    async def metrics(self, *, timeout: TimeoutLike | None = None) -> str:
+    async def metrics(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
         """The Prometheus metrics text (``GET /metrics``)."""
         client = _async(self)
         response = await client._call_raw(client._simple_options("metrics", timeout=timeout))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from typing_extensions import Self, Unpack
 
 from .._base_client import require
+from .._config import NOT_GIVEN
 from .._generated_endpoints import ChatCompletionRequestBuilderBase, ChatCompletionRequestParams
 from .._multimodal import ImageSource, image_part
 from .._streaming import AsyncMessageStream, MessageStream
@@ -27,7 +28,7 @@ from ._builder import BuilderMixin
 if TYPE_CHECKING:
     from .._base_client import RequestOptions
     from .._client import AsyncVllmClient, VllmClient
-    from .._config import TimeoutLike
+    from .._config import NotGiven, TimeoutLike
 
 __all__ = [
     "AsyncChat",
@@ -58,7 +59,7 @@ def chat_options(
     extra_body: Mapping[str, Any] | None,
     extra_headers: Mapping[str, str | None] | None,
     extra_query: Mapping[str, Any] | None,
-    timeout: TimeoutLike | None,
+    timeout: TimeoutLike | NotGiven | None,
     max_retries: int | None,
 ) -> RequestOptions:
     """Check the required fields (before any I/O) and build the request options of a chat completion."""
@@ -166,7 +167,7 @@ class ChatCompletionBuilder(_ChatBuilderBase):
     def send(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -187,7 +188,7 @@ class ChatCompletionBuilder(_ChatBuilderBase):
     def send_stream(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -222,7 +223,7 @@ class AsyncChatCompletionBuilder(_ChatBuilderBase):
     async def send(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -242,7 +243,7 @@ class AsyncChatCompletionBuilder(_ChatBuilderBase):
     async def send_stream(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -277,7 +278,7 @@ class ChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ChatCompletionRequestParams],
     ) -> ChatCompletionResponse: ...
@@ -289,7 +290,7 @@ class ChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[ChatCompletionRequestParams],
@@ -302,7 +303,7 @@ class ChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[ChatCompletionRequestParams],
@@ -314,7 +315,7 @@ class ChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Any,
@@ -324,8 +325,8 @@ class ChatCompletions:
         return the :class:`~vllm_sdk.ChatCompletionResponse`, or a :class:`~vllm_sdk.MessageStream` when
         ``stream=True``. ``extra_body``/``extra_headers``/``extra_query``/``timeout``/``max_retries`` apply to
         this call only."""
-        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
-        if not params and all(option is None for option in options):
+        options = (stream, extra_body, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        if not params and timeout is NOT_GIVEN and all(option is None for option in options):
             return ChatCompletionBuilder(self._client)
         opts = chat_options(
             self._client,
@@ -358,7 +359,7 @@ class AsyncChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[ChatCompletionRequestParams],
     ) -> Coroutine[Any, Any, ChatCompletionResponse]: ...
@@ -370,7 +371,7 @@ class AsyncChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[ChatCompletionRequestParams],
@@ -383,7 +384,7 @@ class AsyncChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[ChatCompletionRequestParams],
@@ -395,7 +396,7 @@ class AsyncChatCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Any,
@@ -403,8 +404,8 @@ class AsyncChatCompletions:
         """Without arguments: an :class:`AsyncChatCompletionBuilder` (not awaited). With keyword parameters:
         a coroutine giving the :class:`~vllm_sdk.ChatCompletionResponse`, or the
         :class:`~vllm_sdk.AsyncMessageStream` when ``stream=True`` (``await`` it)."""
-        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
-        if not params and all(option is None for option in options):
+        options = (stream, extra_body, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        if not params and timeout is NOT_GIVEN and all(option is None for option in options):
             return AsyncChatCompletionBuilder(self._client)
         opts = chat_options(
             self._client,

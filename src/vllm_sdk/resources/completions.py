@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from typing_extensions import Unpack
 
+from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
 from .._generated_endpoints import CompletionRequestBuilderBase, CompletionRequestParams
 from .._streaming import AsyncCompletionStream, CompletionStream
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from .._base_client import RequestOptions
     from .._client import AsyncVllmClient, VllmClient
-    from .._config import TimeoutLike
+    from .._config import NotGiven, TimeoutLike
 
 __all__ = [
     "AsyncCompletionBuilder",
@@ -44,7 +45,7 @@ def completion_options(
     extra_body: Mapping[str, Any] | None,
     extra_headers: Mapping[str, str | None] | None,
     extra_query: Mapping[str, Any] | None,
-    timeout: TimeoutLike | None,
+    timeout: TimeoutLike | NotGiven | None,
     max_retries: int | None,
 ) -> RequestOptions:
     """Check the required fields (model, and prompt or prompt_embeds) and build the request options."""
@@ -78,7 +79,7 @@ class CompletionBuilder(BuilderMixin, CompletionRequestBuilderBase):
     def send(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -99,7 +100,7 @@ class CompletionBuilder(BuilderMixin, CompletionRequestBuilderBase):
     def send_stream(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -131,7 +132,7 @@ class AsyncCompletionBuilder(BuilderMixin, CompletionRequestBuilderBase):
     async def send(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -152,7 +153,7 @@ class AsyncCompletionBuilder(BuilderMixin, CompletionRequestBuilderBase):
     async def send_stream(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -188,7 +189,7 @@ class Completions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[CompletionRequestParams],
     ) -> CompletionResponse: ...
@@ -200,7 +201,7 @@ class Completions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[CompletionRequestParams],
@@ -213,7 +214,7 @@ class Completions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[CompletionRequestParams],
@@ -225,15 +226,15 @@ class Completions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Any,
     ) -> CompletionBuilder | CompletionResponse | CompletionStream:
         """Without arguments: a :class:`CompletionBuilder`; with keyword parameters: send at once and return
         the completion, or a :class:`~vllm_sdk.CompletionStream` when ``stream=True``."""
-        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
-        if not params and all(option is None for option in options):
+        options = (stream, extra_body, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        if not params and timeout is NOT_GIVEN and all(option is None for option in options):
             return CompletionBuilder(self._client)
         opts = completion_options(
             self._client,
@@ -266,7 +267,7 @@ class AsyncCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[CompletionRequestParams],
     ) -> Coroutine[Any, Any, CompletionResponse]: ...
@@ -278,7 +279,7 @@ class AsyncCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[CompletionRequestParams],
@@ -291,7 +292,7 @@ class AsyncCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Unpack[CompletionRequestParams],
@@ -303,15 +304,15 @@ class AsyncCompletions:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Any,
     ) -> AsyncCompletionBuilder | Coroutine[Any, Any, Any]:
         """Without arguments: an :class:`AsyncCompletionBuilder`; with keyword parameters: a coroutine giving
         the completion, or the :class:`~vllm_sdk.AsyncCompletionStream` when ``stream=True``."""
-        options = (stream, extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
-        if not params and all(option is None for option in options):
+        options = (stream, extra_body, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        if not params and timeout is NOT_GIVEN and all(option is None for option in options):
             return AsyncCompletionBuilder(self._client)
         opts = completion_options(
             self._client,

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, overload
 
 from typing_extensions import Unpack
 
+from .._config import NOT_GIVEN
 from ..types._generated import EmbeddingResponse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .._client import AsyncVllmClient, VllmClient
-    from .._config import TimeoutLike
+    from .._config import NotGiven, TimeoutLike
     from .._generated_endpoints import (
         EmbeddingBatchChatInputRequestParams,
         EmbeddingBatchChatRequestParams,
@@ -37,7 +38,7 @@ class Embeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingCompletionRequestParams],
     ) -> EmbeddingResponse: ...
@@ -48,7 +49,7 @@ class Embeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingChatRequestParams],
     ) -> EmbeddingResponse: ...
@@ -59,7 +60,7 @@ class Embeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingBatchChatRequestParams],
     ) -> EmbeddingResponse: ...
@@ -70,7 +71,7 @@ class Embeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingChatInputRequestParams],
     ) -> EmbeddingResponse: ...
@@ -81,7 +82,7 @@ class Embeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingBatchChatInputRequestParams],
     ) -> EmbeddingResponse: ...
@@ -91,7 +92,7 @@ class Embeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> EmbeddingResponse:
@@ -122,7 +123,7 @@ class AsyncEmbeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingCompletionRequestParams],
     ) -> EmbeddingResponse: ...
@@ -133,7 +134,7 @@ class AsyncEmbeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingChatRequestParams],
     ) -> EmbeddingResponse: ...
@@ -144,7 +145,7 @@ class AsyncEmbeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingBatchChatRequestParams],
     ) -> EmbeddingResponse: ...
@@ -155,7 +156,7 @@ class AsyncEmbeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingChatInputRequestParams],
     ) -> EmbeddingResponse: ...
@@ -166,7 +167,7 @@ class AsyncEmbeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Unpack[EmbeddingBatchChatInputRequestParams],
     ) -> EmbeddingResponse: ...
@@ -176,7 +177,7 @@ class AsyncEmbeddings:
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         **params: Any,
     ) -> EmbeddingResponse:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._config import NOT_GIVEN
 from ..types._generated import ModelList
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .._client import AsyncVllmClient, VllmClient
-    from .._config import TimeoutLike
+    from .._config import NotGiven, TimeoutLike
 
 __all__ = ["AsyncModels", "Models"]
 
@@ -24,7 +25,7 @@ class Models:
     def list(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
@@ -49,7 +50,7 @@ class AsyncModels:
     async def list(
         self,
         *,
-        timeout: TimeoutLike | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
