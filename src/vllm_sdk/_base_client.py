@@ -30,6 +30,7 @@ from ._exceptions import (
 )
 from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
+from ._request_build import RequestFactory
 from ._version import __version__
 from .types._wire import WireResponse
 
@@ -263,13 +264,16 @@ class _Pool(Generic[HttpClientT]):
     created it closes it.
     """
 
-    __slots__ = ("derived", "http", "owned", "owner_gone")
+    __slots__ = ("derived", "http", "owned", "owner_gone", "requests")
     http: HttpClientT
     owned: bool
 
     def __init__(self, http: HttpClientT, *, owned: bool) -> None:
         self.http = http
         self.owned = owned
+        # The SDK's own httpx client has known defaults, so most requests can skip build_request's
+        # merge (see _request_build); a user's client is always left to httpx.
+        self.requests: RequestFactory | None = RequestFactory(http) if owned else None
         self.derived = 0  # derived clients neither closed nor collected
         self.owner_gone = False
 
@@ -550,11 +554,17 @@ class BaseClient(Generic[HttpClientT]):
 
     def _build_request(self, opts: RequestOptions) -> httpx.Request:
         timeout = _config.resolve_timeout(opts.timeout, self._timeout)
+        headers = self._build_headers(opts)
+        factory = self._pool.requests
+        if factory is not None and factory.applies(opts.url, opts.params):
+            return factory.build(
+                opts.method, opts.url, content=opts.content, headers=headers, timeout=timeout
+            )
         return self._pool.http.build_request(
             opts.method,
             opts.url,
             content=opts.content,
-            headers=self._build_headers(opts),
+            headers=headers,
             params=dict(opts.params) if opts.params else None,
             timeout=timeout,
         )
