@@ -288,3 +288,27 @@ async def test_async_client_built_with_none_has_no_timeout() -> None:
         assert resp.content
         with pytest.raises(VllmTimeoutError):  # and a call can still set one
             await client.chat.completions.create(model="mock", messages=MSGS, timeout=0.2, **SLOW)
+
+
+def test_sdk_owned_pool_sends_the_resolved_timeout() -> None:
+    # The client's own httpx pool builds requests on a fast path of its own: the timeout must reach it too.
+    seen: list[dict[str, float | None]] = []
+    hooks = {"request": [lambda request: seen.append(request.extensions["timeout"])]}
+    with MockVllmServer() as srv, VllmClient(srv.base_url, timeout=7.0, event_hooks=hooks) as client:
+        client.models.list()
+        client.models.list(timeout=None)
+        client.with_options(timeout=None).models.list()
+        client.models.list(timeout=3.5)
+    assert seen == [phases(7.0), NO_LIMIT, NO_LIMIT, phases(3.5)]
+
+
+async def test_async_sdk_owned_pool_sends_the_resolved_timeout() -> None:
+    seen: list[dict[str, float | None]] = []
+    hooks = {"request": [lambda request: seen.append(request.extensions["timeout"])]}
+    async with (
+        MockVllmServer() as srv,
+        AsyncVllmClient(srv.base_url, timeout=None, event_hooks=hooks) as client,
+    ):
+        await client.models.list()
+        await client.models.list(timeout=3.5)
+    assert seen == [NO_LIMIT, phases(3.5)]
