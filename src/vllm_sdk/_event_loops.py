@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,7 +67,13 @@ class LoopShutdownHook:
 
     def __init__(self, callback: Callable[[], Awaitable[None]]) -> None:
         self._armed = True
-        self._agen: AsyncGenerator[None, None] | None = self._watch(callback)
+        self._agen: AsyncGenerator[None, None] | None = None
+        if sys.get_asyncgen_hooks().firstiter is None:
+            # A loop without async-generator hooks would never close the generator; left to the garbage
+            # collector, its ``finally`` could not await. Such a loop gets no hook (the fallback applies).
+            self._armed = False
+            return
+        self._agen = self._watch(callback)
         # One synchronous step runs the generator to its ``yield``; asking for that step is what calls
         # the running loop's "first iteration" hook, which adds the generator to the loop's shutdown list.
         step = cast("Any", self._agen.__anext__())  # an async_generator_asend: it has send()

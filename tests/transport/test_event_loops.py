@@ -256,3 +256,50 @@ def _open_transports(client: AsyncVllmClient) -> list[Any]:
         for connection in pool._connections:
             transports.append(connection._connection._network_stream._stream._transport)
     return [t for t in transports if t is not None and not t.is_closing()]
+
+
+def test_loop_shutdown_hook_fires_once_at_shutdown_and_never_after_cancel(
+    run: Callable[[Coroutine[Any, Any, Any]], Any],
+) -> None:
+    from vllm_sdk._event_loops import LoopShutdownHook
+
+    fired: list[object] = []
+
+    async def note() -> None:
+        fired.append(asyncio.get_running_loop())  # runs on the loop that is shutting down
+
+    hooks: dict[str, LoopShutdownHook] = {}
+
+    async def arm() -> object:
+        hooks["kept"] = LoopShutdownHook(note)
+        hooks["cancelled"] = LoopShutdownHook(note)
+        hooks["cancelled"].cancel()
+        return asyncio.get_running_loop()
+
+    loop = run(arm())
+    assert fired == [loop]
+    assert not hooks["kept"].armed
+    assert not hooks["cancelled"].armed
+
+
+def test_loop_shutdown_hook_is_inert_without_async_generator_hooks() -> None:
+    import sys
+
+    from vllm_sdk._event_loops import LoopShutdownHook
+
+    fired: list[bool] = []
+
+    async def note() -> None:
+        fired.append(True)
+
+    async def arm_without_hooks() -> LoopShutdownHook:
+        saved = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
+        try:
+            return LoopShutdownHook(note)
+        finally:
+            sys.set_asyncgen_hooks(*saved)
+
+    hook = asyncio.run(arm_without_hooks())
+    assert not hook.armed
+    assert fired == []
