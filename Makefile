@@ -23,6 +23,7 @@ demo: $(STAMP) build-ext
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests codegen benchmarks examples scripts
+	$(BIN)/ruff format --check src codegen benchmarks examples scripts
 
 # The package (pyproject's files list), then the examples with the same strict config: they have no
 # __init__.py, so mypy puts examples/ on the search path and `from _common import example` resolves.

@@ -11,8 +11,7 @@ with example(__doc__) as ex, ex.client() as client:
     u = resp.usage  # vLLM always sends usage on a non-streamed answer; the type allows None (streams)
     if u is not None:
         print(
-            f"non-streamed: prompt={u.prompt_tokens} completion={u.completion_tokens} "
-            f"total={u.total_tokens}"
+            f"non-streamed: prompt={u.prompt_tokens} completion={u.completion_tokens} total={u.total_tokens}"
         )
 
     # Streams report usage only when asked: stream_options.include_usage adds a final Usage event.
