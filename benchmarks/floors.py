@@ -83,14 +83,20 @@ class _Counter(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def raw_protocol(url: str, concurrency: int, requests: int) -> tuple[float, int]:
-    """CPU seconds and events for ``requests`` streams read by bare protocols (no HTTP parsing)."""
+def _raw_request(url: str) -> tuple[str, int, bytes]:
+    """Host, port and the bytes of one streaming chat request, for the clients that speak HTTP by hand."""
     parts = urlparse(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = (
+    head = (
         f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n"
-    ).encode() + BODY
+    )
+    return host, port, head.encode() + BODY
+
+
+async def raw_protocol(url: str, concurrency: int, requests: int) -> tuple[float, int]:
+    """CPU seconds and events for ``requests`` streams read by bare protocols (no HTTP parsing)."""
+    host, port, request = _raw_request(url)
     loop = asyncio.get_running_loop()
     protocols = [(await loop.create_connection(_Counter, host, port))[1] for _ in range(concurrency)]
     todo = requests
@@ -181,12 +187,7 @@ async def protocol_parser(url: str, concurrency: int, requests: int) -> tuple[fl
     """CPU seconds and events for ``requests`` streams parsed into typed events without an HTTP library."""
     from vllm_sdk._events import Content
 
-    parts = urlparse(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = (
-        f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n"
-    ).encode() + BODY
+    host, port, request = _raw_request(url)
     loop = asyncio.get_running_loop()
     protocols = [(await loop.create_connection(_ParsingProtocol, host, port))[1] for _ in range(concurrency)]
     todo = requests
