@@ -75,8 +75,8 @@ async def _sdk_client(url: str, tokens: int) -> tuple[Any, Any, str]:
 
     import httpx
 
-    from vllm_sdk._streaming import AsyncMessageStream
-    from vllm_sdk._transport import create_async_http_client
+    from vllm_sdk._streams import AsyncMessageStream
+    from vllm_sdk._transports import create_async_http_client
 
     http = create_async_http_client(
         timeout=httpx.Timeout(600.0, connect=5.0), limits=httpx.Limits(max_connections=None)

@@ -46,7 +46,7 @@ from ._exceptions import (
     VllmError,
     VllmTimeoutError,
 )
-from ._streaming import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
+from ._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult

@@ -30,7 +30,7 @@ from ._exceptions import (
 )
 from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
-from ._request_build import RequestFactory
+from ._transports._request_build import RequestFactory
 from ._version import __version__
 from .types._wire import WireResponse
 

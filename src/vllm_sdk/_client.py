@@ -136,7 +136,7 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         return ClientBuilder(cls)
 
     def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:
-        from ._transport import create_sync_http_client
+        from ._transports import create_sync_http_client
 
         return create_sync_http_client(timeout=timeout, limits=limits)
 
@@ -423,7 +423,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         return ClientBuilder(cls)
 
     def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.AsyncClient:
-        from ._transport import create_async_http_client
+        from ._transports import create_async_http_client
 
         return create_async_http_client(timeout=timeout, limits=limits)
 

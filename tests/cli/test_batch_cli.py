@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from vllm_sdk import cli
-from vllm_sdk._batch_file import scan_output
+from vllm_sdk.batch._files import scan_output
 from vllm_sdk.testing import MockVllmServer
 
 from .conftest import assert_each_once, cli_command, cli_env, read_output, run_cli, write_batch

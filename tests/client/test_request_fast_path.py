@@ -9,7 +9,7 @@ import pytest
 
 from vllm_sdk import AsyncVllmClient, VllmClient
 from vllm_sdk._base_client import RequestOptions
-from vllm_sdk._request_build import RequestFactory
+from vllm_sdk._transports._request_build import RequestFactory
 
 if TYPE_CHECKING:
     from vllm_sdk.testing import MockVllmServer

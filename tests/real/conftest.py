@@ -135,7 +135,7 @@ def recording_client(exchanges: list[Exchange], **kwargs: Any) -> httpx.Client:
 
 def recording_async_client(exchanges: list[Exchange], transport: str, **kwargs: Any) -> httpx.AsyncClient:
     """An httpx.AsyncClient on the SDK's aiohttp transport or httpx's own, recording."""
-    from vllm_sdk._transport import AiohttpTransport
+    from vllm_sdk._transports import AiohttpTransport
 
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     inner: httpx.AsyncBaseTransport
@@ -150,7 +150,7 @@ def recording_async_client(exchanges: list[Exchange], transport: str, **kwargs: 
 def async_transport(request: pytest.FixtureRequest) -> str:
     """Both async transports the SDK ships: its aiohttp-backed one (the default with the speed extra)
     and httpx's own."""
-    from vllm_sdk._transport import aiohttp_available
+    from vllm_sdk._transports import aiohttp_available
 
     if request.param == "aiohttp" and not aiohttp_available():
         pytest.skip("aiohttp is not installed (the speed extra)")

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-import vllm_sdk._streaming as streaming
+import vllm_sdk._streams._streams as streaming
 from vllm_sdk._events import Content, Done, Error, Reasoning, Text, ToolCallComplete
 from vllm_sdk._exceptions import HttpError, StreamError, VllmTimeoutError
-from vllm_sdk._streaming import AsyncCompletionStream, AsyncMessageStream, MessageStream
+from vllm_sdk._streams import AsyncCompletionStream, AsyncMessageStream, MessageStream
 
 from .conftest import DONE, AsyncBody, SyncBody, chat_chunk, data_chunk, split_events, transcript_body
 

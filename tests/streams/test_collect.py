@@ -9,7 +9,7 @@ import pytest
 
 from vllm_sdk._events import Content, Reasoning, ToolCallComplete, Usage
 from vllm_sdk._exceptions import StreamError
-from vllm_sdk._streaming import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
+from vllm_sdk._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
 from vllm_sdk.types.chat import ChatCompletionResponse
 from vllm_sdk.types.completions import CompletionResponse
 

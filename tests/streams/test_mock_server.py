@@ -10,7 +10,7 @@ import pytest
 
 from vllm_sdk._events import Content, Done, Error, FinishReason
 from vllm_sdk._exceptions import HttpError, StreamError, VllmTimeoutError
-from vllm_sdk._streaming import AsyncMessageStream, MessageStream
+from vllm_sdk._streams import AsyncMessageStream, MessageStream
 from vllm_sdk.testing import MockVllmServer
 
 if TYPE_CHECKING:

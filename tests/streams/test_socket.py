@@ -14,7 +14,7 @@ import pytest
 
 from vllm_sdk._events import Content, Done
 from vllm_sdk._exceptions import VllmTimeoutError
-from vllm_sdk._streaming import AsyncMessageStream, MessageStream
+from vllm_sdk._streams import AsyncMessageStream, MessageStream
 
 from .conftest import DONE, chat_chunk
 
@@ -132,7 +132,7 @@ def test_sync_idle_timeout_interrupts_a_blocking_read(server: _Server) -> None:
 
 
 def _async_clients(url: str) -> list[Any]:
-    from vllm_sdk._transport import AiohttpTransport, aiohttp_available
+    from vllm_sdk._transports import AiohttpTransport, aiohttp_available
 
     makers: list[Any] = [lambda: httpx.AsyncClient(base_url=url)]
     if aiohttp_available():

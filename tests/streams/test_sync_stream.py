@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-import vllm_sdk._streaming as streaming
+import vllm_sdk._streams._streams as streaming
 from vllm_sdk._events import (
     Content,
     Done,
@@ -23,7 +23,7 @@ from vllm_sdk._events import (
     Usage,
 )
 from vllm_sdk._exceptions import HttpError, StreamError, VllmTimeoutError
-from vllm_sdk._streaming import CompletionStream, MessageStream
+from vllm_sdk._streams import CompletionStream, MessageStream
 
 from .conftest import DONE, SyncBody, chat_chunk, data_chunk, split_events, transcript_body
 

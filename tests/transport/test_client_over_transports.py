@@ -15,7 +15,7 @@ from vllm_sdk._exceptions import (
     StreamError,
     VllmTimeoutError,
 )
-from vllm_sdk._transport import TRANSPORT_ENV, AiohttpTransport
+from vllm_sdk._transports import TRANSPORT_ENV, AiohttpTransport
 from vllm_sdk.testing import MockVllmServer
 
 if TYPE_CHECKING:

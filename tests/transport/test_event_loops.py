@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from vllm_sdk import AsyncVllmClient, VllmError
-from vllm_sdk._transport import TRANSPORT_ENV, AiohttpTransport, LoopBoundHTTPTransport
+from vllm_sdk._transports import TRANSPORT_ENV, AiohttpTransport, LoopBoundHTTPTransport
 from vllm_sdk.testing import MockVllmServer
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def _open_transports(client: AsyncVllmClient) -> list[Any]:
 def test_loop_shutdown_hook_fires_once_at_shutdown_and_never_after_cancel(
     run: Callable[[Coroutine[Any, Any, Any]], Any],
 ) -> None:
-    from vllm_sdk._event_loops import LoopShutdownHook
+    from vllm_sdk._transports._event_loops import LoopShutdownHook
 
     fired: list[object] = []
 
@@ -285,7 +285,7 @@ def test_loop_shutdown_hook_fires_once_at_shutdown_and_never_after_cancel(
 def test_loop_shutdown_hook_is_inert_without_async_generator_hooks() -> None:
     import sys
 
-    from vllm_sdk._event_loops import LoopShutdownHook
+    from vllm_sdk._transports._event_loops import LoopShutdownHook
 
     fired: list[bool] = []
 

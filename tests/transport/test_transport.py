@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from vllm_sdk._exceptions import HttpError, VllmTimeoutError, map_transport_error
-from vllm_sdk._transport import (
+from vllm_sdk._transports import (
     TRANSPORT_ENV,
     AiohttpTransport,
     create_async_http_client,

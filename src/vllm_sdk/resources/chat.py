@@ -21,7 +21,7 @@ from .._base_client import require
 from .._config import NOT_GIVEN
 from .._generated_endpoints import ChatCompletionRequestBuilderBase, ChatCompletionRequestParams
 from .._multimodal import ImageSource, image_part
-from .._streaming import AsyncMessageStream, MessageStream
+from .._streams import AsyncMessageStream, MessageStream
 from ..types.chat import ChatCompletionResponse
 from ._builder import BuilderMixin
 

@@ -16,7 +16,7 @@ from typing_extensions import Unpack
 from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
 from .._generated_endpoints import CompletionRequestBuilderBase, CompletionRequestParams
-from .._streaming import AsyncCompletionStream, CompletionStream
+from .._streams import AsyncCompletionStream, CompletionStream
 from ..types.completions import CompletionResponse
 from ._builder import BuilderMixin
 

@@ -31,7 +31,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, cast
 
-from ._exceptions import VllmError
+from .._exceptions import VllmError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable

@@ -40,7 +40,7 @@ from ._event_loops import (
     close_on_loop,
     ensure_loop_released,
 )
-from ._exceptions import VllmError
+from .._exceptions import VllmError
 
 if TYPE_CHECKING:
     import ssl

@@ -20,7 +20,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._events import Content, Reasoning, ToolCallComplete
+from .._events import Content, Reasoning, ToolCallComplete
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,7 +78,7 @@ def _mock_server_process() -> Iterator[str]:
 
 
 def _first_model(client: Any) -> str:
-    from ._cli_chat import model_ids
+    from ._chat import model_ids
 
     ids = model_ids(client.models.list())
     if not ids:
@@ -171,10 +171,10 @@ async def _batch(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ._cli_batch import percentile
-    from ._client import AsyncVllmClient
-    from ._transport import selected_transport
-    from .batch import abatch
+    from ._batch import percentile
+    from .._client import AsyncVllmClient
+    from .._transports import selected_transport
+    from ..batch import abatch
 
     console.rule(f"[bold]4. A batch of {n:,} streamed requests at concurrency {concurrency}")
     console.print("[dim]async for result in client.batch(requests, concurrency=64, stream=True): ...[/dim]")
@@ -244,7 +244,7 @@ def run_demo(
     """Run the tour; returns the exit status."""
     from rich.console import Console
 
-    from ._client import VllmClient
+    from .._client import VllmClient
 
     console = Console(highlight=False)
     started = time.perf_counter()

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._exceptions import JsonError, api_error_from_response, map_transport_error
-from .batch import Outcome, PreparedRequest, _response_body
+from .._exceptions import JsonError, api_error_from_response, map_transport_error
+from ._runner import Outcome, PreparedRequest, _response_body
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -107,7 +107,7 @@ class HttpSender:
     async def _collect(
         self, response: httpx.Response, path: str, started: float, request_id: str | None
     ) -> Outcome:
-        from ._streaming import AsyncCompletionStream, AsyncMessageStream
+        from .._streams import AsyncCompletionStream, AsyncMessageStream
 
         cls = AsyncMessageStream if path == "/chat/completions" else AsyncCompletionStream
         stream = cls(response, idle_timeout=self._idle_timeout, started_at=started)

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from ._events import Content, Done, Error, Reasoning, Text, ToolCallDelta
-from ._exceptions import InvalidResponseError, StreamError, VllmError, VllmTimeoutError, map_transport_error
+from .._events import Content, Done, Error, Reasoning, Text, ToolCallDelta
+from .._exceptions import InvalidResponseError, StreamError, VllmError, VllmTimeoutError, map_transport_error
 
 if TYPE_CHECKING:
     import asyncio
@@ -136,27 +136,27 @@ class StreamKind:
 
 
 def _chat_response() -> Callable[[dict[str, Any]], Any]:
-    from .types.chat import ChatCompletionResponse
+    from ..types.chat import ChatCompletionResponse
 
     validate: Callable[[dict[str, Any]], Any] = ChatCompletionResponse.model_validate
     return validate
 
 
 def _chat_chunk() -> Callable[[dict[str, Any]], Any]:
-    from .types._generated import ChatCompletionStreamResponse
+    from ..types._generated import ChatCompletionStreamResponse
 
     return ChatCompletionStreamResponse.model_validate
 
 
 def _completion_response() -> Callable[[dict[str, Any]], Any]:
-    from .types.completions import CompletionResponse
+    from ..types.completions import CompletionResponse
 
     validate: Callable[[dict[str, Any]], Any] = CompletionResponse.model_validate
     return validate
 
 
 def _completion_chunk() -> Callable[[dict[str, Any]], Any]:
-    from .types._generated import CompletionStreamResponse
+    from ..types._generated import CompletionStreamResponse
 
     return CompletionStreamResponse.model_validate
 
@@ -261,7 +261,7 @@ class StreamState:
     def _new_parser(self, *, keep_raw: bool) -> StreamParser:
         # Looked up on the selector module at construction time, so the selector (and the test fixture that
         # switches builds) decides which build runs.
-        from . import _speedups
+        from .. import _speedups
 
         factory: Callable[..., StreamParser] = getattr(_speedups, self.kind.parser_name)
         if self.max_event_size is None:

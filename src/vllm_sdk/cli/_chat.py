@@ -10,8 +10,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._events import Content, Error, Reasoning, Text, ToolCallComplete, Usage
-from ._exceptions import VllmError
+from .._events import Content, Error, Reasoning, Text, ToolCallComplete, Usage
+from .._exceptions import VllmError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -46,7 +46,7 @@ class ChatSettings:
         self.think = think
 
     def client(self) -> Any:
-        from ._client import VllmClient
+        from .._client import VllmClient
 
         kwargs: dict[str, Any] = {"base_url": self.base_url, "api_key": self.api_key}
         if self.timeout is not None:

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import VllmError
+from .._exceptions import VllmError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vllm-sdk`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if "mock-server" in argv:  # hand everything after it to the mock server's own parser, --help included
-        from .testing.__main__ import main as mock_main
+        from ..testing.__main__ import main as mock_main
 
         return mock_main(argv[argv.index("mock-server") + 1 :])
     parser = build_parser()
@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 concurrency=args.concurrency,
             )
         if command == "batch":
-            from ._cli_batch import BatchFileOptions, run_from_cli
+            from ._batch import BatchFileOptions, run_from_cli
 
             urls = args.base_urls or [base_url or DEFAULT_BASE_URL]
             if args.concurrency < 1 or args.max_retries < 0:
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     model=args.model,
                 )
             )
-        from ._cli_chat import (
+        from ._chat import (
             ChatSettings,
             command_chat,
             command_complete,
@@ -198,7 +198,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,12 +23,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import ApiError
+from .._exceptions import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from .batch import BatchResult
+    from ._runner import BatchResult
 
 __all__ = ["OutputScan", "OutputWriter", "iter_input", "output_line", "scan_output"]
 

@@ -1,6 +1,6 @@
 """``vllm-sdk batch INPUT.jsonl -o OUTPUT.jsonl``: an OpenAI batch file through one or more vLLM servers.
 
-Resumable and loss-free (see :mod:`vllm_sdk._batch_file`): result lines are appended as requests complete;
+Resumable and loss-free (see :mod:`vllm_sdk.batch._files`): result lines are appended as requests complete;
 a rerun repairs a torn last line, skips the ``custom_id``\\ s already written and runs the rest. Ctrl-C
 (or SIGTERM) stops taking requests, abandons the ones in flight (the rerun does them), prints the summary
 and exits with 130 (143); a second Ctrl-C exits at once, which is safe because lines are only ever
@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
-from ._balancer import Balancer, Replica
-from ._batch_file import OutputWriter, count_lines, iter_input, output_line, scan_output
-from ._batch_http import Endpoint, HttpSender
-from ._transport import create_async_http_client
-from .batch import RetryPolicy, run_batch
+from ..batch._balancer import Balancer, Replica
+from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
+from ..batch._http import Endpoint, HttpSender
+from .._transports import create_async_http_client
+from ..batch._runner import RetryPolicy, run_batch
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from .batch import BatchResult
+    from ..batch import BatchResult
 
 __all__ = ["BatchFileOptions", "BatchStats", "percentile", "run_batch_file"]
 

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import httpx
 
-from ._events import CompletionStreamEvent, StreamEvent
-from ._exceptions import InvalidResponseError, StreamError, VllmError
-from ._stream_base import (
+from .._events import CompletionStreamEvent, StreamEvent
+from .._exceptions import InvalidResponseError, StreamError, VllmError
+from ._state import (
     CHAT,
     COMPLETION,
     DRAIN_MAX_BYTES,
@@ -58,9 +58,9 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from .types._generated import ChatCompletionStreamResponse, CompletionStreamResponse
-    from .types.chat import ChatCompletionResponse
-    from .types.completions import CompletionResponse
+    from ..types._generated import ChatCompletionStreamResponse, CompletionStreamResponse
+    from ..types.chat import ChatCompletionResponse
+    from ..types.completions import CompletionResponse
 
 __all__ = [
     "AsyncCompletionStream",

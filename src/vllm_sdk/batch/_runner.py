@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ._balancer import Balancer, Replica
-from ._exceptions import ApiError, HttpError, StreamError, VllmError
+from .._exceptions import ApiError, HttpError, StreamError, VllmError
 
 __all__ = ["BatchRequest", "BatchResult", "abatch", "batch"]
 
@@ -615,7 +615,7 @@ def _async_twin_factory(client: Any) -> Callable[[], Any]:
     twin = getattr(client, "_async_twin", None)
     if callable(twin):
         return twin  # type: ignore[no-any-return]
-    from ._client import AsyncVllmClient
+    from .._client import AsyncVllmClient
 
     def make() -> Any:
         return AsyncVllmClient(
