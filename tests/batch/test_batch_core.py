@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from vllm_sdk.batch._balancer import Balancer, Replica
 from vllm_sdk._exceptions import BadRequestError, HttpError, InternalServerError, RateLimitError
+from vllm_sdk.batch._balancer import Balancer, Replica
 from vllm_sdk.batch._runner import (
     BatchResult,
     InvalidBatchRequest,

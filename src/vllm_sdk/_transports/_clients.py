@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
+from .._exceptions import VllmError
 from ._event_loops import (
     LoopShutdownHook,
     abandon_aiohttp_session,
@@ -40,7 +41,6 @@ from ._event_loops import (
     close_on_loop,
     ensure_loop_released,
 )
-from .._exceptions import VllmError
 
 if TYPE_CHECKING:
     import ssl

@@ -47,8 +47,8 @@ from collections.abc import (
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ._balancer import Balancer, Replica
 from .._exceptions import ApiError, HttpError, StreamError, VllmError
+from ._balancer import Balancer, Replica
 
 __all__ = ["BatchRequest", "BatchResult", "abatch", "batch"]
 

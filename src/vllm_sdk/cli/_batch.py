@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+from .._transports import create_async_http_client
 from ..batch._balancer import Balancer, Replica
 from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
 from ..batch._http import Endpoint, HttpSender
-from .._transports import create_async_http_client
 from ..batch._runner import RetryPolicy, run_batch
 
 if TYPE_CHECKING:

@@ -171,10 +171,10 @@ async def _batch(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ._batch import percentile
     from .._client import AsyncVllmClient
     from .._transports import selected_transport
     from ..batch import abatch
+    from ._batch import percentile
 
     console.rule(f"[bold]4. A batch of {n:,} streamed requests at concurrency {concurrency}")
     console.print("[dim]async for result in client.batch(requests, concurrency=64, stream=True): ...[/dim]")
