@@ -13,7 +13,6 @@ import json
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
@@ -30,6 +29,7 @@ from ._exceptions import (
 )
 from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
+from ._options import RequestOptions
 from ._transports._request_build import RequestFactory
 from ._version import __version__
 from .types._wire import WireResponse
@@ -234,24 +234,6 @@ def error_from_response(response: httpx.Response, content: bytes) -> ApiError:
 
 
 # ---------------------------------------------------------------- options of one request
-
-
-@dataclass
-class RequestOptions:
-    """One logical request (all its attempts): what to send and the per-call overrides."""
-
-    method: str
-    url: str
-    content: bytes | None = None
-    headers: Mapping[str, str | None] | None = None
-    params: Mapping[str, Any] | None = None
-    # NOT_GIVEN: the client's default; None: no timeout.
-    timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN
-    max_retries: int | None = None
-    stream: bool = False
-    # Telemetry only: the GenAI operation ("chat", "text_completion", ...), the model and the body.
-    operation: str | None = None
-    body: Mapping[str, Any] | None = field(default=None, repr=False)
 
 
 class _Pool(Generic[HttpClientT]):

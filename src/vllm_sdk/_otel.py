@@ -28,7 +28,7 @@ import httpx
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Mapping
 
-    from ._base_client import RequestOptions
+    from ._options import RequestOptions
 
 __all__ = ["SpanScope", "start_span", "wrap_stream_response"]
 

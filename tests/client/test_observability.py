@@ -184,7 +184,7 @@ def test_in_memory_stream_body_ends_the_span_at_once(spans: Any) -> None:
 
 def test_a_tracer_that_does_not_record_costs_no_span_scope(monkeypatch: pytest.MonkeyPatch) -> None:
     trace = pytest.importorskip("opentelemetry.trace")
-    from vllm_sdk._base_client import RequestOptions
+    from vllm_sdk._options import RequestOptions
 
     monkeypatch.setattr(_otel, "_tracer", trace.NoOpTracer())
     monkeypatch.setattr(_otel, "_tracer_loaded", True)

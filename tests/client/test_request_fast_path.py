@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from vllm_sdk import AsyncVllmClient, VllmClient
-from vllm_sdk._base_client import RequestOptions
+from vllm_sdk._options import RequestOptions
 from vllm_sdk._transports._request_build import RequestFactory
 
 if TYPE_CHECKING:

@@ -26,9 +26,9 @@ from ..types.chat import ChatCompletionResponse
 from ._builder import BuilderMixin
 
 if TYPE_CHECKING:
-    from .._base_client import RequestOptions
     from .._client import AsyncVllmClient, VllmClient
     from .._config import NotGiven, TimeoutLike
+    from .._options import RequestOptions
 
 __all__ = [
     "AsyncChat",

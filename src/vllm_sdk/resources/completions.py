@@ -23,9 +23,9 @@ from ._builder import BuilderMixin
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Mapping
 
-    from .._base_client import RequestOptions
     from .._client import AsyncVllmClient, VllmClient
     from .._config import NotGiven, TimeoutLike
+    from .._options import RequestOptions
 
 __all__ = [
     "AsyncCompletionBuilder",
