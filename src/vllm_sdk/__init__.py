@@ -9,7 +9,6 @@ Quick start::
         print(resp.content)
 """
 
-from ._base_client import ClientClosedError
 from ._client import AsyncVllmClient, ClientBuilder, VllmClient
 from ._config import NOT_GIVEN, NotGiven
 from ._events import (
@@ -29,6 +28,7 @@ from ._exceptions import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConflictError,
     HttpError,
     InternalServerError,

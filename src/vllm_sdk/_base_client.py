@@ -1,301 +1,40 @@
-"""Everything the sync and async clients share and that does no I/O.
+"""The client core shared by the sync and async clients: everything that does no I/O.
 
-Configuration (arguments, environment, defaults), URL building, authentication and headers, request
-body encoding in the schema's canonical key order, retry decisions and their logging, error mapping of
-non-2xx responses and response parsing (pydantic's JSON validation straight from the body bytes). The two
-clients in ``_client.py`` add only the send loop, the sleep between attempts and closing.
+Configuration (arguments, environment, defaults), URL building, authentication and headers, the
+:class:`~vllm_sdk._options.RequestOptions` of a route call, httpx request building and retry decisions with
+their logging. Bodies are encoded by ``_body``, responses parsed by ``_response``, the pool's lifetime kept by
+``_pool``; the two clients in ``_client.py`` add only the send loop, the sleep between attempts and closing.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-import httpx
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Generic
 
 from . import _config, _retry
-from ._exceptions import (
-    ApiError,
-    InvalidResponseError,
-    JsonError,
-    MissingParameterError,
-    VllmError,
-    api_error_from_response,
-)
-from ._generated_endpoints import REQUEST_FIELDS, ROUTES
+from ._body import encode_body, encode_json, request_model_name, require_fields
+from ._exceptions import ClientClosedError, VllmError
+from ._generated_endpoints import ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
 from ._options import RequestOptions
-from ._transports._request_build import RequestFactory
+from ._pool import HttpClientT, Lease, Pool
 from ._version import __version__
-from .types._wire import WireResponse
 
 if TYPE_CHECKING:
+    import httpx
     from typing_extensions import Self
 
     from ._otel import SpanScope
 
-__all__ = [
-    "BaseClient",
-    "ClientClosedError",
-    "RequestOptions",
-    "encode_body",
-    "merge_extra",
-    "parse_response",
-    "require",
-    "require_fields",
-]
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
-
-#: How much of a non-2xx body is read to build the error (a proxy's error page can be large).
-MAX_ERROR_BODY = 1024 * 1024
+__all__ = ["USER_AGENT", "BaseClient", "EventHooks"]
 
 USER_AGENT = f"vllm-python-sdk/{__version__}"
 
 #: Request hook: called with each :class:`httpx.Request` before it is sent (every attempt).
 #: Response hook: called with each :class:`httpx.Response` once its headers arrived (every attempt).
 EventHooks = Mapping[str, Sequence[Callable[..., Any]]]
-
-
-class ClientClosedError(VllmError, RuntimeError):
-    """A request was made on a client that was closed (or whose shared connection pool was closed)."""
-
-
-# ---------------------------------------------------------------- request bodies
-
-
-def merge_extra(body: dict[str, Any], extra: Mapping[str, Any]) -> None:
-    """Merge ``extra`` into ``body`` in place: nested dicts are merged key by key, anything else replaced.
-
-    So ``extra({"chat_template_kwargs": {"x": 1}})`` adds to what ``thinking(True)`` set instead of wiping it.
-    """
-    for key, value in extra.items():
-        current = body.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
-            merged = dict(current)
-            merge_extra(merged, value)
-            body[key] = merged
-        else:
-            body[key] = value
-
-
-def _json_default(value: object) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_unset=True)
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):  # a ToolCall in a message's tool_calls
-        return to_dict()
-    if isinstance(value, (tuple, set, frozenset)):
-        return list(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"request value of type {type(value).__name__} is not JSON serialisable")
-
-
-def canonical_body(model_name: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` with its keys in the schema's order for ``model_name``; unknown keys follow as given."""
-    order = REQUEST_FIELDS.get(model_name or "", ())
-    out: dict[str, Any] = {key: body[key] for key in order if key in body}
-    for key, value in body.items():
-        if key not in out:
-            out[key] = value
-    return out
-
-
-def encode_body(
-    model_name: str | None,
-    body: Mapping[str, Any],
-    extra: Mapping[str, Any] | None = None,
-) -> bytes:
-    """The JSON bytes of a request body: ``extra`` merged, keys in canonical order, compact, UTF-8.
-
-    Builder and keyword styles both end here, so the same parameters give byte-identical bodies.
-    """
-    merged = dict(body)
-    if extra:
-        merge_extra(merged, extra)
-    ordered = canonical_body(model_name, merged)
-    try:
-        text = json.dumps(
-            ordered, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
-        )
-    except ValueError as exc:  # NaN / infinity: not JSON, and vLLM would reject it
-        raise ValueError(f"request body is not valid JSON: {exc}") from exc
-    return text.encode("utf-8")
-
-
-@functools.cache
-def _required_keys(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset((info.alias or name) for name, info in model.model_fields.items() if info.is_required())
-
-
-def request_model_name(route_name: str, body: Mapping[str, Any]) -> str | None:
-    """The name of the request variant of ``route_name`` that ``body`` is (for the canonical key order):
-    the first whose required fields are all present."""
-    route = ROUTES[route_name]
-    variants = route.request_variants or ((route.request_model,) if route.request_model else ())
-    for variant in variants:
-        if _required_keys(variant) <= body.keys():
-            return variant.__name__
-    return route.request_model.__name__ if route.request_model else None
-
-
-def require_fields(route_name: str, body: Mapping[str, Any]) -> None:
-    """Raise :class:`MissingParameterError` (before any I/O) when ``body`` sets the required fields of no
-    request variant of ``route_name`` (``score()`` without ``queries``, ``tokenize()`` without ``prompt`` or
-    ``messages``...). ``None`` values count as not set."""
-    route = ROUTES[route_name]
-    variants = route.request_variants or ((route.request_model,) if route.request_model else ())
-    given = {key for key, value in body.items() if value is not None}
-    missing: list[list[str]] = []
-    for variant in variants:
-        lacking = sorted(_required_keys(variant) - given)
-        if not lacking:
-            return
-        if not any(set(shorter) <= set(lacking) for shorter in missing):  # the simplest fixes only
-            missing.append(lacking)
-    if missing:
-        options = ", or ".join(" + ".join(repr(name) for name in names) for names in missing)
-        raise MissingParameterError(missing[0][0], f"missing required parameter: {options}")
-
-
-def require(body: Mapping[str, Any], *names: str) -> None:
-    """Raise :class:`MissingParameterError` (before any I/O) for the first of ``names`` not set."""
-    for name in names:
-        if body.get(name) is None:
-            raise MissingParameterError(name)
-
-
-# ---------------------------------------------------------------- responses
-
-
-def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, str] | None = None) -> ModelT:
-    """Validate a JSON body straight from bytes into ``model``.
-
-    Invalid JSON (or an empty body) raises :class:`JsonError`; JSON of the wrong shape raises
-    :class:`InvalidResponseError`; both keep pydantic's error as ``__cause__``. Models with a
-    ``request_id`` get the ``x-request-id`` of ``headers``.
-    """
-    if not content.strip():
-        raise JsonError("the response body is empty where JSON was expected")
-    try:
-        parsed = model.model_validate_json(content)
-    except ValidationError as exc:
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
-            text = content[:200].decode("utf-8", "replace")
-            raise JsonError(
-                f"the response body is not valid JSON: {exc.errors()[0]['msg']}", text=text
-            ) from exc
-        error = _error_in_success_body(content)
-        if error is not None:  # a proxy or an old server that reports an error with a 2xx status
-            raise error from exc
-        start = content[:200].decode("utf-8", "replace")
-        raise InvalidResponseError(
-            f"the response does not have the shape of {model.__name__}: {exc.error_count()} error(s), "
-            f"first: {_first_error(exc)}; body starts {start!r}"
-        ) from exc
-    if isinstance(parsed, WireResponse):
-        parsed._raw_json = content  # read back by ``.raw``
-        if headers is not None:
-            parsed._request_id = headers.get("x-request-id")
-    return parsed
-
-
-def _error_in_success_body(content: bytes) -> ApiError | None:
-    """The :class:`ApiError` an error-shaped body describes (``{"error": ...}`` or ``{"object": "error"}``),
-    with the status from its ``code`` (500 when it has none)."""
-    try:
-        data = json.loads(content)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not ("error" in data or data.get("object") == "error"):
-        return None
-    inner = data.get("error")
-    code = (inner if isinstance(inner, dict) else data).get("code")
-    status = code if isinstance(code, int) and 400 <= code <= 599 else 500
-    return api_error_from_response(status, content)
-
-
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "(body)"
-    return f"{location}: {first['msg']}"
-
-
-def error_from_response(response: httpx.Response, content: bytes) -> ApiError:
-    """The :class:`ApiError` for a non-2xx response whose (bounded) body is ``content``."""
-    return api_error_from_response(response.status_code, content, response.headers)
-
-
-# ---------------------------------------------------------------- options of one request
-
-
-class _Pool(Generic[HttpClientT]):
-    """The httpx client shared by a client and every client derived from it with ``with_*``.
-
-    Lifetime: the client that created the pool (its owner) closes it when it is closed, for every client
-    sharing it. Closing a derived client never closes the pool under its owner. When the owner was dropped
-    without being closed (``client = VllmClient().with_api_key(k)``), the pool is closed with the last
-    derived client to be closed. A user-supplied ``http_client`` is never closed by the SDK: whoever
-    created it closes it.
-    """
-
-    __slots__ = ("derived", "http", "owned", "owner_gone", "requests")
-    http: HttpClientT
-    owned: bool
-
-    def __init__(self, http: HttpClientT, *, owned: bool) -> None:
-        self.http = http
-        self.owned = owned
-        # The SDK's own httpx client has known defaults, so most requests can skip build_request's
-        # merge (see _request_build); a user's client is always left to httpx.
-        self.requests: RequestFactory | None = RequestFactory(http) if owned else None
-        self.derived = 0  # derived clients neither closed nor collected
-        self.owner_gone = False
-
-    @property
-    def closed(self) -> bool:
-        closed: bool = self.http.is_closed
-        return closed
-
-    def release(self, *, owner: bool) -> bool:
-        """One sharing client is done; whether the SDK should close the pool now."""
-        if owner:
-            self.owner_gone = True
-        else:
-            self.derived -= 1
-        return self.owned and self.owner_gone and self.derived <= 0 and not self.closed
-
-
-class _Lease:
-    """One client's share of a pool, released once: by ``close()``, or when the client is collected."""
-
-    __slots__ = ("owner", "pool", "released")
-
-    def __init__(self, pool: _Pool[Any], *, owner: bool) -> None:
-        self.pool = pool
-        self.owner = owner
-        self.released = False
-        if not owner:
-            pool.derived += 1
-
-    def release(self) -> bool:
-        """Release the share (idempotent); whether the pool should now be closed."""
-        if self.released:
-            return False
-        self.released = True
-        return self.pool.release(owner=self.owner)
-
-    def collected(self) -> None:
-        """The client was garbage-collected without ``close()``: its share is released, nothing is closed
-        (a response or stream it returned may still be reading from the pool)."""
-        self.release()
 
 
 # ---------------------------------------------------------------- the shared client
@@ -305,8 +44,8 @@ class BaseClient(Generic[HttpClientT]):
     """Configuration and request preparation shared by :class:`~vllm_sdk.VllmClient` and
     :class:`~vllm_sdk.AsyncVllmClient`."""
 
-    _pool: _Pool[HttpClientT]
-    _lease: _Lease
+    _pool: Pool[HttpClientT]
+    _lease: Lease
     _closed: bool
 
     def __init__(
@@ -342,9 +81,9 @@ class BaseClient(Generic[HttpClientT]):
         self._limits = limits or _config.DEFAULT_LIMITS
         if http_client is not None:
             self._check_http_client(http_client)
-            self._pool = _Pool(http_client, owned=False)
+            self._pool = Pool(http_client, owned=False)
         else:
-            self._pool = _Pool(self._default_http_client(self._timeout, self._limits), owned=True)
+            self._pool = Pool(self._default_http_client(self._timeout, self._limits), owned=True)
         self._closed = False
         self._lease = self._new_lease(owner=True)
 
@@ -461,13 +200,13 @@ class BaseClient(Generic[HttpClientT]):
         """A new client for another server (a replica), sharing the connection pool."""
         return self.with_options(base_url=base_url)
 
-    def _new_lease(self, *, owner: bool) -> _Lease:
-        lease = _Lease(self._pool, owner=owner)
+    def _new_lease(self, *, owner: bool) -> Lease:
+        lease = Lease(self._pool, owner=owner)
         weakref.finalize(self, lease.collected)
         return lease
 
     def _release_pool(self) -> bool:
-        """Mark this client closed; whether it must close the shared pool (see :class:`_Pool`)."""
+        """Mark this client closed; whether it must close the shared pool (see :class:`Pool`)."""
         self._closed = True
         lease_says = self._lease.release()
         # The owner's own close() always closes a pool it created, whatever still shares it.
@@ -635,9 +374,7 @@ class BaseClient(Generic[HttpClientT]):
             if isinstance(json_body, Mapping):
                 content = encode_body(None, json_body)
             else:
-                content = json.dumps(
-                    json_body, ensure_ascii=False, separators=(",", ":"), default=_json_default
-                ).encode("utf-8")
+                content = encode_json(json_body)
         return RequestOptions(
             method=method.upper(),
             url=self.url_for(path),

@@ -16,18 +16,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from . import _config
-from ._base_client import (
-    MAX_ERROR_BODY,
-    BaseClient,
-    EventHooks,
-    ModelT,
-    RequestOptions,
-    error_from_response,
-    parse_response,
-)
+from ._base_client import BaseClient, EventHooks
 from ._exceptions import ApiError, HttpError, VllmError, map_transport_error
 from ._logging import logger
 from ._otel import wrap_stream_response
+from ._response import MAX_ERROR_BODY, ModelT, error_from_response, parse_response
 from .resources import (
     AsyncChat,
     AsyncCompletions,
@@ -47,6 +40,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._options import RequestOptions
     from ._otel import SpanScope
     from .batch import BatchRequest, BatchResult
 

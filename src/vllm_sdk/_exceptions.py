@@ -20,7 +20,8 @@ The hierarchy::
     ├── JsonError                      a body that is not valid JSON
     ├── MissingParameterError          a required request field is not set (also a ValueError)
     ├── NoContentError                 a response without the content that was asked for
-    └── InvalidResponseError           a response that does not have the shape of the API
+    ├── InvalidResponseError           a response that does not have the shape of the API
+    └── ClientClosedError              a request on a closed client (also a RuntimeError)
 
 Transport errors (httpx, and aiohttp under the aiohttp-backed transport) are mapped once, by
 :func:`map_transport_error`, and raised ``from`` the original; error bodies are parsed once, by
@@ -42,6 +43,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "HttpError",
     "InternalServerError",
@@ -268,6 +270,10 @@ class NoContentError(VllmError):
 
 class InvalidResponseError(VllmError):
     """The response does not have the shape of the API (fails validation against the schema)."""
+
+
+class ClientClosedError(VllmError, RuntimeError):
+    """A request was made on a client that was closed (or whose shared connection pool was closed)."""
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vllm_sdk import InvalidResponseError, MissingParameterError, ToolCall, VllmClient
-from vllm_sdk._base_client import encode_body
+from vllm_sdk._body import encode_body
 from vllm_sdk._generated_endpoints import REQUEST_FIELDS, ChatCompletionRequestParams
 
 from .helpers import BASE, Api, chat_body

@@ -20,7 +20,7 @@ from vllm_sdk import (
     JsonError,
     ToolCall,
 )
-from vllm_sdk._base_client import parse_response
+from vllm_sdk._response import parse_response
 from vllm_sdk.types.chat import split_think
 
 from .helpers import Api, chat_body

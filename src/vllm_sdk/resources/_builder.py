@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from .._base_client import canonical_body, merge_extra
+from .._body import canonical_body, merge_extra
 from .._generated_endpoints import BuilderBase
 
 if TYPE_CHECKING:

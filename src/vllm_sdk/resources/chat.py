@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from typing_extensions import Self, Unpack
 
-from .._base_client import require
+from .._body import require
 from .._config import NOT_GIVEN
 from .._generated_endpoints import ChatCompletionRequestBuilderBase, ChatCompletionRequestParams
 from .._multimodal import ImageSource, image_part

@@ -1,0 +1,82 @@
+"""Responses: JSON bodies validated straight from bytes into the response models, and the
+:class:`~vllm_sdk.ApiError` of a non-2xx response (or of an error body sent with a 2xx status)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ._exceptions import ApiError, InvalidResponseError, JsonError, api_error_from_response
+from .types._wire import WireResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import httpx
+
+__all__ = ["MAX_ERROR_BODY", "ModelT", "error_from_response", "parse_response"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+#: How much of a non-2xx body is read to build the error (a proxy's error page can be large).
+MAX_ERROR_BODY = 1024 * 1024
+
+
+def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, str] | None = None) -> ModelT:
+    """Validate a JSON body straight from bytes into ``model``.
+
+    Invalid JSON (or an empty body) raises :class:`JsonError`; JSON of the wrong shape raises
+    :class:`InvalidResponseError`; both keep pydantic's error as ``__cause__``. Models with a
+    ``request_id`` get the ``x-request-id`` of ``headers``.
+    """
+    if not content.strip():
+        raise JsonError("the response body is empty where JSON was expected")
+    try:
+        parsed = model.model_validate_json(content)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            text = content[:200].decode("utf-8", "replace")
+            raise JsonError(
+                f"the response body is not valid JSON: {exc.errors()[0]['msg']}", text=text
+            ) from exc
+        error = _error_in_success_body(content)
+        if error is not None:  # a proxy or an old server that reports an error with a 2xx status
+            raise error from exc
+        start = content[:200].decode("utf-8", "replace")
+        raise InvalidResponseError(
+            f"the response does not have the shape of {model.__name__}: {exc.error_count()} error(s), "
+            f"first: {_first_error(exc)}; body starts {start!r}"
+        ) from exc
+    if isinstance(parsed, WireResponse):
+        parsed._raw_json = content  # read back by ``.raw``
+        if headers is not None:
+            parsed._request_id = headers.get("x-request-id")
+    return parsed
+
+
+def _error_in_success_body(content: bytes) -> ApiError | None:
+    """The :class:`ApiError` an error-shaped body describes (``{"error": ...}`` or ``{"object": "error"}``),
+    with the status from its ``code`` (500 when it has none)."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not ("error" in data or data.get("object") == "error"):
+        return None
+    inner = data.get("error")
+    code = (inner if isinstance(inner, dict) else data).get("code")
+    status = code if isinstance(code, int) and 400 <= code <= 599 else 500
+    return api_error_from_response(status, content)
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "(body)"
+    return f"{location}: {first['msg']}"
+
+
+def error_from_response(response: httpx.Response, content: bytes) -> ApiError:
+    """The :class:`ApiError` for a non-2xx response whose (bounded) body is ``content``."""
+    return api_error_from_response(response.status_code, content, response.headers)
