@@ -27,6 +27,10 @@ class CodegenConfig:
     datamodel_codegen_args: tuple[str, ...]
     setter_renames: dict[str, dict[str, str]] = field(default_factory=dict)
     vendor_sources: dict[str, Path] = field(default_factory=dict)
+    resources_output: Path | None = None
+    builders_output: Path | None = None
+    routes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    response_classes: dict[str, str] = field(default_factory=dict)
 
 
 def load_config(root: Path | None = None) -> CodegenConfig:
@@ -48,4 +52,8 @@ def load_config(root: Path | None = None) -> CodegenConfig:
         datamodel_codegen_args=tuple(table.get("datamodel_codegen_args", ())),
         setter_renames=renames,
         vendor_sources=sources,
+        resources_output=root / table["resources_output"] if "resources_output" in table else None,
+        builders_output=root / table["builders_output"] if "builders_output" in table else None,
+        routes={name: dict(settings) for name, settings in table.get("routes", {}).items()},
+        response_classes=dict(table.get("response_classes", {})),
     )

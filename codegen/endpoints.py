@@ -237,8 +237,10 @@ class EndpointsRenderer:
         doc: Mapping[str, Any],
         models_import: str,
         setter_renames: Mapping[str, Mapping[str, str]] | None = None,
+        route_settings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.doc = doc
+        self.route_settings = route_settings or {}
         self.schemas: Mapping[str, Any] = doc.get("components", {}).get("schemas", {})
         self.models_import = models_import
         self.renames = setter_renames or {}
@@ -323,7 +325,11 @@ class EndpointsRenderer:
             "    streams: bool\n"
             '    """Whether the route can answer with a server-sent event stream."""\n'
             "    request_variants: tuple[type[BaseModel], ...] = field(default=())\n"
-            '    """Every body model the route accepts, ``request_model`` first."""\n\n'
+            '    """Every body model the route accepts, ``request_model`` first."""\n'
+            "    operation: str | None = None\n"
+            '    """The OpenTelemetry GenAI operation name (``"chat"``...), where the route has one."""\n'
+            "    required: tuple[tuple[str, ...], ...] = ()\n"
+            '    """Fields the SDK requires beyond the schema: each group needs one of its names set."""\n\n'
         )
 
     def _render_routes(self) -> str:
@@ -340,12 +346,23 @@ class EndpointsRenderer:
                 f"            response_model={r.response or 'None'},\n"
                 f"            stream_response_model={r.stream_response or 'None'},\n"
                 f"            streams={r.stream_response is not None},\n"
-                f"            request_variants=({variants}),\n"
-                "        ),\n"
+                f"            request_variants=({variants}),\n" + self._route_extras(r.name) + "        ),\n"
             )
         lines.append("    }\n)\n")
         lines.append('"""Every supported route by dotted name."""\n\n')
         return "".join(lines)
+
+    def _route_extras(self, name: str) -> str:
+        settings = self.route_settings.get(name, {})
+        out = ""
+        operation = settings.get("operation")
+        if operation is not None:
+            out += f"            operation={str(operation)!r},\n"
+        required = settings.get("required")
+        if required:
+            groups = "".join("(" + "".join(f"{str(k)!r}, " for k in group) + "), " for group in required)
+            out += f"            required=({groups}),\n"
+        return out
 
     def _render_request_fields(self, models: Iterable[str]) -> str:
         lines = ["\nREQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(\n    {\n"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import yamlio
 from .endpoints import EndpointsRenderer
+from .resources import ResourcesRenderer
 
 if TYPE_CHECKING:
     from .config import CodegenConfig
@@ -95,18 +96,38 @@ def _relative_import(config: CodegenConfig) -> str:
 
 def render_endpoints(config: CodegenConfig, schema: Path) -> str:
     """Render and format the endpoints module for ``schema``."""
-    doc = yamlio.load(schema)
-    renderer = EndpointsRenderer(doc, _relative_import(config), config.setter_renames)
+    renderer = _endpoints_renderer(config, schema)
     return ruff_format(renderer.render(), config, config.endpoints_output)
+
+
+def _endpoints_renderer(config: CodegenConfig, schema: Path) -> EndpointsRenderer:
+    doc = yamlio.load(schema)
+    return EndpointsRenderer(doc, _relative_import(config), config.setter_renames, config.routes)
+
+
+def render_resources(config: CodegenConfig, schema: Path) -> dict[Path, str]:
+    """The two generated resource modules (route builders, keyword methods), formatted, by output path."""
+    if config.resources_output is None or config.builders_output is None:
+        return {}
+    renderer = ResourcesRenderer(
+        _endpoints_renderer(config, schema), config.routes, config.response_classes, config.models_module
+    )
+    return {
+        config.builders_output: ruff_format(renderer.render_builders(), config, config.builders_output),
+        config.resources_output: ruff_format(renderer.render_resources(), config, config.resources_output),
+    }
 
 
 def render_all(config: CodegenConfig, schema: Path | None = None) -> dict[Path, str]:
     """Both generated files' texts, keyed by their path relative to the repository root."""
     schema = schema or config.schema
-    return {
+    rendered = {
         config.models_output.relative_to(config.root): render_models(config, schema),
         config.endpoints_output.relative_to(config.root): render_endpoints(config, schema),
     }
+    for path, text in render_resources(config, schema).items():
+        rendered[path.relative_to(config.root)] = text
+    return rendered
 
 
 def generate_all(

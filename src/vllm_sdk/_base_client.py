@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 from . import _config, _retry
-from ._body import encode_body, encode_json, request_model_name, require_fields
+from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
 from ._exceptions import ClientClosedError, VllmError
 from ._generated_endpoints import ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._otel import SpanScope
+    from ._requester import CallOptions
 
 __all__ = ["USER_AGENT", "BaseClient", "EventHooks"]
 
@@ -303,24 +304,24 @@ class BaseClient(Generic[HttpClientT]):
     def _route_options(
         self,
         route_name: str,
-        body: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
         *,
-        extra_body: Mapping[str, Any] | None = None,
         stream: bool = False,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
-        max_retries: int | None = None,
-        operation: str | None = None,
     ) -> RequestOptions:
-        """The options of a request to the generated route ``route_name`` with JSON ``body``."""
+        """The options of a request to the generated route ``route_name`` with JSON ``body`` (``None``: no
+        body). Required fields are checked here, before any I/O: the SDK's own requirements of the route
+        (``ROUTES[...].required``, e.g. a chat's model and messages), then the schema's."""
         route = ROUTES[route_name]
         content = None
+        extra_body = options.extra_body
         if body is not None:
             full = dict(body)
             if stream:
                 full["stream"] = True
-            require_fields(route_name, {**full, **(extra_body or {})})
+            given = {**full, **(extra_body or {})}
+            require_any(given, route.required)
+            require_fields(route_name, given)
             content = encode_body(request_model_name(route_name, full), full, extra_body)
         elif extra_body:
             content = encode_body(None, {}, extra_body)
@@ -328,32 +329,13 @@ class BaseClient(Generic[HttpClientT]):
             method=route.method,
             url=self.url_for(route.path),
             content=content,
-            headers=extra_headers,
-            params=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            headers=options.extra_headers,
+            params=options.extra_query,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
             stream=stream,
-            operation=operation,
+            operation=route.operation,
             body=body,
-        )
-
-    def _simple_options(
-        self,
-        route_name: str,
-        *,
-        timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> RequestOptions:
-        """The options of a body-less request (``GET /health``, ``/version``, ``/v1/models``...)."""
-        return self._route_options(
-            route_name,
-            None,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
         )
 
     def _raw_options(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,7 +20,7 @@ __all__ = [
     "encode_json",
     "merge_extra",
     "request_model_name",
-    "require",
+    "require_any",
     "require_fields",
 ]
 
@@ -120,11 +120,12 @@ def require_fields(route_name: str, body: Mapping[str, Any]) -> None:
         raise MissingParameterError(missing[0][0], f"missing required parameter: {options}")
 
 
-def require(body: Mapping[str, Any], *names: str) -> None:
-    """Raise :class:`MissingParameterError` (before any I/O) for the first of ``names`` not set."""
-    for name in names:
-        if body.get(name) is None:
-            raise MissingParameterError(name)
+def require_any(body: Mapping[str, Any], groups: Iterable[Sequence[str]]) -> None:
+    """Raise :class:`MissingParameterError` (before any I/O) for the first group of ``groups`` none of whose
+    names is set in ``body`` (naming the group's first field); ``None`` values count as not set."""
+    for names in groups:
+        if names and all(body.get(name) is None for name in names):
+            raise MissingParameterError(names[0])
 
 
 def encode_json(value: object) -> bytes:

@@ -17,22 +17,11 @@ import httpx
 
 from . import _config
 from ._base_client import BaseClient, EventHooks
-from ._exceptions import ApiError, HttpError, VllmError, map_transport_error
+from ._exceptions import VllmError, map_transport_error
 from ._logging import logger
 from ._otel import wrap_stream_response
 from ._response import MAX_ERROR_BODY, ModelT, error_from_response, parse_response
-from .resources import (
-    AsyncChat,
-    AsyncCompletions,
-    AsyncEmbeddings,
-    AsyncModels,
-    AsyncRoutesMixin,
-    Chat,
-    Completions,
-    Embeddings,
-    Models,
-    RoutesMixin,
-)
+from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
@@ -42,6 +31,7 @@ if TYPE_CHECKING:
 
     from ._options import RequestOptions
     from ._otel import SpanScope
+    from ._requester import CallOptions
     from .batch import BatchRequest, BatchResult
 
 __all__ = ["AsyncVllmClient", "ClientBuilder", "VllmClient"]
@@ -53,7 +43,7 @@ StreamT = TypeVar("StreamT")
 # ====================================================================== sync
 
 
-class VllmClient(BaseClient[httpx.Client], RoutesMixin):
+class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     """Synchronous client of a vLLM server's OpenAI-compatible API.
 
     ::
@@ -75,28 +65,14 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
     called on every attempt).
     """
 
-    # The resources are made on access (a few hundred nanoseconds) rather than stored: stored, they would
-    # form a reference cycle with the client, and a dropped client would linger until the cyclic GC.
+    # Resources and the requester are made on access (a few hundred nanoseconds) rather than stored:
+    # stored, they would form a reference cycle with the client, and a dropped client would linger until
+    # the cyclic GC.
 
     @property
-    def chat(self) -> Chat:
-        """Chat completions: ``client.chat.completions.create(...)``."""
-        return Chat(self)
-
-    @property
-    def completions(self) -> Completions:
-        """Legacy completions: ``client.completions.create(...)``."""
-        return Completions(self)
-
-    @property
-    def models(self) -> Models:
-        """Served models: ``client.models.list()``."""
-        return Models(self)
-
-    @property
-    def embeddings(self) -> Embeddings:
-        """Embeddings: ``client.embeddings.create(...)``."""
-        return Embeddings(self)
+    def _requester(self) -> _SyncRequester:
+        """The client core that the generated resources call into."""
+        return _SyncRequester(self)
 
     def __init__(
         self,
@@ -314,15 +290,6 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
         opts = self._raw_options(method, path, json, content, params, headers, timeout, max_retries)
         return self._call_raw(opts)
 
-    def health(self, *, timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN) -> bool:
-        """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
-        unreachable; no retries)."""
-        try:
-            self._call_raw(self._simple_options("health", timeout=timeout, max_retries=0))
-        except (ApiError, HttpError):
-            return False
-        return True
-
     # -- batches
 
     def batch(self, requests: Iterable[BatchRequest], **options: Any) -> Iterator[BatchResult]:
@@ -347,7 +314,7 @@ class VllmClient(BaseClient[httpx.Client], RoutesMixin):
 # ====================================================================== async
 
 
-class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
+class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, AsyncShortcuts):
     """Asynchronous client of a vLLM server: the surface of :class:`VllmClient` with ``await``.
 
     ::
@@ -362,28 +329,14 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 
-    # The resources are made on access (a few hundred nanoseconds) rather than stored: stored, they would
-    # form a reference cycle with the client, and a dropped client would linger until the cyclic GC.
+    # Resources and the requester are made on access (a few hundred nanoseconds) rather than stored:
+    # stored, they would form a reference cycle with the client, and a dropped client would linger until
+    # the cyclic GC.
 
     @property
-    def chat(self) -> AsyncChat:
-        """Chat completions: ``await client.chat.completions.create(...)``."""
-        return AsyncChat(self)
-
-    @property
-    def completions(self) -> AsyncCompletions:
-        """Legacy completions: ``await client.completions.create(...)``."""
-        return AsyncCompletions(self)
-
-    @property
-    def models(self) -> AsyncModels:
-        """Served models: ``await client.models.list()``."""
-        return AsyncModels(self)
-
-    @property
-    def embeddings(self) -> AsyncEmbeddings:
-        """Embeddings: ``await client.embeddings.create(...)``."""
-        return AsyncEmbeddings(self)
+    def _requester(self) -> _AsyncRequester:
+        """The client core that the generated resources call into."""
+        return _AsyncRequester(self)
 
     def __init__(
         self,
@@ -591,16 +544,6 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         opts = self._raw_options(method, path, json, content, params, headers, timeout, max_retries)
         return await self._call_raw(opts)
 
-    async def health(
-        self, *, timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN
-    ) -> bool:
-        """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""
-        try:
-            await self._call_raw(self._simple_options("health", timeout=timeout, max_retries=0))
-        except (ApiError, HttpError):
-            return False
-        return True
-
     def batch(
         self,
         requests: Iterable[BatchRequest] | AsyncIterable[BatchRequest],
@@ -610,6 +553,73 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncRoutesMixin):
         from .batch import abatch
 
         return abatch(self, requests, **options)
+
+
+# ====================================================================== requesters
+
+
+class _SyncRequester:
+    """:class:`~vllm_sdk._requester.Requester` over a :class:`VllmClient`: what its resources call.
+
+    A short-lived view made per resource access, so that the client holds no reference to it (no cycle).
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: VllmClient) -> None:
+        self._client = client
+
+    def call(
+        self, route: str, body: Mapping[str, Any] | None, options: CallOptions, cast_to: type[ModelT]
+    ) -> ModelT:
+        return self._client._call(self._client._route_options(route, body, options), cast_to)
+
+    def call_stream(
+        self,
+        route: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+    ) -> StreamT:
+        opts = self._client._route_options(route, body, options, stream=True)
+        return self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
+    def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:
+        return self._client._call_raw(self._client._route_options(route, body, options)).text
+
+    def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
+        self._client._call_raw(self._client._route_options(route, body, options))
+
+
+class _AsyncRequester:
+    """:class:`~vllm_sdk._requester.AsyncRequester` over an :class:`AsyncVllmClient`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncVllmClient) -> None:
+        self._client = client
+
+    async def call(
+        self, route: str, body: Mapping[str, Any] | None, options: CallOptions, cast_to: type[ModelT]
+    ) -> ModelT:
+        return await self._client._call(self._client._route_options(route, body, options), cast_to)
+
+    async def call_stream(
+        self,
+        route: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+    ) -> StreamT:
+        opts = self._client._route_options(route, body, options, stream=True)
+        return await self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
+    async def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:
+        response = await self._client._call_raw(self._client._route_options(route, body, options))
+        return response.text
+
+    async def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
+        await self._client._call_raw(self._client._route_options(route, body, options))
 
 
 # ====================================================================== builder

@@ -71,6 +71,10 @@ class Route:
     """Whether the route can answer with a server-sent event stream."""
     request_variants: tuple[type[BaseModel], ...] = field(default=())
     """Every body model the route accepts, ``request_model`` first."""
+    operation: str | None = None
+    """The OpenTelemetry GenAI operation name (``"chat"``...), where the route has one."""
+    required: tuple[tuple[str, ...], ...] = ()
+    """Fields the SDK requires beyond the schema: each group needs one of its names set."""
 
 
 ROUTES: Mapping[str, Route] = MappingProxyType(
@@ -84,6 +88,11 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             stream_response_model=ChatCompletionStreamResponse,
             streams=True,
             request_variants=(ChatCompletionRequest,),
+            operation="chat",
+            required=(
+                ("model",),
+                ("messages",),
+            ),
         ),
         "classify": Route(
             name="classify",
@@ -107,6 +116,14 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             stream_response_model=CompletionStreamResponse,
             streams=True,
             request_variants=(CompletionRequest,),
+            operation="text_completion",
+            required=(
+                ("model",),
+                (
+                    "prompt",
+                    "prompt_embeds",
+                ),
+            ),
         ),
         "detokenize": Route(
             name="detokenize",
@@ -133,6 +150,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
                 EmbeddingChatInputRequest,
                 EmbeddingBatchChatInputRequest,
             ),
+            operation="embeddings",
         ),
         "health": Route(
             name="health",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from vllm_sdk import InvalidResponseError, MissingParameterError, ToolCall, VllmClient
 from vllm_sdk._body import encode_body
+from vllm_sdk._requester import CallOptions
 from vllm_sdk._generated_endpoints import REQUEST_FIELDS, ChatCompletionRequestParams
 
 from .helpers import BASE, Api, chat_body
@@ -455,10 +456,10 @@ def test_any_fields_in_any_order_give_identical_bodies(
             builder = getattr(builder, _setter_name(key))(params[key])
         builder = builder.extra(extra)
         from_builder = client._route_options(
-            "chat.completions.create", builder._body, extra_body=builder._extra, stream=stream
+            "chat.completions.create", builder._body, CallOptions(extra_body=builder._extra), stream=stream
         ).content
         from_keywords = client._route_options(
-            "chat.completions.create", params, extra_body=extra, stream=stream
+            "chat.completions.create", params, CallOptions(extra_body=extra), stream=stream
         ).content
     assert from_builder == from_keywords
     assert from_builder is not None

@@ -49,7 +49,13 @@ def scratch_repo(tmp_path: Path, repo_config: CodegenConfig) -> CodegenConfig:
     root.mkdir()
     shutil.copy2(repo_config.root / "pyproject.toml", root / "pyproject.toml")
     shutil.copytree(repo_config.schema.parent, root / "schema")
-    for generated in (repo_config.models_output, repo_config.endpoints_output):
+    generated_files = (
+        repo_config.models_output,
+        repo_config.endpoints_output,
+        repo_config.builders_output,
+        repo_config.resources_output,
+    )
+    for generated in (path for path in generated_files if path is not None):
         target = root / generated.relative_to(repo_config.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(generated, target)
@@ -58,10 +64,13 @@ def scratch_repo(tmp_path: Path, repo_config: CodegenConfig) -> CodegenConfig:
 
 @pytest.fixture
 def temp_package(tmp_path: Path) -> Iterator[Callable[[CodegenConfig, Path], ModuleType]]:
-    """Generate from a schema into a fresh, uniquely named package on ``sys.path``; yield a builder.
+    """Generate from a schema into a fresh, uniquely named copy of the whole ``vllm_sdk`` package on
+    ``sys.path``; yield a builder returning its ``_generated_endpoints`` module.
 
-    The package has the repository's layout (``<pkg>/types/_generated.py``, ``<pkg>/_generated_endpoints.py``)
-    so the generated relative import works unchanged. Everything is unloaded afterwards.
+    The copy is the package as it is (pure Python: the compiled extension is left out, so the selector
+    falls back on the Python twin) with its four generated modules regenerated from ``schema``; every
+    import inside the package is relative, so the copy works under its own name. Everything is unloaded
+    afterwards.
     """
     from codegen.generate import generate_all
 
@@ -71,15 +80,22 @@ def temp_package(tmp_path: Path) -> Iterator[Callable[[CodegenConfig, Path], Mod
         pkg = f"vllm_sdk_tmp_{uuid.uuid4().hex[:8]}"
         names.append(pkg)
         root = tmp_path / "pkgroot"
-        (root / pkg / "types").mkdir(parents=True)
-        (root / pkg / "__init__.py").write_text("", encoding="utf-8")
-        (root / pkg / "types" / "__init__.py").write_text("", encoding="utf-8")
+        package = config.endpoints_output.parent
+        shutil.copytree(
+            package, root / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd", "*.c")
+        )
         shutil.copy2(config.root / "pyproject.toml", root / "pyproject.toml")
+
+        def moved(path: Path | None) -> Path | None:
+            return None if path is None else root / pkg / path.relative_to(package)
+
         local = replace(
             config,
             root=root,
-            models_output=root / pkg / "types" / "_generated.py",
-            endpoints_output=root / pkg / "_generated_endpoints.py",
+            models_output=root / pkg / config.models_output.relative_to(package),
+            endpoints_output=root / pkg / config.endpoints_output.relative_to(package),
+            builders_output=moved(config.builders_output),
+            resources_output=moved(config.resources_output),
         )
         generate_all(local, schema=schema)
         sys.path.insert(0, str(root))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import inspect
 import io
+import json
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pydantic
 import pytest
 from codegen.check import check, stale_generated
@@ -56,11 +61,132 @@ def test_check_fails_with_a_diff_on_a_tampered_file(scratch_repo: CodegenConfig)
     assert "stale" in report
 
 
+def test_check_reports_drift_of_the_generated_resources(scratch_repo: CodegenConfig) -> None:
+    doc = yamlio.load(scratch_repo.schema)
+    _add_route(doc)
+    scratch_repo.schema.write_text(yamlio.dumps(doc), encoding="utf-8")
+    out = io.StringIO()
+    assert check(scratch_repo, out) == 1
+    report = out.getvalue()
+    assert "+++ b/src/vllm_sdk/resources/_generated.py" in report
+    assert "+    def widgets(self) -> Widgets:" in report
+    assert "+++ b/src/vllm_sdk/resources/_generated_builders.py" in report
+    assert "+class WidgetsCreateBuilder(" in report
+
+
 def test_check_reports_a_missing_generated_file(scratch_repo: CodegenConfig) -> None:
     scratch_repo.models_output.unlink()
     diffs = stale_generated(scratch_repo)
     assert len(diffs) == 1
     assert "+++ b/src/vllm_sdk/types/_generated.py" in diffs[0]
+
+
+def _add_route(doc: dict[str, Any]) -> None:
+    """A route a newer vLLM might add: ``POST /v1/widgets`` with its own request and response models."""
+    schemas = doc["components"]["schemas"]
+    schemas["WidgetRequest"] = {
+        "type": "object",
+        "title": "WidgetRequest",
+        "properties": {
+            "model": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "title": "Model"},
+            "size": {"type": "integer", "title": "Size", "description": "How big the widget is."},
+        },
+        "required": ["size"],
+    }
+    schemas["WidgetResponse"] = {
+        "type": "object",
+        "title": "WidgetResponse",
+        "properties": {
+            "id": {"type": "string", "title": "Id"},
+            "size": {"type": "integer", "title": "Size"},
+        },
+        "required": ["id", "size"],
+    }
+    doc["paths"]["/v1/widgets"] = {
+        "post": {
+            "summary": "Create Widget",
+            "description": "Make a widget of the given size.",
+            "operationId": "create_widget_v1_widgets_post",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WidgetRequest"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": "Successful Response",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/WidgetResponse"}}
+                    },
+                }
+            },
+            "x-sdk-route": "widgets.create",
+        }
+    }
+
+
+def _widget_handler(seen: list[httpx.Request]) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        size = json.loads(request.content)["size"]
+        return httpx.Response(200, json={"id": "w-1", "size": size})
+
+    return handler
+
+
+def test_new_route_becomes_a_typed_method_on_both_clients_and_a_builder(
+    tmp_path: Path,
+    repo_config: CodegenConfig,
+    temp_package: Callable[[CodegenConfig, Path], ModuleType],
+) -> None:
+    doc = yamlio.load(repo_config.schema)
+    _add_route(doc)
+    schema = tmp_path / "openapi.yaml"
+    schema.write_text(yamlio.dumps(doc), encoding="utf-8")
+
+    endpoints = temp_package(repo_config, schema)
+    pkg = endpoints.__name__.rsplit(".", 1)[0]
+    sdk = importlib.import_module(pkg)
+    builders = importlib.import_module(f"{pkg}.resources._generated_builders")
+    resources = importlib.import_module(f"{pkg}.resources._generated")
+    route = endpoints.ROUTES["widgets.create"]
+    assert (route.method, route.path) == ("POST", "/v1/widgets")
+    widget_response = route.response_model
+    assert widget_response.__name__ == "WidgetResponse"
+
+    # the keyword method, typed from the schema, documented from the operation
+    create = resources.Widgets.create
+    assert "Make a widget of the given size." in (create.__doc__ or "")
+    assert inspect.iscoroutinefunction(resources.AsyncWidgets.create)
+    assert endpoints.WidgetRequestParams.__required_keys__ == {"size"}
+
+    seen: list[httpx.Request] = []
+    with sdk.VllmClient(
+        "http://widgets.test/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(_widget_handler(seen))),
+    ) as client:
+        made = client.widgets.create(model="m", size=3)
+        assert isinstance(made, widget_response)
+        assert made.size == 3
+        # the route's builder: typed setters from the schema, send() through the same core
+        builder = builders.WidgetsCreateBuilder(client._requester)
+        assert builder.model("m").size(4) is builder
+        assert builder.send().size == 4
+        # required fields are checked before any I/O
+        with pytest.raises(sdk.MissingParameterError):
+            client.widgets.create(model="m")
+    assert [r.url.path for r in seen] == ["/v1/widgets", "/v1/widgets"]
+    assert json.loads(seen[0].content) == {"model": "m", "size": 3}
+
+    async def run_async() -> Any:
+        transport = httpx.MockTransport(_widget_handler(seen))
+        async with sdk.AsyncVllmClient(
+            "http://widgets.test/v1", http_client=httpx.AsyncClient(transport=transport)
+        ) as client:
+            return await client.widgets.create(model="m", size=5)
+
+    made_async = asyncio.run(run_async())
+    assert isinstance(made_async, widget_response)
+    assert made_async.size == 5
 
 
 def _add_knob(doc: dict[str, Any]) -> None:

@@ -1,34 +1,47 @@
-"""The typed resources of the clients: ``chat.completions``, ``completions``, ``models``, ``embeddings``
-and the mixins carrying the other routes."""
+"""The typed resources of the clients.
 
-from ._routes import AsyncRoutesMixin, RoutesMixin
-from .chat import (
+Generated from the schema (``python -m codegen generate``): ``_generated.py`` (one method per route, sync
+and async, mounted on the clients through ``ClientResources`` / ``AsyncClientResources``) and
+``_generated_builders.py`` (one builder per route). Hand-written: the builders' conveniences
+(``chat.py``, ``completions.py``, ``_builder.py``) and the shortcuts with other semantics
+(``_shortcuts.py``: ``health()``, ``version()``).
+"""
+
+from ._generated import (
     AsyncChat,
-    AsyncChatCompletionBuilder,
     AsyncChatCompletions,
+    AsyncClientResources,
+    AsyncCompletions,
+    AsyncEmbeddings,
+    AsyncModels,
     Chat,
-    ChatCompletionBuilder,
     ChatCompletions,
+    ClientResources,
+    Completions,
+    Embeddings,
+    Models,
 )
-from .completions import AsyncCompletionBuilder, AsyncCompletions, CompletionBuilder, Completions
-from .embeddings import AsyncEmbeddings, Embeddings
-from .models import AsyncModels, Models
+from ._shortcuts import AsyncShortcuts, Shortcuts
+from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
+from .completions import AsyncCompletionBuilder, CompletionBuilder
 
 __all__ = [
     "AsyncChat",
     "AsyncChatCompletionBuilder",
     "AsyncChatCompletions",
+    "AsyncClientResources",
     "AsyncCompletionBuilder",
     "AsyncCompletions",
     "AsyncEmbeddings",
     "AsyncModels",
-    "AsyncRoutesMixin",
+    "AsyncShortcuts",
     "Chat",
     "ChatCompletionBuilder",
     "ChatCompletions",
+    "ClientResources",
     "CompletionBuilder",
     "Completions",
     "Embeddings",
     "Models",
-    "RoutesMixin",
+    "Shortcuts",
 ]

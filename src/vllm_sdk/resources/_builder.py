@@ -1,5 +1,5 @@
-"""What every hand-written request builder adds to its generated base: ``extra()``, ``to_dict()`` and the
-per-send options shared by the sync and async ``send()``."""
+"""What every route builder adds to its generated setters: ``extra()``, ``stream_options()`` and
+``to_dict()`` (no I/O; the generated route builders in ``_generated_builders`` add ``send()``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from .._body import canonical_body, merge_extra
+from .._body import canonical_body, merge_extra, request_model_name
 from .._generated_endpoints import BuilderBase
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ __all__ = ["BuilderMixin"]
 class BuilderMixin(BuilderBase):
     """``extra(dict)`` merged into the body, ``stream_options(...)`` and ``to_dict()`` (no I/O)."""
 
-    _model_name: str = ""
+    _route: str
     _extra: dict[str, Any]
 
     def __init__(self) -> None:
@@ -54,7 +54,7 @@ class BuilderMixin(BuilderBase):
         body = copy.deepcopy(self._body)
         if self._extra:
             merge_extra(body, copy.deepcopy(self._extra))
-        return canonical_body(self._model_name, body)
+        return canonical_body(request_model_name(self._route, body), body)
 
     def __repr__(self) -> str:
         keys = ", ".join(self.to_dict())

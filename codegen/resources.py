@@ -1,0 +1,613 @@
+"""Our own generator, part two: the vendored schema → the keyword surface of both clients.
+
+Two generated modules, next to the hand-written resources:
+
+* ``resources/_generated_builders.py`` — per route with a JSON body, a sync and an async *route builder*:
+  the typed setters of every request variant of the route (the ``<Model>BuilderBase`` classes of the
+  endpoints module; where variants type one field differently, a setter taking either), ``extra()`` /
+  ``to_dict()`` from the hand-written ``BuilderMixin``, and ``send()`` (plus ``send_stream()`` where the
+  route streams);
+* ``resources/_generated.py`` — per route the sync and the async method, on a resource class named after
+  the dotted route name (``chat.completions.create`` → ``ChatCompletions.create``, mounted as
+  ``client.chat.completions``) or on the client itself (``tokenize``). Methods take the route's
+  ``Params`` TypedDict as keywords (one overload per request variant; ``stream: Literal[True]`` overloads
+  where the route streams), return the schema's response model — or the hand-written subclass that
+  ``[tool.vllm_sdk.codegen.response_classes]`` names — and with no argument at all return the route's
+  builder (the hand-written subclass that the route's ``builder_classes`` names, when there is one).
+  Each body is one call into the requester protocol (``vllm_sdk._requester``).
+
+Per-route settings live in ``[tool.vllm_sdk.codegen.routes."<dotted name>"]``: ``stream_classes`` (the sync
+and async stream class of a streaming route), ``builder_classes``, ``hand_written = true`` for a route whose
+method is a hand-written shortcut with other semantics (``health() -> bool``, ``version() -> str``).
+Class references are ``"module:Name"`` strings; modules of ``vllm_sdk`` are imported relatively.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .endpoints import HEADER as _ENDPOINTS_HEADER
+from .endpoints import EndpointsError, EndpointsRenderer, RouteInfo, _docstring
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+BUILDERS_HEADER = _ENDPOINTS_HEADER.replace("codegen/endpoints.py", "codegen/resources.py")
+PER_CALL = (
+    "extra_body: Mapping[str, Any] | None = None,\n"
+    "extra_headers: Mapping[str, str | None] | None = None,\n"
+    "extra_query: Mapping[str, Any] | None = None,\n"
+    "timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,\n"
+    "max_retries: int | None = None,\n"
+)
+SEND_OPTIONS = (
+    "timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,\n"
+    "extra_headers: Mapping[str, str | None] | None = None,\n"
+    "extra_query: Mapping[str, Any] | None = None,\n"
+    "max_retries: int | None = None,\n"
+)
+IDLE = "stream_idle_timeout: float | None = None,\n"
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """A class named by ``"module:Name"`` in the codegen configuration."""
+
+    module: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> ClassRef:
+        module, _, name = text.partition(":")
+        if not module or not name.isidentifier():
+            raise EndpointsError(f"class reference {text!r} is not 'module:Name'")
+        return cls(module, name)
+
+    def import_from(self, here: str) -> str:
+        """The module to import from, relative when it lies inside ``vllm_sdk`` (``here`` is the package
+        of the generated module, e.g. ``vllm_sdk.resources``)."""
+        if not self.module.startswith("vllm_sdk"):
+            return self.module
+        target = self.module.split(".")
+        base = here.split(".")
+        common = 0
+        while common < min(len(target), len(base)) and target[common] == base[common]:
+            common += 1
+        return "." * (len(base) - common + 1) + ".".join(target[common:])
+
+
+@dataclass(frozen=True)
+class RouteSettings:
+    """``[tool.vllm_sdk.codegen.routes."<name>"]``."""
+
+    stream_classes: tuple[ClassRef, ClassRef] | None = None
+    builder_classes: tuple[ClassRef, ClassRef] | None = None
+    hand_written: bool = False
+    builder: bool = False
+
+    @property
+    def mounts_builder(self) -> bool:
+        """Whether the method with no argument returns the route's builder (``create()`` of chat...)."""
+        return self.builder or self.builder_classes is not None
+
+    @classmethod
+    def parse(cls, name: str, table: Mapping[str, Any]) -> RouteSettings:
+        def pair(key: str) -> tuple[ClassRef, ClassRef] | None:
+            value = table.get(key)
+            if value is None:
+                return None
+            if not isinstance(value, list) or len(value) != 2:
+                raise EndpointsError(f"routes.{name}.{key} must be [sync, async] class references")
+            return ClassRef.parse(value[0]), ClassRef.parse(value[1])
+
+        return cls(
+            pair("stream_classes"),
+            pair("builder_classes"),
+            bool(table.get("hand_written", False)),
+            bool(table.get("builder", False)),
+        )
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[._]", name) if part)
+
+
+class ResourcesRenderer:
+    """Renders ``resources/_generated_builders.py`` and ``resources/_generated.py``."""
+
+    PACKAGE = "vllm_sdk.resources"
+
+    def __init__(
+        self,
+        endpoints: EndpointsRenderer,
+        route_settings: Mapping[str, Mapping[str, Any]],
+        response_classes: Mapping[str, str],
+        models_module: str,
+    ) -> None:
+        self.e = endpoints
+        self.models_module = models_module
+        self.routes = [r for r in endpoints.routes]
+        known = {r.name for r in self.routes}
+        unknown = sorted(set(route_settings) - known)
+        if unknown:
+            raise EndpointsError(f"[tool.vllm_sdk.codegen.routes] names routes the schema lacks: {unknown}")
+        self.settings = {
+            r.name: RouteSettings.parse(r.name, route_settings.get(r.name, {})) for r in self.routes
+        }
+        self.responses = {model: ClassRef.parse(ref) for model, ref in response_classes.items()}
+        for route in self.routes:
+            if route.stream_response and self.settings[route.name].stream_classes is None:
+                raise EndpointsError(
+                    f"route {route.name!r} streams: name its stream classes in "
+                    f'[tool.vllm_sdk.codegen.routes."{route.name}"] stream_classes = [sync, async]'
+                )
+
+    # ------------------------------------------------------------------ names
+
+    @staticmethod
+    def builder_name(route: RouteInfo, is_async: bool) -> str:
+        return ("Async" if is_async else "") + _camel(route.name) + "Builder"
+
+    def _public_builder(self, route: RouteInfo, is_async: bool) -> str:
+        refs = self.settings[route.name].builder_classes
+        return refs[is_async].name if refs else self.builder_name(route, is_async)
+
+    def _response(self, route: RouteInfo) -> str | None:
+        if route.response is None:
+            return None
+        ref = self.responses.get(route.response)
+        return ref.name if ref else route.response
+
+    def _is_text(self, route: RouteInfo) -> bool:
+        op = self.e.doc["paths"][route.path][route.method.lower()]
+        content = op.get("responses", {}).get("200", {}).get("content", {})
+        return "text/plain" in content and "application/json" not in content
+
+    def _operation(self, route: RouteInfo) -> Mapping[str, Any]:
+        op: Mapping[str, Any] = self.e.doc["paths"][route.path][route.method.lower()]
+        return op
+
+    def _summary(self, route: RouteInfo) -> str:
+        op = self._operation(route)
+        text = str(op.get("description") or op.get("summary") or route.name).strip()
+        first = text.split("\n\n")[0].strip()
+        return first if first.endswith(".") else first + "."
+
+    # ------------------------------------------------------------------ imports
+
+    def _imports(self, refs: Iterable[ClassRef]) -> str:
+        grouped: dict[str, set[str]] = {}
+        for ref in refs:
+            grouped.setdefault(ref.import_from(self.PACKAGE), set()).add(ref.name)
+        return "".join(
+            f"from {module} import {', '.join(sorted(names))}\n" for module, names in sorted(grouped.items())
+        )
+
+    def _model_refs(self, models: Iterable[str]) -> list[ClassRef]:
+        out = []
+        for model in models:
+            ref = self.responses.get(model)
+            out.append(ref if ref else ClassRef(self.models_module, model))
+        return out
+
+    # ------------------------------------------------------------------ builders module
+
+    def render_builders(self) -> str:
+        routes = [r for r in self.routes if r.request_variants]
+        refs: list[ClassRef] = [
+            ClassRef("vllm_sdk._config", "NOT_GIVEN"),
+            ClassRef("vllm_sdk._requester", "CallOptions"),
+            ClassRef("vllm_sdk.resources._builder", "BuilderMixin"),
+        ]
+        for r in routes:
+            refs += [ClassRef("vllm_sdk._generated_endpoints", f"{v}BuilderBase") for v in r.request_variants]
+            if r.response:
+                refs += self._model_refs([r.response])
+            streams = self.settings[r.name].stream_classes
+            if streams:
+                refs += list(streams)
+        out = [
+            BUILDERS_HEADER,
+            '"""Route builders (generated): typed setters of every request variant, then ``send()``.\n\n',
+            "Hand-written builders (``resources/chat.py``...) subclass these to add conveniences.\n",
+            '"""\n\nfrom __future__ import annotations\n\n',
+            "from typing import TYPE_CHECKING, Any\n\n",
+            self._imports(refs),
+            "\nif TYPE_CHECKING:\n",
+            "__TYPING_ONLY__\n",
+            "    from .._config import NotGiven, TimeoutLike\n",
+            "    from .._requester import AsyncRequester, Requester\n\n",
+        ]
+        names: list[str] = []
+        for route in routes:
+            for is_async in (False, True):
+                out.append(self._render_builder(route, is_async))
+                names.append(self.builder_name(route, is_async))
+        out.append(_all(names))
+        text = "".join(out)
+        # Merged setters may need typing names at annotation time only.
+        abc_names = ["Mapping", *(n for n in ("Sequence",) if f"{n}[" in text)]
+        extra = f"    from collections.abc import {', '.join(abc_names)}\n"
+        if "Literal[" in text:
+            extra += "    from typing import Literal\n"
+        if "-> Self:" in text:
+            extra += "\n    from typing_extensions import Self\n"
+        return text.replace("__TYPING_ONLY__\n", extra + "\n")
+
+    def _merged_setters(self, route: RouteInfo) -> list[str]:
+        """Setters whose annotation differs between the route's variants: one taking any of them."""
+        if len(route.request_variants) < 2:
+            return []
+        seen: dict[str, tuple[str, list[str], str]] = {}
+        order: list[str] = []
+        for variant in route.request_variants:
+            for key, schema in self.e._fields(variant):
+                if key == "stream":
+                    continue
+                setter = self.e._setter_name(variant, key)
+                annotation = self.e.types.annotation(schema)
+                if setter not in seen:
+                    seen[setter] = (key, [annotation], str(schema.get("description") or ""))
+                    order.append(setter)
+                elif annotation not in seen[setter][1]:
+                    seen[setter][1].append(annotation)
+        out = []
+        for setter in order:
+            key, annotations, description = seen[setter]
+            if len(annotations) < 2:
+                continue
+            parts: list[str] = []
+            for annotation in annotations:
+                for member in _split_union(annotation):
+                    if member not in parts:
+                        parts.append(member)
+            if "None" in parts:
+                parts.remove("None")
+                parts.append("None")
+            joined = " | ".join(parts)
+            doc = description or f"Set the ``{key}`` field of the request body."
+            out.append(
+                f"\n    def {setter}(self, value: {joined}) -> Self:\n"
+                + _docstring(doc, "        ")
+                + f"        return self._set({key!r}, value)\n"
+            )
+        return out
+
+    def _render_builder(self, route: RouteInfo, is_async: bool) -> str:
+        name = self.builder_name(route, is_async)
+        bases = ", ".join(["BuilderMixin", *(f"{v}BuilderBase" for v in route.request_variants)])
+        requester = "AsyncRequester" if is_async else "Requester"
+        response = self._response(route)
+        streams = self.settings[route.name].stream_classes
+        doc = (
+            f"A ``{route.method} {route.path}`` request being built: one typed setter per field of the "
+            "schema, then ``send()``"
+            + (" or ``send_stream()``" if streams else "")
+            + (" (``await`` them)." if is_async else ".")
+        )
+        out = [f"\n\nclass {name}({bases}):\n", _docstring(doc, "    ")]
+        out.append(f"\n    _route = {route.name!r}\n")
+        out.append(
+            f"\n    def __init__(self, requester: {requester}) -> None:\n"
+            "        super().__init__()\n"
+            "        self._requester = requester\n"
+        )
+        out.extend(self._merged_setters(route))
+        aw, asy = ("await ", "async ") if is_async else ("", "")
+        options = "CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)"
+        if response is not None:
+            send_doc = "Send the request and return the whole response."
+            call = f"{aw}self._requester.call(self._route, self._body, {options}, {response})"
+            returns = response
+        elif self._is_text(route):
+            send_doc, returns = "Send the request and return the body as text.", "str"
+            call = f"{aw}self._requester.call_text(self._route, self._body, {options})"
+        else:
+            send_doc, returns = "Send the request (its answer has no body worth parsing).", "None"
+            call = f"{aw}self._requester.call_empty(self._route, self._body, {options})"
+        send_doc += (
+            " Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."
+        )
+        out.append(
+            _signature(asy, "send", SEND_OPTIONS, returns)
+            + _docstring(send_doc, "        ")
+            + f"        return {call}\n"
+        )
+        if streams:
+            stream_cls = streams[is_async].name
+            stream_options = (
+                "CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries, "
+                "stream_idle_timeout)"
+            )
+            out.append(
+                f"\n    {asy}def send_stream(\n        self,\n        *,\n"
+                f"{_indent(SEND_OPTIONS + IDLE, 8)}    ) -> {stream_cls}:\n"
+                + _docstring(
+                    f"Send the request with ``stream: true`` and return the :class:`~vllm_sdk.{stream_cls}`. "
+                    "Retries apply until the server answers 2xx; a stream is never retried once returned.",
+                    "        ",
+                )
+                + f"        return {aw}self._requester.call_stream("
+                f"self._route, self._body, {stream_options}, "
+                f"{stream_cls})\n"
+            )
+        return "".join(out)
+
+    # ------------------------------------------------------------------ resources module
+
+    def _tree(self) -> dict[tuple[str, ...], list[RouteInfo]]:
+        """Routes by the resource path that holds them (``()`` is the client itself)."""
+        tree: dict[tuple[str, ...], list[RouteInfo]] = {(): []}
+        for route in self.routes:
+            if self.settings[route.name].hand_written:
+                continue
+            parts = tuple(route.name.split("."))
+            for depth in range(1, len(parts)):
+                tree.setdefault(parts[:depth], [])
+            tree[parts[:-1]].append(route)
+        return tree
+
+    def resource_class(self, path: tuple[str, ...], is_async: bool) -> str:
+        if not path:
+            return "AsyncClientResources" if is_async else "ClientResources"
+        return ("Async" if is_async else "") + "".join(_camel(p) for p in path)
+
+    def render_resources(self) -> str:
+        tree = self._tree()
+        routes = [r for rs in tree.values() for r in rs]
+        refs: list[ClassRef] = [
+            ClassRef("vllm_sdk._config", "NOT_GIVEN"),
+            ClassRef("vllm_sdk._requester", "CallOptions"),
+        ]
+        params: set[str] = set()
+        for r in routes:
+            if r.response:
+                refs += self._model_refs([r.response])
+            s = self.settings[r.name]
+            if s.stream_classes:
+                refs += list(s.stream_classes)
+            if r.request_variants:
+                if s.builder_classes:
+                    refs += list(s.builder_classes)
+                elif s.builder:
+                    refs += [
+                        ClassRef("vllm_sdk.resources._generated_builders", self.builder_name(r, a))
+                        for a in (False, True)
+                    ]
+                params.update(f"{v}Params" for v in r.request_variants)
+        out = [
+            BUILDERS_HEADER,
+            '"""The keyword surface of both clients (generated): one method per route of the schema.\n\n',
+            "``ClientResources`` / ``AsyncClientResources`` are mixed into the clients; each method is\n",
+            "one call into the requester protocol. See ``codegen/resources.py`` for the rules.\n",
+            '"""\n\nfrom __future__ import annotations\n\n',
+            "from typing import TYPE_CHECKING, Any, Literal, overload\n\n",
+            self._imports(refs),
+            "\nif TYPE_CHECKING:\n",
+            "    from collections.abc import Coroutine, Mapping\n\n",
+            "    from typing_extensions import Unpack\n\n",
+            "    from .._config import NotGiven, TimeoutLike\n",
+            f"    from .._generated_endpoints import {', '.join(sorted(params))}\n",
+            "    from .._requester import AsyncRequester, Requester\n",
+        ]
+        names: list[str] = []
+        # Deepest first, so that a class is defined before the class that mounts it.
+        for path in sorted(tree, key=lambda p: (-len(p), p)):
+            for is_async in (False, True):
+                out.append(self._render_resource(path, tree, is_async))
+                names.append(self.resource_class(path, is_async))
+        out.append(_all(names))
+        return "".join(out)
+
+    def _render_resource(
+        self, path: tuple[str, ...], tree: Mapping[tuple[str, ...], list[RouteInfo]], is_async: bool
+    ) -> str:
+        name = self.resource_class(path, is_async)
+        requester = "AsyncRequester" if is_async else "Requester"
+        children = sorted(p for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path)
+        out = [f"\n\nclass {name}:\n"]
+        if path:
+            dotted = ".".join(path)
+            out.append(
+                _docstring(f"``client.{dotted}``" + (" of the async client." if is_async else "."), "    ")
+            )
+            out.append(
+                f"\n    def __init__(self, requester: {requester}) -> None:\n"
+                "        self._requester = requester\n"
+            )
+        else:
+            out.append(
+                _docstring(
+                    "The routes and resources mounted on the "
+                    + ("async client" if is_async else "client")
+                    + "; the client provides ``_requester``.",
+                    "    ",
+                )
+            )
+            out.append(
+                "\n    @property\n"
+                f"    def _requester(self) -> {requester}:\n"
+                '        """The client core the methods call into (provided by the client class)."""\n'
+                "        raise NotImplementedError\n"
+            )
+        for child in children:
+            cls = self.resource_class(child, is_async)
+            routes_under = ", ".join(
+                f"``{r.name}``" for p, rs in tree.items() if p[: len(child)] == child for r in rs
+            )
+            out.append(
+                f"\n    @property\n    def {child[-1]}(self) -> {cls}:\n"
+                + _docstring(f"``client.{'.'.join(child)}``: {routes_under}.", "        ")
+                + f"        return {cls}(self._requester)\n"
+            )
+        for route in tree[path]:
+            out.append(self._render_method(route, is_async))
+        return "".join(out)
+
+    def _render_method(self, route: RouteInfo, is_async: bool) -> str:
+        method = route.name.split(".")[-1]
+        streams = self.settings[route.name].stream_classes
+        stream_cls = streams[is_async].name if streams else None
+        response = self._response(route)
+        if response is None:
+            response = "str" if self._is_text(route) else "None"
+        doc = self._summary(route) + f" (``{route.method} {route.path}``)"
+        if not route.request_variants:
+            return self._render_plain_method(route, method, response, doc, is_async)
+        if not self.settings[route.name].mounts_builder:
+            return self._render_keyword_method(route, method, response, doc, is_async)
+        builder = self._public_builder(route, is_async)
+
+        def ret(value: str) -> str:
+            return f"Coroutine[Any, Any, {value}]" if is_async else value
+
+        per_call = PER_CALL + (IDLE if stream_cls else "")
+        out = [f"\n    @overload\n    def {method}(self) -> {builder}: ...\n"]
+        for variant in route.request_variants:
+            unpack = f"**params: Unpack[{variant}Params],\n"
+            if stream_cls:
+                out.append(
+                    f"\n    @overload\n    def {method}(\n        self,\n        *,\n"
+                    f"        stream: Literal[False] = False,\n{_indent(PER_CALL + unpack, 8)}"
+                    f"    ) -> {ret(response)}: ...\n"
+                    f"\n    @overload\n    def {method}(\n        self,\n        *,\n"
+                    f"        stream: Literal[True],\n{_indent(per_call + unpack, 8)}"
+                    f"    ) -> {ret(stream_cls)}: ...\n"
+                    f"\n    @overload\n    def {method}(\n        self,\n        *,\n"
+                    f"        stream: bool,\n{_indent(per_call + unpack, 8)}"
+                    f"    ) -> {ret(f'{response} | {stream_cls}')}: ...\n"
+                )
+            else:
+                out.append(
+                    "\n    @overload"
+                    + _signature("", method, PER_CALL + unpack, ret(response)).rstrip(":\n")
+                    + ": ...\n"
+                )
+        stream_param = "        stream: bool | None = None,\n" if stream_cls else ""
+        result = f"{builder} | {response}" + (f" | {stream_cls}" if stream_cls else "")
+        if is_async:
+            result = f"{builder} | Coroutine[Any, Any, Any]"
+        idle = "stream_idle_timeout" if stream_cls else "None"
+        full_doc = (
+            doc + "\n\nWith keyword parameters (the fields of the request body, checked by type) the request "
+            "is sent at once"
+            + (" (``await`` the result)" if is_async else "")
+            + "; ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` "
+            "apply to this call only"
+            + (", and ``stream=True`` returns the stream" if stream_cls else "")
+            + f". Without any argument: a :class:`{builder}` with typed setters."
+        )
+        body = [
+            f"\n    def {method}(\n        self,\n        *,\n{stream_param}"
+            f"{_indent(per_call if stream_cls else PER_CALL, 8)}        **params: Any,\n    ) -> {result}:\n",
+            _docstring(full_doc, "        "),
+            "        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries, "
+            f"{idle})\n",
+            "        if not params and "
+            + ("stream is None and " if stream_cls else "")
+            + "options.is_default():\n",
+            f"            return {builder}(self._requester)\n",
+        ]
+        if stream_cls:
+            body.append(
+                "        if stream:\n"
+                "            return self._requester.call_stream("
+                f"{route.name!r}, params, options, {stream_cls})\n"
+            )
+        body.append(f"        return {self._call_expr(route, response, 'params', 'options')}\n")
+        return "".join(out) + "".join(body)
+
+    def _render_keyword_method(
+        self, route: RouteInfo, method: str, response: str, doc: str, is_async: bool
+    ) -> str:
+        """A keyword-only method (a coroutine function on the async client), one overload per variant."""
+        asy, aw = ("async ", "await ") if is_async else ("", "")
+        out = []
+        if len(route.request_variants) > 1:
+            for variant in route.request_variants:
+                unpack = f"**params: Unpack[{variant}Params],\n"
+                out.append(
+                    f"\n    @overload\n    {asy}def {method}(\n        self,\n        *,\n"
+                    f"{_indent(PER_CALL + unpack, 8)}    ) -> {response}: ...\n"
+                )
+            params = "**params: Any,\n"
+        else:
+            params = f"**params: Unpack[{route.request_variants[0]}Params],\n"
+        full_doc = (
+            doc + "\n\nThe keyword parameters are the fields of the request body (checked by type); "
+            "``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` "
+            "apply to this call only."
+        )
+        out.append(
+            _signature(asy, method, PER_CALL + params, response)
+            + _docstring(full_doc, "        ")
+            + "        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)\n"
+            + f"        return {aw}{self._call_expr(route, response, 'params', 'options')}\n"
+        )
+        return "".join(out)
+
+    def _call_expr(self, route: RouteInfo, response: str, body: str, options: str) -> str:
+        if response == "str":
+            return f"self._requester.call_text({route.name!r}, {body}, {options})"
+        if response == "None":
+            return f"self._requester.call_empty({route.name!r}, {body}, {options})"
+        return f"self._requester.call({route.name!r}, {body}, {options}, {response})"
+
+    def _render_plain_method(
+        self, route: RouteInfo, method: str, response: str, doc: str, is_async: bool
+    ) -> str:
+        asy, aw = ("async ", "await ") if is_async else ("", "")
+        params = (
+            "timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,\n"
+            "extra_headers: Mapping[str, str | None] | None = None,\n"
+            "extra_query: Mapping[str, Any] | None = None,\n"
+            "max_retries: int | None = None,\n"
+        )
+        return (
+            f"\n    {asy}def {method}(\n        self,\n        *,\n{_indent(params, 8)}    ) -> {response}:\n"
+            + _docstring(doc, "        ")
+            + "        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)\n"
+            + f"        return {aw}{self._call_expr(route, response, 'None', 'options')}\n"
+        )
+
+
+def _signature(prefix: str, method: str, params: str, returns: str) -> str:
+    """``{prefix}def method(self, *, <params>) -> returns:`` laid out one parameter a line."""
+    return (
+        f"\n    {prefix}def {method}(\n        self,\n        *,\n{_indent(params, 8)}    ) -> {returns}:\n"
+    )
+
+
+def _split_union(annotation: str) -> list[str]:
+    """Top-level members of ``A | B[C | D] | None``."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    i = 0
+    while i < len(annotation):
+        ch = annotation[i]
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if depth == 0 and annotation.startswith(" | ", i):
+            parts.append(current)
+            current = ""
+            i += 3
+            continue
+        current += ch
+        i += 1
+    parts.append(current)
+    return parts
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "".join(pad + line + "\n" for line in text.splitlines())
+
+
+def _all(names: Iterable[str]) -> str:
+    body = "".join(f"    {name!r},\n" for name in sorted(names))
+    return f"\n\n__all__ = [\n{body}]\n"

@@ -1,0 +1,110 @@
+"""The requester protocol: all that resources (generated and hand-written) and builders need of a client.
+
+Resources never import ``_client.py`` nor touch a client's private members: they hold a
+:class:`Requester` (sync) or :class:`AsyncRequester` and make one call into it per request, naming the
+route of the generated route table (``"chat.completions.create"``), the JSON body, the per-call
+:class:`CallOptions` and what to make of the answer (a response model, a stream class, text or nothing).
+The clients implement the protocols (``_client.py``); a test double can too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from ._config import NOT_GIVEN, NotGiven, TimeoutLike
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from pydantic import BaseModel
+
+__all__ = ["AsyncRequester", "CallOptions", "Requester"]
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
+StreamT = TypeVar("StreamT")
+
+
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """The per-call overrides of one request (all default to the client's settings).
+
+    ``extra_body`` is merged into the JSON body (nested objects key by key), ``extra_headers`` added to
+    the headers (``None`` removes one), ``extra_query`` added to the URL; ``timeout`` omitted
+    (``NOT_GIVEN``) is the client's, ``None`` no timeout; ``stream_idle_timeout`` bounds the wait for the
+    next event of a stream.
+    """
+
+    extra_body: Mapping[str, Any] | None = None
+    extra_headers: Mapping[str, str | None] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    timeout: TimeoutLike | NotGiven | None = NOT_GIVEN
+    max_retries: int | None = None
+    stream_idle_timeout: float | None = None
+
+    def is_default(self) -> bool:
+        """Whether nothing was overridden (a keyword call with no argument at all makes a builder)."""
+        return (
+            self.extra_body is None
+            and self.extra_headers is None
+            and self.extra_query is None
+            and isinstance(self.timeout, NotGiven)
+            and self.max_retries is None
+            and self.stream_idle_timeout is None
+        )
+
+
+class Requester(Protocol):
+    """The synchronous client core, as the resources see it: one method per kind of answer."""
+
+    def call(
+        self, route: str, body: Mapping[str, Any] | None, options: CallOptions, cast_to: type[ModelT]
+    ) -> ModelT:
+        """Send a request to ``route`` and validate its JSON body into ``cast_to``."""
+        ...
+
+    def call_stream(
+        self,
+        route: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+    ) -> StreamT:
+        """Send a streaming request (``stream: true``) and wrap the 2xx response in ``stream_cls``."""
+        ...
+
+    def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:
+        """Send a request and return its body as text (``/metrics``)."""
+        ...
+
+    def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
+        """Send a request whose 2xx answer carries nothing worth parsing (``/ping``)."""
+        ...
+
+
+class AsyncRequester(Protocol):
+    """The asynchronous client core: :class:`Requester` with ``await``."""
+
+    async def call(
+        self, route: str, body: Mapping[str, Any] | None, options: CallOptions, cast_to: type[ModelT]
+    ) -> ModelT:
+        """Send a request to ``route`` and validate its JSON body into ``cast_to``."""
+        ...
+
+    async def call_stream(
+        self,
+        route: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+    ) -> StreamT:
+        """Send a streaming request (``stream: true``) and wrap the 2xx response in ``stream_cls``."""
+        ...
+
+    async def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:
+        """Send a request and return its body as text (``/metrics``)."""
+        ...
+
+    async def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
+        """Send a request whose 2xx answer carries nothing worth parsing (``/ping``)."""
+        ...

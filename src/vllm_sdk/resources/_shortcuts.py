@@ -1,0 +1,62 @@
+"""Hand-written shortcuts on both clients, for routes whose generated method would say less than the
+API promises: ``health() -> bool`` (never raises for an unhealthy or unreachable server, never retried) and
+``version() -> str``. The route table marks them ``hand_written`` so that codegen leaves them out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._config import NOT_GIVEN
+from .._exceptions import ApiError, HttpError
+from .._requester import CallOptions
+from ..types._generated import VersionResponse
+
+if TYPE_CHECKING:
+    from .._config import NotGiven, TimeoutLike
+    from .._requester import AsyncRequester, Requester
+
+__all__ = ["AsyncShortcuts", "Shortcuts"]
+
+
+class Shortcuts:
+    """``health()`` and ``version()`` of :class:`~vllm_sdk.VllmClient`."""
+
+    @property
+    def _requester(self) -> Requester:
+        """The client core (provided by the client class)."""
+        raise NotImplementedError
+
+    def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
+        """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
+        unreachable; no retries)."""
+        try:
+            self._requester.call_empty("health", None, CallOptions(timeout=timeout, max_retries=0))
+        except (ApiError, HttpError):
+            return False
+        return True
+
+    def version(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
+        """The server's vLLM version (``GET /version``)."""
+        return self._requester.call("version", None, CallOptions(timeout=timeout), VersionResponse).version
+
+
+class AsyncShortcuts:
+    """``health()`` and ``version()`` of :class:`~vllm_sdk.AsyncVllmClient` (``await`` them)."""
+
+    @property
+    def _requester(self) -> AsyncRequester:
+        """The client core (provided by the client class)."""
+        raise NotImplementedError
+
+    async def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
+        """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""
+        try:
+            await self._requester.call_empty("health", None, CallOptions(timeout=timeout, max_retries=0))
+        except (ApiError, HttpError):
+            return False
+        return True
+
+    async def version(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
+        """The server's vLLM version (``GET /version``)."""
+        response = await self._requester.call("version", None, CallOptions(timeout=timeout), VersionResponse)
+        return response.version
