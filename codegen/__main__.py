@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,20 +14,14 @@ if TYPE_CHECKING:
 
 
 def _cmd_vendor(args: argparse.Namespace) -> int:
-    from .vendor import display_location, vendor
+    from .vendor import vendor, vendor_command
 
     config = load_config()
     root = config.root
-    parts = ["python", "-m", "codegen", "vendor", "--from", display_location(args.source, root)]
-    if args.responses:
-        parts += ["--responses", display_location(args.responses, root)]
-    for pooling in args.pooling:
-        parts += ["--pooling", display_location(pooling, root)]
-    if args.vllm_version:
-        parts += ["--vllm-version", args.vllm_version]
+    command = vendor_command(args.source, args.responses, args.pooling, args.vllm_version, root)
     out_dir = Path(args.out_dir) if args.out_dir else config.schema.parent
     schema, source = vendor(
-        args.source, args.responses, args.pooling, out_dir, shlex.join(parts), args.vllm_version, root
+        args.source, args.responses, args.pooling, out_dir, command, args.vllm_version, root
     )
     print(f"wrote {schema} and {source}")
     return 0

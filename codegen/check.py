@@ -48,7 +48,7 @@ def _vendor_inputs_present(args: list[str], root: Path) -> bool:
 
 def stale_vendor(config: CodegenConfig, out: TextIO) -> list[str]:
     """Diffs of ``openapi.yaml`` / ``SOURCE.md`` against a fresh vendor run (empty when up to date)."""
-    from .__main__ import main as cli_main
+    from .vendor import vendor, vendor_command
 
     schema_dir = config.schema.parent
     args = recorded_vendor_command(schema_dir / "SOURCE.md")
@@ -59,13 +59,25 @@ def stale_vendor(config: CodegenConfig, out: TextIO) -> list[str]:
         str(config.root / a) if i > 0 and args[i - 1] in {"--from", "--responses", "--pooling"} else a
         for i, a in enumerate(args)
     ]
+    options = _vendor_options(absolute)
+    command = vendor_command(
+        options["--from"][0],
+        _one(options, "--responses"),
+        options["--pooling"],
+        _one(options, "--vllm-version"),
+        config.root,
+    )
     diffs: list[str] = []
     with tempfile.TemporaryDirectory(prefix="vllm-sdk-vendor-") as tmp:
-        import contextlib
-        import io
-
-        with contextlib.redirect_stdout(io.StringIO()):
-            cli_main(["vendor", *absolute, "--out-dir", tmp])
+        vendor(
+            options["--from"][0],
+            _one(options, "--responses"),
+            options["--pooling"],
+            Path(tmp),
+            command,
+            _one(options, "--vllm-version"),
+            config.root,
+        )
         for name in ("openapi.yaml", "SOURCE.md"):
             fresh = (Path(tmp) / name).read_text(encoding="utf-8")
             committed_path = schema_dir / name
@@ -73,6 +85,23 @@ def stale_vendor(config: CodegenConfig, out: TextIO) -> list[str]:
             if committed != fresh:
                 diffs.append(_diff(committed_path.relative_to(config.root), committed, fresh))
     return diffs
+
+
+def _vendor_options(args: list[str]) -> dict[str, list[str]]:
+    """The recorded vendor arguments by flag (``--pooling`` may repeat and take several values)."""
+    options: dict[str, list[str]] = {"--from": [], "--responses": [], "--pooling": [], "--vllm-version": []}
+    current: str | None = None
+    for arg in args:
+        if arg in options:
+            current = arg
+        elif current is not None:
+            options[current].append(arg)
+    return options
+
+
+def _one(options: dict[str, list[str]], flag: str) -> str | None:
+    values = options[flag]
+    return values[0] if values else None
 
 
 def stale_generated(config: CodegenConfig) -> list[str]:

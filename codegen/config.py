@@ -29,6 +29,7 @@ class CodegenConfig:
     vendor_sources: dict[str, Path] = field(default_factory=dict)
     resources_output: Path | None = None
     builders_output: Path | None = None
+    exports_output: Path | None = None
     routes: dict[str, dict[str, Any]] = field(default_factory=dict)
     response_classes: dict[str, str] = field(default_factory=dict)
 
@@ -54,6 +55,7 @@ def load_config(root: Path | None = None) -> CodegenConfig:
         vendor_sources=sources,
         resources_output=root / table["resources_output"] if "resources_output" in table else None,
         builders_output=root / table["builders_output"] if "builders_output" in table else None,
+        exports_output=root / table["exports_output"] if "exports_output" in table else None,
         routes={name: dict(settings) for name, settings in table.get("routes", {}).items()},
         response_classes=dict(table.get("response_classes", {})),
     )

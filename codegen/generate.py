@@ -8,6 +8,7 @@ Models come from datamodel-code-generator (pinned in the dev extras) run with th
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import yamlio
 from .endpoints import EndpointsRenderer
-from .resources import ResourcesRenderer
+from .resources import ClassRef, ResourcesRenderer
 
 if TYPE_CHECKING:
     from .config import CodegenConfig
@@ -118,15 +119,63 @@ def render_resources(config: CodegenConfig, schema: Path) -> dict[Path, str]:
     }
 
 
+def render_type_exports(config: CodegenConfig, models_text: str) -> tuple[Path, str] | None:
+    """``types/_exports.py``: every generated model, the hand-written subclasses of
+    ``[tool.vllm_sdk.codegen.response_classes]`` in place of the models they refine, and ``__all__``
+    (``vllm_sdk.types`` re-exports it)."""
+    if config.exports_output is None:
+        return None
+    models = sorted(set(re.findall(r"^class (\w+)\(", models_text, flags=re.M)))
+    refined = {name: ref for name, ref in config.response_classes.items() if name in models}
+    generated = [name for name in models if name not in refined]
+    lines = [
+        MODELS_HEADER.replace("(datamodel-code-generator)", "(codegen/generate.py)"),
+        '"""Every request and response model of the schema, for ``vllm_sdk.types`` (generated)."""\n',
+        "from ._generated import (",
+        *(f"    {name}," for name in generated),
+        ")",
+    ]
+    for ref in sorted(refined.values()):
+        target = ClassRef.parse(ref)
+        lines.append(f"from {target.import_from('vllm_sdk.types')} import {target.name}")
+    names = sorted([*generated, *(ref.partition(":")[2] for ref in refined.values())])
+    lines += ["", "__all__ = [", *(f"    {name!r}," for name in names), "]", ""]
+    text = "\n".join(lines)
+    sorted_imports = _run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--config",
+            str(config.root / "pyproject.toml"),
+            "--select",
+            "I",
+            "--fix-only",
+            "--quiet",
+            "--stdin-filename",
+            str(config.exports_output),
+            "-",
+        ],
+        stdin=text,
+        cwd=config.root,
+    )
+    return config.exports_output, ruff_format(sorted_imports, config, config.exports_output)
+
+
 def render_all(config: CodegenConfig, schema: Path | None = None) -> dict[Path, str]:
     """Both generated files' texts, keyed by their path relative to the repository root."""
     schema = schema or config.schema
+    models_text = render_models(config, schema)
     rendered = {
-        config.models_output.relative_to(config.root): render_models(config, schema),
+        config.models_output.relative_to(config.root): models_text,
         config.endpoints_output.relative_to(config.root): render_endpoints(config, schema),
     }
     for path, text in render_resources(config, schema).items():
         rendered[path.relative_to(config.root)] = text
+    exports = render_type_exports(config, models_text)
+    if exports is not None:
+        rendered[exports[0].relative_to(config.root)] = exports[1]
     return rendered
 
 

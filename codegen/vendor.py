@@ -19,6 +19,7 @@ import copy
 import hashlib
 import json
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -390,6 +391,20 @@ def render_source_md(doc: Document, sources: Sequence[tuple[str, Source]], comma
         doc_line = (getattr(fixups, name).__doc__ or "").strip().splitlines()[0]
         lines.append(f"- `{name}`: {doc_line}")
     return "\n".join(lines) + "\n"
+
+
+def vendor_command(
+    source: str, responses: str | None, pooling: Sequence[str], vllm_version: str | None, root: Path | None
+) -> str:
+    """The ``python -m codegen vendor ...`` line recorded in ``SOURCE.md`` (paths relative to ``root``)."""
+    parts = ["python", "-m", "codegen", "vendor", "--from", display_location(source, root)]
+    if responses:
+        parts += ["--responses", display_location(responses, root)]
+    for item in pooling:
+        parts += ["--pooling", display_location(item, root)]
+    if vllm_version:
+        parts += ["--vllm-version", vllm_version]
+    return shlex.join(parts)
 
 
 def vendor(

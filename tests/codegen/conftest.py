@@ -54,6 +54,7 @@ def scratch_repo(tmp_path: Path, repo_config: CodegenConfig) -> CodegenConfig:
         repo_config.endpoints_output,
         repo_config.builders_output,
         repo_config.resources_output,
+        repo_config.exports_output,
     )
     for generated in (path for path in generated_files if path is not None):
         target = root / generated.relative_to(repo_config.root)
@@ -96,6 +97,7 @@ def temp_package(tmp_path: Path) -> Iterator[Callable[[CodegenConfig, Path], Mod
             endpoints_output=root / pkg / config.endpoints_output.relative_to(package),
             builders_output=moved(config.builders_output),
             resources_output=moved(config.resources_output),
+            exports_output=moved(config.exports_output),
         )
         generate_all(local, schema=schema)
         sys.path.insert(0, str(root))

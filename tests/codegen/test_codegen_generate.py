@@ -184,6 +184,11 @@ def test_new_route_becomes_a_typed_method_on_both_clients_and_a_builder(
         ) as client:
             return await client.widgets.create(model="m", size=5)
 
+    # the new models are exported from the package's types
+    types = importlib.import_module(f"{pkg}.types")
+    assert {"WidgetRequest", "WidgetResponse"} <= set(types.__all__)
+    assert types.WidgetResponse is widget_response
+
     made_async = asyncio.run(run_async())
     assert isinstance(made_async, widget_response)
     assert made_async.size == 5

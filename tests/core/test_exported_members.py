@@ -31,13 +31,74 @@ def test_every_public_name_has_a_docstring() -> None:
 
 def test_api_md_names_are_exported() -> None:
     required = {
-        "VllmClient", "AsyncVllmClient", "ChatCompletionResponse", "ToolCall",
-        "MessageStream", "AsyncMessageStream", "CompletionStream",
-        "Content", "Reasoning", "ToolCallDelta", "ToolCallComplete", "FinishReason", "Usage", "Done", "Error",
-        "Text", "StreamEvent", "CompletionStreamEvent",
-        "VllmError", "HttpError", "VllmTimeoutError", "ApiError", "BadRequestError", "AuthenticationError",
-        "PermissionDeniedError", "NotFoundError", "ConflictError", "RequestTooLargeError",
-        "UnprocessableEntityError", "RateLimitError", "InternalServerError", "ModelNotFoundError",
-        "StreamError", "JsonError", "MissingParameterError", "NoContentError", "InvalidResponseError",
+        "VllmClient",
+        "AsyncVllmClient",
+        "ChatCompletionResponse",
+        "ToolCall",
+        "MessageStream",
+        "AsyncMessageStream",
+        "CompletionStream",
+        "Content",
+        "Reasoning",
+        "ToolCallDelta",
+        "ToolCallComplete",
+        "FinishReason",
+        "Usage",
+        "Done",
+        "Error",
+        "Text",
+        "StreamEvent",
+        "CompletionStreamEvent",
+        "VllmError",
+        "HttpError",
+        "VllmTimeoutError",
+        "ApiError",
+        "BadRequestError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "NotFoundError",
+        "ConflictError",
+        "RequestTooLargeError",
+        "UnprocessableEntityError",
+        "RateLimitError",
+        "InternalServerError",
+        "ModelNotFoundError",
+        "StreamError",
+        "JsonError",
+        "MissingParameterError",
+        "NoContentError",
+        "InvalidResponseError",
     }
     assert required <= set(vllm_sdk.__all__), sorted(required - set(vllm_sdk.__all__))
+
+
+def test_types_reexports_every_request_and_response_model() -> None:
+    import inspect
+
+    import pydantic
+
+    import vllm_sdk.types
+    from vllm_sdk.types import _generated
+    from vllm_sdk.types.chat import ChatCompletionResponse
+    from vllm_sdk.types.completions import CompletionResponse
+
+    generated = {
+        name
+        for name, value in vars(_generated).items()
+        if inspect.isclass(value)
+        and issubclass(value, pydantic.BaseModel)
+        and value.__module__ == _generated.__name__
+    }
+    assert set(vllm_sdk.types.__all__) == generated
+    assert vllm_sdk.types.__all__ == sorted(vllm_sdk.types.__all__)
+    for name in (
+        "EmbeddingResponse",
+        "ModelList",
+        "TokenizeResponse",
+        "ChatCompletionRequest",
+        "ScoreResponse",
+    ):
+        assert getattr(vllm_sdk.types, name) is getattr(_generated, name)
+    # responses with shortcuts are the hand-written subclasses
+    assert vllm_sdk.types.ChatCompletionResponse is ChatCompletionResponse
+    assert vllm_sdk.types.CompletionResponse is CompletionResponse
