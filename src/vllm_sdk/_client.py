@@ -296,7 +296,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         """Run many requests concurrently (:func:`vllm_sdk.batch.batch`), yielding results as they finish."""
         from .batch import batch
 
-        return batch(self, requests, **options)
+        return batch(self, requests, async_client_factory=self._async_twin, **options)
 
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""

@@ -68,15 +68,21 @@ def _http_date_delay(value: str, now: Callable[[], float]) -> float | None:
 
 def backoff_delay(
     retries_done: int,
-    error: VllmError | None = None,
+    error: BaseException | None = None,
     *,
+    base: float = BACKOFF_BASE,
+    cap: float = BACKOFF_CAP,
     rand: Callable[[], float] = random.random,
     now: Callable[[], float] = time.time,
 ) -> float:
-    """Seconds to wait before retry number ``retries_done`` (0 for the first retry)."""
+    """Seconds to wait before retry number ``retries_done`` (0 for the first retry): the server's
+    ``retry-after-ms`` / ``Retry-After`` when it sent one, else ``base x 2**n`` capped at ``cap``, jittered.
+
+    The one back-off policy of the SDK: the clients call it with the defaults, the batch runner with its own
+    ``base`` and ``cap``."""
     if isinstance(error, ApiError):
         asked = retry_after(error.headers, now=now)
         if asked is not None:
             return asked
-    delay = min(BACKOFF_BASE * (2.0 ** min(retries_done, 30)), BACKOFF_CAP)
+    delay = min(base * (2.0 ** min(retries_done, 30)), cap)
     return delay * (1.0 - JITTER * rand())

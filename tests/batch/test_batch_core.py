@@ -119,6 +119,31 @@ async def test_retries_are_bounded_and_error_kept() -> None:
     assert sum(sender.attempts.values()) == 9
 
 
+async def test_retry_after_ms_and_http_dates_follow_the_clients_policy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One back-off policy (vllm_sdk._retry) for the client and batch: retry-after-ms wins, then Retry-After.
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr("vllm_sdk.batch._runner.asyncio.sleep", record)
+
+    def fail(client: Any, request: PreparedRequest, attempt: int) -> None:
+        if attempt == 1:
+            raise RateLimitError(
+                "slow", status_code=429, headers={"retry-after-ms": "1234", "retry-after": "9"}
+            )
+
+    results = await collect(lines(1), FakeSender(fail), policy=RetryPolicy(max_retries=2, backoff_base=0.001))
+    assert results[0].ok
+    assert results[0].attempts == 2
+    assert 1.234 in waits
+
+
 async def test_non_retryable_error_is_not_retried() -> None:
     def fail(client: Any, request: PreparedRequest, attempt: int) -> None:
         raise BadRequestError("bad", status_code=400)

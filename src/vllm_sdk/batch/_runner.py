@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import itertools
 import queue
-import random
 import threading
 import time
 from collections.abc import (
@@ -48,6 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .._exceptions import ApiError, HttpError, StreamError, VllmError
+from .._retry import backoff_delay
 from ._balancer import Balancer, Replica
 
 __all__ = ["BatchRequest", "BatchResult", "abatch", "batch"]
@@ -284,17 +284,6 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, VllmError) and error.is_retryable
 
 
-def _backoff(attempt: int, error: BaseException, base: float, cap: float) -> float:
-    """Full-jitter exponential back-off; a server's Retry-After (seconds) wins when it asks for longer."""
-    delay = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
-    if isinstance(error, ApiError):
-        retry_after = error.headers.get("retry-after")
-        if retry_after is not None:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, min(float(retry_after), 60.0))
-    return delay
-
-
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How a batch retries one request (internal)."""
@@ -330,7 +319,9 @@ async def run_one(
             latency = time.perf_counter() - started
             balancer.release(replica, failed=_replica_failed(exc))
             if _retryable(exc) and attempts <= policy.max_retries:
-                await asyncio.sleep(_backoff(attempts, exc, policy.backoff_base, policy.backoff_cap))
+                await asyncio.sleep(
+                    backoff_delay(attempts - 1, exc, base=policy.backoff_base, cap=policy.backoff_cap)
+                )
                 continue
             return _failed(index, request.custom_id, exc, attempts, replica.url, latency, request)
         latency = time.perf_counter() - started
@@ -556,8 +547,25 @@ def batch(
     like ``client``; results are handed over through a bounded queue, so a slow consumer slows the batch
     instead of filling memory. Stopping the iteration early (``break``, an exception, ``close()``)
     cancels the requests in flight and joins the thread.
+
+    ``async_client_factory`` makes that async client; without it, ``client.batch(requests, **options)``
+    is called, which passes the client's own factory (batch never imports the client classes).
     """
-    factory = async_client_factory or _async_twin_factory(client)
+    if async_client_factory is None:
+        if not callable(getattr(client, "batch", None)):
+            raise TypeError(
+                f"batch() needs a VllmClient or an async_client_factory, not {type(client).__name__}"
+            )
+        results: Iterator[BatchResult] = client.batch(requests, **options)
+        return results
+    factory = async_client_factory
+    return _run_in_thread(factory, requests, options)
+
+
+def _run_in_thread(
+    factory: Callable[[], Any], requests: Iterable[BatchRequest], options: dict[str, Any]
+) -> Iterator[BatchResult]:
+    """The sync bridge: the async runner on an event loop in a thread, results through a bounded queue."""
     handoff: queue.Queue[object] = queue.Queue(maxsize=max(1, int(options.get("concurrency", 64))))
     stop = threading.Event()
 
@@ -608,22 +616,3 @@ def batch(
             with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.05)
         thread.join()
-
-
-def _async_twin_factory(client: Any) -> Callable[[], Any]:
-    """How to build an ``AsyncVllmClient`` configured like the sync ``client`` (inside the batch loop)."""
-    twin = getattr(client, "_async_twin", None)
-    if callable(twin):
-        return twin  # type: ignore[no-any-return]
-    from .._client import AsyncVllmClient
-
-    def make() -> Any:
-        return AsyncVllmClient(
-            base_url=client.base_url,
-            api_key=client.api_key,
-            timeout=client.timeout,
-            max_retries=client.max_retries,
-            headers=client.headers,
-        )
-
-    return make
