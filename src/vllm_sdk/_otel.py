@@ -167,8 +167,7 @@ class SpanScope:
             ttft = getattr(stream, "ttft", None)
             if isinstance(ttft, float):
                 self.span.set_attribute("gen_ai.response.time_to_first_token", ttft)
-            failure_of = getattr(stream, "_failure", None)
-            failure = failure_of() if callable(failure_of) else None
+            failure = getattr(stream, "failure", None)  # the streams' public accessor
             if isinstance(failure, BaseException):
                 self.error(failure)
             self.span.end()

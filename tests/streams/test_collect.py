@@ -145,3 +145,18 @@ async def test_async_collect(open_async: AsyncOpener, open_sync: SyncOpener) -> 
     comp = split_events(transcript_body("A17b_completions_stream_plain"))
     text = await AsyncCompletionStream(await open_async(AsyncBody(comp))).collect_text()
     assert text == CompletionStream(open_sync(SyncBody(comp))).collect_text()
+
+
+def test_failure_is_public_and_names_what_ended_the_stream() -> None:
+    # Telemetry reads this accessor (never a private member): None until the stream fails.
+    import httpx
+
+    from vllm_sdk import MessageStream, StreamError
+
+    body = b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}\n\n'
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+    stream = MessageStream(response, idle_timeout=None, started_at=None)
+    assert stream.failure is None
+    with pytest.raises(StreamError) as info:
+        list(stream)
+    assert stream.failure is info.value

@@ -265,8 +265,10 @@ class _SyncStream(Generic[EventT]):
         """Whether the stream is closed: read to its end, failed, or closed by :meth:`close`."""
         return self._state.closed
 
-    def _failure(self) -> VllmError | None:
-        """What made the stream fail, for telemetry: what iteration raised, or the server's error event."""
+    @property
+    def failure(self) -> VllmError | None:
+        """The error that ended the stream: what iteration raised (a truncated or malformed body, a lost
+        connection, the idle timeout), or the server's error event; ``None`` while it has not failed."""
         state = self._state
         return state.failure or state.error
 
@@ -693,8 +695,10 @@ class _AsyncStream(Generic[EventT]):
         """Whether the stream is closed: read to its end, failed, or closed by :meth:`aclose`."""
         return self._state.closed
 
-    def _failure(self) -> VllmError | None:
-        """What made the stream fail, for telemetry (see the sync twin)."""
+    @property
+    def failure(self) -> VllmError | None:
+        """The error that ended the stream (see :attr:`MessageStream.failure`); ``None`` while it has not
+        failed."""
         state = self._state
         return state.failure or state.error
 
