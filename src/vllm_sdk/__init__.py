@@ -9,7 +9,8 @@ Quick start::
         print(resp.content)
 """
 
-from ._client import AsyncVllmClient, ClientBuilder, VllmClient
+from ._client import AsyncVllmClient, VllmClient
+from ._client_builder import ClientBuilder
 from ._config import NOT_GIVEN, NotGiven
 from ._events import (
     CompletionStreamEvent,

@@ -40,7 +40,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("public-low-level", ("vllm_sdk.sse", "vllm_sdk.streaming")),
     (
         "core",
-        ("vllm_sdk._body", "vllm_sdk._response", "vllm_sdk._pool", "vllm_sdk._otel", "vllm_sdk._base_client"),
+        (
+            "vllm_sdk._body",
+            "vllm_sdk._response",
+            "vllm_sdk._pool",
+            "vllm_sdk._otel",
+            "vllm_sdk._base_client",
+            "vllm_sdk._client_builder",
+        ),
     ),
     ("streams", ("vllm_sdk._streams",)),
     ("resources", ("vllm_sdk.resources",)),

@@ -27,7 +27,7 @@ from vllm_sdk import (
     ToolCallComplete,
     VllmClient,
 )
-from vllm_sdk._client import ClientBuilder
+from vllm_sdk._client_builder import ClientBuilder
 from vllm_sdk.resources import AsyncChatCompletionBuilder, ChatCompletionBuilder, CompletionBuilder
 from vllm_sdk.types._generated import EmbeddingResponse, ModelList, TokenizeResponse, UsageInfo
 
