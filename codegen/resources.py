@@ -25,11 +25,13 @@ Class references are ``"module:Name"`` strings; modules of ``vllm_sdk`` are impo
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .endpoints import HEADER as _ENDPOINTS_HEADER
-from .endpoints import EndpointsError, EndpointsRenderer, RouteInfo, _docstring
+from .endpoints import EndpointsError, EndpointsRenderer, RouteInfo
+from .endpoints import _docstring as _raw_docstring
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -578,6 +580,13 @@ def _signature(prefix: str, method: str, params: str, returns: str) -> str:
     return (
         f"\n    {prefix}def {method}(\n        self,\n        *,\n{_indent(params, 8)}    ) -> {returns}:\n"
     )
+
+
+def _docstring(text: str, indent: str) -> str:
+    """A docstring whose paragraphs are wrapped to fit the line length (schema text is kept as written)."""
+    width = max(40, 108 - len(indent))
+    paragraphs = [textwrap.fill(p, width=width) if "\n" not in p else p for p in text.split("\n\n")]
+    return _raw_docstring("\n\n".join(paragraphs), indent)
 
 
 def _split_union(annotation: str) -> list[str]:

@@ -123,7 +123,10 @@ class ChatCompletions:
     ) -> ChatCompletionBuilder | ChatCompletionResponse | MessageStream:
         """Create Chat Completion. (``POST /v1/chat/completions``)
 
-        With keyword parameters (the fields of the request body, checked by type) the request is sent at once; ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only, and ``stream=True`` returns the stream. Without any argument: a :class:`ChatCompletionBuilder` with typed setters.
+        With keyword parameters (the fields of the request body, checked by type) the request is sent at
+        once; ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to
+        this call only, and ``stream=True`` returns the stream. Without any argument: a
+        :class:`ChatCompletionBuilder` with typed setters.
         """
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
@@ -199,7 +202,10 @@ class AsyncChatCompletions:
     ) -> AsyncChatCompletionBuilder | Coroutine[Any, Any, Any]:
         """Create Chat Completion. (``POST /v1/chat/completions``)
 
-        With keyword parameters (the fields of the request body, checked by type) the request is sent at once (``await`` the result); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only, and ``stream=True`` returns the stream. Without any argument: a :class:`AsyncChatCompletionBuilder` with typed setters.
+        With keyword parameters (the fields of the request body, checked by type) the request is sent at
+        once (``await`` the result); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and
+        ``max_retries`` apply to this call only, and ``stream=True`` returns the stream. Without any
+        argument: a :class:`AsyncChatCompletionBuilder` with typed setters.
         """
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
@@ -299,7 +305,10 @@ class Completions:
     ) -> CompletionBuilder | CompletionResponse | CompletionStream:
         """Create Completion. (``POST /v1/completions``)
 
-        With keyword parameters (the fields of the request body, checked by type) the request is sent at once; ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only, and ``stream=True`` returns the stream. Without any argument: a :class:`CompletionBuilder` with typed setters.
+        With keyword parameters (the fields of the request body, checked by type) the request is sent at
+        once; ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to
+        this call only, and ``stream=True`` returns the stream. Without any argument: a
+        :class:`CompletionBuilder` with typed setters.
         """
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
@@ -375,7 +384,10 @@ class AsyncCompletions:
     ) -> AsyncCompletionBuilder | Coroutine[Any, Any, Any]:
         """Create Completion. (``POST /v1/completions``)
 
-        With keyword parameters (the fields of the request body, checked by type) the request is sent at once (``await`` the result); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only, and ``stream=True`` returns the stream. Without any argument: a :class:`AsyncCompletionBuilder` with typed setters.
+        With keyword parameters (the fields of the request body, checked by type) the request is sent at
+        once (``await`` the result); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and
+        ``max_retries`` apply to this call only, and ``stream=True`` returns the stream. Without any
+        argument: a :class:`AsyncCompletionBuilder` with typed setters.
         """
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
@@ -465,7 +477,8 @@ class Embeddings:
     ) -> EmbeddingResponse:
         """Create Embedding. (``POST /v1/embeddings``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("embeddings.create", params, options, EmbeddingResponse)
@@ -549,7 +562,8 @@ class AsyncEmbeddings:
     ) -> EmbeddingResponse:
         """Create Embedding. (``POST /v1/embeddings``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("embeddings.create", params, options, EmbeddingResponse)
@@ -657,7 +671,8 @@ class ClientResources:
     ) -> ClassificationResponse:
         """Create Classify. (``POST /classify``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("classify", params, options, ClassificationResponse)
@@ -674,7 +689,8 @@ class ClientResources:
     ) -> DetokenizeResponse:
         """Detokenize. (``POST /detokenize``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("detokenize", params, options, DetokenizeResponse)
@@ -763,7 +779,8 @@ class ClientResources:
     ) -> PoolingResponse:
         """Create Pooling. (``POST /pooling``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("pooling", params, options, PoolingResponse)
@@ -780,7 +797,8 @@ class ClientResources:
     ) -> RerankResponse:
         """Do Rerank V1. (``POST /v1/rerank``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("rerank", params, options, RerankResponse)
@@ -845,7 +863,8 @@ class ClientResources:
     ) -> ScoreResponse:
         """Create Score V1. (``POST /v1/score``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("score", params, options, ScoreResponse)
@@ -886,7 +905,8 @@ class ClientResources:
     ) -> TokenizeResponse:
         """Tokenize. (``POST /tokenize``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("tokenize", params, options, TokenizeResponse)
@@ -956,7 +976,8 @@ class AsyncClientResources:
     ) -> ClassificationResponse:
         """Create Classify. (``POST /classify``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("classify", params, options, ClassificationResponse)
@@ -973,7 +994,8 @@ class AsyncClientResources:
     ) -> DetokenizeResponse:
         """Detokenize. (``POST /detokenize``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("detokenize", params, options, DetokenizeResponse)
@@ -1062,7 +1084,8 @@ class AsyncClientResources:
     ) -> PoolingResponse:
         """Create Pooling. (``POST /pooling``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("pooling", params, options, PoolingResponse)
@@ -1079,7 +1102,8 @@ class AsyncClientResources:
     ) -> RerankResponse:
         """Do Rerank V1. (``POST /v1/rerank``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("rerank", params, options, RerankResponse)
@@ -1144,7 +1168,8 @@ class AsyncClientResources:
     ) -> ScoreResponse:
         """Create Score V1. (``POST /v1/score``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("score", params, options, ScoreResponse)
@@ -1185,7 +1210,8 @@ class AsyncClientResources:
     ) -> TokenizeResponse:
         """Tokenize. (``POST /tokenize``)
 
-        The keyword parameters are the fields of the request body (checked by type); ``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("tokenize", params, options, TokenizeResponse)

@@ -57,7 +57,9 @@ if TYPE_CHECKING:
 
 
 class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
-    """A ``POST /v1/chat/completions`` request being built: one typed setter per field of the schema, then ``send()`` or ``send_stream()``."""
+    """A ``POST /v1/chat/completions`` request being built: one typed setter per field of the schema, then
+    ``send()`` or ``send_stream()``.
+    """
 
     _route = "chat.completions.create"
 
@@ -73,7 +75,9 @@ class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBas
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> ChatCompletionResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -90,7 +94,9 @@ class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBas
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
     ) -> MessageStream:
-        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.MessageStream`. Retries apply until the server answers 2xx; a stream is never retried once returned."""
+        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.MessageStream`. Retries
+        apply until the server answers 2xx; a stream is never retried once returned.
+        """
         return self._requester.call_stream(
             self._route,
             self._body,
@@ -100,7 +106,9 @@ class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBas
 
 
 class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
-    """A ``POST /v1/chat/completions`` request being built: one typed setter per field of the schema, then ``send()`` or ``send_stream()`` (``await`` them)."""
+    """A ``POST /v1/chat/completions`` request being built: one typed setter per field of the schema, then
+    ``send()`` or ``send_stream()`` (``await`` them).
+    """
 
     _route = "chat.completions.create"
 
@@ -116,7 +124,9 @@ class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuild
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> ChatCompletionResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -133,7 +143,9 @@ class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuild
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
     ) -> AsyncMessageStream:
-        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncMessageStream`. Retries apply until the server answers 2xx; a stream is never retried once returned."""
+        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncMessageStream`. Retries
+        apply until the server answers 2xx; a stream is never retried once returned.
+        """
         return await self._requester.call_stream(
             self._route,
             self._body,
@@ -161,7 +173,9 @@ class ClassifyBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> ClassificationResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -173,7 +187,9 @@ class ClassifyBuilder(
 class AsyncClassifyBuilder(
     BuilderMixin, ClassificationCompletionRequestBuilderBase, ClassificationChatRequestBuilderBase
 ):
-    """A ``POST /classify`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /classify`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "classify"
 
@@ -189,7 +205,9 @@ class AsyncClassifyBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> ClassificationResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -199,7 +217,9 @@ class AsyncClassifyBuilder(
 
 
 class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
-    """A ``POST /v1/completions`` request being built: one typed setter per field of the schema, then ``send()`` or ``send_stream()``."""
+    """A ``POST /v1/completions`` request being built: one typed setter per field of the schema, then
+    ``send()`` or ``send_stream()``.
+    """
 
     _route = "completions.create"
 
@@ -215,7 +235,9 @@ class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> CompletionResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -232,7 +254,9 @@ class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
     ) -> CompletionStream:
-        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.CompletionStream`. Retries apply until the server answers 2xx; a stream is never retried once returned."""
+        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.CompletionStream`. Retries
+        apply until the server answers 2xx; a stream is never retried once returned.
+        """
         return self._requester.call_stream(
             self._route,
             self._body,
@@ -242,7 +266,9 @@ class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
 
 
 class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
-    """A ``POST /v1/completions`` request being built: one typed setter per field of the schema, then ``send()`` or ``send_stream()`` (``await`` them)."""
+    """A ``POST /v1/completions`` request being built: one typed setter per field of the schema, then
+    ``send()`` or ``send_stream()`` (``await`` them).
+    """
 
     _route = "completions.create"
 
@@ -258,7 +284,9 @@ class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> CompletionResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -275,7 +303,9 @@ class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
     ) -> AsyncCompletionStream:
-        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncCompletionStream`. Retries apply until the server answers 2xx; a stream is never retried once returned."""
+        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncCompletionStream`.
+        Retries apply until the server answers 2xx; a stream is never retried once returned.
+        """
         return await self._requester.call_stream(
             self._route,
             self._body,
@@ -301,7 +331,9 @@ class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> DetokenizeResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -311,7 +343,9 @@ class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
 
 
 class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
-    """A ``POST /detokenize`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /detokenize`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "detokenize"
 
@@ -327,7 +361,9 @@ class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> DetokenizeResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -344,7 +380,9 @@ class EmbeddingsCreateBuilder(
     EmbeddingChatInputRequestBuilderBase,
     EmbeddingBatchChatInputRequestBuilderBase,
 ):
-    """A ``POST /v1/embeddings`` request being built: one typed setter per field of the schema, then ``send()``."""
+    """A ``POST /v1/embeddings`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
 
     _route = "embeddings.create"
 
@@ -376,7 +414,9 @@ class EmbeddingsCreateBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> EmbeddingResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -393,7 +433,9 @@ class AsyncEmbeddingsCreateBuilder(
     EmbeddingChatInputRequestBuilderBase,
     EmbeddingBatchChatInputRequestBuilderBase,
 ):
-    """A ``POST /v1/embeddings`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /v1/embeddings`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "embeddings.create"
 
@@ -425,7 +467,9 @@ class AsyncEmbeddingsCreateBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> EmbeddingResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -464,7 +508,9 @@ class PoolingBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> PoolingResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -479,7 +525,9 @@ class AsyncPoolingBuilder(
     PoolingChatRequestBuilderBase,
     IOProcessorRequestBuilderBase,
 ):
-    """A ``POST /pooling`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /pooling`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "pooling"
 
@@ -503,7 +551,9 @@ class AsyncPoolingBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> PoolingResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -529,7 +579,9 @@ class RerankBuilder(BuilderMixin, RerankRequestBuilderBase):
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> RerankResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -539,7 +591,9 @@ class RerankBuilder(BuilderMixin, RerankRequestBuilderBase):
 
 
 class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
-    """A ``POST /v1/rerank`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /v1/rerank`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "rerank"
 
@@ -555,7 +609,9 @@ class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> RerankResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -587,7 +643,9 @@ class ScoreBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> ScoreResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -603,7 +661,9 @@ class AsyncScoreBuilder(
     ScoreDataRequestBuilderBase,
     ScoreTextRequestBuilderBase,
 ):
-    """A ``POST /v1/score`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /v1/score`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "score"
 
@@ -619,7 +679,9 @@ class AsyncScoreBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> ScoreResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
@@ -645,7 +707,9 @@ class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, Tokeni
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> TokenizeResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return self._requester.call(
             self._route,
             self._body,
@@ -657,7 +721,9 @@ class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, Tokeni
 class AsyncTokenizeBuilder(
     BuilderMixin, TokenizeCompletionRequestBuilderBase, TokenizeChatRequestBuilderBase
 ):
-    """A ``POST /tokenize`` request being built: one typed setter per field of the schema, then ``send()`` (``await`` them)."""
+    """A ``POST /tokenize`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
 
     _route = "tokenize"
 
@@ -673,7 +739,9 @@ class AsyncTokenizeBuilder(
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
     ) -> TokenizeResponse:
-        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."""
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
         return await self._requester.call(
             self._route,
             self._body,
