@@ -294,9 +294,9 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
 
     def batch(self, requests: Iterable[BatchRequest], **options: Any) -> Iterator[BatchResult]:
         """Run many requests concurrently (:func:`vllm_sdk.batch.batch`), yielding results as they finish."""
-        from .batch import batch
+        from .batch._bridge import run_sync
 
-        return batch(self, requests, async_client_factory=self._async_twin, **options)
+        return run_sync(self._async_twin, requests, **options)
 
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""

@@ -23,7 +23,7 @@ from vllm_sdk import (
     UnprocessableEntityError,
     VllmTimeoutError,
 )
-from vllm_sdk._retry import backoff_delay, retry_after
+from vllm_sdk._retry import DEFAULT_POLICY, RetryPolicy, backoff_delay, retry_after, should_retry
 
 from .helpers import Api, chat_body
 
@@ -208,6 +208,88 @@ def test_retry_after_headers() -> None:
     now = time.time()
     date = email.utils.formatdate(now + 10, usegmt=True)
     assert retry_after({"retry-after": date}, now=lambda: now) == pytest.approx(10, abs=1)
+
+
+def _limited(**headers: str) -> RateLimitError:
+    return RateLimitError("slow down", status_code=429, headers=headers)
+
+
+def test_policy_retry_after_ms_wins_over_retry_after_and_over_the_backoff() -> None:
+    policy = RetryPolicy(base=1.0, cap=8.0)
+    assert policy.delay(3, _limited(**{"retry-after-ms": "250", "retry-after": "9"})) == 0.25
+    # Longer than the computed back-off is obeyed as well: the server knows its own load.
+    assert policy.delay(0, _limited(**{"retry-after-ms": "20000"})) == 20.0
+
+
+def test_policy_retry_after_seconds() -> None:
+    policy = RetryPolicy(base=1.0, cap=8.0)
+    assert policy.delay(0, _limited(**{"Retry-After": "3"})) == 3.0
+    assert policy.delay(5, _limited(**{"retry-after": "0"})) == 0.0
+
+
+def test_policy_retry_after_http_date() -> None:
+    now = 1_700_000_000.0
+    date = email.utils.formatdate(now + 12, usegmt=True)
+    delay = RetryPolicy().delay(0, _limited(**{"retry-after": date}), now=lambda: now)
+    assert delay == pytest.approx(12, abs=1)
+    past = email.utils.formatdate(now - 30, usegmt=True)  # a date in the past falls back
+    assert RetryPolicy(jitter=0.0).delay(0, _limited(**{"retry-after": past}), now=lambda: now) == 0.5
+
+
+def test_policy_retry_after_over_the_max_falls_back_to_the_backoff() -> None:
+    policy = RetryPolicy(base=0.5, cap=8.0, jitter=0.0, retry_after_max=10.0)
+    assert policy.delay(1, _limited(**{"retry-after": "11"})) == 1.0
+    assert policy.delay(1, _limited(**{"retry-after-ms": "10001"})) == 1.0
+    assert policy.delay(1, _limited(**{"retry-after": "10"})) == 10.0
+    assert policy.delay(1, _limited(**{"retry-after": "nan"})) == 1.0
+    assert policy.delay(1, _limited(**{"retry-after": "soon"})) == 1.0
+    assert DEFAULT_POLICY.retry_after({"retry-after": "61"}) is None
+
+
+def test_policy_cap_is_reached_and_held() -> None:
+    policy = RetryPolicy(base=0.25, cap=2.0, jitter=0.0)
+    assert [policy.delay(n) for n in range(6)] == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
+    assert policy.delay(10_000) == 2.0  # no overflow however many retries
+
+
+def test_policy_jitter_bounds() -> None:
+    half = RetryPolicy(base=1.0, cap=8.0, jitter=0.5)
+    assert half.delay(2, rand=lambda: 0.0) == 4.0
+    assert half.delay(2, rand=lambda: 0.999999) == pytest.approx(2.0, abs=1e-5)
+    full = RetryPolicy(base=1.0, cap=8.0, jitter=1.0)  # "full jitter": anywhere in [0, delay]
+    delays = [full.delay(3) for _ in range(200)]
+    assert all(0.0 < d <= 8.0 for d in delays)
+    assert len(set(delays)) > 1
+    assert RetryPolicy(jitter=0.0).delay(1, rand=lambda: 0.9) == 1.0
+    # A server's Retry-After is not jittered: it is the time the server asked for.
+    assert half.delay(0, _limited(**{"retry-after": "2"}), rand=lambda: 0.9) == 2.0
+
+
+def test_policy_should_retry() -> None:
+    policy = RetryPolicy(max_retries=2)
+    assert policy.should_retry(InternalServerError("boom", status_code=503), 0)
+    assert policy.should_retry(HttpError("refused"), 1)
+    assert not policy.should_retry(HttpError("refused"), 2)  # retries used up
+    assert not policy.should_retry(BadRequestError("bad", status_code=400), 0)
+    assert not policy.should_retry(ValueError("a bug, not a server error"), 0)
+    assert should_retry(HttpError("refused"), 0, 1)
+    assert not should_retry(HttpError("refused"), 1, 1)
+
+
+def test_policy_is_validated_and_frozen() -> None:
+    assert RetryPolicy(max_retries=2, base=0.5, cap=8.0, jitter=0.25, retry_after_max=60.0) == DEFAULT_POLICY
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=-1)
+    with pytest.raises(ValueError, match="jitter"):
+        RetryPolicy(jitter=1.5)
+    with pytest.raises(ValueError, match="cap"):
+        RetryPolicy(cap=float("inf"))
+    with pytest.raises(AttributeError):
+        DEFAULT_POLICY.base = 1.0  # type: ignore[misc]
+
+
+def test_backoff_delay_takes_a_policy() -> None:
+    assert backoff_delay(2, policy=RetryPolicy(base=0.1, cap=1.0), rand=lambda: 0.0) == pytest.approx(0.4)
 
 
 def test_retry_after_is_honoured_by_the_client(api: Api) -> None:

@@ -2,8 +2,21 @@
 
 See :func:`abatch` and :func:`batch` (``client.batch(...)`` calls them); the ``vllm-sdk batch`` command
 runs OpenAI batch files on the same runner.
+
+The package, lowest module first (each imports only from those before it, and from below ``batch``):
+
+* ``_result``: :data:`BatchRequest`, :class:`BatchResult`;
+* ``_balancer``: least-outstanding-requests balancing over replicas, with ejection;
+* ``_prepare``: a batch element -> the route and body to send;
+* ``_protocols``: what batch needs from a client (batch never imports the client classes);
+* ``_senders``: sending one request, through a client or over plain HTTP;
+* ``_runner``: the worker pool, retries (:mod:`vllm_sdk._retry`) and :func:`abatch`;
+* ``_bridge``: :func:`batch` and the sync bridge (the async runner on a loop in a thread);
+* ``_files``: OpenAI batch files on disk (``vllm-sdk batch``).
 """
 
-from ._runner import BatchRequest, BatchResult, abatch, batch
+from ._bridge import batch
+from ._result import BatchRequest, BatchResult
+from ._runner import abatch
 
 __all__ = ["BatchRequest", "BatchResult", "abatch", "batch"]

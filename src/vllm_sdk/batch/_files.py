@@ -28,7 +28,7 @@ from .._exceptions import ApiError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ._runner import BatchResult
+    from ._result import BatchResult
 
 __all__ = ["OutputScan", "OutputWriter", "iter_input", "output_line", "scan_output"]
 

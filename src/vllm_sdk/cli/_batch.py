@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -24,8 +25,8 @@ import httpx
 from .._transports import create_async_http_client
 from ..batch._balancer import Balancer, Replica
 from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
-from ..batch._http import Endpoint, HttpSender
-from ..batch._runner import RetryPolicy, run_batch
+from ..batch._runner import BATCH_RETRY_POLICY, run_batch
+from ..batch._senders import Endpoint, HttpSender
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -215,7 +216,7 @@ async def run_batch_file(
 
     http = _http_client(options)
     balancer: Balancer[Endpoint] = Balancer([Replica(e.base_url, e) for e in _endpoints(options, http)])
-    policy = RetryPolicy(max_retries=options.max_retries)
+    policy = dataclasses.replace(BATCH_RETRY_POLICY, max_retries=options.max_retries)
     writer = OutputWriter(options.output)
     try:
         with _Progress(options.progress, total, stats) as progress:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from vllm_sdk import AsyncVllmClient, BatchResult, VllmClient
 from vllm_sdk._exceptions import ModelNotFoundError
+from vllm_sdk.batch import batch
 from vllm_sdk.testing import MockVllmServer
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def chat(i: int, **extra: Any) -> dict[str, Any]:
@@ -98,3 +103,32 @@ def test_sync_batch_with_the_sync_client() -> None:
         )
     assert len(results) == 20
     assert all(r.ok and r.ttft is not None for r in results)
+
+
+def test_the_batch_function_runs_a_sync_client_through_its_async_twin() -> None:
+    with MockVllmServer() as srv, VllmClient(srv.base_url) as client:
+        results = list(batch(client, [chat(i) for i in range(6)], concurrency=2))
+    assert sorted(r.index for r in results) == list(range(6))
+    assert all(r.ok and r.base_url == srv.base_url for r in results)
+
+
+async def test_async_batch_honours_retry_after_ms(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mock server sends retry-after-ms: 300 with Retry-After: 1 (whole seconds). Batch used to read
+    # only Retry-After; with the client's policy the precise retry-after-ms wins.
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr("vllm_sdk.batch._runner.asyncio.sleep", record)
+    async with (
+        MockVllmServer(faults="status=429:1,retry_after=0.3") as srv,
+        AsyncVllmClient(srv.base_url) as client,
+    ):
+        results = [r async for r in client.batch([chat(0)], backoff_base=0.001)]
+    assert results[0].ok
+    assert results[0].attempts == 2
+    assert 0.3 in waits
+    assert 1.0 not in waits

@@ -1,4 +1,4 @@
-"""The synchronous ``batch()``: same engine on a background loop, bounded hand-over, clean early exit."""
+"""The sync bridge: the same runner on a background loop, bounded hand-over, clean early exit; ``batch()``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from vllm_sdk.batch import batch
+from vllm_sdk.batch._bridge import run_sync
 
-from .test_batch_core import FakeSender, lines
+from .conftest import FakeSender, lines
 
 
 class FakeAsyncClient:
@@ -30,7 +31,7 @@ def test_sync_batch_yields_every_result() -> None:
         return made[-1]
 
     sender = FakeSender()
-    results = list(batch(object(), lines(50), async_client_factory=factory, concurrency=8, _send=sender))
+    results = list(run_sync(factory, lines(50), concurrency=8, _send=sender))
     assert sorted(r.index for r in results) == list(range(50))
     assert sender.max_in_flight == 8
     assert made[0].closed
@@ -45,7 +46,7 @@ def test_sync_batch_early_break_stops_the_background_loop() -> None:
         made.append(FakeAsyncClient())
         return made[-1]
 
-    gen = batch(object(), lines(10_000), async_client_factory=factory, concurrency=4, _send=sender)
+    gen = run_sync(factory, lines(10_000), concurrency=4, _send=sender)
     for i, _ in enumerate(gen):
         if i == 20:
             break
@@ -61,4 +62,23 @@ def test_sync_batch_propagates_input_errors() -> None:
         raise RuntimeError("input broke")
 
     with pytest.raises(RuntimeError, match="input broke"):
-        list(batch(object(), broken(), async_client_factory=FakeAsyncClient, _send=FakeSender()))
+        list(run_sync(FakeAsyncClient, broken(), _send=FakeSender()))
+
+
+def test_batch_hands_a_sync_client_its_own_batch() -> None:
+    # vllm_sdk.batch.batch(client, ...) is client.batch(...): the client passes its async-twin factory to
+    # the bridge, so batch never has to build (or import) a client class.
+    calls: list[tuple[list[Any], dict[str, Any]]] = []
+
+    class SyncClient:
+        def batch(self, requests: Any, **options: Any) -> Any:
+            calls.append((list(requests), options))
+            return iter(["result"])
+
+    assert list(batch(SyncClient(), lines(2), concurrency=3)) == ["result"]
+    assert calls == [(lines(2), {"concurrency": 3})]
+
+
+def test_batch_refuses_what_is_not_a_sync_client() -> None:
+    with pytest.raises(TypeError, match="VllmClient"):
+        batch(object(), lines(1))  # type: ignore[arg-type]

@@ -1,84 +1,25 @@
-"""The batch engine with a fake sender: concurrency bound, retries, replicas, bounded input, cancellation."""
+"""The batch runner with a fake sender: concurrency bound, retries, replicas, bounded input, cancellation."""
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import itertools
+import time
 from typing import Any
 
 import pytest
 
 from vllm_sdk._exceptions import BadRequestError, HttpError, InternalServerError, RateLimitError
+from vllm_sdk._retry import RetryPolicy
 from vllm_sdk.batch._balancer import Balancer, Replica
-from vllm_sdk.batch._runner import (
-    BatchResult,
-    InvalidBatchRequest,
-    Outcome,
-    PreparedRequest,
-    RetryPolicy,
-    abatch,
-    prepare,
-    run_batch,
-)
+from vllm_sdk.batch._prepare import InvalidBatchRequest, PreparedRequest
+from vllm_sdk.batch._runner import BATCH_RETRY_POLICY, abatch, run_batch
 
-FAST = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_cap=0.002)
+from .conftest import FAST, FakeSender, collect, lines
 
-
-class FakeSender:
-    """Counts requests in flight; fails according to ``fail(client, request, attempt)``."""
-
-    def __init__(self, fail: Any = None, delay: float = 0.001) -> None:
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.calls: list[tuple[Any, PreparedRequest]] = []
-        self.attempts: dict[str | None, int] = {}
-        self.fail = fail
-        self.delay = delay
-
-    async def __call__(self, client: Any, request: PreparedRequest, stream: bool) -> Outcome:
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        self.calls.append((client, request))
-        key = request.custom_id
-        self.attempts[key] = self.attempts.get(key, 0) + 1
-        try:
-            await asyncio.sleep(self.delay)
-            if self.fail is not None:
-                self.fail(client, request, self.attempts[key])
-            body = {"id": "x", "usage": {"prompt_tokens": 3, "completion_tokens": 7}}
-            return Outcome(body, body, 0.0005 if stream else None)
-        finally:
-            self.in_flight -= 1
-
-
-def lines(n: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "custom_id": f"r{i}",
-            "method": "POST",
-            "url": "/v1/chat/completions",
-            "body": {"model": "m", "messages": [{"role": "user", "content": str(i)}]},
-        }
-        for i in range(n)
-    ]
-
-
-async def collect(
-    requests: Any,
-    sender: FakeSender,
-    *,
-    concurrency: int = 8,
-    replicas: Any = None,
-    stream: bool = False,
-    policy: RetryPolicy = FAST,
-) -> list[BatchResult]:
-    balancer = Balancer(replicas or [Replica("http://a/v1", "client-a")], cooldown=30.0)
-    return [
-        r
-        async for r in run_batch(
-            requests, balancer=balancer, send=sender, concurrency=concurrency, stream=stream, policy=policy
-        )
-    ]
+#: An odd delay for the fake sender, so that its sleeps can be told from the back-off's.
+SENDER_DELAY = 0.0123
 
 
 async def test_concurrency_bound_respected_and_results_complete() -> None:
@@ -113,7 +54,7 @@ async def test_retries_are_bounded_and_error_kept() -> None:
         raise HttpError("connection refused")
 
     sender = FakeSender(fail)
-    results = await collect(lines(3), sender, policy=RetryPolicy(max_retries=2, backoff_base=0.001))
+    results = await collect(lines(3), sender, policy=RetryPolicy(max_retries=2, base=0.001))
     assert all(not r.ok and isinstance(r.error, HttpError) and r.attempts == 3 for r in results)
     assert all(r.response is None and r.status_code is None for r in results)
     assert sum(sender.attempts.values()) == 9
@@ -122,26 +63,85 @@ async def test_retries_are_bounded_and_error_kept() -> None:
 async def test_retry_after_ms_and_http_dates_follow_the_clients_policy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # One back-off policy (vllm_sdk._retry) for the client and batch: retry-after-ms wins, then Retry-After.
+    # One back-off policy (vllm_sdk._retry) for the client and batch: retry-after-ms wins, then Retry-After
+    # as seconds or an HTTP date, whether it asks for more or less than the computed back-off.
     waits: list[float] = []
     real_sleep = asyncio.sleep
 
     async def record(delay: float) -> None:
-        waits.append(delay)
+        if delay != SENDER_DELAY:  # the fake sender's own sleep is not a back-off
+            waits.append(delay)
         await real_sleep(0)
 
     monkeypatch.setattr("vllm_sdk.batch._runner.asyncio.sleep", record)
+    date = email.utils.formatdate(time.time() + 30, usegmt=True)
 
     def fail(client: Any, request: PreparedRequest, attempt: int) -> None:
         if attempt == 1:
             raise RateLimitError(
                 "slow", status_code=429, headers={"retry-after-ms": "1234", "retry-after": "9"}
             )
+        if attempt == 2:
+            raise RateLimitError("slow", status_code=429, headers={"retry-after": date})
+        if attempt == 3:
+            raise RateLimitError("slow", status_code=429, headers={"retry-after-ms": "0"})
 
-    results = await collect(lines(1), FakeSender(fail), policy=RetryPolicy(max_retries=2, backoff_base=0.001))
+    results = await collect(
+        lines(1), FakeSender(fail, delay=SENDER_DELAY), policy=RetryPolicy(max_retries=3, base=0.001)
+    )
     assert results[0].ok
-    assert results[0].attempts == 2
-    assert 1.234 in waits
+    assert results[0].attempts == 4
+    assert waits[0] == 1.234
+    assert 25 <= waits[1] <= 30
+    assert waits[2] == 0.0
+
+
+async def test_too_long_retry_after_falls_back_to_the_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(delay: float) -> None:
+        if delay != SENDER_DELAY:  # the fake sender's own sleep is not a back-off
+            waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr("vllm_sdk.batch._runner.asyncio.sleep", record)
+
+    def fail(client: Any, request: PreparedRequest, attempt: int) -> None:
+        if attempt == 1:
+            raise RateLimitError("slow", status_code=429, headers={"retry-after-ms": "3600000"})
+
+    results = await collect(
+        lines(1), FakeSender(fail, delay=SENDER_DELAY), policy=RetryPolicy(max_retries=1, base=0.001)
+    )
+    assert results[0].ok
+    assert len(waits) == 1
+    assert 0.00075 <= waits[0] <= 0.001
+
+
+async def test_abatch_builds_its_policy_from_the_batch_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert BATCH_RETRY_POLICY.max_retries == 3
+    seen: list[RetryPolicy] = []
+    real_run_batch = run_batch
+
+    def spy(*args: Any, policy: RetryPolicy, **kwargs: Any) -> Any:
+        seen.append(policy)
+        return real_run_batch(*args, policy=policy, **kwargs)
+
+    monkeypatch.setattr("vllm_sdk.batch._runner.run_batch", spy)
+
+    class Client:
+        base_url = "http://a/v1"
+
+    [r async for r in abatch(Client(), lines(1), _send=FakeSender())]
+    [
+        r
+        async for r in abatch(
+            Client(), lines(1), max_retries=1, backoff_base=0.01, backoff_cap=0.1, _send=FakeSender()
+        )
+    ]
+    assert seen[0] == BATCH_RETRY_POLICY
+    assert seen[1] == RetryPolicy(max_retries=1, base=0.01, cap=0.1)
 
 
 async def test_non_retryable_error_is_not_retried() -> None:
@@ -267,56 +267,3 @@ async def test_abatch_public_entry_with_fake_sender_and_base_urls() -> None:
     assert "client:http://b/v1" in clients
     assert len(clients) == 10
     assert {r.base_url for r in results} == {"http://a/v1", "http://b/v1"}
-
-
-def test_prepare_shapes() -> None:
-    chat = prepare({"model": "m", "messages": []})
-    assert chat.path == "/chat/completions"
-    assert chat.custom_id is None
-    comp = prepare({"model": "m", "prompt": "hi"})
-    assert comp.path == "/completions"
-    line = prepare({"custom_id": "a", "method": "POST", "url": "/v1/embeddings", "body": {"input": "x"}})
-    assert line.path == "/embeddings"
-    assert line.custom_id == "a"
-    with pytest.raises(InvalidBatchRequest, match="method"):
-        prepare({"custom_id": "a", "method": "GET", "url": "/v1/models", "body": {}})
-    with pytest.raises(InvalidBatchRequest):
-        prepare({"model": "m"})
-    with pytest.raises(InvalidBatchRequest, match="custom_id"):
-        prepare({"custom_id": 5, "url": "/v1/chat/completions", "body": {}})
-
-
-def test_balancer_ejects_and_readmits_after_cooldown() -> None:
-    now = [0.0]
-    a, b = Replica("a", "a"), Replica("b", "b")
-    bal = Balancer([a, b], cooldown=5.0, clock=lambda: now[0])
-    a.outstanding = 0
-    first = bal.pick()
-    assert isinstance(first, Replica)
-    first.outstanding += 1
-    second = bal.pick()
-    assert second is not first  # least outstanding
-    first.outstanding -= 1
-    a.outstanding += 1
-    bal.release(a, failed=True)
-    assert a.is_ejected(now[0])
-    assert all(bal.pick() is b for _ in range(5))
-    b.ejected_until = 3.0  # both out: the wait is until the first comes back
-    assert bal.pick() == 3.0
-    now[0] = 5.5
-    assert bal.pick() is a
-    a.outstanding += 1
-    bal.release(a, failed=True)  # second ejection doubles the cool-down
-    assert a.ejected_until == pytest.approx(15.5)
-    a.outstanding += 1
-    bal.release(a, failed=False)
-    assert a.ejections == 0
-
-
-def test_single_replica_is_never_ejected() -> None:
-    a = Replica("a", "a")
-    bal = Balancer([a])
-    for _ in range(5):
-        a.outstanding += 1
-        bal.release(a, failed=True)
-    assert bal.pick() is a

@@ -1,0 +1,102 @@
+"""The sync bridge: a batch for a ``VllmClient``, run by the async runner on a loop in a thread.
+
+The runner is async; rather than write it twice, :func:`run_sync` runs it on an event loop in a
+background thread, through an async client made by a factory the caller passes in (``VllmClient.batch``
+passes its ``_async_twin``, so batch never has to import or build client classes itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ._result import BatchResult
+from ._runner import abatch
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from ._protocols import AsyncBatchClient, SyncBatchClient
+    from ._result import BatchRequest
+
+__all__ = ["batch", "run_sync"]
+
+_FINISHED = object()
+
+
+def batch(client: SyncBatchClient, requests: Iterable[BatchRequest], **options: Any) -> Iterator[BatchResult]:
+    """The synchronous twin of :func:`abatch`, for a ``VllmClient``: ``client.batch(requests, **options)``.
+
+    The batch runs on an event loop in a background thread, through an ``AsyncVllmClient`` configured
+    like ``client``; results are handed over through a bounded queue, so a slow consumer slows the batch
+    instead of filling memory. Stopping the iteration early (``break``, an exception, ``close()``)
+    cancels the requests in flight and joins the thread. The options are those of :func:`abatch`.
+    """
+    if not callable(getattr(client, "batch", None)):
+        raise TypeError(f"batch() needs a VllmClient, not {type(client).__name__}")
+    return client.batch(requests, **options)
+
+
+def run_sync(
+    async_client_factory: Callable[[], AsyncBatchClient],
+    requests: Iterable[BatchRequest],
+    **options: Any,
+) -> Iterator[BatchResult]:
+    """Run :func:`abatch` on a client made by ``async_client_factory``, on a loop in a new thread.
+
+    The client is made (and closed) inside that loop, since an async client belongs to the loop it runs
+    on. Nothing starts until the first result is asked for.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=max(1, int(options.get("concurrency", 64))))
+    stop = threading.Event()
+
+    async def produce() -> None:
+        async_client = async_client_factory()
+        try:
+            async with contextlib.aclosing(abatch(async_client, requests, **options)) as results:
+                async for result in results:
+                    # Never block the loop on a full queue: the other requests keep streaming meanwhile.
+                    while True:
+                        if stop.is_set():
+                            return
+                        try:
+                            handoff.put_nowait(result)
+                            break
+                        except queue.Full:
+                            await asyncio.sleep(0.002)
+        finally:
+            close = getattr(async_client, "aclose", None)
+            if close is not None:
+                await close()
+
+    def thread_main() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(produce())
+            handoff.put(_FINISHED)
+        except BaseException as exc:
+            handoff.put(exc)
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=thread_main, name="vllm-sdk-batch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            value = handoff.get()
+            if value is _FINISHED:
+                return
+            if isinstance(value, BaseException):
+                raise value
+            assert isinstance(value, BatchResult)
+            yield value
+    finally:
+        stop.set()
+        # Unblock a producer waiting on a full queue, then wait for its clean shutdown.
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                handoff.get(timeout=0.05)
+        thread.join()

@@ -1,0 +1,236 @@
+"""Sending one prepared request: the :class:`Sender` protocol and its two implementations.
+
+* :func:`send_with_client` sends through an ``AsyncVllmClient`` (``client.batch(...)``): chat and
+  completions through the typed resources, so results carry the typed responses the client returns;
+  other routes as raw JSON.
+* :class:`HttpSender` talks HTTP directly to an :class:`Endpoint` (``vllm-sdk batch``): the command
+  writes the server's response bodies to a file, so it has no use for typed objects on the non-streamed
+  path and keeps the decoded JSON. Streamed requests go through the SDK's own stream engine
+  (``AsyncMessageStream`` / ``AsyncCompletionStream``), which measures the time to first token and
+  collects the final response. Errors are mapped with the SDK's one mapping
+  (:func:`map_transport_error`, :func:`api_error_from_response`), so retries decide exactly as they do in
+  the client.
+
+A sender raises on failure; the runner decides whether to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import httpx
+
+from .._exceptions import JsonError, api_error_from_response, map_transport_error
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Mapping
+
+    from ._prepare import PreparedRequest
+    from ._protocols import AsyncBatchClient
+
+__all__ = ["Endpoint", "HttpSender", "Outcome", "Sender", "send_with_client"]
+
+try:
+    import orjson
+
+    _dumps = orjson.dumps
+    _loads = orjson.loads
+except ImportError:  # pragma: no cover - only without the speed extra
+    import json
+
+    def _dumps(obj: Any) -> bytes:  # type: ignore[misc]
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+    _loads = json.loads  # type: ignore[assignment]
+
+#: The routes that can stream; ``stream=True`` leaves the others (embeddings ...) as they are.
+_STREAMABLE = ("/chat/completions", "/completions")
+
+ClientT_contra = TypeVar("ClientT_contra", contravariant=True)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one successful attempt produced: the response, its JSON body and what was measured."""
+
+    response: Any
+    body: dict[str, Any] | None
+    ttft: float | None
+    status_code: int = 200
+    request_id: str | None = None
+
+    def usage_tokens(self) -> tuple[int | None, int | None]:
+        """``(prompt_tokens, completion_tokens)`` when the server reported usage, else ``None``\\ s."""
+        usage = getattr(self.response, "usage", None)
+        if usage is None and self.body is not None:
+            usage = self.body.get("usage")
+        if usage is None:
+            return None, None
+        if isinstance(usage, dict):
+            return usage.get("prompt_tokens"), usage.get("completion_tokens")
+        return getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+
+
+class Sender(Protocol[ClientT_contra]):
+    """Sends one prepared request through a client of type ``ClientT_contra`` (the tests use a fake)."""
+
+    def __call__(
+        self, client: ClientT_contra, request: PreparedRequest, stream: bool, /
+    ) -> Awaitable[Outcome]:
+        """Send ``request`` (streamed and collected when ``stream``); raise on failure."""
+        ...
+
+
+def _response_body(response: Any) -> dict[str, Any] | None:
+    """The JSON of a response as a dict: a dict as it is, a typed response's raw JSON or its dump."""
+    if isinstance(response, dict):
+        return response
+    raw = getattr(response, "raw", None)
+    if isinstance(raw, dict):
+        return raw
+    dump = getattr(response, "model_dump", None)
+    if callable(dump):
+        value = dump(mode="json", exclude_none=True)
+        return value if isinstance(value, dict) else None
+    return None
+
+
+async def _maybe_await(value: Any) -> Any:
+    # Builders are duck-typed: their send() may be a coroutine function or return a value directly.
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, stream: bool) -> Outcome:
+    """The client sender: chat and completions through the typed resources, other routes as raw JSON."""
+    if request.builder is not None:
+        builder = request.builder
+        if stream and callable(getattr(builder, "send_stream", None)):
+            return await _collect_stream(await _maybe_await(builder.send_stream()))
+        response = await _maybe_await(builder.send())
+        return Outcome(response, _response_body(response), None)
+    body = dict(request.body or {})
+    if request.path in _STREAMABLE:
+        resource = client.chat.completions if request.path == "/chat/completions" else client.completions
+        body.pop("stream", None)
+        if stream:
+            # Ask for the usage chunk, so streamed results carry token counts like non-streamed ones.
+            options = body.get("stream_options")
+            body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+            return await _collect_stream(await resource.create(**body, stream=True))
+        body.pop("stream_options", None)  # vLLM rejects stream_options on a request that does not stream
+        response = await resource.create(**body)
+        return Outcome(response, _response_body(response), None)
+    response = await client.request(request.method, request.path, json=body)
+    if isinstance(response, httpx.Response):
+        data = response.json()
+        return Outcome(
+            data,
+            data if isinstance(data, dict) else None,
+            None,
+            response.status_code,
+            response.headers.get("x-request-id"),
+        )
+    return Outcome(response, _response_body(response), None)
+
+
+async def _collect_stream(stream: Any) -> Outcome:
+    """Drain a stream into its collected response; the stream measured its own time to first token."""
+    try:
+        response = await stream.collect()
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
+    return Outcome(
+        response,
+        _response_body(response),
+        getattr(stream, "ttft", None),
+        200,
+        getattr(stream, "request_id", None),
+    )
+
+
+@dataclass(eq=False)
+class Endpoint:
+    """One server: its base URL (ending in ``/v1``), the HTTP client and the headers to send."""
+
+    base_url: str
+    http: httpx.AsyncClient
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class HttpSender:
+    """The HTTP sender: posts one :class:`PreparedRequest` to an :class:`Endpoint`, returns its
+    :class:`Outcome` (a :class:`Sender` of endpoints)."""
+
+    def __init__(self, *, idle_timeout: float | None = None) -> None:
+        self._idle_timeout = idle_timeout
+
+    async def __call__(self, endpoint: Endpoint, request: PreparedRequest, stream: bool, /) -> Outcome:
+        """Send ``request`` to ``endpoint``; raise the SDK's error for a failure."""
+        if request.body is None:
+            raise TypeError("request builders are sent through a client, not the HTTP batch sender")
+        body = request.body
+        streamed = stream and request.path in _STREAMABLE
+        if streamed:
+            options = body.get("stream_options")
+            body = {
+                **body,
+                "stream": True,
+                "stream_options": {**(options if isinstance(options, dict) else {}), "include_usage": True},
+            }
+        elif body.get("stream") or "stream_options" in body:
+            # Results are whole bodies; vLLM rejects stream_options on a request that does not stream.
+            body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+        started = time.perf_counter()
+        headers = {**endpoint.headers, "content-type": "application/json"}
+        http = endpoint.http
+        try:
+            response = await http.send(
+                http.build_request(
+                    request.method, endpoint.base_url + request.path, content=_dumps(body), headers=headers
+                ),
+                stream=True,
+            )
+        except httpx.HTTPError as exc:
+            raise map_transport_error(exc) from exc
+        try:
+            if response.status_code >= 400:
+                content = await response.aread()
+                raise api_error_from_response(response.status_code, content, response.headers)
+            request_id = response.headers.get("x-request-id")
+            if streamed:
+                return await self._collect(response, request.path, started, request_id)
+            content = await response.aread()
+            try:
+                data = _loads(content)
+            except ValueError as exc:
+                raise JsonError(
+                    f"response body is not JSON: {exc}", text=content[:200].decode("utf-8", "replace")
+                ) from exc
+            return Outcome(
+                data, data if isinstance(data, dict) else None, None, response.status_code, request_id
+            )
+        except httpx.HTTPError as exc:
+            raise map_transport_error(exc) from exc
+        finally:
+            await response.aclose()
+
+    async def _collect(
+        self, response: httpx.Response, path: str, started: float, request_id: str | None
+    ) -> Outcome:
+        # Imported here: the stream engine (and its parsers) is only needed by streamed batches.
+        from .._streams import AsyncCompletionStream, AsyncMessageStream
+
+        cls = AsyncMessageStream if path == "/chat/completions" else AsyncCompletionStream
+        stream = cls(response, idle_timeout=self._idle_timeout, started_at=started)
+        try:
+            model = await stream.collect()
+        finally:
+            await stream.aclose()
+        return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id)
