@@ -3,17 +3,27 @@
 The sync client always uses native httpx; the async client uses :class:`AiohttpTransport` (the throughput
 path) when aiohttp is installed, else httpx's own transport bound to one event loop at a time
 (:class:`LoopBoundHTTPTransport`). ``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one.
+
+One job per module:
+
+* ``_factory``: the transport selection and the factories of the SDK's own httpx clients;
+* ``_aiohttp``: :class:`AiohttpTransport`, its response stream and aiohttp's errors mapped to httpx's;
+* ``_httpx``: :class:`LoopBoundHTTPTransport`;
+* ``_event_loops``: moving a transport's pool from one event loop to the next;
+* ``_request_build``: building a call's ``httpx.Request`` without httpx's merge where that is exact.
+
+Code outside this package imports from here, except :class:`._request_build.RequestFactory`.
 """
 
-from ._clients import (
+from ._aiohttp import AiohttpTransport
+from ._factory import (
     TRANSPORT_ENV,
-    AiohttpTransport,
-    LoopBoundHTTPTransport,
     aiohttp_available,
     create_async_http_client,
     create_sync_http_client,
     selected_transport,
 )
+from ._httpx import LoopBoundHTTPTransport
 
 __all__ = [
     "TRANSPORT_ENV",

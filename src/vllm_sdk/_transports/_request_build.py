@@ -8,7 +8,7 @@ passes absolute URLs), no default query parameters, a fixed set of default heade
 the call has no query parameters and the cookie jar is empty, :func:`direct_request` builds the request
 directly - the URL parsed once per distinct URL, the headers merged with httpx's own rule (a call's
 header replaces a default of the same name, whatever the case; the defaults left come first) - and the
-result equals ``build_request``'s (tests/client/test_request_fast_path.py compares them).
+result equals ``build_request``'s (tests/transports/test_request_build.py compares them).
 
 Everything else (a user's own ``http_client``, cookies set by the server, query parameters) goes
 through ``build_request`` unchanged.

@@ -1,21 +1,11 @@
-"""HTTP client factories: an aiohttp-backed httpx transport (the throughput path) or native httpx.
+"""The aiohttp transport: an httpx transport over one :class:`aiohttp.ClientSession` (the throughput path).
 
-The async client is an ordinary :class:`httpx.AsyncClient` either way, so everything above it (request
-building, retries, error mapping, the stream engine) is written once against httpx. Only the transport
-underneath changes:
-
-* ``aiohttp`` (default when the ``speed`` extra is installed): :class:`AiohttpTransport`, a small httpx
-  transport over an :class:`aiohttp.ClientSession`. Over loopback it costs several times less client CPU
-  per streamed HTTP chunk than httpcore, whose connection pool and per-chunk machinery dominate when many
-  streams run at once.
-* ``httpx``: httpx's own :class:`httpx.AsyncHTTPTransport`, one per event loop
-  (:class:`LoopBoundHTTPTransport`).
-
-Both transports follow the same event-loop rule: a client can move from one loop to the next (successive
-``asyncio.run`` calls), connections of the finished loop being closed without touching it, but it serves
-one running loop at a time (:class:`AiohttpTransport`, :class:`LoopBoundHTTPTransport`).
-
-``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one; forcing ``aiohttp`` without aiohttp installed is an error.
+The async client is an ordinary :class:`httpx.AsyncClient` whichever transport it runs on, so everything
+above it (request building, retries, error mapping, the stream engine) is written once against httpx.
+:class:`AiohttpTransport` is the default under it when the ``speed`` extra is installed: over loopback it
+costs several times less client CPU per streamed HTTP chunk than httpcore, whose connection pool and
+per-chunk machinery dominate when many streams run at once. This module holds the transport, the byte
+stream of its responses and the mapping of aiohttp's errors to httpx's.
 
 Why not ``httpx_aiohttp.AiohttpTransport`` as it is (0.2.0)? It maps every
 ``aiohttp.ClientConnectionError`` - a connection reset in the middle of a stream included - to
@@ -23,24 +13,19 @@ Why not ``httpx_aiohttp.AiohttpTransport`` as it is (0.2.0)? It maps every
 ``max_connections=None`` into aiohttp's default cap of 100 connections. Both transports here must raise
 the same httpx exceptions for the same failure, because :func:`vllm_sdk._exceptions.map_transport_error`
 maps httpx's exception classes once for the whole SDK.
+
+aiohttp itself is imported only when a transport is built or used, so importing this module never needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .._exceptions import VllmError
-from ._event_loops import (
-    LoopShutdownHook,
-    abandon_aiohttp_session,
-    abandon_httpx_transport,
-    close_on_loop,
-    ensure_loop_released,
-)
+from ._event_loops import LoopShutdownHook, abandon_aiohttp_session, close_on_loop, ensure_loop_released
 
 if TYPE_CHECKING:
     import ssl
@@ -48,196 +33,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-__all__ = [
-    "TRANSPORT_ENV",
-    "AiohttpTransport",
-    "LoopBoundHTTPTransport",
-    "aiohttp_available",
-    "create_async_http_client",
-    "create_sync_http_client",
-    "selected_transport",
-]
-
-#: Environment variable that forces the async transport: ``httpx`` or ``aiohttp``.
-TRANSPORT_ENV = "VLLM_SDK_TRANSPORT"
-
-TransportName = Literal["aiohttp", "httpx"]
-
-
-def aiohttp_available() -> bool:
-    """Whether aiohttp (part of the ``speed`` extra) can be imported."""
-    try:
-        import aiohttp  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def selected_transport() -> TransportName:
-    """The async transport :func:`create_async_http_client` will use, after ``VLLM_SDK_TRANSPORT``.
-
-    Raises ``ValueError`` for an unknown value and ``ImportError`` when ``aiohttp`` is forced but missing.
-    """
-    forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
-    if forced == "httpx":
-        return "httpx"
-    if forced == "aiohttp":
-        if not aiohttp_available():
-            raise ImportError(
-                f"{TRANSPORT_ENV}=aiohttp but aiohttp is not installed; "
-                "install the speed extra: pip install 'vllm-python-sdk[speed]'"
-            )
-        return "aiohttp"
-    if forced:
-        raise ValueError(f"{TRANSPORT_ENV} must be 'httpx' or 'aiohttp', not {forced!r}")
-    return "aiohttp" if aiohttp_available() else "httpx"
-
-
-def create_async_http_client(
-    *,
-    timeout: httpx.Timeout,
-    limits: httpx.Limits,
-    verify: ssl.SSLContext | bool = True,
-    transport: TransportName | None = None,
-) -> httpx.AsyncClient:
-    """An :class:`httpx.AsyncClient` on the fastest available transport (see the module docstring).
-
-    ``transport`` overrides both the automatic choice and ``VLLM_SDK_TRANSPORT``.
-    """
-    name = transport or selected_transport()
-    if name == "aiohttp":
-        client = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            transport=AiohttpTransport(limits=limits, verify=verify),
-        )
-    else:
-        client = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            verify=verify,
-            transport=LoopBoundHTTPTransport(limits=limits, verify=verify),
-        )
-    return _skip_cookie_parsing_without_set_cookie(client)
-
-
-def create_sync_http_client(
-    *,
-    timeout: httpx.Timeout,
-    limits: httpx.Limits,
-    verify: ssl.SSLContext | bool = True,
-) -> httpx.Client:
-    """A plain :class:`httpx.Client` (the sync path has no faster transport worth a dependency)."""
-    return _skip_cookie_parsing_without_set_cookie(
-        httpx.Client(timeout=timeout, limits=limits, verify=verify)
-    )
-
-
-class _SetCookieOnlyCookies(httpx.Cookies):
-    """httpx's cookie jar, but responses without ``Set-Cookie`` skip the cookie machinery.
-
-    httpx runs every response through ``http.cookiejar`` (a urllib request wrapper, an ``email``
-    message of all the headers), which costs more client CPU per request than everything else httpx
-    does. A response that sets no cookie cannot change the jar, so skipping it changes nothing.
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        if "set-cookie" in response.headers:
-            super().extract_cookies(response)
-
-
-_ClientT = TypeVar("_ClientT", httpx.Client, httpx.AsyncClient)
-
-
-def _skip_cookie_parsing_without_set_cookie(client: _ClientT) -> _ClientT:
-    # ``cookies``' setter would copy into a plain httpx.Cookies; httpx keeps the jar in ``_cookies``.
-    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
-        client._cookies = _SetCookieOnlyCookies(client.cookies)
-    return client
-
-
-# ---------------------------------------------------------------- native httpx transport
-
-
-class LoopBoundHTTPTransport(httpx.AsyncBaseTransport):
-    """httpx's own :class:`httpx.AsyncHTTPTransport`, one per event loop, used one loop at a time.
-
-    httpcore's pool keeps connections opened on the loop that made them. When a request arrives on a new
-    loop and the previous one is closed or idle (successive ``asyncio.run`` calls), the old pool's
-    connections are closed synchronously and a fresh transport serves the new loop. When the previous
-    loop still runs in another thread, the request raises :class:`~vllm_sdk.VllmError`: an async client
-    belongs to one event loop at a time - the same rule, with the same error, as :class:`AiohttpTransport`.
-    """
-
-    def __init__(
-        self,
-        *,
-        limits: httpx.Limits = httpx.Limits(max_connections=None),  # noqa: B008 - immutable value
-        verify: ssl.SSLContext | bool = True,
-    ) -> None:
-        self._limits = limits
-        self._verify = verify
-        # Built now, as httpx.AsyncClient would, so a bad ``verify`` fails at construction.
-        self._transport: httpx.AsyncHTTPTransport | None = self._new_transport()
-        self._loop: asyncio.AbstractEventLoop | None = None  # bound at first use
-        self._shutdown_hook: LoopShutdownHook | None = None
-        self._closed = False
-
-    def _new_transport(self) -> httpx.AsyncHTTPTransport:
-        return httpx.AsyncHTTPTransport(limits=self._limits, verify=self._verify)
-
-    def _get_transport(self) -> httpx.AsyncHTTPTransport:
-        loop = asyncio.get_running_loop()
-        transport = self._transport
-        if transport is not None and self._loop is not None and self._loop is not loop:
-            ensure_loop_released(self._loop)
-            self._transport = self._loop = None
-            self._cancel_shutdown_hook()
-            abandon_httpx_transport(transport)
-            transport = None
-        if self._closed:
-            raise VllmError("cannot send a request: the HTTP transport is closed")
-        if transport is None:
-            transport = self._transport = self._new_transport()
-        if self._loop is not loop:
-            self._loop = loop
-            self._shutdown_hook = LoopShutdownHook(self._on_loop_shutdown)
-        return transport
-
-    async def _on_loop_shutdown(self) -> None:
-        """The loop is winding down (``asyncio.run`` ends): close the pool on it; a later loop opens anew."""
-        self._shutdown_hook = None
-        transport = self._transport
-        self._transport = self._loop = None
-        if transport is not None:
-            await transport.aclose()
-
-    def _cancel_shutdown_hook(self) -> None:
-        hook, self._shutdown_hook = self._shutdown_hook, None
-        if hook is not None:
-            hook.cancel()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send one request through the current loop's httpx transport."""
-        return await self._get_transport().handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """Close the pool: on its own loop normally, on a dead loop synchronously (see the class)."""
-        self._closed = True
-        transport, loop = self._transport, self._loop
-        self._transport = self._loop = None
-        self._cancel_shutdown_hook()
-        if transport is None:
-            return
-        if loop is None or loop is asyncio.get_running_loop():
-            await transport.aclose()
-        elif loop.is_running():
-            await close_on_loop(loop, transport.aclose())
-        else:
-            abandon_httpx_transport(transport)
-
-
-# ---------------------------------------------------------------- aiohttp transport
+__all__ = ["AiohttpTransport"]
 
 
 def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:

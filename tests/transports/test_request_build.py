@@ -1,4 +1,5 @@
-"""The SDK-owned client builds requests without httpx's merge, and gets exactly what the merge gives."""
+"""RequestFactory (``_transports/_request_build.py``): the SDK-owned client builds requests without httpx's
+merge, and gets exactly what the merge gives."""
 
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ def _same(fast: httpx.Request, ref: httpx.Request) -> None:
     assert fast.headers.raw == ref.headers.raw  # names' spelling and order included
     assert fast.content == ref.content
     assert fast.extensions == ref.extensions
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No VLLM_* variable of the developer's shell (custom headers, say) leaks into a client here."""
+    for name in ("VLLM_BASE_URL", "VLLM_API_KEY", "VLLM_TIMEOUT", "VLLM_MAX_RETRIES", "VLLM_CUSTOM_HEADERS"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(params=["sync", "async"])

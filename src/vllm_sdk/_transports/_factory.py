@@ -1,0 +1,132 @@
+"""Which transport the async client runs on, and the factories of the SDK's own httpx clients.
+
+* ``aiohttp`` (default when the ``speed`` extra is installed): :class:`~._aiohttp.AiohttpTransport`.
+* ``httpx``: httpx's own transport, one per event loop (:class:`~._httpx.LoopBoundHTTPTransport`).
+
+Both transports follow the same event-loop rule: a client can move from one loop to the next (successive
+``asyncio.run`` calls), connections of the finished loop being closed without touching it, but it serves
+one running loop at a time.
+
+``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one; forcing ``aiohttp`` without aiohttp installed is an error.
+The sync client is always native httpx. Both factories install the cookie shortcut
+(:class:`_SetCookieOnlyCookies`): responses without ``Set-Cookie`` skip httpx's cookie machinery.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+import httpx
+
+from ._aiohttp import AiohttpTransport
+from ._httpx import LoopBoundHTTPTransport
+
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = [
+    "TRANSPORT_ENV",
+    "TransportName",
+    "aiohttp_available",
+    "create_async_http_client",
+    "create_sync_http_client",
+    "selected_transport",
+]
+
+#: Environment variable that forces the async transport: ``httpx`` or ``aiohttp``.
+TRANSPORT_ENV = "VLLM_SDK_TRANSPORT"
+
+TransportName = Literal["aiohttp", "httpx"]
+
+
+def aiohttp_available() -> bool:
+    """Whether aiohttp (part of the ``speed`` extra) can be imported."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def selected_transport() -> TransportName:
+    """The async transport :func:`create_async_http_client` will use, after ``VLLM_SDK_TRANSPORT``.
+
+    Raises ``ValueError`` for an unknown value and ``ImportError`` when ``aiohttp`` is forced but missing.
+    """
+    forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    if forced == "httpx":
+        return "httpx"
+    if forced == "aiohttp":
+        if not aiohttp_available():
+            raise ImportError(
+                f"{TRANSPORT_ENV}=aiohttp but aiohttp is not installed; "
+                "install the speed extra: pip install 'vllm-python-sdk[speed]'"
+            )
+        return "aiohttp"
+    if forced:
+        raise ValueError(f"{TRANSPORT_ENV} must be 'httpx' or 'aiohttp', not {forced!r}")
+    return "aiohttp" if aiohttp_available() else "httpx"
+
+
+def create_async_http_client(
+    *,
+    timeout: httpx.Timeout,
+    limits: httpx.Limits,
+    verify: ssl.SSLContext | bool = True,
+    transport: TransportName | None = None,
+) -> httpx.AsyncClient:
+    """An :class:`httpx.AsyncClient` on the fastest available transport (see :func:`selected_transport`).
+
+    ``transport`` overrides both the automatic choice and ``VLLM_SDK_TRANSPORT``.
+    """
+    name = transport or selected_transport()
+    if name == "aiohttp":
+        client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=AiohttpTransport(limits=limits, verify=verify),
+        )
+    else:
+        client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            verify=verify,
+            transport=LoopBoundHTTPTransport(limits=limits, verify=verify),
+        )
+    return _skip_cookie_parsing_without_set_cookie(client)
+
+
+def create_sync_http_client(
+    *,
+    timeout: httpx.Timeout,
+    limits: httpx.Limits,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.Client:
+    """A plain :class:`httpx.Client` (the sync path has no faster transport worth a dependency)."""
+    return _skip_cookie_parsing_without_set_cookie(
+        httpx.Client(timeout=timeout, limits=limits, verify=verify)
+    )
+
+
+class _SetCookieOnlyCookies(httpx.Cookies):
+    """httpx's cookie jar, but responses without ``Set-Cookie`` skip the cookie machinery.
+
+    httpx runs every response through ``http.cookiejar`` (a urllib request wrapper, an ``email``
+    message of all the headers), which costs more client CPU per request than everything else httpx
+    does. A response that sets no cookie cannot change the jar, so skipping it changes nothing.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+_ClientT = TypeVar("_ClientT", httpx.Client, httpx.AsyncClient)
+
+
+def _skip_cookie_parsing_without_set_cookie(client: _ClientT) -> _ClientT:
+    # ``cookies``' setter would copy into a plain httpx.Cookies; httpx keeps the jar in ``_cookies``.
+    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+        client._cookies = _SetCookieOnlyCookies(client.cookies)
+    return client
