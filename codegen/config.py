@@ -32,6 +32,7 @@ class CodegenConfig:
     exports_output: Path | None = None
     routes: dict[str, dict[str, Any]] = field(default_factory=dict)
     response_classes: dict[str, str] = field(default_factory=dict)
+    builder_base: str = "vllm_sdk.resources._builder:BuilderMixin"
 
 
 def load_config(root: Path | None = None) -> CodegenConfig:
@@ -58,4 +59,5 @@ def load_config(root: Path | None = None) -> CodegenConfig:
         exports_output=root / table["exports_output"] if "exports_output" in table else None,
         routes={name: dict(settings) for name, settings in table.get("routes", {}).items()},
         response_classes=dict(table.get("response_classes", {})),
+        builder_base=str(table.get("builder_base", "vllm_sdk.resources._builder:BuilderMixin")),
     )

@@ -111,7 +111,11 @@ def render_resources(config: CodegenConfig, schema: Path) -> dict[Path, str]:
     if config.resources_output is None or config.builders_output is None:
         return {}
     renderer = ResourcesRenderer(
-        _endpoints_renderer(config, schema), config.routes, config.response_classes, config.models_module
+        _endpoints_renderer(config, schema),
+        config.routes,
+        config.response_classes,
+        config.models_module,
+        config.builder_base,
     )
     return {
         config.builders_output: ruff_format(renderer.render_builders(), config, config.builders_output),

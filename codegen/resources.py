@@ -16,6 +16,11 @@ Two generated modules, next to the hand-written resources:
   builder (the hand-written subclass that the route's ``builder_classes`` names, when there is one).
   Each body is one call into the requester protocol (``vllm_sdk._requester``).
 
+Everything the generated code takes from hand-written code is named in the configuration (the requester
+protocol and ``NOT_GIVEN`` of the ground floor aside): ``builder_base`` (the builders' root mixin, with
+``extra()`` and ``to_dict()``), ``response_classes``, and per route its stream and builder classes, so the
+import rule that generated code imports hand-written code only where configured is checked by a test.
+
 Per-route settings live in ``[tool.vllm_sdk.codegen.routes."<dotted name>"]``: ``stream_classes`` (the sync
 and async stream class of a streaming route), ``builder_classes``, ``hand_written = true`` for a route whose
 method is a hand-written shortcut with other semantics (``health() -> bool``, ``version() -> str``).
@@ -127,9 +132,11 @@ class ResourcesRenderer:
         route_settings: Mapping[str, Mapping[str, Any]],
         response_classes: Mapping[str, str],
         models_module: str,
+        builder_base: str = "vllm_sdk.resources._builder:BuilderMixin",
     ) -> None:
         self.e = endpoints
         self.models_module = models_module
+        self.builder_base = ClassRef.parse(builder_base)
         self.routes = [r for r in endpoints.routes]
         known = {r.name for r in self.routes}
         unknown = sorted(set(route_settings) - known)
@@ -201,7 +208,7 @@ class ResourcesRenderer:
         refs: list[ClassRef] = [
             ClassRef("vllm_sdk._config", "NOT_GIVEN"),
             ClassRef("vllm_sdk._requester", "CallOptions"),
-            ClassRef("vllm_sdk.resources._builder", "BuilderMixin"),
+            self.builder_base,
         ]
         for r in routes:
             refs += [ClassRef("vllm_sdk._generated_endpoints", f"{v}BuilderBase") for v in r.request_variants]
@@ -279,7 +286,7 @@ class ResourcesRenderer:
 
     def _render_builder(self, route: RouteInfo, is_async: bool) -> str:
         name = self.builder_name(route, is_async)
-        bases = ", ".join(["BuilderMixin", *(f"{v}BuilderBase" for v in route.request_variants)])
+        bases = ", ".join([self.builder_base.name, *(f"{v}BuilderBase" for v in route.request_variants)])
         requester = "AsyncRequester" if is_async else "Requester"
         response = self._response(route)
         streams = self.settings[route.name].stream_classes

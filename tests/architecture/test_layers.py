@@ -15,12 +15,18 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import sys
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -75,11 +81,24 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 GROUND_FLOOR = {"primitives", "values", "engines", "public-low-level"}
 
+
+def _configured_classes() -> dict[str, str]:
+    """Hand-written modules that ``[tool.vllm_sdk.codegen]`` names as classes for generated code to use
+    (``builder_base``, ``response_classes``, each route's ``stream_classes`` / ``builder_classes``)."""
+    with (REPO / "pyproject.toml").open("rb") as fh:
+        table = tomllib.load(fh)["tool"]["vllm_sdk"]["codegen"]
+    refs = [table.get("builder_base", ""), *table.get("response_classes", {}).values()]
+    for settings in table.get("routes", {}).values():
+        refs += settings.get("stream_classes", []) + settings.get("builder_classes", [])
+    return {ref.partition(":")[0]: "named in [tool.vllm_sdk.codegen]" for ref in refs if ref}
+
+
 #: Hand-written modules a generated module may import beyond ``types/`` and the ground floor: the
-#: contracts the generated keyword methods and builders are written against.
+#: requester protocol the generated methods call, and the classes the codegen configuration names
+#: (hand-written subclasses, stream classes, the builders' root), nothing else.
 GENERATED_MAY_ALSO_IMPORT: dict[str, str] = {
     "vllm_sdk._requester": "the requester protocol every resource method calls",
-    "vllm_sdk._streams": "the stream classes the stream=True overloads return",
+    **_configured_classes(),
 }
 
 DISTRIBUTED_ENGINES = {"ray", "pyspark", "dask"}
