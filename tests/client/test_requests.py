@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from vllm_sdk import InvalidResponseError, MissingParameterError, ToolCall, VllmClient
 from vllm_sdk._body import encode_body
-from vllm_sdk._requester import CallOptions
 from vllm_sdk._generated_endpoints import REQUEST_FIELDS, ChatCompletionRequestParams
+from vllm_sdk._requester import CallOptions
 
 from .helpers import BASE, Api, chat_body
 
