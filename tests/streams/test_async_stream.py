@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-import vllm_sdk._streams._streams as streaming
+import vllm_sdk._streams._async as streaming
 from vllm_sdk._events import Content, Done, Error, Reasoning, Text, ToolCallComplete
 from vllm_sdk._exceptions import HttpError, StreamError, VllmTimeoutError
 from vllm_sdk._streams import AsyncCompletionStream, AsyncMessageStream, MessageStream

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-import vllm_sdk._streams._streams as streaming
+import vllm_sdk._streams._sync as streaming
 from vllm_sdk._events import (
     Content,
     Done,

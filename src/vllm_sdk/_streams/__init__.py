@@ -1,9 +1,36 @@
-"""The stream classes: :class:`MessageStream`, :class:`CompletionStream` and their async twins.
+"""Streams over an open streaming response: :class:`MessageStream`, :class:`AsyncMessageStream`,
+:class:`CompletionStream` and :class:`AsyncCompletionStream`.
 
-Each stream drives one incremental parser of ``vllm_sdk._speedups`` (the parser engine) over the body of
-an already-open 2xx response; the state and logic the sync and async classes share live in ``_state``.
+Each stream drives one synchronous, I/O-free parser from ``vllm_sdk._speedups`` (the parser engine, compiled
+when available) with the raw bytes of the response body and yields the events it returns. Everything that
+does no I/O lives in ``_state.py`` (the state of one stream) and ``_base.py`` (members of every stream
+class); only the read loops exist twice: ``_sync.py`` and ``_async.py``.
+
+The hot path per network chunk is: read bytes, ``parser.feed(chunk)``, yield the events of the list it
+returned. Bodies without ``Content-Encoding`` are read straight from the transport's byte stream, skipping
+httpx's decoding layers; encoded bodies (a compressing proxy) go through ``iter_bytes()``, which decodes.
+
+Connections: after ``[DONE]`` (or an error event, which vLLM follows with ``[DONE]``) the rest of the body
+is read and discarded, at most :data:`DRAIN_MAX_BYTES` bytes within :data:`DRAIN_TIMEOUT` seconds, so the
+connection goes back to the pool; then the response is closed. A stream abandoned part-way (``close()``,
+leaving a ``with`` block, garbage collection) closes its response, which discards the connection rather
+than reusing one with unread data. (The drain's time bound is a hard deadline for async streams; a sync
+stream checks it between reads, so a server that stalls after ``[DONE]`` without ending the body holds a
+sync drain up to the socket read timeout. vLLM ends the body right after ``[DONE]``.)
+
+Idle timeout (``idle_timeout=`` seconds, default off): the stream raises :class:`VllmTimeoutError` once it
+has waited that long for its next event. Only time spent waiting on the network counts, not time the caller
+spends between events. Async streams enforce it exactly: a timer cancels the read in progress once the
+deadline passes (one timer per idle period, re-armed as events arrive, see ``_IdleWatch``). Sync streams
+cannot interrupt a blocking read, so they combine two checks: the socket read timeout of the body is
+tightened to ``idle_timeout`` (honoured by httpx's own transports, which read the per-request timeout when
+the body starts streaming), and after every read the time since the last event is compared with the limit
+(this catches a server that keeps sending bytes, such as SSE comments, but no events). A sync stream
+therefore raises at most about one socket read timeout after the deadline; other sync transports (a
+``MockTransport`` handler, say) are only checked between reads.
 """
 
-from ._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
+from ._async import AsyncCompletionStream, AsyncMessageStream
+from ._sync import CompletionStream, MessageStream
 
 __all__ = ["AsyncCompletionStream", "AsyncMessageStream", "CompletionStream", "MessageStream"]

@@ -2,7 +2,7 @@
 
 A stream owns one already-open 2xx streaming :class:`httpx.Response` and one incremental parser from
 ``vllm_sdk._speedups`` (``feed(bytes) -> events``, ``close() -> events``, ``snapshot()``, ``take_raw()``).
-The read loops in ``_streaming.py`` are the only code written twice; this module holds the rest: the
+The read loops in ``_sync.py`` and ``_async.py`` are the only code written twice; this module holds the rest: the
 per-kind settings (chat or legacy completions), time to first token, the end-of-stream and failure
 bookkeeping, turning read failures into the SDK's errors, and building the response models.
 
@@ -193,7 +193,7 @@ def _schedule_aclose(loop: asyncio.AbstractEventLoop, response: httpx.Response) 
 
 
 class StreamState:
-    """The state of one stream and its I/O-free behaviour; the read loops in ``_streaming.py`` drive it."""
+    """The state of one stream and its I/O-free behaviour; the read loops in ``_sync.py`` and ``_async.py`` drive it."""
 
     __slots__ = (
         "closed",
@@ -389,7 +389,7 @@ class StreamState:
         mapped.__cause__ = exc
         if isinstance(mapped, VllmTimeoutError):
             if self.idle_on_socket and isinstance(exc, httpx.ReadTimeout):
-                # The sync loop tightened the socket read timeout to the idle timeout (see _streaming.py).
+                # The sync loop tightened the socket read timeout to the idle timeout (see _sync.py).
                 failure: VllmError = VllmTimeoutError(f"{self.idle_error()} ({mapped})")
                 failure.__cause__ = exc
                 return failure

@@ -1,0 +1,84 @@
+"""What the sync and async stream classes share and that does no I/O: the telemetry properties,
+``failure``, ``repr`` and the typed chunk models (the stream state itself lives in ``_state``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from .._exceptions import InvalidResponseError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .._exceptions import VllmError
+    from ._state import StreamKind, StreamState
+
+__all__ = ["EventT", "StreamBase", "chunk_models", "is_encoded"]
+
+EventT = TypeVar("EventT")
+
+
+def is_encoded(response: httpx.Response) -> bool:
+    """Whether the body carries a ``Content-Encoding`` (then httpx must decode it)."""
+    encoding = response.headers.get("content-encoding")
+    return encoding is not None and encoding.strip().lower() not in ("", "identity")
+
+
+def chunk_models(state: StreamState, convert: Any) -> list[Any]:
+    """The typed models of the chunks parsed since the last call (error chunks are not chunks: skipped)."""
+    import pydantic
+
+    out = []
+    for raw in state.parser.take_raw():
+        if ("error" in raw and raw["error"] is not None) or raw.get("object") == "error":
+            continue
+        try:
+            out.append(convert(raw))
+        except pydantic.ValidationError as exc:
+            raise InvalidResponseError(f"stream chunk does not match the schema: {exc}") from exc
+    return out
+
+
+class StreamBase(Generic[EventT]):
+    """The members of every stream that read its state without I/O."""
+
+    _kind: ClassVar[StreamKind]
+    _state: StreamState
+
+    @property
+    def response(self) -> httpx.Response:
+        """The underlying :class:`httpx.Response`: status, headers, the request that was sent."""
+        return self._state.response
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's ``x-request-id`` response header, when it sent one."""
+        request_id: str | None = self._state.response.headers.get("x-request-id")
+        return request_id
+
+    @property
+    def ttft(self) -> float | None:
+        """Seconds from the start to the first token event (``None`` until then).
+
+        The start is the stream's creation, or ``started_at`` (a :func:`time.perf_counter` value) when the
+        client passed the moment it sent the request. Token events: content, reasoning and tool-call
+        fragments (``Text`` for completions).
+        """
+        return self._state.ttft
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream is closed: read to its end, failed, or closed (``close()``, ``aclose()``)."""
+        return self._state.closed
+
+    @property
+    def failure(self) -> VllmError | None:
+        """The error that ended the stream: what iteration raised (a truncated or malformed body, a lost
+        connection, the idle timeout), or the server's error event; ``None`` while it has not failed."""
+        state = self._state
+        return state.failure or state.error
+
+    def __repr__(self) -> str:
+        state = self._state
+        status = "closed" if state.closed else "open"
+        return f"<{type(self).__name__} {status} status_code={state.response.status_code}>"
