@@ -2,8 +2,8 @@
 
 A stream owns one already-open 2xx streaming :class:`httpx.Response` and one incremental parser from
 ``vllm_sdk._speedups`` (``feed(bytes) -> events``, ``close() -> events``, ``snapshot()``, ``take_raw()``).
-The read loops in ``_sync.py`` and ``_async.py`` are the only code written twice; this module holds the rest: the
-per-kind settings (chat or legacy completions), time to first token, the end-of-stream and failure
+The read loops in ``_sync.py`` and ``_async.py`` are the only code written twice; this module holds the
+rest: the per-kind settings (chat or legacy completions), time to first token, the end-of-stream and failure
 bookkeeping, turning read failures into the SDK's errors, and building the response models.
 
 The state lives in its own object (:class:`StreamState`), referenced by the public stream and by its event
@@ -193,7 +193,8 @@ def _schedule_aclose(loop: asyncio.AbstractEventLoop, response: httpx.Response) 
 
 
 class StreamState:
-    """The state of one stream and its I/O-free behaviour; the read loops in ``_sync.py`` and ``_async.py`` drive it."""
+    """The state of one stream and its I/O-free behaviour; the read loops of ``_sync.py`` and
+    ``_async.py`` drive it."""
 
     __slots__ = (
         "closed",
