@@ -235,32 +235,16 @@ class _AsyncStream(StreamBase[EventT]):
 
     _iterator: AsyncIterator[EventT] | None
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        idle_timeout: float | None = None,
-        max_event_size: int | None = None,
-        started_at: float | None = None,
-    ) -> None:
-        if not isinstance(response.stream, httpx.AsyncByteStream):
-            raise TypeError(
-                f"{type(self).__name__} needs a response from an httpx.AsyncClient "
-                "(use the sync stream class with httpx.Client)"
-            )
-        self._iterator = None
+    _byte_stream = httpx.AsyncByteStream
+    _client_needed = "an httpx.AsyncClient (use the sync stream class with httpx.Client)"
+
+    @staticmethod
+    def _running_loop() -> asyncio.AbstractEventLoop | None:
+        # An abandoned async stream closes its response on the loop it was opened on.
         try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+            return asyncio.get_running_loop()
         except RuntimeError:
-            loop = None
-        self._state = StreamState(
-            self._kind,
-            response,
-            idle_timeout=idle_timeout,
-            max_event_size=max_event_size,
-            started_at=started_at,
-            loop=loop,
-        )
+            return None
 
     # -- iteration
 

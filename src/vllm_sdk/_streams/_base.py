@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .._exceptions import InvalidResponseError
+from ._state import StreamState
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from .._exceptions import VllmError
-    from ._state import StreamKind, StreamState
+    from ._state import StreamKind
 
 __all__ = ["EventT", "StreamBase", "chunk_models", "is_encoded"]
 
@@ -40,10 +43,39 @@ def chunk_models(state: StreamState, convert: Any) -> list[Any]:
 
 
 class StreamBase(Generic[EventT]):
-    """The members of every stream that read its state without I/O."""
+    """The members of every stream that read its state without I/O, and the constructor."""
 
     _kind: ClassVar[StreamKind]
+    #: The body type a response of the right client has, and what to say when it has not.
+    _byte_stream: ClassVar[type]
+    _client_needed: ClassVar[str]
     _state: StreamState
+    _iterator: Any
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        idle_timeout: float | None = None,
+        max_event_size: int | None = None,
+        started_at: float | None = None,
+    ) -> None:
+        if not isinstance(response.stream, self._byte_stream):
+            raise TypeError(f"{type(self).__name__} needs a response from {self._client_needed}")
+        self._iterator = None
+        self._state = StreamState(
+            self._kind,
+            response,
+            idle_timeout=idle_timeout,
+            max_event_size=max_event_size,
+            started_at=started_at,
+            loop=self._running_loop(),
+        )
+
+    @staticmethod
+    def _running_loop() -> asyncio.AbstractEventLoop | None:
+        """The event loop the stream belongs to (async streams; sync streams have none)."""
+        return None
 
     @property
     def response(self) -> httpx.Response:

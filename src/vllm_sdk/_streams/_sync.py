@@ -148,27 +148,8 @@ class _SyncStream(StreamBase[EventT]):
 
     _iterator: Iterator[EventT] | None
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        idle_timeout: float | None = None,
-        max_event_size: int | None = None,
-        started_at: float | None = None,
-    ) -> None:
-        if not isinstance(response.stream, httpx.SyncByteStream):
-            raise TypeError(
-                f"{type(self).__name__} needs a response from a sync httpx.Client "
-                "(use the Async stream class with httpx.AsyncClient)"
-            )
-        self._iterator = None
-        self._state = StreamState(
-            self._kind,
-            response,
-            idle_timeout=idle_timeout,
-            max_event_size=max_event_size,
-            started_at=started_at,
-        )
+    _byte_stream = httpx.SyncByteStream
+    _client_needed = "a sync httpx.Client (use the Async stream class with httpx.AsyncClient)"
 
     # -- iteration
 
