@@ -8,8 +8,10 @@ CLIENT and carries ``gen_ai.operation.name``, ``gen_ai.provider.name`` / ``gen_a
 ``output_tokens``. Failures set ``error.type`` and the ERROR status.
 
 Streams: the span ends when the stream's body is closed, marked failed when the stream failed (an error
-event, a truncated or malformed body, a lost connection, the idle timeout). The stream's time to first
-token (the first content, reasoning or tool-call event) is recorded as
+event, a truncated or malformed body, a lost connection, the idle timeout). The stream tells its
+:class:`SpanScope` (its ``observer``: the scope implements ``_streams``' ``StreamObserver`` protocol
+structurally; this module never reads a stream) about the failure and the first token before it closes the
+body. The stream's time to first token (the first content, reasoning or tool-call event) is recorded as
 ``gen_ai.response.time_to_first_token`` and the time to the first body chunk as
 ``gen_ai.response.time_to_first_chunk`` (seconds, from the moment the request was sent); usage and finish
 reasons are read from the last events of the body (bounded: only the tail is kept).
@@ -68,19 +70,32 @@ def _get_tracer() -> Any:
 
 
 class SpanScope:
-    """One open span; the clients call :meth:`response`, :meth:`error` and :meth:`end`."""
+    """One open span; the clients call :meth:`response`, :meth:`error` and :meth:`end`, and a stream its
+    observer methods :meth:`first_token` and :meth:`stream_failed`."""
 
-    __slots__ = ("_ended", "_sent_at", "_stream", "span")
+    __slots__ = ("_ended", "_failure", "_sent_at", "_stream", "_ttft", "span")
 
     def __init__(self, span: Any) -> None:
         self.span = span
         self._ended = False
         self._sent_at = time.perf_counter()
+        self._ttft: float | None = None
+        self._failure: BaseException | None = None
         self._stream: weakref.ref[Any] | None = None
 
+    def first_token(self, ttft: float) -> None:
+        """Stream observer: the stream's time to first token, recorded when the span ends."""
+        self._ttft = ttft
+
+    def stream_failed(self, error: BaseException) -> None:
+        """Stream observer: the stream failed with ``error``; the span is marked failed when it ends."""
+        if self._failure is None:
+            self._failure = error
+
     def watch(self, stream: object) -> None:
-        """Read the stream's own time to first token when the span ends (a weak reference: the stream
-        owns the response that owns this scope, and a cycle would delay releasing an abandoned stream)."""
+        """Transitional, for a client that does not pass this scope as the stream's ``observer`` yet: read
+        the stream's public ``ttft`` and ``failure`` when the span ends (a weak reference: the stream owns
+        the response that owns this scope). To be removed once the clients pass ``observer=``."""
         self._stream = weakref.ref(stream)
 
     def sent(self) -> None:
@@ -160,14 +175,18 @@ class SpanScope:
         return self._ended
 
     def end(self) -> None:
-        """End the span (once); a watched stream that failed marks it failed first."""
+        """End the span (once); a stream that reported a failure marks it failed first."""
         if not self._ended:
             self._ended = True
+            ttft, failure = self._ttft, self._failure
             stream = self._stream() if self._stream is not None else None
-            ttft = getattr(stream, "ttft", None)
+            if stream is not None:  # transitional: see watch()
+                if ttft is None:
+                    ttft = getattr(stream, "ttft", None)
+                if failure is None:
+                    failure = getattr(stream, "failure", None)
             if isinstance(ttft, float):
                 self.span.set_attribute("gen_ai.response.time_to_first_token", ttft)
-            failure = getattr(stream, "failure", None)  # the streams' public accessor
             if isinstance(failure, BaseException):
                 self.error(failure)
             self.span.end()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from vllm_sdk import AsyncVllmClient, BadRequestError, _otel
+from vllm_sdk import AsyncVllmClient, BadRequestError, StreamError, VllmTimeoutError, _otel
+from vllm_sdk._options import RequestOptions
+from vllm_sdk._streams import AsyncMessageStream, MessageStream
 
-from .helpers import Api, ChunkStream, chat_body, delta_chunk, sse
+from .helpers import BASE, Api, ChunkStream, chat_body, delta_chunk, sse
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
+
+    from vllm_sdk._streams._state import StreamObserver
 
 MSGS = [{"role": "user", "content": "hi"}]
 
@@ -190,3 +195,124 @@ def test_a_tracer_that_does_not_record_costs_no_span_scope(monkeypatch: pytest.M
     monkeypatch.setattr(_otel, "_tracer_loaded", True)
     opts = RequestOptions("POST", "http://h/v1/chat/completions", operation="chat", body={"model": "m"})
     assert _otel.start_span(opts, "http://h/v1") is None
+
+
+# ---------------------------------------------------------------- failing streams: the stream tells its span
+
+
+class ScriptedBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A network-like body: ``pause`` seconds before each chunk after the first (sync), then it ends, raises
+    ``error`` or (async, ``stall``) hangs until cancelled."""
+
+    def __init__(
+        self, *chunks: bytes, pause: float = 0.0, error: Exception | None = None, stall: bool = False
+    ) -> None:
+        self.chunks = chunks
+        self.pause = pause
+        self.error = error
+        self.stall = stall
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i, chunk in enumerate(self.chunks):
+            if i and self.pause:
+                time.sleep(self.pause)
+            yield chunk
+        if self.error is not None:
+            raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        if self.stall:
+            await asyncio.Event().wait()
+        if self.error is not None:
+            raise self.error
+
+
+def traced(response: httpx.Response) -> _otel.SpanScope:
+    """A started span whose end the body's close triggers, as the clients set it up."""
+    opts = RequestOptions("POST", f"{BASE}/chat/completions", operation="chat", body={"model": "m"})
+    scope = _otel.start_span(opts, BASE)
+    assert scope is not None
+    _otel.wrap_stream_response(response, scope)
+    return scope
+
+
+def read_traced(mode: str, body: ScriptedBody, idle_timeout: float | None = None) -> BaseException:
+    """Open a streaming response over ``body`` the way the clients do (the span scope as the stream's
+    observer; nothing hands the stream to the scope), read it to the end; return what it raised."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=body, headers={"content-type": "text/event-stream"})
+
+    url, payload = f"{BASE}/chat/completions", {"model": "m", "stream": True}
+    if mode == "sync":
+        with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+            response = http.send(http.build_request("POST", url, json=payload), stream=True)
+            observer: StreamObserver = traced(response)
+            stream = MessageStream(response, idle_timeout=idle_timeout, observer=observer)
+            with pytest.raises((StreamError, VllmTimeoutError)) as info, stream:
+                stream.collect()
+            return info.value
+
+    async def run() -> BaseException:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            request = http.build_request("POST", url, json=payload)
+            response = await http.send(request, stream=True)
+            stream = AsyncMessageStream(response, idle_timeout=idle_timeout, observer=traced(response))
+            with pytest.raises((StreamError, VllmTimeoutError)) as info:
+                async with stream:
+                    await stream.collect()
+            return info.value
+
+    return asyncio.run(run())
+
+
+ERROR_EVENT = b'data: {"error": {"message": "boom", "type": "InternalServerError", "code": 500}}\n\n'
+FIRST = sse(delta_chunk("a"))[: -len(b"data: [DONE]\n\n")]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [("error-event", "StreamError"), ("truncated", "StreamError"), ("idle-timeout", "VllmTimeoutError")],
+)
+def test_a_failing_stream_ends_its_span_with_error_status(
+    spans: Any, mode: str, case: str, expected: str
+) -> None:
+    idle = None
+    if case == "error-event":
+        body = ScriptedBody(FIRST, ERROR_EVENT, b"data: [DONE]\n\n")
+    elif case == "truncated":
+        body = ScriptedBody(FIRST, FIRST[:30])
+    elif mode == "sync":  # bytes keep coming but no event: the sync stream checks between reads
+        body, idle = ScriptedBody(FIRST, *[b": ping\n\n"] * 10, pause=0.05), 0.12
+    else:
+        body, idle = ScriptedBody(FIRST, stall=True), 0.1
+    raised = read_traced(mode, body, idle)
+    assert type(raised).__name__ == expected
+    (span,) = spans.get_finished_spans()
+    assert not span.status.is_ok
+    assert span.attributes["error.type"] == expected
+    assert span.attributes["gen_ai.response.time_to_first_token"] >= 0
+    (event,) = [e for e in span.events if e.name == "exception"]
+    if case != "error-event":  # the span records what iteration raised
+        assert event.attributes["exception.message"] == str(raised)
+
+
+def test_span_scope_is_a_stream_observer_that_keeps_no_stream(spans: Any) -> None:
+    opts = RequestOptions("POST", f"{BASE}/chat/completions", operation="chat", body={"model": "m"})
+    scope = _otel.start_span(opts, BASE)
+    assert scope is not None
+    observer: StreamObserver = scope  # structurally (checked by the type checker)
+    observer.first_token(0.25)
+    observer.stream_failed(StreamError("first"))
+    observer.stream_failed(StreamError("second"))  # only the first failure counts
+    scope.end()
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["gen_ai.response.time_to_first_token"] == 0.25
+    assert span.status.description == "first"
+    assert not any(
+        isinstance(getattr(scope, name, None), (MessageStream, AsyncMessageStream))
+        for name in scope.__slots__
+    )

@@ -167,7 +167,7 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                             data = None
                         except asyncio.CancelledError:
                             if watch.claim():
-                                idle_failure = state.failure = state.idle_error()
+                                idle_failure = state.fail(state.idle_error())
                                 raise idle_failure from None
                             raise
                         finally:
@@ -191,10 +191,10 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                 finally:
                     watch.stop()
         except StreamError as err:
-            state.failure = state.with_partial(err)
+            state.fail(state.with_partial(err))
             raise
         except errors as exc:
-            failure = state.failure = state.read_failure(exc)
+            failure = state.fail(state.read_failure(exc))
             raise failure from failure.__cause__
     finally:
         await _finish_async(state, raw)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._exceptions import VllmError
-    from ._state import StreamKind
+    from ._state import StreamKind, StreamObserver
 
 __all__ = ["EventT", "StreamBase", "chunk_models", "is_encoded"]
 
@@ -59,7 +59,15 @@ class StreamBase(Generic[EventT]):
         idle_timeout: float | None = None,
         max_event_size: int | None = None,
         started_at: float | None = None,
+        observer: StreamObserver | None = None,
     ) -> None:
+        """Wrap ``response`` (an open 2xx streaming response of the matching sync or async client).
+
+        ``idle_timeout`` and ``max_event_size`` are described on the class; ``started_at`` is the
+        :func:`time.perf_counter` value ``ttft`` counts from (default: now); ``observer`` (a
+        ``StreamObserver``, e.g. the client's telemetry span) is told the time to first token and the
+        failure, if the stream fails, before the stream closes its response.
+        """
         if not isinstance(response.stream, self._byte_stream):
             raise TypeError(f"{type(self).__name__} needs a response from {self._client_needed}")
         self._iterator = None
@@ -70,6 +78,7 @@ class StreamBase(Generic[EventT]):
             max_event_size=max_event_size,
             started_at=started_at,
             loop=self._running_loop(),
+            observer=observer,
         )
 
     @staticmethod

@@ -43,6 +43,7 @@ __all__ = [
     "DRAIN_TIMEOUT",
     "END_EVENTS",
     "StreamKind",
+    "StreamObserver",
     "StreamParser",
     "StreamState",
     "read_errors",
@@ -83,6 +84,24 @@ class StreamParser(Protocol):
 
     def take_raw(self) -> list[dict[str, Any]]:
         """The decoded chunk dicts parsed since the last call (parsers made with ``keep_raw=True``)."""
+        ...
+
+
+class StreamObserver(Protocol):
+    """Told by a stream what telemetry needs, so telemetry never reads the stream (``vllm_sdk._otel``'s
+    ``SpanScope`` implements it structurally; the clients pass it as ``observer=``).
+
+    Both calls happen before the stream closes its response (which is what ends a span), at most once each.
+    """
+
+    def first_token(self, ttft: float) -> None:
+        """The first token event arrived, ``ttft`` seconds after the start (see the streams' ``ttft``)."""
+        ...
+
+    def stream_failed(self, error: VllmError) -> None:
+        """The stream failed with ``error`` (what its ``failure`` property returns from now on): iteration
+        raised (a truncated or malformed body, a lost connection, the idle timeout), or the server sent an
+        error event."""
         ...
 
 
@@ -208,6 +227,7 @@ class StreamState:
         "kind",
         "loop",
         "max_event_size",
+        "observer",
         "opened",
         "parser",
         "response",
@@ -223,6 +243,7 @@ class StreamState:
         max_event_size: int | None,
         started_at: float | None,
         loop: asyncio.AbstractEventLoop | None = None,
+        observer: StreamObserver | None = None,
     ) -> None:
         if idle_timeout is not None and not idle_timeout > 0:
             raise ValueError(f"idle_timeout must be > 0 seconds or None, not {idle_timeout!r}")
@@ -243,6 +264,7 @@ class StreamState:
         self.parser: StreamParser = self._new_parser(keep_raw=False)
         self.loop = loop  # async streams: the loop to close the response on if the stream is abandoned
         self.closed = False
+        self.observer = observer
 
     def __del__(self) -> None:
         # Last reference gone (the public stream and its event generator are both freed) with the response
@@ -287,7 +309,10 @@ class StreamState:
         types = self.kind.token_types
         for event in events:
             if type(event) in types:
-                self.first_token_at = _perf_counter()
+                at = self.first_token_at = _perf_counter()
+                observer = self.observer
+                if observer is not None:
+                    observer.first_token(at - self.started)
                 return False
         return True
 
@@ -296,7 +321,17 @@ class StreamState:
         self.ended = True
         if type(last) is Error:
             err = last.error
-            self.error = err if isinstance(err, StreamError) else StreamError(str(err))
+            error = self.error = err if isinstance(err, StreamError) else StreamError(str(err))
+            if self.observer is not None and self.failure is None:
+                self.observer.stream_failed(error)
+
+    def fail(self, failure: VllmError) -> VllmError:
+        """Record ``failure`` as what iteration raised (and tell the observer); return it, to be raised."""
+        self.failure = failure
+        observer = self.observer
+        if observer is not None and self.error is None:
+            observer.stream_failed(failure)
+        return failure
 
     # ------------------------------------------------------------------ results
 

@@ -103,15 +103,15 @@ def _sync_events(state: StreamState) -> Iterator[Any]:
                         yield from events
                         waiting_since = _perf_counter()
                     elif _perf_counter() - waiting_since > idle:
-                        idle_failure = state.failure = state.idle_error()
+                        idle_failure = state.fail(state.idle_error())
                         raise idle_failure
                 else:
                     yield from state.close_parser()
         except StreamError as err:
-            state.failure = state.with_partial(err)
+            state.fail(state.with_partial(err))
             raise
         except errors as exc:
-            failure = state.failure = state.read_failure(exc)
+            failure = state.fail(state.read_failure(exc))
             raise failure from failure.__cause__
     finally:
         _finish_sync(state, raw)
