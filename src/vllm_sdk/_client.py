@@ -258,12 +258,10 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             wrap_stream_response(response, scope)
         idle = self._stream_idle_timeout if idle_timeout is None else idle_timeout
         try:
-            stream = stream_cls(response, idle_timeout=idle, started_at=sent_at)
+            stream = stream_cls(response, idle_timeout=idle, started_at=sent_at, observer=scope)
         except BaseException:
             response.close()
             raise
-        if scope is not None:
-            scope.watch(stream)
         return stream
 
     # -- any route
@@ -520,12 +518,10 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             wrap_stream_response(response, scope)
         idle = self._stream_idle_timeout if idle_timeout is None else idle_timeout
         try:
-            stream = stream_cls(response, idle_timeout=idle, started_at=sent_at)
+            stream = stream_cls(response, idle_timeout=idle, started_at=sent_at, observer=scope)
         except BaseException:
             await response.aclose()
             raise
-        if scope is not None:
-            scope.watch(stream)
         return stream
 
     async def request(

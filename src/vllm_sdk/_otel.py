@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import json
 import time
-import weakref
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -73,7 +72,7 @@ class SpanScope:
     """One open span; the clients call :meth:`response`, :meth:`error` and :meth:`end`, and a stream its
     observer methods :meth:`first_token` and :meth:`stream_failed`."""
 
-    __slots__ = ("_ended", "_failure", "_sent_at", "_stream", "_ttft", "span")
+    __slots__ = ("_ended", "_failure", "_sent_at", "_ttft", "span")
 
     def __init__(self, span: Any) -> None:
         self.span = span
@@ -81,7 +80,6 @@ class SpanScope:
         self._sent_at = time.perf_counter()
         self._ttft: float | None = None
         self._failure: BaseException | None = None
-        self._stream: weakref.ref[Any] | None = None
 
     def first_token(self, ttft: float) -> None:
         """Stream observer: the stream's time to first token, recorded when the span ends."""
@@ -91,12 +89,6 @@ class SpanScope:
         """Stream observer: the stream failed with ``error``; the span is marked failed when it ends."""
         if self._failure is None:
             self._failure = error
-
-    def watch(self, stream: object) -> None:
-        """Transitional, for a client that does not pass this scope as the stream's ``observer`` yet: read
-        the stream's public ``ttft`` and ``failure`` when the span ends (a weak reference: the stream owns
-        the response that owns this scope). To be removed once the clients pass ``observer=``."""
-        self._stream = weakref.ref(stream)
 
     def sent(self) -> None:
         """Note the moment the (last) attempt was sent: time to first chunk counts from here."""
@@ -179,12 +171,6 @@ class SpanScope:
         if not self._ended:
             self._ended = True
             ttft, failure = self._ttft, self._failure
-            stream = self._stream() if self._stream is not None else None
-            if stream is not None:  # transitional: see watch()
-                if ttft is None:
-                    ttft = getattr(stream, "ttft", None)
-                if failure is None:
-                    failure = getattr(stream, "failure", None)
             if isinstance(ttft, float):
                 self.span.set_attribute("gen_ai.response.time_to_first_token", ttft)
             if isinstance(failure, BaseException):
