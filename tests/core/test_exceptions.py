@@ -103,6 +103,21 @@ def test_unauthorized_string_error() -> None:
     assert err.message == "Unauthorized"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Older servers name no `param`: the message alone must identify the missing model.
+        b'{"object":"error","message":"The model `tiny-x` does not exist.","type":"NotFound","code":404}',
+        b'{"error":{"message":"The model `tiny-x` does not exist.","type":"NotFoundError","code":404}}',
+    ],
+    ids=["flat", "nested"],
+)
+def test_404_without_param_is_still_a_model_error(body: bytes) -> None:
+    err = api_error_from_response(404, body)
+    assert type(err) is vllm_sdk.ModelNotFoundError
+    assert (err.model, err.param, err.status_code) == ("tiny-x", None, 404)
+
+
 def test_fastapi_detail_404_is_not_a_model_error() -> None:
     err = api_error_from_response(404, b'{"detail":"Not Found"}')
     assert type(err) is vllm_sdk.NotFoundError
