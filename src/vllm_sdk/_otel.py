@@ -170,11 +170,10 @@ class SpanScope:
         """End the span (once); a stream that reported a failure marks it failed first."""
         if not self._ended:
             self._ended = True
-            ttft, failure = self._ttft, self._failure
-            if isinstance(ttft, float):
-                self.span.set_attribute("gen_ai.response.time_to_first_token", ttft)
-            if isinstance(failure, BaseException):
-                self.error(failure)
+            if self._ttft is not None:
+                self.span.set_attribute("gen_ai.response.time_to_first_token", self._ttft)
+            if self._failure is not None:
+                self.error(self._failure)
             self.span.end()
 
 
