@@ -1,6 +1,6 @@
 """The benchmark corpus: vLLM-shaped chat streams, cut into chunks the way networks cut them.
 
-Three streams, each byte-for-byte in vLLM 0.32.0's wire format (see ``../shared/reference/transcripts``:
+Three streams, each byte-for-byte in vLLM 0.32.0's wire format (see ``tests/data/reference/transcripts``:
 A11, B11, A20c): ``plain`` (content deltas), ``reasoning`` (``reasoning`` deltas then content, with
 continuous usage stats on the last part) and ``tools`` (two parallel tool calls streamed one argument
 fragment per chunk). Four chunkings: one SSE event per read (what uvicorn sends), 1 KiB and 16 KiB reads,

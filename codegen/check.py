@@ -1,9 +1,9 @@
 """``python -m codegen check``: fail (exit 1, unified diff) when a committed generated file is stale.
 
 Regenerates both generated modules in memory from the committed schema and compares them byte for byte.
-When the vendor sources named in ``schema/SOURCE.md`` are present on this machine (they live outside the
-repository), the schema and ``SOURCE.md`` are re-vendored into a temporary directory and compared too;
-otherwise that part is skipped with a note.
+The vendor sources named in ``schema/SOURCE.md`` live in the repository (``tests/data/reference``): the
+schema and ``SOURCE.md`` are re-vendored from them into a temporary directory and compared too. A recorded
+source outside the repository is an error; a source that is a URL (or absent) skips that part with a note.
 """
 
 from __future__ import annotations
@@ -40,10 +40,38 @@ def recorded_vendor_command(source_md: Path) -> list[str] | None:
     return None
 
 
+_SOURCE_FLAGS = frozenset({"--from", "--responses", "--pooling"})
+
+
+def _recorded_paths(args: list[str]) -> list[str]:
+    """The local file arguments of a recorded vendor command (``--pooling`` may take several)."""
+    paths: list[str] = []
+    current: str | None = None
+    for arg in args:
+        if arg.startswith("--"):
+            current = arg
+        elif current in _SOURCE_FLAGS and not arg.startswith(("http://", "https://")):
+            paths.append(arg)
+    return paths
+
+
 def _vendor_inputs_present(args: list[str], root: Path) -> bool:
-    flags = {"--from", "--responses", "--pooling"}
-    paths = [args[i + 1] for i, a in enumerate(args[:-1]) if a in flags]
-    return all(p.startswith(("http://", "https://")) is False and (root / p).exists() for p in paths)
+    return all((root / p).exists() for p in _recorded_paths(args))
+
+
+def sources_outside_repo(args: list[str], root: Path) -> list[str]:
+    """Recorded local sources that are absolute or lie outside ``root``.
+
+    The schema's provenance must be checkable on any clone, so its sources live in the repository
+    (``tests/data/reference``); a path beside the checkout works on one machine only.
+    """
+    base = root.resolve()
+    outside: list[str] = []
+    for path in _recorded_paths(args):
+        resolved = (root / path).resolve()
+        if Path(path).is_absolute() or not resolved.is_relative_to(base):
+            outside.append(path)
+    return outside
 
 
 def stale_vendor(config: CodegenConfig, out: TextIO) -> list[str]:
@@ -52,6 +80,12 @@ def stale_vendor(config: CodegenConfig, out: TextIO) -> list[str]:
 
     schema_dir = config.schema.parent
     args = recorded_vendor_command(schema_dir / "SOURCE.md")
+    outside = [] if args is None else sources_outside_repo(args, config.root)
+    if outside:
+        return [
+            f"schema/SOURCE.md: vendor sources outside the repository: {', '.join(outside)}; vendor from "
+            "copies inside it (tests/data/reference/) so every clone can re-check the schema\n"
+        ]
     if args is None or not _vendor_inputs_present(args, config.root):
         print("codegen check: vendor sources not available here; schema provenance not re-checked", file=out)
         return []

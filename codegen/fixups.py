@@ -2,7 +2,7 @@
 
 Every fix-up is a small named function ``f(document) -> None`` that edits the OpenAPI document in place and
 is idempotent (applying it twice changes nothing). Its docstring says what vLLM's schema claims and what the
-server really does; the evidence is in ``../shared/reference/transcripts`` (vLLM 0.32.0) and in vLLM's
+server really does; the evidence is in ``tests/data/reference/transcripts`` (vLLM 0.32.0) and in vLLM's
 source. The names of the fix-ups applied are recorded in the vendored schema under ``info.x-sdk-fixups``.
 
 ``SCHEMA_FIXUPS`` run on components and paths before responses are wired to routes; ``RESPONSE_FIXUPS``

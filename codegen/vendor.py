@@ -57,7 +57,7 @@ def display_location(location: str, root: Path | None) -> str:
     if root is None or location.startswith(("http://", "https://")):
         return location
     try:
-        # abspath, not resolve(): a symlinked ../shared must be recorded as the path the user gave, or
+        # abspath, not resolve(): a symlinked input must be recorded as the path the user gave, or
         # `codegen check` would report provenance drift on a checkout whose neighbour is a link.
         return os.path.relpath(os.path.abspath(location), root).replace(os.sep, "/")
     except ValueError:  # pragma: no cover - another drive on Windows

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from reference_data import TRANSCRIPTS, require
+
 if TYPE_CHECKING:
+    from pathlib import Path
     from types import ModuleType
 
 
@@ -60,3 +63,12 @@ def both_engines(request: pytest.FixtureRequest) -> tuple[ModuleType, ModuleType
     if module is None:
         pytest.skip("compiled build not available (run: python setup.py build_ext --inplace)")
     return importlib.import_module("vllm_sdk._speedups._sse_py"), module
+
+
+@pytest.fixture
+def reference_transcripts() -> Path:
+    """The recorded vLLM 0.32.0 exchanges (``tests/data/reference/transcripts``).
+
+    Missing, they skip the test, or fail it when ``CI`` is set.
+    """
+    return require(TRANSCRIPTS)

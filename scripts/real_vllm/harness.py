@@ -23,8 +23,8 @@ Servers (each ~3 GiB RSS and 25-50 s to become healthy on 2 cores, so they run i
 
 Environment:
 
-* ``VLLM_SDK_TEST_MODEL`` / ``VLLM_SDK_TEST_EMBED_MODEL``: model directories (default: the repository's
-  sibling ``../shared/reference/tiny-model`` and ``tiny-embed``).
+* ``VLLM_SDK_TEST_MODEL`` / ``VLLM_SDK_TEST_EMBED_MODEL``: model directories (default: the
+  repository's vendored ``tests/data/reference/tiny-model`` and ``tiny-embed``).
 * ``VLLM_SDK_REAL_VENV``: the server venv (default ``.venv-real``); see install.sh for the torch index.
 * ``VLLM_SDK_REAL_HEALTH_TIMEOUT``: seconds to wait for /health (default 240).
 * ``VLLM_SDK_REAL_SERVER_ARGS``: extra vLLM arguments for every server (shell-quoted).
@@ -56,7 +56,7 @@ SERVED_NAME = "tiny"
 # Two phases keep peak memory near two servers (~6 GiB) instead of three.
 PHASES: tuple[tuple[str, ...], ...] = (("main",), ("plain", "embed"))
 
-# The recipe of ../shared/reference/real-vllm.md: KV cache in GiB, CPU target, no hub traffic, and the
+# The recipe the reference data was recorded with (tests/data/reference/PROVENANCE.md): KV cache in GiB, CPU target, no hub traffic, and the
 # engine's ZMQ sockets on loopback (otherwise they bind the host's non-loopback address).
 SERVER_ENV = {
     "VLLM_CPU_KVCACHE_SPACE": "1",
@@ -118,12 +118,12 @@ def log(msg: str) -> None:
 
 def _model_dir(env_var: str, default_name: str) -> Path:
     configured = os.environ.get(env_var)
-    path = Path(configured) if configured else REPO.parent / "shared" / "reference" / default_name
+    path = Path(configured) if configured else REPO / "tests" / "data" / "reference" / default_name
     if not (path / "config.json").is_file():
         how = f"{env_var}={configured}" if configured else f"the default {path}"
         raise HarnessError(
             f"model directory not found: {how} has no config.json. Set {env_var} to a local model directory "
-            f"(the tiny test models live in shared/reference/ next to the repository)."
+            f"(the tiny test models are vendored in tests/data/reference/ of the repository)."
         )
     return path
 

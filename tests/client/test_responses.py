@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import BaseModel
 
+from reference_data import transcript
 from vllm_sdk import (
     ApiError,
     BadRequestError,
@@ -26,9 +25,6 @@ from vllm_sdk.types.chat import split_think
 from .helpers import Api, chat_body
 
 MSGS = [{"role": "user", "content": "hi"}]
-TRANSCRIPTS = Path(os.environ.get("VLLM_SDK_TRANSCRIPTS", "/work/shared/reference/transcripts"))
-if not TRANSCRIPTS.is_dir():  # CI lays shared/ beside the clone
-    TRANSCRIPTS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "transcripts"
 
 
 def resp(**message: Any) -> ChatCompletionResponse:
@@ -136,11 +132,10 @@ def test_parse_errors_are_not_retried(api: Api) -> None:
 
 
 def _transcript_json(name: str) -> bytes:
-    raw = (TRANSCRIPTS / f"{name}.http").read_bytes()
+    raw = transcript(f"{name}.http").read_bytes()
     return raw.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[1]
 
 
-@pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason="reference transcripts not present")
 @pytest.mark.parametrize(
     ("name", "content", "reasoning", "tools"),
     [

@@ -241,3 +241,24 @@ def test_schema_change_reaches_setter_params_and_model(
     assert req.my_new_knob == 3
     with pytest.raises(pydantic.ValidationError):
         model.model_validate({"messages": [], "my_new_knob": "not a number"})
+
+
+def test_check_passes_and_re_vendors_from_the_repository(repo_config: CodegenConfig) -> None:
+    # The schema's sources are vendored into the repository, so the provenance is re-checked on any clone.
+    out = io.StringIO()
+    assert check(repo_config, out) == 0, out.getvalue()
+    assert "not re-checked" not in out.getvalue()
+
+
+@pytest.mark.parametrize("source", ["../beside-the-clone/openapi.json", "/abs/openapi.json"])
+def test_check_rejects_vendor_sources_outside_the_repository(
+    scratch_repo: CodegenConfig, source: str
+) -> None:
+    source_md = scratch_repo.schema.parent / "SOURCE.md"
+    text = source_md.read_text(encoding="utf-8")
+    recorded = "tests/data/reference/vllm-0.32.0-openapi.json"
+    assert f"--from {recorded} " in text
+    source_md.write_text(text.replace(f"--from {recorded} ", f"--from {source} "), encoding="utf-8")
+    out = io.StringIO()
+    assert check(scratch_repo, out) == 1
+    assert f"vendor sources outside the repository: {source};" in out.getvalue()

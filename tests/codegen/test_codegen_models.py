@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from reference_data import TRANSCRIPTS
 from vllm_sdk.types import _generated as m
 
 if TYPE_CHECKING:
@@ -101,9 +101,6 @@ def test_request_model_validates_and_keeps_vllm_extras() -> None:
     assert req.model_extra == {"not_in_schema": 1}
 
 
-TRANSCRIPTS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "transcripts"
-
-
 def _model_for(name: str, body: dict[str, Any]) -> type[BaseModel] | None:
     if "error" in body:
         return m.ErrorResponse if isinstance(body["error"], dict) else None
@@ -125,7 +122,7 @@ def _model_for(name: str, body: dict[str, Any]) -> type[BaseModel] | None:
     return by_object.get(str(body.get("object")))
 
 
-@pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason="reference transcripts are not next to this checkout")
+@pytest.mark.usefixtures("reference_transcripts")
 def test_every_recorded_vllm_body_validates() -> None:
     """Every JSON body and stream chunk recorded from vLLM 0.32.0 validates against the generated models."""
     checked = 0

@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from codegen.routes import ROUTE_SPECS, X_ROUTE, X_STREAM_RESPONSE
@@ -20,9 +19,12 @@ from codegen.vendor import (
 )
 
 from codegen import fixups, vendor, yamlio
+from reference_data import REFERENCE, require
 
-# The reference sources sit next to the repository on the development machine, not in a clone.
-REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference"
+if TYPE_CHECKING:
+    from pathlib import Path
+
+REFERENCE_DIR = REFERENCE
 REF = "#/components/schemas/"
 
 
@@ -348,14 +350,11 @@ def test_build_document_records_missing_routes() -> None:
     assert doc["info"]["x-sdk-missing-routes"] == [spec.name for spec in ROUTE_SPECS]
 
 
-@pytest.mark.skipif(
-    not (REFERENCE_DIR / "vllm-0.32.0-openapi.json").exists(), reason="reference files absent"
-)
 def test_revendoring_the_reference_sources_reproduces_the_committed_schema(
     tmp_path: Path, repo_config: Any
 ) -> None:
     vendor.vendor(
-        str(REFERENCE_DIR / "vllm-0.32.0-openapi.json"),
+        str(require(REFERENCE_DIR / "vllm-0.32.0-openapi.json")),
         str(REFERENCE_DIR / "vllm-0.32.0-response-schemas.json"),
         [str(REFERENCE_DIR / "vllm-0.32.0-pooling-openapi.json")],
         tmp_path,

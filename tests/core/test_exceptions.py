@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
 import vllm_sdk
+from reference_data import transcript
 from vllm_sdk._exceptions import api_error_from_response, map_transport_error, parse_error_body
-
-TRANSCRIPTS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "transcripts"
 
 
 def _body_of(name: str) -> tuple[int, bytes]:
-    if not TRANSCRIPTS.is_dir():
-        pytest.skip("the reference transcripts (../shared/reference) are not beside this checkout")
-    raw = (TRANSCRIPTS / name).read_bytes()
+    raw = transcript(name).read_bytes()
     head, _, body = raw.partition(b"\r\n\r\n")
     if not _:
         head, _, body = raw.partition(b"\n\n")

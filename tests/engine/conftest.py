@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
+from reference_data import TRANSCRIPTS, require
 from vllm_sdk import StreamError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import ModuleType
-
-TRANSCRIPTS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "transcripts"
-if not TRANSCRIPTS.is_dir():  # the checkout may live elsewhere; fall back to the team's absolute path
-    TRANSCRIPTS = Path("/work/shared/reference/transcripts")
 
 
 def dechunk(body: bytes) -> bytes:
@@ -33,9 +27,7 @@ def dechunk(body: bytes) -> bytes:
 
 def transcript_body(name: str) -> bytes:
     """The response body of ``transcripts/NAME.http`` (head stripped; de-chunked if stored chunked)."""
-    path = TRANSCRIPTS / f"{name}.http"
-    if not path.exists():
-        pytest.skip(f"reference transcript {path} not available")
+    path = require(TRANSCRIPTS / f"{name}.http")
     raw = path.read_bytes()
     head, _, body = raw.partition(b"\r\n\r\n")
     # These recordings keep the "transfer-encoding: chunked" header but store the body de-chunked;

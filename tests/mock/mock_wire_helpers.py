@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
-# ../shared/reference/transcripts next to the checkout, $VLLM_SDK_TRANSCRIPTS, or the team's absolute path.
-_CANDIDATES = [
-    os.environ.get("VLLM_SDK_TRANSCRIPTS", ""),
-    str(Path(__file__).resolve().parents[3] / "shared" / "reference" / "transcripts"),
-    "/work/shared/reference/transcripts",
-]
-TRANSCRIPTS = next((Path(c) for c in _CANDIDATES if c and Path(c).is_dir()), Path(_CANDIDATES[-1]))
+from reference_data import TRANSCRIPTS, require
+
 REAL_MODEL = "tiny"
-
-
-def have_transcripts() -> bool:
-    return TRANSCRIPTS.is_dir()
 
 
 def load_request(name: str, model: str = "mock") -> tuple[str, str, dict[str, str], bytes]:
     """(method, path, headers, body) of a recorded request, with the model renamed."""
-    text = (TRANSCRIPTS / f"{name}.req").read_bytes()
+    text = require(TRANSCRIPTS / f"{name}.req").read_bytes()
     head, _, body = text.partition(b"\n\n")
     lines = head.decode().splitlines()
     method, url = lines[0].split(" ", 1)
@@ -35,7 +24,7 @@ def load_request(name: str, model: str = "mock") -> tuple[str, str, dict[str, st
 
 def load_response(name: str) -> tuple[int, dict[str, str], bytes]:
     """(status, lower-case headers, body bytes) of a recorded response."""
-    raw = (TRANSCRIPTS / f"{name}.http").read_bytes()
+    raw = require(TRANSCRIPTS / f"{name}.http").read_bytes()
     head, _, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw[:2000] else raw.partition(b"\n\n")
     lines = head.decode().splitlines()
     status = int(lines[0].split()[1])

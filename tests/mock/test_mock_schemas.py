@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import jsonschema
 import pytest
-from mock_wire_helpers import TRANSCRIPTS
 
+from reference_data import REFERENCE, require
 from vllm_sdk.testing import MockVllmServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-SCHEMAS_FILE = TRANSCRIPTS.parent / "vllm-0.32.0-response-schemas.json"
-pytestmark = pytest.mark.skipif(not SCHEMAS_FILE.is_file(), reason="vLLM response schemas not available")
+SCHEMAS_FILE = REFERENCE / "vllm-0.32.0-response-schemas.json"
 
 TOOL = {
     "type": "function",
@@ -34,7 +33,7 @@ CHAT: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, Any]:
-    return dict(json.loads(SCHEMAS_FILE.read_text())["models"])
+    return dict(json.loads(require(SCHEMAS_FILE).read_text())["models"])
 
 
 @pytest.fixture(scope="module")

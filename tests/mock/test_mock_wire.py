@@ -12,7 +12,6 @@ from mock_wire_helpers import (
     assert_same_keys,
     compact,
     first_of_each_kind,
-    have_transcripts,
     kinds,
     load_request,
     load_response,
@@ -24,7 +23,7 @@ from vllm_sdk.testing import MockVllmServer
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-pytestmark = pytest.mark.skipif(not have_transcripts(), reason="reference transcripts not available")
+pytestmark = pytest.mark.usefixtures("reference_transcripts")
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "openapi.yaml"
+REFERENCE = REPO / "tests" / "data" / "reference"
+TRANSCRIPTS = REFERENCE / "transcripts"
 
-# The two tool schemas the tiny model was trained on (../shared/reference/real-vllm/README.md). `strict: true`
+# The two tool schemas the tiny model was trained on (tests/data/reference/PROVENANCE.md). `strict: true`
 # makes vLLM enforce the argument schema under tool_choice required/named; without it a weak model can run to
 # max_tokens inside a free-form argument string.
 WEATHER_TOOL: dict[str, Any] = {

@@ -14,14 +14,10 @@ import httpx
 import pytest
 import yaml
 
-from .real_support import REPO, SCHEMA, Exchange, validate_exchange, validate_json
+from .real_support import REFERENCE, SCHEMA, TRANSCRIPTS, Exchange, validate_exchange, validate_json
 from .schema_drift import drift
 
-REFERENCE = REPO.parent / "shared" / "reference"
-TRANSCRIPTS = REFERENCE / "transcripts"
-needs_reference = pytest.mark.skipif(
-    not TRANSCRIPTS.is_dir(), reason=f"reference data not found at {REFERENCE} (shared/ next to the repo)"
-)
+needs_reference = pytest.mark.usefixtures("reference_transcripts")
 
 
 def _exchange(name: str) -> Exchange | None:

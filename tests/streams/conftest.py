@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 import vllm_sdk._speedups as speedups
+from reference_data import TRANSCRIPTS, require
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Sequence
     from types import ModuleType
-
-TRANSCRIPTS = Path("/work/shared/reference/transcripts")
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +30,7 @@ def _build(engine: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 def transcript_body(name: str) -> bytes:
     """The body of ``transcripts/NAME.http``: the HTTP head stripped (bodies are stored de-chunked)."""
-    path = TRANSCRIPTS / f"{name}.http"
-    if not path.exists():
-        pytest.skip(f"reference transcript {path} not available")
+    path = require(TRANSCRIPTS / f"{name}.http")
     _head, sep, body = path.read_bytes().partition(b"\r\n\r\n")
     assert sep, f"{path} has no blank line after its head"
     return body
