@@ -92,6 +92,19 @@ class VllmError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException pickles as ``cls(*self.args)``, which cannot rebuild an exception whose constructor
+        # takes keyword-only fields (``ApiError(message, status_code=...)``): unpickling raised TypeError,
+        # so a 429 inside a ProcessPoolExecutor worker broke the whole pool. Rebuild without calling
+        # ``__init__`` instead, then restore every field from ``__dict__``; copy and deepcopy use the same
+        # path. Subclasses (ours and users') need nothing more as long as their fields are attributes.
+        return (_rebuild_error, (type(self), self.args), self.__dict__.copy())
+
+
+def _rebuild_error(cls: type[VllmError], args: tuple[Any, ...]) -> VllmError:
+    """Unpickling half of :meth:`VllmError.__reduce__`: the instance with ``args`` and no ``__init__`` run."""
+    return cls.__new__(cls, *args)
+
 
 class HttpError(VllmError):
     """The request did not get a response: connection refused or reset, TLS or protocol failure."""
