@@ -9,8 +9,9 @@ with the header ``x-mock-fault``. Both use the same grammar::
 Names and arguments (S = seconds, may be fractional; N, K, BYTES = integers):
 
 ==========================  ======================================================================
-``status=CODE[:N]``         answer CODE (e.g. 500, 503) with vLLM's error body, for the first N
-                            requests (every request when N is omitted)
+``status=CODE[:N]``         answer CODE (400-599, e.g. 404, 500, 503) with vLLM's error body and
+                            the error type vLLM gives that status (:func:`error_type_for`), for the
+                            first N requests (every request when N is omitted)
 ``rate_limit[=N]``          ``status=429[:N]``, with ``Retry-After`` and ``retry-after-ms`` headers
 ``retry_after=S``           the value of those headers (default 0) on 429 and 503 answers
 ``html_502[=N]``            a 502 text/html page like a proxy's, for the first N requests
@@ -42,12 +43,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["FAULT_HEADER", "FAULT_KEY_HEADER", "Fault", "FaultCounter", "FaultSpecError", "parse_faults"]
+__all__ = [
+    "FAULT_HEADER",
+    "FAULT_KEY_HEADER",
+    "Fault",
+    "FaultCounter",
+    "FaultSpecError",
+    "error_type_for",
+    "parse_faults",
+]
 
 FAULT_HEADER = "x-mock-fault"
 FAULT_KEY_HEADER = "x-mock-fault-key"
@@ -71,6 +81,34 @@ _NAMES = frozenset(
         "invalid_utf8_after",
     }
 )
+
+
+# What vLLM 0.32.0 puts in ``error.type`` (vllm/entrypoints/serve/exception_handling): its own errors name
+# a class for their status; an HTTPException raised by FastAPI or Starlette gets the status phrase (401
+# "Unauthorized", 405 "Method Not Allowed", ...). 429, 502 and 504 never come from vLLM itself (a rate
+# limiter or a proxy in front of it answers them); the mock names them after the class the SDK raises.
+_ERROR_TYPES = {
+    400: "BadRequestError",
+    404: "NotFoundError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    501: "NotImplementedError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+    504: "GatewayTimeoutError",
+}
+
+
+def error_type_for(status: int) -> str:
+    """The ``error.type`` vLLM gives an error answer of ``status`` (4xx or 5xx)."""
+    known = _ERROR_TYPES.get(status)
+    if known is not None:
+        return known
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a code the standard library does not name (499, 520, ...)
+        return "BadRequestError" if status < 500 else "InternalServerError"
 
 
 class FaultSpecError(ValueError):
@@ -167,8 +205,9 @@ def parse_faults(spec: str | Fault | Iterable[str | Fault] | None) -> tuple[Faul
             raise FaultSpecError(f"fault {name!r} needs an argument")
         if name == "huge_event" and a is not None and a > MAX_HUGE_EVENT:
             raise FaultSpecError(f"huge_event is limited to {MAX_HUGE_EVENT} bytes")
-        if name == "status" and a is not None and not 100 <= a <= 599:
-            raise FaultSpecError(f"bad status in fault {part!r}")
+        # An injected 1xx, 2xx or 3xx is no fault: a 1xx answer without a final one hangs clients.
+        if name == "status" and a is not None and not (400 <= a <= 599 and float(a).is_integer()):
+            raise FaultSpecError(f"bad status in fault {part!r}: an error status, 400 to 599")
         faults.append(Fault(name, a, b))
     return tuple(faults)
 

@@ -1,22 +1,24 @@
-"""The mock server's middleware: record every request, pick its faults, answer the early ones, check auth.
+"""The mock server's middleware: record every request, check auth, pick its faults, answer the early ones.
 
-The faults that apply to a request (server-wide ones and those of its ``x-mock-fault`` header, after
-"first N requests" counting) are kept in a context variable for the handlers (:func:`request_faults`).
-Faults that answer before any route runs (``stall``, ``delay_headers``, ``html_502``, ``rate_limit``,
-``status``) are answered here; the rest are the answer writers' business (:mod:`._answer`).
+Authentication is checked before any fault (as in front of a real server). The faults that apply to a
+request (server-wide ones and those of its ``x-mock-fault`` header, after "first N requests" counting)
+are kept in a context variable for the handlers (:func:`request_faults`). Faults that answer before any
+route runs (``stall``, ``delay_headers``, ``html_502``, ``rate_limit``, ``status``) are answered here; the
+rest are the answer writers' business (:mod:`._answer`). The middleware also tells the connection's
+header-read deadline (:mod:`._header_deadline`) when a request reaches the application and leaves it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ._faults import FAULT_HEADER, FAULT_KEY_HEADER, Fault, FaultSpecError, parse_faults
+from ._faults import FAULT_HEADER, FAULT_KEY_HEADER, Fault, FaultSpecError, error_type_for, parse_faults
+from ._header_deadline import request_finished, request_started
 from ._http import json_response, state_of
 from ._state import RecordedRequest, ServerState
 from ._validation import RequestRejected
@@ -86,14 +88,7 @@ def _pre_response_fault(faults: dict[str, Fault]) -> web.StreamResponse | None:
     status_fault = faults.get("status")
     if status_fault is not None and status_fault.a is not None:
         code = int(status_fault.a)
-        kinds = {
-            500: "InternalServerError",
-            502: "BadGatewayError",
-            503: "ServiceUnavailableError",
-            504: "GatewayTimeoutError",
-            429: "RateLimitError",
-        }
-        body = error_body(f"Injected fault: HTTP {code}", kinds.get(code, "InternalServerError"), code)
+        body = error_body(f"Injected fault: HTTP {code}", error_type_for(code), code)
         return json_response(body, code, retry_headers if code in (429, 503) else None)
     return None
 
@@ -102,25 +97,36 @@ def _pre_response_fault(faults: dict[str, Fault]) -> web.StreamResponse | None:
 async def middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Record, fault, authenticate, then run the route; vLLM's bodies for rejected and unknown requests."""
+    """Record, authenticate, fault, then run the route; vLLM's bodies for rejected and unknown requests."""
+    request_started(request.transport)
+    try:
+        return await _handle(request, handler)
+    finally:
+        request_finished(request.transport)
+
+
+async def _handle(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     state = state_of(request)
     raw = await request.read() if request.can_read_body else b""
-    parsed: Any = None
-    if raw:
-        try:
-            parsed = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
     state.record(
         RecordedRequest(
             method=request.method,
             path=request.path,
             headers={k.lower(): v for k, v in request.headers.items()},
-            json=parsed,
             body=raw,
             query=dict(request.query),
         )
     )
+    # Authentication comes before faults, as on a real deployment: a client with a wrong key gets 401, not
+    # the injected failure, and uses up none of a fault's "first N requests".
+    if (
+        state.api_key is not None
+        and request.path.startswith("/v1")
+        and request.headers.get("Authorization", "") != f"Bearer {state.api_key}"
+    ):
+        return json_response(b'{"error":"Unauthorized"}', 401)
     try:
         faults = _active_faults(request, state)
     except FaultSpecError as exc:
@@ -134,12 +140,6 @@ async def middleware(
     early = _pre_response_fault(faults)
     if early is not None:
         return early
-    if (
-        state.api_key is not None
-        and request.path.startswith("/v1")
-        and request.headers.get("Authorization", "") != f"Bearer {state.api_key}"
-    ):
-        return json_response(b'{"error":"Unauthorized"}', 401)
     try:
         return await handler(request)
     except RequestRejected as exc:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ._app import build_app
 from ._faults import Fault, parse_faults
+from ._header_deadline import guarded_factory
 from ._state import Metrics, RecordedRequest, ServerState
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ class MockVllmServer:
         embedding_dim: length of ``/v1/embeddings`` vectors.
         max_recorded_requests: how many requests :attr:`requests` keeps (oldest dropped first; 0 keeps
             none, None keeps all) so long benchmarks do not grow memory without bound.
+        max_recorded_bytes: how many body bytes :attr:`requests` keeps in all (oldest dropped first; the
+            newest request is always kept; None: no byte bound), so large uploads stay bounded too.
+        header_timeout: seconds a client may take to send a request head once it started it; a slower
+            client (a slowloris) is disconnected. None waits as long as aiohttp does (its keep-alive time).
     """
 
     def __init__(
@@ -66,9 +71,15 @@ class MockVllmServer:
         max_model_len: int = 2048,
         embedding_dim: int = 128,
         max_recorded_requests: int | None = 100_000,
+        max_recorded_bytes: int | None = 64 * 1024 * 1024,
+        header_timeout: float | None = 10.0,
     ) -> None:
         if token_delay < 0:
             raise ValueError("token_delay must be >= 0")
+        if header_timeout is not None and not header_timeout > 0:
+            raise ValueError("header_timeout must be > 0 (or None)")
+        if max_recorded_bytes is not None and max_recorded_bytes < 0:
+            raise ValueError("max_recorded_bytes must be >= 0 (or None)")
         models = (model, *(m for m in served_models if m != model))
         self._host = host
         self._requested_port = port
@@ -80,7 +91,10 @@ class MockVllmServer:
             max_model_len=max_model_len,
             embedding_dim=embedding_dim,
             max_recorded=max_recorded_requests,
+            max_recorded_bytes=max_recorded_bytes,
         )
+        self._header_timeout = header_timeout
+        self._listener: asyncio.Server | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
@@ -155,7 +169,7 @@ class MockVllmServer:
 
     def reset(self) -> None:
         """Forget recorded requests, fault counters and server-wide faults (keeps the server running)."""
-        self._state.requests.clear()
+        self._state.clear_requests()
         self._state.faults = ()
         self._state.fault_counter.reset()
 
@@ -182,13 +196,19 @@ class MockVllmServer:
             shutdown_timeout=_SHUTDOWN_TIMEOUT,
         )
         await runner.setup()
+        assert runner.server is not None
+        loop = asyncio.get_running_loop()
+        # Our own listener rather than web.TCPSite: each connection's aiohttp protocol is wrapped in the
+        # header-read deadline (aiohttp has no such timeout of its own).
         try:
-            site = web.TCPSite(runner, self._host, self._requested_port)
-            await site.start()
+            listener = await loop.create_server(
+                guarded_factory(runner.server, self._header_timeout, loop), self._host, self._requested_port
+            )
         except BaseException:
             await runner.cleanup()
             raise
-        self._port = int(runner.addresses[0][1])
+        self._port = int(listener.sockets[0].getsockname()[1])
+        self._listener = listener
         self._runner = runner
         return self
 
@@ -199,7 +219,12 @@ class MockVllmServer:
             return
         self._state.closing = True
         self._runner = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()  # stop accepting; runner.cleanup() ends the open connections
         await runner.cleanup()
+        if listener is not None:
+            await listener.wait_closed()
 
     aclose = astop
 

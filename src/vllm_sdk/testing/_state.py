@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ._faults import Fault, FaultCounter
@@ -20,16 +22,25 @@ __all__ = ["Metrics", "RecordedRequest", "ServerState"]
 class RecordedRequest:
     """One request the mock server received, for assertions in tests.
 
-    ``headers`` has lower-case names; ``json`` is the parsed JSON body (None when the body is empty or
-    not JSON); ``body`` the raw bytes.
+    ``headers`` has lower-case names; ``body`` the raw bytes; ``json`` the parsed JSON body (None when the
+    body is empty or not JSON), parsed on first access so that only the bytes are held per request.
     """
 
     method: str
     path: str
     headers: Mapping[str, str]
-    json: Any
     body: bytes
     query: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None (empty, not JSON, nested too deep, an integer too long)."""
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
 
 
 class Metrics:
@@ -117,6 +128,7 @@ class ServerState:
         max_model_len: int,
         embedding_dim: int,
         max_recorded: int | None = 100_000,
+        max_recorded_bytes: int | None = None,
     ) -> None:
         self.models = models
         self.api_key = api_key
@@ -126,6 +138,9 @@ class ServerState:
         self.embedding_dim = embedding_dim
         self.requests: list[RecordedRequest] = []
         self.max_recorded = max_recorded
+        self.max_recorded_bytes = max_recorded_bytes
+        self._recorded_bytes = 0
+        self._record_lock = threading.Lock()
         self.metrics = Metrics()
         self.fault_counter = FaultCounter()
         self.created = int(time.time())
@@ -140,12 +155,39 @@ class ServerState:
     CACHE_MAX_BYTES = 32 * 1024 * 1024
 
     def record(self, request: RecordedRequest) -> None:
-        """Keep a received request; past ``max_recorded`` the oldest tenth is dropped (bounded memory)."""
+        """Keep a received request, within both bounds (bounded memory).
+
+        Past ``max_recorded`` requests the oldest tenth is dropped; past ``max_recorded_bytes`` body bytes
+        the oldest requests are dropped until the rest fit (the newest is always kept).
+        """
         if self.max_recorded == 0:
             return
-        self.requests.append(request)
-        if self.max_recorded is not None and len(self.requests) > self.max_recorded:
-            del self.requests[: max(1, self.max_recorded // 10)]
+        with self._record_lock:
+            self.requests.append(request)
+            self._recorded_bytes += len(request.body)
+            drop = 0
+            if self.max_recorded is not None and len(self.requests) > self.max_recorded:
+                drop = max(1, self.max_recorded // 10)
+            if self.max_recorded_bytes is not None:
+                # count over what the count bound drops already; never the newest request
+                kept = self._recorded_bytes - sum(len(r.body) for r in self.requests[:drop])
+                while kept > self.max_recorded_bytes and drop < len(self.requests) - 1:
+                    kept -= len(self.requests[drop].body)
+                    drop += 1
+            if drop:
+                self._recorded_bytes -= sum(len(r.body) for r in self.requests[:drop])
+                del self.requests[:drop]
+
+    @property
+    def recorded_bytes(self) -> int:
+        """Body bytes of the requests recorded now."""
+        return self._recorded_bytes
+
+    def clear_requests(self) -> None:
+        """Forget every recorded request."""
+        with self._record_lock:
+            self.requests.clear()
+            self._recorded_bytes = 0
 
     def cache_get(self, key: tuple[Any, ...]) -> Any:
         """A cached value, or None."""

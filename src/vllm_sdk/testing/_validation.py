@@ -100,6 +100,11 @@ def parse_json_body(raw: bytes, content_type: str) -> dict[str, Any]:
                 }
             ]
         ) from None
+    except (ValueError, RecursionError):
+        # Valid JSON the parser still refuses: nesting too deep, an integer past Python's digit limit.
+        # FastAPI answers any such failure with HTTPException(400), which vLLM renders with the phrase.
+        body_error = error_body("There was an error parsing the body", "Bad Request", 400)
+        raise RequestRejected(400, body_error) from None
     if not isinstance(body, dict):
         raise _validation_failure(
             [
