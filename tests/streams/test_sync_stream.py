@@ -271,6 +271,57 @@ def test_idle_timeout_does_not_count_consumer_time(open_sync: Opener) -> None:
     assert events[-1] == Done()
 
 
+def _paced_reads(count: int, shape: str) -> tuple[list[bytes], dict[int, float]]:
+    """``count`` content events about 50 ms apart, cut into reads of ``shape``, and the delay of each read.
+
+    ``split``: every event in two reads (its first half completes nothing); ``comments``: a ``: ping``
+    comment read before every event; ``both``: a comment, then the event in two halves.
+    """
+    reads: list[bytes] = []
+    for i in range(count):
+        event = chat_chunk(str(i % 10))
+        if shape in ("comments", "both"):
+            reads.append(b": ping\n\n")
+        if shape in ("split", "both"):
+            cut = len(event) // 2
+            reads += [event[:cut], event[cut:]]
+        else:
+            reads.append(event)
+    per_event = len(reads) // count
+    delays = {i: 0.05 / per_event for i in range(len(reads))}
+    return [*reads, DONE], delays
+
+
+@pytest.mark.parametrize("shape", ["split", "comments", "both"])
+def test_idle_timeout_deadline_moves_with_events(open_sync: Opener, shape: str) -> None:
+    # A healthy stream: an event every 50 ms, each gap far within the 300 ms idle timeout, but 12 events
+    # take 600 ms in all. Reads that complete no event (half an event, a comment) must compare against the
+    # last *event*, not the start of the stream: a deadline that events do not move would fire here at
+    # 300 ms. (Generous margins: a loaded CI machine can deschedule the reader for 100+ ms.)
+    chunks, delays = _paced_reads(12, shape)
+    stream, body = chat_stream(open_sync, chunks, delays=delays)
+    stream = MessageStream(open_sync(body), idle_timeout=0.3)
+    started = time.perf_counter()
+    assert stream.collect_content() == "012345678901"
+    assert time.perf_counter() - started > 0.3  # the premise: the stream outlived the idle timeout
+    assert body.state.exhausted
+
+
+def test_idle_timeout_still_fires_when_only_half_events_arrive(open_sync: Opener) -> None:
+    # The other side of the same rule: reads that keep arriving but never complete an event do not move it.
+    event = chat_chunk("a")
+    trickle = [event[i : i + 1] for i in range(len(event))]  # one byte per read, 30 ms apart
+    chunks = [chat_chunk("x"), *trickle, DONE]
+    delays = {i: 0.03 for i in range(1, len(trickle) + 1)}
+    stream, body = chat_stream(open_sync, chunks, delays=delays)
+    stream = MessageStream(open_sync(body), idle_timeout=0.2)
+    seen: list[object] = []
+    with pytest.raises(VllmTimeoutError, match="idle"):
+        consume(stream, seen)
+    assert seen == [Content("x", 0)]
+    assert body.state.reads < len(chunks)
+
+
 def test_idle_timeout_tightens_socket_read_timeout(open_sync: Opener) -> None:
     response = open_sync(SyncBody([chat_chunk("a"), DONE]))
     assert response.request.extensions["timeout"]["read"] == 5.0  # httpx's default
