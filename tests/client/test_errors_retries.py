@@ -197,6 +197,16 @@ def test_sleeps_follow_the_backoff(api: Api) -> None:
         assert 0.75 * 0.5 * 2**n <= delay <= 0.5 * 2**n
 
 
+def test_the_clients_sleeps_reach_the_back_off_cap_and_stay_there(api: Api) -> None:
+    # 0.5, 1, 2, 4, then the 8 s cap three times: the cap is reached by the client, not only by the helper.
+    client = api.make(*[err(503)] * 7, OK, max_retries=7)
+    chat(api, client)
+    assert len(api.sleeps) == 7
+    for n, delay in enumerate(api.sleeps[:4]):
+        assert 0.75 * 0.5 * 2**n <= delay <= 0.5 * 2**n
+    assert all(0.75 * 8.0 <= delay <= 8.0 for delay in api.sleeps[4:]), api.sleeps
+
+
 def test_retry_after_headers() -> None:
     assert retry_after({"retry-after-ms": "250"}) == 0.25
     assert retry_after({"Retry-After": "3"}) == 3.0

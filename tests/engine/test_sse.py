@@ -40,6 +40,32 @@ def test_cr_at_end_of_chunk_and_lf_at_start_of_next(engine: ModuleType) -> None:
     assert events == [sse("a\nb")]
 
 
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        # the LF completing a split CRLF is followed by a field line, not by a blank line
+        ((b"data: a\r", b"\ndata: b\n\n"), [sse("a\nb")]),
+        ((b"data: a\r", b"\n", b"data: b\n\n"), [sse("a\nb")]),
+        ((b"data: a\r", b"\nid: 7\n\n"), [sse("a", id="7")]),
+        ((b"data: a\r", b"\n: comment\n\n"), [sse("a")]),
+        # after a CR at the end of a read, a byte that is not LF is kept (not swallowed)
+        ((b"data: a\r", b"data: b\r\r"), [sse("a\nb")]),
+        ((b"data: a\r", b"\n", b"\n"), [sse("a")]),
+    ],
+    ids=["field", "lf-alone-then-field", "id-field", "comment", "no-lf", "lf-then-blank"],
+)
+def test_split_crlf_followed_by_a_line(
+    engine: ModuleType, chunks: tuple[bytes, ...], expected: object
+) -> None:
+    assert decode(engine, *chunks) == expected
+
+
+@pytest.mark.parametrize("cut", range(1, len(b"data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n")))
+def test_every_cut_of_a_crlf_stream_decodes_the_same(engine: ModuleType, cut: int) -> None:
+    body = b"data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n"
+    assert decode(engine, body[:cut], body[cut:]) == [sse("a\nb"), sse("c")]
+
+
 def test_cr_then_cr_is_two_line_ends(engine: ModuleType) -> None:
     assert decode(engine, b"data: a\r", b"\r") == [sse("a")]
 

@@ -194,7 +194,11 @@ def test_stall_does_not_block_shutdown() -> None:
 
     async def main() -> float:
         task = asyncio.create_task(waiter())
-        await asyncio.sleep(0.3)
+        # the stalled request has reached the server (it is recorded before the fault runs)
+        deadline = time.monotonic() + 30
+        while not any(r.headers.get("x-mock-fault") == "stall" for r in srv.requests):
+            assert time.monotonic() < deadline, "the stalled request never reached the server"
+            await asyncio.sleep(0.005)
         start = time.perf_counter()
         await asyncio.to_thread(srv.stop)
         await task

@@ -161,14 +161,18 @@ async def test_stop_with_streams_in_flight() -> None:
     srv = await MockVllmServer(token_delay=0.05).astart()
     async with httpx.AsyncClient(base_url=srv.base_url, timeout=10) as http:
 
-        async def consume() -> None:
+        started = [asyncio.Event() for _ in range(5)]
+
+        async def consume(first_bytes: asyncio.Event) -> None:
             body = {**CHAT, "stream": True, "max_tokens": 200, "ignore_eos": True}
             async with http.stream("POST", "/chat/completions", json=body) as r:
                 async for _ in r.aiter_raw():
-                    pass
+                    first_bytes.set()
 
-        tasks = [asyncio.create_task(consume()) for _ in range(5)]
-        await asyncio.sleep(0.3)
+        tasks = [asyncio.create_task(consume(event)) for event in started]
+        # every stream is under way (its first bytes arrived) before the server stops
+        await asyncio.wait_for(asyncio.gather(*(event.wait() for event in started)), 30)
+        assert srv.metrics.running == 5
         start = time.perf_counter()
         await srv.astop()
         # The streams would run for 10 s more; stopping must cut them off, not wait (margin for load).

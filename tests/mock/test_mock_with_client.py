@@ -101,9 +101,16 @@ def test_tool_call_round_trip(server: MockVllmServer) -> None:
 
 def test_client_retries_through_injected_503s(server: MockVllmServer) -> None:
     with VllmClient(server.base_url, max_retries=2) as client:
-        resp = client.chat.completions.create(model="mock", messages=MESSAGES, **fault("status=503:2"))
-        assert resp.content
-    assert len(server.requests) == 3
+        expected = client.chat.completions.create(model="mock", messages=MESSAGES, max_tokens=8).content
+        server.reset()
+        resp = client.chat.completions.create(
+            model="mock", messages=MESSAGES, max_tokens=8, **fault("status=503:2")
+        )
+        assert resp.content == expected  # the answer of the third attempt, the same as without faults
+    # three attempts of the very same request: two 503s, then the answer
+    sent = [(r.method, r.path, r.json, r.headers["x-mock-fault"]) for r in server.requests]
+    body = {"model": "mock", "messages": MESSAGES, "max_tokens": 8}
+    assert sent == [("POST", "/v1/chat/completions", body, "status=503:2")] * 3
     with VllmClient(server.base_url, max_retries=1) as client, pytest.raises(InternalServerError) as info:
         client.chat.completions.create(model="mock", messages=MESSAGES, **fault("status=500"))
     assert info.value.status_code == 500
@@ -147,7 +154,11 @@ def test_stall_becomes_a_timeout(server: MockVllmServer) -> None:
 async def test_async_client() -> None:
     async with MockVllmServer() as srv, AsyncVllmClient(srv.base_url, max_retries=2) as client:
         resp = await client.chat.completions.create(model="mock", messages=MESSAGES, **fault("status=503:1"))
-        assert resp.content
+        # the 503 was retried: two identical attempts reached the server, the second answered
+        attempts = [(r.path, r.json) for r in srv.requests]
+        assert attempts == [("/v1/chat/completions", {"model": "mock", "messages": MESSAGES})] * 2
+        retried = await client.chat.completions.create(model="mock", messages=MESSAGES)
+        assert resp.content == retried.content  # the mock answers the same request the same way
         stream = await client.chat.completions.create(model="mock", messages=MESSAGES, stream=True)
         text = await stream.collect_content()
         assert text
