@@ -56,8 +56,9 @@ SERVED_NAME = "tiny"
 # Two phases keep peak memory near two servers (~6 GiB) instead of three.
 PHASES: tuple[tuple[str, ...], ...] = (("main",), ("plain", "embed"))
 
-# The recipe the reference data was recorded with (tests/data/reference/PROVENANCE.md): KV cache in GiB, CPU target, no hub traffic, and the
-# engine's ZMQ sockets on loopback (otherwise they bind the host's non-loopback address).
+# The recipe the reference data was recorded with (tests/data/reference/PROVENANCE.md): KV cache in GiB,
+# CPU target, no hub traffic, and the engine's ZMQ sockets on loopback (otherwise they bind the host's
+# non-loopback address).
 SERVER_ENV = {
     "VLLM_CPU_KVCACHE_SPACE": "1",
     "VLLM_TARGET_DEVICE": "cpu",
