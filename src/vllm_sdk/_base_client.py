@@ -63,7 +63,7 @@ class BaseClient(Generic[HttpClientT]):
         event_hooks: EventHooks | None = None,
     ) -> None:
         setup_logging()
-        self._base_url = _config.normalize_base_url(
+        self._base_url, self._basic_auth = _config.split_credentials(
             base_url if base_url is not None else _config.env_base_url()
         )
         self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()
@@ -100,7 +100,8 @@ class BaseClient(Generic[HttpClientT]):
 
     @property
     def base_url(self) -> str:
-        """The base URL, without a trailing slash (e.g. ``"http://localhost:8000/v1"``)."""
+        """The base URL, without a trailing slash (e.g. ``"http://localhost:8000/v1"``) and without any
+        ``user:password@`` it was given with (those are sent as Basic auth when no API key is set)."""
         return self._base_url
 
     @property
@@ -166,7 +167,7 @@ class BaseClient(Generic[HttpClientT]):
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         if base_url is not None:
-            new._base_url = _config.normalize_base_url(base_url)
+            new._base_url, new._basic_auth = _config.split_credentials(base_url)
         if api_key is not None:
             new._api_key = api_key
         if not isinstance(timeout, _config.NotGiven):
@@ -264,6 +265,8 @@ class BaseClient(Generic[HttpClientT]):
         key = self._current_api_key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
+        elif self._basic_auth is not None:  # credentials of the base URL, when no API key is set
+            headers["Authorization"] = self._basic_auth
         headers.update(self._headers)
         for name, value in (opts.headers or {}).items():
             # Per-call headers win; a None value removes a header (e.g. Authorization for one call).

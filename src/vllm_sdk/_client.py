@@ -298,7 +298,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
 
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""
-        return AsyncVllmClient(
+        twin = AsyncVllmClient(
             self._base_url,
             api_key=self._api_key,
             timeout=self._timeout,
@@ -307,6 +307,8 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             limits=self._limits,
             stream_idle_timeout=self._stream_idle_timeout,
         )
+        twin._basic_auth = self._basic_auth  # the base URL's credentials, taken out of the URL
+        return twin
 
 
 # ====================================================================== async
