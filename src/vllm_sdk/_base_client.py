@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from . import _config, _retry
 from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
+from ._body_read import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
 from ._exceptions import ClientClosedError, VllmError
 from ._generated_endpoints import ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
@@ -61,8 +62,10 @@ class BaseClient(Generic[HttpClientT]):
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         setup_logging()
+        self._max_response_size = check_max_response_size(max_response_size)
         self._base_url, self._basic_auth = _config.split_credentials(
             base_url if base_url is not None else _config.env_base_url()
         )
@@ -130,6 +133,12 @@ class BaseClient(Generic[HttpClientT]):
         return self._stream_idle_timeout
 
     @property
+    def max_response_size(self) -> int | None:
+        """Largest whole response body read, in decoded bytes (``None``: no limit); streams are bounded
+        per event instead."""
+        return self._max_response_size
+
+    @property
     def http_client(self) -> HttpClientT:
         """The underlying httpx client (shared with the clients derived by ``with_*``)."""
         return self._pool.http
@@ -157,6 +166,7 @@ class BaseClient(Generic[HttpClientT]):
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         stream_idle_timeout: float | None = None,
+        max_response_size: int | _config.NotGiven | None = _config.NOT_GIVEN,
     ) -> Self:
         """A new client with some settings changed that shares this client's connection pool.
 
@@ -178,6 +188,8 @@ class BaseClient(Generic[HttpClientT]):
             new._headers = {**self._headers, **dict(headers)}
         if stream_idle_timeout is not None:
             new._stream_idle_timeout = _check_idle(stream_idle_timeout)
+        if not isinstance(max_response_size, _config.NotGiven):
+            new._max_response_size = check_max_response_size(max_response_size)
         new._closed = False
         new._lease = new._new_lease(owner=False)
         return new
