@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from .._exceptions import JsonError, api_error_from_response, map_transport_error
+from .._body_read import aread_error_body
+from .._exceptions import JsonError, map_transport_error
+from .._response import error_from_response
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -201,8 +203,8 @@ class HttpSender:
             raise map_transport_error(exc) from exc
         try:
             if response.status_code >= 400:
-                content = await response.aread()
-                raise api_error_from_response(response.status_code, content, response.headers)
+                # At most MAX_ERROR_BODY bytes: three 300 MB error pages must not cost gigabytes.
+                raise error_from_response(response, *await aread_error_body(response))
             request_id = response.headers.get("x-request-id")
             if streamed:
                 return await self._collect(response, request.path, started, request_id)
