@@ -8,17 +8,23 @@ wire into gigabytes. Every body the SDK reads whole goes through here, so memory
 * an error body is read up to :data:`MAX_ERROR_BODY`; the start is kept and marked truncated;
 * :data:`PEEK_BYTES` of a body of the wrong content type are read to show in the error.
 
-Decoded bytes are counted (``iter_bytes`` decodes ``Content-Encoding``), so the limits bound memory, not
-wire bytes. The counting (:class:`_Limit`) is shared by the sync and async readers, which differ only in
-how they iterate.
+Decoded bytes are counted, and gzip/deflate bodies are inflated in bounded pieces (``_decompress``), so the
+limits bound memory, not wire bytes. The counting (:class:`_Limit`) is shared by the sync and async
+readers, which differ only in how they iterate.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
+from ._decompress import adecoded, decoded, decoder_for
 from ._exceptions import InvalidResponseError
 from ._logging import logger
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
@@ -92,12 +98,18 @@ def _keep(response: httpx.Response, data: bytes) -> None:
 # ------------------------------------------------------------------ sync
 
 
+def _pieces(response: httpx.Response) -> Iterator[bytes]:
+    # gzip/deflate inflated in bounded pieces (a bomb is stopped at the cap, not after a 64 MiB chunk).
+    decoder = decoder_for(response)
+    return response.iter_bytes() if decoder is None else decoded(response.iter_raw(), decoder)
+
+
 def read_body(response: httpx.Response, limit: int | None) -> bytes:
     """Read the whole body (at most ``limit`` decoded bytes, else :class:`InvalidResponseError`); the
     response is closed afterwards. Transport errors propagate (the caller maps and retries them)."""
     acc = _Limit(limit)
     try:
-        for chunk in response.iter_bytes():
+        for chunk in _pieces(response):
             if acc.add(chunk):
                 raise acc.too_large()
     finally:
@@ -112,7 +124,7 @@ def read_error_body(response: httpx.Response) -> tuple[bytes, bool]:
     closed afterwards (a read failure keeps what was read: the status alone still makes the error)."""
     acc = _Limit(MAX_ERROR_BODY)
     try:
-        for chunk in response.iter_bytes():
+        for chunk in _pieces(response):
             if acc.add(chunk):
                 break
     except httpx.RequestError as exc:
@@ -126,7 +138,7 @@ def peek_body(response: httpx.Response) -> bytes:
     """The first :data:`PEEK_BYTES` of the body (for an error message); the response is closed."""
     acc = _Limit(PEEK_BYTES)
     try:
-        for chunk in response.iter_bytes():
+        for chunk in _pieces(response):
             if acc.add(chunk) or acc.size == PEEK_BYTES:
                 break
     except httpx.RequestError:
@@ -139,14 +151,27 @@ def peek_body(response: httpx.Response) -> bytes:
 # ------------------------------------------------------------------ async
 
 
+async def _aclose(pieces: AsyncIterator[bytes]) -> None:
+    aclose = getattr(pieces, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _apieces(response: httpx.Response) -> AsyncIterator[bytes]:
+    decoder = decoder_for(response)
+    return response.aiter_bytes() if decoder is None else adecoded(response.aiter_raw(), decoder)
+
+
 async def aread_body(response: httpx.Response, limit: int | None) -> bytes:
     """The async twin of :func:`read_body`."""
     acc = _Limit(limit)
+    pieces = _apieces(response)
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in pieces:
             if acc.add(chunk):
                 raise acc.too_large()
     finally:
+        await _aclose(pieces)  # closed now, not by the loop's finalizer after a ``break``
         await response.aclose()
     data = acc.body()
     _keep(response, data)
@@ -156,13 +181,15 @@ async def aread_body(response: httpx.Response, limit: int | None) -> bytes:
 async def aread_error_body(response: httpx.Response) -> tuple[bytes, bool]:
     """The async twin of :func:`read_error_body`."""
     acc = _Limit(MAX_ERROR_BODY)
+    pieces = _apieces(response)
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in pieces:
             if acc.add(chunk):
                 break
     except httpx.RequestError as exc:
         logger.debug("reading the error body of %s failed: %r", response.status_code, exc)
     finally:
+        await _aclose(pieces)  # closed now, not by the loop's finalizer after a ``break``
         await response.aclose()
     return acc.body(), acc.over
 
@@ -170,12 +197,14 @@ async def aread_error_body(response: httpx.Response) -> tuple[bytes, bool]:
 async def apeek_body(response: httpx.Response) -> bytes:
     """The async twin of :func:`peek_body`."""
     acc = _Limit(PEEK_BYTES)
+    pieces = _apieces(response)
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in pieces:
             if acc.add(chunk) or acc.size == PEEK_BYTES:
                 break
     except httpx.RequestError:
         pass  # the start we have (possibly nothing) is all the message needs
     finally:
+        await _aclose(pieces)  # closed now, not by the loop's finalizer after a ``break``
         await response.aclose()
     return acc.body()

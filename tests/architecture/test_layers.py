@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "vllm_sdk._body",
             "vllm_sdk._body_read",
+            "vllm_sdk._decompress",
             "vllm_sdk._response",
             "vllm_sdk._pool",
             "vllm_sdk._requester",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from .._decompress import decoded, decoder_for
 from .._events import CompletionStreamEvent, StreamEvent
 from .._exceptions import StreamError, VllmError
 from ._base import EventT, StreamBase, chunk_models, is_encoded
@@ -58,10 +59,17 @@ def _open_sync_body(state: StreamState) -> Iterator[bytes]:
     response = state.response
     if state.idle_timeout is not None:
         state.idle_on_socket = _tighten_read_timeout(response, state.idle_timeout)
-    if response.is_stream_consumed or is_encoded(response):
+    decoder = None
+    if is_encoded(response):
+        decoder = decoder_for(response)
+        if decoder is None:  # an encoding only httpx decodes (br, zstd, stacked ones)
+            return response.iter_bytes()
+    if response.is_stream_consumed:
         return response.iter_bytes()
     response.is_stream_consumed = True
-    return iter(cast("httpx.SyncByteStream", response.stream))
+    raw = iter(cast("httpx.SyncByteStream", response.stream))
+    # gzip/deflate: inflated in bounded pieces, so max_event_size bounds memory whatever the ratio.
+    return raw if decoder is None else decoded(raw, decoder)
 
 
 def _sync_events(state: StreamState) -> Iterator[Any]:
