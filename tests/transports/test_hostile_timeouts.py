@@ -175,3 +175,22 @@ async def test_stream_trickling_comments_hits_the_idle_timeout(
             await _stream_first_then(transport, server.base_url, monkeypatch, stream_idle_timeout=0.4)
         assert time.monotonic() - started < BOUND
         assert [type(e).__name__ for e in info.value.seen] == ["Content"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+async def test_batch_results_in_a_timeout_error_on_1xx_then_silence(
+    transport: str, stream: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TRANSPORT_ENV, transport)
+    with HostileServer(_continue_then_silence) as server:
+        client = AsyncVllmClient(server.base_url, timeout=TIMEOUT, max_retries=0)
+        try:
+            requests = [{"model": "m", "messages": [{"role": "user", "content": "x"}]}]
+            started = time.monotonic()
+            results = [r async for r in client.batch(requests, max_retries=0, stream=stream)]
+        finally:
+            await client.aclose()
+    assert time.monotonic() - started < BOUND
+    (result,) = results
+    assert isinstance(result.error, VllmTimeoutError)
