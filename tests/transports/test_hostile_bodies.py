@@ -214,3 +214,17 @@ async def test_the_batch_http_sender_caps_error_bodies_too(transport: str) -> No
     assert sent < MAX_ERROR_BODY + SLACK
     assert info.value.status_code == 502
     assert info.value.message.endswith(TRUNCATED_MARK)
+
+
+def test_max_response_size_is_checked_and_carried_by_derived_clients() -> None:
+    with VllmClient("http://127.0.0.1:1/v1") as client:
+        assert client.max_response_size == 64 * 1024 * 1024
+        assert client.with_options(max_response_size=10).max_response_size == 10
+        assert client.with_options(max_response_size=None).max_response_size is None
+        assert client.with_timeout(3).max_response_size == 64 * 1024 * 1024
+        assert client._async_twin().max_response_size == 64 * 1024 * 1024
+    with VllmClient.builder().base_url("http://127.0.0.1:1/v1").max_response_size(5).build() as built:
+        assert built.max_response_size == 5
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises((ValueError, TypeError), match="max_response_size"):
+            VllmClient("http://127.0.0.1:1/v1", max_response_size=bad)  # type: ignore[arg-type]
