@@ -11,7 +11,7 @@ import pytest
 
 from vllm_sdk import AsyncVllmClient, VllmClient
 from vllm_sdk._body_read import MAX_ERROR_BODY
-from vllm_sdk._exceptions import ApiError, InternalServerError, InvalidResponseError
+from vllm_sdk._exceptions import ApiError, InternalServerError, InvalidResponseError, JsonError
 from vllm_sdk._response import TRUNCATED_MARK
 from vllm_sdk._transports import TRANSPORT_ENV
 
@@ -228,3 +228,26 @@ def test_max_response_size_is_checked_and_carried_by_derived_clients() -> None:
     for bad in (0, -1, True, 1.5):
         with pytest.raises((ValueError, TypeError), match="max_response_size"):
             VllmClient("http://127.0.0.1:1/v1", max_response_size=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+async def test_the_batch_http_sender_names_a_wrong_content_type(stream: bool) -> None:
+    from vllm_sdk._transports import create_async_http_client
+    from vllm_sdk.batch._prepare import PreparedRequest
+    from vllm_sdk.batch._senders import Endpoint, HttpSender
+
+    with HostileServer(_answer(b"text/html", HTML)) as server:
+        http = create_async_http_client(timeout=httpx.Timeout(10.0), limits=httpx.Limits())
+        try:
+            request = PreparedRequest("a", "POST", "/chat/completions", {"model": "m", "messages": MESSAGES})
+            with pytest.raises((InvalidResponseError, JsonError)) as info:
+                await HttpSender()(Endpoint(server.base_url, http), request, stream)
+        finally:
+            await http.aclose()
+    if stream:
+        assert isinstance(info.value, InvalidResponseError)
+        assert "'text/html'" in str(info.value)
+        assert "Please log in" in str(info.value)
+    else:  # the batch's own JSON error, which keeps the start of the body
+        assert isinstance(info.value, JsonError)
+        assert "Please log in" in info.value.text

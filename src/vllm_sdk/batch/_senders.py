@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from .._body_read import aread_error_body
+from .._body_read import DEFAULT_MAX_RESPONSE_SIZE, apeek_body, aread_body, aread_error_body
 from .._exceptions import JsonError, map_transport_error
-from .._response import error_from_response
+from .._response import error_from_response, is_wrong_stream_type, wrong_stream_type_error
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -207,8 +207,10 @@ class HttpSender:
                 raise error_from_response(response, *await aread_error_body(response))
             request_id = response.headers.get("x-request-id")
             if streamed:
+                if is_wrong_stream_type(response):  # an HTML page from a proxy, say: never parsed as SSE
+                    raise wrong_stream_type_error(response, await apeek_body(response))
                 return await self._collect(response, request.path, started, request_id)
-            content = await response.aread()
+            content = await aread_body(response, DEFAULT_MAX_RESPONSE_SIZE)
             try:
                 data = _loads(content)
             except ValueError as exc:
