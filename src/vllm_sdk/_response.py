@@ -50,8 +50,10 @@ def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, st
             text = content[:200].decode("utf-8", "replace")
             media = _media_type(headers)
             if media and not _is_json_type(media):  # a proxy's login page, say: name what came instead
-                raise InvalidResponseError(
-                    f"expected a JSON response but the server sent {media!r}; body starts {_start(content)!r}"
+                raise JsonError(
+                    f"expected a JSON response but the server sent {media!r}; "
+                    f"body starts {_start(content)!r}",
+                    text=text,
                 ) from exc
             raise JsonError(
                 f"the response body is not valid JSON: {exc.errors()[0]['msg']}", text=text

@@ -152,8 +152,9 @@ async def test_a_json_error_with_status_200_to_a_stream_request_is_an_api_error(
 async def test_an_html_answer_to_a_json_request_names_its_content_type(
     transport: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # JsonError (API.md: a body that is not valid JSON), its message naming what came instead.
     with HostileServer(_answer(b"text/html", HTML)) as server:
-        with pytest.raises(InvalidResponseError) as info:
+        with pytest.raises(JsonError) as info:
             await _call(transport, server.base_url, monkeypatch, _models)
     assert "'text/html'" in str(info.value)
     assert "Please log in" in str(info.value)
