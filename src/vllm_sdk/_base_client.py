@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from . import _config, _retry
 from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
+from ._body_read import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
 from ._exceptions import ClientClosedError, VllmError
 from ._generated_endpoints import ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
@@ -61,9 +62,11 @@ class BaseClient(Generic[HttpClientT]):
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         setup_logging()
-        self._base_url = _config.normalize_base_url(
+        self._max_response_size = check_max_response_size(max_response_size)
+        self._base_url, self._basic_auth = _config.split_credentials(
             base_url if base_url is not None else _config.env_base_url()
         )
         self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()
@@ -100,7 +103,8 @@ class BaseClient(Generic[HttpClientT]):
 
     @property
     def base_url(self) -> str:
-        """The base URL, without a trailing slash (e.g. ``"http://localhost:8000/v1"``)."""
+        """The base URL, without a trailing slash (e.g. ``"http://localhost:8000/v1"``) and without any
+        ``user:password@`` it was given with (those are sent as Basic auth when no API key is set)."""
         return self._base_url
 
     @property
@@ -127,6 +131,12 @@ class BaseClient(Generic[HttpClientT]):
     def stream_idle_timeout(self) -> float | None:
         """Default longest wait, in seconds, for the next event of a stream (``None``: no limit)."""
         return self._stream_idle_timeout
+
+    @property
+    def max_response_size(self) -> int | None:
+        """Largest whole response body read, in decoded bytes (``None``: no limit); streams are bounded
+        per event instead."""
+        return self._max_response_size
 
     @property
     def http_client(self) -> HttpClientT:
@@ -156,6 +166,7 @@ class BaseClient(Generic[HttpClientT]):
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         stream_idle_timeout: float | None = None,
+        max_response_size: int | _config.NotGiven | None = _config.NOT_GIVEN,
     ) -> Self:
         """A new client with some settings changed that shares this client's connection pool.
 
@@ -166,7 +177,7 @@ class BaseClient(Generic[HttpClientT]):
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         if base_url is not None:
-            new._base_url = _config.normalize_base_url(base_url)
+            new._base_url, new._basic_auth = _config.split_credentials(base_url)
         if api_key is not None:
             new._api_key = api_key
         if not isinstance(timeout, _config.NotGiven):
@@ -177,6 +188,8 @@ class BaseClient(Generic[HttpClientT]):
             new._headers = {**self._headers, **dict(headers)}
         if stream_idle_timeout is not None:
             new._stream_idle_timeout = _check_idle(stream_idle_timeout)
+        if not isinstance(max_response_size, _config.NotGiven):
+            new._max_response_size = check_max_response_size(max_response_size)
         new._closed = False
         new._lease = new._new_lease(owner=False)
         return new
@@ -264,6 +277,8 @@ class BaseClient(Generic[HttpClientT]):
         key = self._current_api_key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
+        elif self._basic_auth is not None:  # credentials of the base URL, when no API key is set
+            headers["Authorization"] = self._basic_auth
         headers.update(self._headers)
         for name, value in (opts.headers or {}).items():
             # Per-call headers win; a None value removes a header (e.g. Authorization for one call).

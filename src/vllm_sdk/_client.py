@@ -17,11 +17,25 @@ import httpx
 
 from . import _config
 from ._base_client import BaseClient, EventHooks
+from ._body_read import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    apeek_body,
+    aread_body,
+    aread_error_body,
+    peek_body,
+    read_body,
+    read_error_body,
+)
 from ._client_builder import ClientBuilder
 from ._exceptions import VllmError, map_transport_error
-from ._logging import logger
 from ._otel import wrap_stream_response
-from ._response import MAX_ERROR_BODY, ModelT, error_from_response, parse_response
+from ._response import (
+    ModelT,
+    error_from_response,
+    is_wrong_stream_type,
+    parse_response,
+    wrong_stream_type_error,
+)
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
 
 if TYPE_CHECKING:
@@ -61,8 +75,10 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     connect 5 s, read 600 s; ``None`` means no timeout, as in openai-python), ``max_retries``
     (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own
     :class:`httpx.Client`, never closed by the SDK), ``limits`` (connection pool), ``stream_idle_timeout``
-    (longest wait for a stream's next event) and ``event_hooks`` (``{"request": [...], "response": [...]}``,
-    called on every attempt).
+    (longest wait for a stream's next event), ``event_hooks`` (``{"request": [...], "response": [...]}``,
+    called on every attempt) and ``max_response_size`` (bytes of a whole, decoded response body; default
+    64 MiB, ``None`` for no limit; past it :class:`~vllm_sdk.InvalidResponseError`). Credentials in the base
+    URL (``http://user:pass@host/v1``) are taken out of it and sent as Basic auth when no ``api_key`` is set.
     """
 
     # Resources and the requester are made on access (a few hundred nanoseconds) rather than stored:
@@ -86,6 +102,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._sleep: Callable[[float], None] = time.sleep
         super().__init__(
@@ -98,6 +115,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             limits=limits,
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
+            max_response_size=max_response_size,
         )
 
     @classmethod
@@ -178,7 +196,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
                     if opts.stream:
                         return response, sent_at
                     try:
-                        response.read()
+                        read_body(response, self._max_response_size)
                     except httpx.RequestError as exc:
                         error = map_transport_error(exc)
                         delay = self._retry_delay(error, retries, max_retries, opts)
@@ -189,30 +207,12 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
                     finally:
                         response.close()
                 else:
-                    error = error_from_response(response, self._read_error_body(response))
+                    error = error_from_response(response, *read_error_body(response))
                     delay = self._retry_delay(error, retries, max_retries, opts)
                     if delay is None:
                         raise error
             self._sleep(delay)
             retries += 1
-
-    @staticmethod
-    def _read_error_body(response: httpx.Response) -> bytes:
-        """At most :data:`MAX_ERROR_BODY` bytes of an error body; the response is closed afterwards."""
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= MAX_ERROR_BODY:
-                    break
-        except httpx.RequestError as exc:
-            # The status alone still makes the error; what was read is kept.
-            logger.debug("reading the error body of %s failed: %r", response.status_code, exc)
-        finally:
-            response.close()
-        return b"".join(chunks)[:MAX_ERROR_BODY]
 
     def _call(self, opts: RequestOptions, cast_to: type[ModelT]) -> ModelT:
         """Send ``opts`` and parse the JSON body into ``cast_to``."""
@@ -245,6 +245,8 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         scope = self._start_span(opts)
         try:
             response, sent_at = self._send(opts, scope)
+            if is_wrong_stream_type(response):  # an HTML login page from a proxy, say: never parsed as SSE
+                raise wrong_stream_type_error(response, peek_body(response))
         except VllmError as exc:
             if scope is not None:
                 scope.error(exc)
@@ -298,7 +300,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
 
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""
-        return AsyncVllmClient(
+        twin = AsyncVllmClient(
             self._base_url,
             api_key=self._api_key,
             timeout=self._timeout,
@@ -306,7 +308,10 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             headers=self._headers,
             limits=self._limits,
             stream_idle_timeout=self._stream_idle_timeout,
+            max_response_size=self._max_response_size,
         )
+        twin._basic_auth = self._basic_auth  # the base URL's credentials, taken out of the URL
+        return twin
 
 
 # ====================================================================== async
@@ -348,6 +353,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._sleep: Callable[[float], Any] = asyncio.sleep
         super().__init__(
@@ -360,6 +366,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             limits=limits,
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
+            max_response_size=max_response_size,
         )
 
     @classmethod
@@ -441,7 +448,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                     if opts.stream:
                         return response, sent_at
                     try:
-                        await response.aread()
+                        await aread_body(response, self._max_response_size)
                     except httpx.RequestError as exc:
                         error = map_transport_error(exc)
                         delay = self._retry_delay(error, retries, max_retries, opts)
@@ -452,29 +459,12 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                     finally:
                         await response.aclose()
                 else:
-                    error = error_from_response(response, await self._read_error_body(response))
+                    error = error_from_response(response, *await aread_error_body(response))
                     delay = self._retry_delay(error, retries, max_retries, opts)
                     if delay is None:
                         raise error
             await self._sleep(delay)
             retries += 1
-
-    @staticmethod
-    async def _read_error_body(response: httpx.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= MAX_ERROR_BODY:
-                    break
-        except httpx.RequestError as exc:
-            # The status alone still makes the error; what was read is kept.
-            logger.debug("reading the error body of %s failed: %r", response.status_code, exc)
-        finally:
-            await response.aclose()
-        return b"".join(chunks)[:MAX_ERROR_BODY]
 
     async def _call(self, opts: RequestOptions, cast_to: type[ModelT]) -> ModelT:
         scope = self._start_span(opts)
@@ -505,6 +495,8 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         scope = self._start_span(opts)
         try:
             response, sent_at = await self._send(opts, scope)
+            if is_wrong_stream_type(response):
+                raise wrong_stream_type_error(response, await apeek_body(response))
         except VllmError as exc:
             if scope is not None:
                 scope.error(exc)

@@ -86,6 +86,11 @@ class ClientBuilder(Generic[ClientT]):
         self._options["event_hooks"] = hooks
         return self
 
+    def max_response_size(self, size: int | None) -> Self:
+        """Largest whole response body read, in decoded bytes (``None``: no limit; default 64 MiB)."""
+        self._options["max_response_size"] = size
+        return self
+
     def build(self) -> ClientT:
         """The configured client."""
         options = dict(self._options)

@@ -36,6 +36,7 @@ __all__ = [
     "normalize_base_url",
     "parse_custom_headers",
     "resolve_timeout",
+    "split_credentials",
     "to_timeout",
 ]
 
@@ -96,14 +97,66 @@ NOT_GIVEN: Final = NotGiven()
 
 
 def normalize_base_url(url: str) -> str:
-    """Strip whitespace and trailing slashes; reject what cannot be a base URL with a clear ``ValueError``."""
+    """Strip whitespace and trailing slashes; reject what cannot be a base URL with a clear ``ValueError``.
+
+    Credentials in the URL (``http://user:pass@host/v1``) are kept here; :func:`split_credentials` takes
+    them out. The error message never shows a password.
+    """
+    return split_credentials(url)[0] if _has_userinfo(url) else _checked_base_url(url)
+
+
+def _checked_base_url(url: str) -> str:
     if not isinstance(url, str):
         raise TypeError(f"base_url must be a string, not {type(url).__name__}")
     cleaned = url.strip().rstrip("/")
-    parsed = httpx.URL(cleaned) if cleaned else None
+    try:
+        parsed = httpx.URL(cleaned) if cleaned else None
+    except httpx.InvalidURL:
+        parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, not {url!r}")
+        raise ValueError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, not {_without_password(url)!r}"
+        )
     return cleaned
+
+
+def _has_userinfo(url: object) -> bool:
+    if not isinstance(url, str):
+        return False
+    try:
+        return bool(httpx.URL(url.strip()).userinfo)
+    except httpx.InvalidURL:
+        return False
+
+
+def _without_password(url: str) -> str:
+    """``url`` for a message: the userinfo replaced by ``***`` whatever it holds."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:  # no scheme: the host part (and any userinfo) comes first
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """The base URL without its userinfo, and the ``Authorization: Basic ...`` value the userinfo gives
+    (``None`` when the URL has none).
+
+    ``http://user:pass@host/v1`` -> (``http://host/v1``, ``Basic dXNlcjpwYXNz``): httpx would otherwise send
+    the userinfo as Basic auth in place of the API key, aiohttp refuses such URLs, and loggers print them.
+    The user name and password are percent-decoded first, as in the URL standard.
+    """
+    import base64
+
+    checked = _checked_base_url(url)
+    parsed = httpx.URL(checked)
+    if not parsed.userinfo:
+        return checked, None
+    credentials = f"{parsed.username}:{parsed.password}".encode()
+    cleaned = str(parsed.copy_with(userinfo=b"")).rstrip("/")
+    return cleaned, "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
 def to_timeout(value: TimeoutLike | None, *, what: str = "timeout") -> httpx.Timeout:

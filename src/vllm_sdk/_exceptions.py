@@ -334,7 +334,7 @@ def parse_error_body(content: bytes | str) -> ErrorFields:
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
     try:
         data: object = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to decode: keep it as text
         trimmed = _trim(text)
         return (trimmed or None), None, None, None, trimmed
     if not isinstance(data, dict):

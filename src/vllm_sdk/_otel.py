@@ -133,8 +133,8 @@ class SpanScope:
                 continue
             try:
                 event = json.loads(data)
-            except ValueError:
-                continue  # the first kept line may be cut
+            except (ValueError, RecursionError):
+                continue  # the first kept line may be cut; a hostile event may nest too deep to decode
             if not isinstance(event, dict):
                 continue
             usage = event.get("usage")
@@ -248,8 +248,10 @@ class _TracedSyncStream(httpx.SyncByteStream):
 
     def _finish(self) -> None:
         if not self._scope.ended:
-            self._scope.stream_tail(self._tail)
-            self._scope.end()
+            try:
+                self._scope.stream_tail(self._tail)
+            finally:
+                self._scope.end()  # whatever the tail holds, the span ends
 
     def close(self) -> None:
         try:
@@ -276,8 +278,10 @@ class _TracedAsyncStream(httpx.AsyncByteStream):
 
     def _finish(self) -> None:
         if not self._scope.ended:
-            self._scope.stream_tail(self._tail)
-            self._scope.end()
+            try:
+                self._scope.stream_tail(self._tail)
+            finally:
+                self._scope.end()  # whatever the tail holds, the span ends
 
     async def aclose(self) -> None:
         try:

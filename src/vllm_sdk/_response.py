@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._exceptions import ApiError, InvalidResponseError, JsonError, api_error_from_response
+from ._body_read import MAX_ERROR_BODY
+from ._exceptions import ApiError, InvalidResponseError, JsonError, VllmError, api_error_from_response
 from .types._wire import WireResponse
 
 if TYPE_CHECKING:
@@ -16,12 +17,21 @@ if TYPE_CHECKING:
 
     import httpx
 
-__all__ = ["MAX_ERROR_BODY", "ModelT", "error_from_response", "parse_response"]
+__all__ = [
+    "MAX_ERROR_BODY",
+    "TRUNCATED_MARK",
+    "ModelT",
+    "error_from_response",
+    "is_wrong_stream_type",
+    "parse_response",
+    "wrong_stream_type_error",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-#: How much of a non-2xx body is read to build the error (a proxy's error page can be large).
-MAX_ERROR_BODY = 1024 * 1024
+#: Appended to the message of an error whose body was longer than :data:`MAX_ERROR_BODY` (only its start
+#: was read).
+TRUNCATED_MARK = f"[error body truncated: only its first {MAX_ERROR_BODY // (1024 * 1024)} MiB read]"
 
 
 def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, str] | None = None) -> ModelT:
@@ -38,6 +48,13 @@ def parse_response(model: type[ModelT], content: bytes, headers: Mapping[str, st
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
             text = content[:200].decode("utf-8", "replace")
+            media = _media_type(headers)
+            if media and not _is_json_type(media):  # a proxy's login page, say: name what came instead
+                raise JsonError(
+                    f"expected a JSON response but the server sent {media!r}; "
+                    f"body starts {_start(content)!r}",
+                    text=text,
+                ) from exc
             raise JsonError(
                 f"the response body is not valid JSON: {exc.errors()[0]['msg']}", text=text
             ) from exc
@@ -61,7 +78,7 @@ def _error_in_success_body(content: bytes) -> ApiError | None:
     with the status from its ``code`` (500 when it has none)."""
     try:
         data = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to decode: not an error body
         return None
     if not isinstance(data, dict) or not ("error" in data or data.get("object") == "error"):
         return None
@@ -77,6 +94,46 @@ def _first_error(exc: ValidationError) -> str:
     return f"{location}: {first['msg']}"
 
 
-def error_from_response(response: httpx.Response, content: bytes) -> ApiError:
-    """The :class:`ApiError` for a non-2xx response whose (bounded) body is ``content``."""
-    return api_error_from_response(response.status_code, content, response.headers)
+def error_from_response(response: httpx.Response, content: bytes, truncated: bool = False) -> ApiError:
+    """The :class:`ApiError` for a non-2xx response whose (bounded) body is ``content``; ``truncated``:
+    the body was longer and only its start was read (said in the message)."""
+    error = api_error_from_response(response.status_code, content, response.headers)
+    if truncated:
+        error.message = f"{error.message} {TRUNCATED_MARK}"
+    return error
+
+
+def _media_type(headers: Mapping[str, str] | None) -> str:
+    if headers is None:
+        return ""
+    value = headers.get("content-type") or ""
+    return value.partition(";")[0].strip().lower()
+
+
+def _is_json_type(media: str) -> bool:
+    return media == "application/json" or media.endswith(("+json", "/json"))
+
+
+def _start(content: bytes, size: int = 200) -> str:
+    return content[:size].decode("utf-8", "replace")
+
+
+def is_wrong_stream_type(response: httpx.Response) -> bool:
+    """True when a 2xx answer to a stream request says it is not an event stream (a missing
+    ``Content-Type`` is given the benefit of the doubt)."""
+    media = _media_type(response.headers)
+    return bool(media) and media != "text/event-stream"
+
+
+def wrong_stream_type_error(response: httpx.Response, head: bytes) -> VllmError:
+    """The error for a 2xx stream answer of another content type, whose body starts with ``head``: the
+    :class:`ApiError` a JSON error body describes, else :class:`InvalidResponseError` naming the type."""
+    media = _media_type(response.headers)
+    if _is_json_type(media):
+        error = _error_in_success_body(head)
+        if error is not None:
+            return error
+    return InvalidResponseError(
+        f"expected an event stream (text/event-stream) but the server sent {media!r} with status "
+        f"{response.status_code}; body starts {_start(head)!r}"
+    )

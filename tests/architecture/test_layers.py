@@ -69,7 +69,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # ---- the core (no I/O except what _client drives)
     (
         "core-parts",
-        ("vllm_sdk._body", "vllm_sdk._response", "vllm_sdk._pool", "vllm_sdk._requester", "vllm_sdk._otel"),
+        (
+            "vllm_sdk._body",
+            "vllm_sdk._body_read",
+            "vllm_sdk._decompress",
+            "vllm_sdk._response",
+            "vllm_sdk._pool",
+            "vllm_sdk._requester",
+            "vllm_sdk._otel",
+        ),
     ),
     ("base-client", ("vllm_sdk._base_client", "vllm_sdk._client_builder")),
     # ---- above the core

@@ -23,6 +23,7 @@ from vllm_sdk import (
     UnprocessableEntityError,
     VllmTimeoutError,
 )
+from vllm_sdk._response import TRUNCATED_MARK
 from vllm_sdk._retry import DEFAULT_POLICY, RetryPolicy, backoff_delay, retry_after, should_retry
 
 from .helpers import Api, chat_body
@@ -343,7 +344,9 @@ def test_error_body_reading_is_bounded(api: Api) -> None:
     client = api.make(httpx.Response(500, content=huge), max_retries=0)
     with pytest.raises(InternalServerError) as info:
         chat(api, client)
-    assert len(info.value.message) <= 501
+    # The body's trimmed start, then the mark that says only the start was read.
+    assert info.value.message.endswith(" " + TRUNCATED_MARK)
+    assert len(info.value.message) <= 501 + 1 + len(TRUNCATED_MARK)
 
 
 def test_a_failing_hook_is_not_retried_and_propagates(api: Api) -> None:

@@ -14,9 +14,9 @@ Connections: after ``[DONE]`` (or an error event, which vLLM follows with ``[DON
 is read and discarded, at most :data:`DRAIN_MAX_BYTES` bytes within :data:`DRAIN_TIMEOUT` seconds, so the
 connection goes back to the pool; then the response is closed. A stream abandoned part-way (``close()``,
 leaving a ``with`` block, garbage collection) closes its response, which discards the connection rather
-than reusing one with unread data. (The drain's time bound is a hard deadline for async streams; a sync
-stream checks it between reads, so a server that stalls after ``[DONE]`` without ending the body holds a
-sync drain up to the socket read timeout. vLLM ends the body right after ``[DONE]``.)
+than reusing one with unread data. The drain's time bound is a hard deadline on both: async streams use a
+timer; a sync stream's blocking read is woken by a shared watchdog thread that shuts the socket down at the
+deadline (``_watchdog.py``; on transports that expose no socket the bound is checked between reads).
 
 Idle timeout (``idle_timeout=`` seconds, default off): the stream raises :class:`VllmTimeoutError` once it
 has waited that long for its next event. Only time spent waiting on the network counts, not time the caller

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from .._decompress import adecoded, decoder_for
 from .._events import CompletionStreamEvent, StreamEvent
 from .._exceptions import StreamError, VllmError
 from ._base import EventT, StreamBase, chunk_models, is_encoded
@@ -116,10 +117,17 @@ class _IdleWatch:
 
 def _open_async_body(state: StreamState) -> AsyncIterator[bytes]:
     response = state.response
-    if response.is_stream_consumed or is_encoded(response):
+    decoder = None
+    if is_encoded(response):
+        decoder = decoder_for(response)
+        if decoder is None:  # an encoding only httpx decodes (br, zstd, stacked ones)
+            return response.aiter_bytes()
+    if response.is_stream_consumed:
         return response.aiter_bytes()
     response.is_stream_consumed = True
-    return cast("httpx.AsyncByteStream", response.stream).__aiter__()
+    raw = cast("httpx.AsyncByteStream", response.stream).__aiter__()
+    # gzip/deflate: inflated in bounded pieces, so max_event_size bounds memory whatever the ratio.
+    return raw if decoder is None else adecoded(raw, decoder)
 
 
 async def _async_events(state: StreamState) -> AsyncIterator[Any]:

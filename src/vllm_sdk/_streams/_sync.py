@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from .._decompress import decoded, decoder_for
 from .._events import CompletionStreamEvent, StreamEvent
 from .._exceptions import StreamError, VllmError
 from ._base import EventT, StreamBase, chunk_models, is_encoded
 from ._state import CHAT, COMPLETION, DRAIN_MAX_BYTES, DRAIN_TIMEOUT, END_EVENTS, StreamState, read_errors
+from ._watchdog import response_socket, watch
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -57,10 +59,17 @@ def _open_sync_body(state: StreamState) -> Iterator[bytes]:
     response = state.response
     if state.idle_timeout is not None:
         state.idle_on_socket = _tighten_read_timeout(response, state.idle_timeout)
-    if response.is_stream_consumed or is_encoded(response):
+    decoder = None
+    if is_encoded(response):
+        decoder = decoder_for(response)
+        if decoder is None:  # an encoding only httpx decodes (br, zstd, stacked ones)
+            return response.iter_bytes()
+    if response.is_stream_consumed:
         return response.iter_bytes()
     response.is_stream_consumed = True
-    return iter(cast("httpx.SyncByteStream", response.stream))
+    raw = iter(cast("httpx.SyncByteStream", response.stream))
+    # gzip/deflate: inflated in bounded pieces, so max_event_size bounds memory whatever the ratio.
+    return raw if decoder is None else decoded(raw, decoder)
 
 
 def _sync_events(state: StreamState) -> Iterator[Any]:
@@ -122,24 +131,31 @@ def _finish_sync(state: StreamState, raw: Iterator[bytes]) -> None:
     try:
         if state.ended and not state.drained and not state.closed:
             state.drained = True
-            _drain_sync(raw)
+            _drain_sync(raw, state.response)
     finally:
         state.closed = True
         state.response.close()
 
 
-def _drain_sync(raw: Iterator[bytes]) -> None:
+def _drain_sync(raw: Iterator[bytes], response: httpx.Response) -> None:
     budget = DRAIN_MAX_BYTES
     deadline = _perf_counter() + DRAIN_TIMEOUT
+    # A blocking read cannot be interrupted from here: the watchdog shuts the socket down at the deadline
+    # (a silent server after [DONE] would otherwise hold close() for the whole read timeout).
+    sock = response_socket(response)
+    guard = None if sock is None else watch(sock, DRAIN_TIMEOUT)
     try:
         for chunk in raw:
             budget -= len(chunk)
             if budget < 0 or _perf_counter() > deadline:
                 return  # too much or too slow: closing the response discards the connection instead
     except read_errors():
-        # The connection failed after the stream had ended: every event was delivered, and the close
-        # that follows discards the broken connection.
+        # The connection failed after the stream had ended (or the watchdog shut it down): every event
+        # was delivered, and the close that follows discards the broken connection.
         return
+    finally:
+        if guard is not None:
+            guard.cancel()
 
 
 class _SyncStream(StreamBase[EventT]):

@@ -20,6 +20,7 @@ aiohttp itself is imported only when a transport is built or used, so importing 
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -29,7 +30,7 @@ from ._event_loops import LoopShutdownHook, abandon_aiohttp_session, close_on_lo
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     import aiohttp
 
@@ -69,6 +70,37 @@ def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.Tran
     else:
         return None
     return cls(message, request=request)
+
+
+async def _headers_by(
+    pending: Awaitable[aiohttp.ClientResponse], connect: float | None, read: float, request: httpx.Request
+) -> aiohttp.ClientResponse:
+    """Await the response head within ``connect + read`` seconds, else :class:`httpx.ReadTimeout`.
+
+    aiohttp drops its socket read timer when it parses an informational (1xx) response and does not
+    re-arm it while waiting for the final one: a server that answers ``100 Continue`` and goes silent
+    would hold the request forever. This outer bound covers every phase up to the headers (the connect,
+    then reads) the way httpcore's per-phase timeouts do, at worst one connect timeout later.
+    """
+    limit = read + (connect or 0.0)
+    try:
+        if sys.version_info >= (3, 11):  # a timer on the current task: no task per request
+            async with asyncio.timeout(limit):
+                return await pending
+        return await asyncio.wait_for(pending, limit)  # pragma: no cover - Python 3.10
+    except asyncio.TimeoutError as exc:
+        if isinstance(exc, _aiohttp_timeouts()):
+            raise  # aiohttp's own timeout (mapped by the caller): keep its phase (connect or read)
+        raise httpx.ReadTimeout(
+            f"no response headers within {limit:g} s (the server sent nothing or only a 1xx answer)",
+            request=request,
+        ) from None
+
+
+def _aiohttp_timeouts() -> tuple[type[BaseException], ...]:
+    import aiohttp
+
+    return (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError, aiohttp.SocketTimeoutError)
 
 
 class _AiohttpResponseStream(httpx.AsyncByteStream):
@@ -213,7 +245,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if slots is not None:
             await self._acquire_slot(slots, ext_timeout.get("pool"), request)
         try:
-            response = await session.request(
+            pending = session.request(
                 request.method,
                 str(request.url),
                 headers=headers,
@@ -222,6 +254,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
+            response = await (pending if read is None else _headers_by(pending, connect, read, request))
         except BaseException as exc:
             if slots is not None:
                 slots.release()

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from .._exceptions import JsonError, api_error_from_response, map_transport_error
+from .._body_read import DEFAULT_MAX_RESPONSE_SIZE, apeek_body, aread_body, aread_error_body
+from .._exceptions import JsonError, map_transport_error
+from .._response import error_from_response, is_wrong_stream_type, wrong_stream_type_error
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -201,12 +203,14 @@ class HttpSender:
             raise map_transport_error(exc) from exc
         try:
             if response.status_code >= 400:
-                content = await response.aread()
-                raise api_error_from_response(response.status_code, content, response.headers)
+                # At most MAX_ERROR_BODY bytes: three 300 MB error pages must not cost gigabytes.
+                raise error_from_response(response, *await aread_error_body(response))
             request_id = response.headers.get("x-request-id")
             if streamed:
+                if is_wrong_stream_type(response):  # an HTML page from a proxy, say: never parsed as SSE
+                    raise wrong_stream_type_error(response, await apeek_body(response))
                 return await self._collect(response, request.path, started, request_id)
-            content = await response.aread()
+            content = await aread_body(response, DEFAULT_MAX_RESPONSE_SIZE)
             try:
                 data = _loads(content)
             except ValueError as exc:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+from .._config import split_credentials
 from .._transports import create_async_http_client
 from ..batch._balancer import Balancer, Replica
 from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
@@ -165,8 +166,13 @@ class _Progress:
 
 
 def _endpoints(options: BatchFileOptions, http: httpx.AsyncClient) -> list[Endpoint]:
-    headers = {"authorization": f"Bearer {options.api_key}"} if options.api_key else {}
-    return [Endpoint(url.rstrip("/"), http, headers) for url in options.base_urls]
+    endpoints = []
+    for url in options.base_urls:
+        # Credentials in a base URL become Basic auth unless an API key is given (never left in the URL).
+        base_url, basic = split_credentials(url)
+        auth = f"Bearer {options.api_key}" if options.api_key else basic
+        endpoints.append(Endpoint(base_url, http, {"authorization": auth} if auth else {}))
+    return endpoints
 
 
 def _http_client(options: BatchFileOptions) -> httpx.AsyncClient:
