@@ -35,6 +35,7 @@ from ._exceptions import (
     InternalServerError,
     InvalidResponseError,
     JsonError,
+    LengthFinishReasonError,
     MissingParameterError,
     ModelNotFoundError,
     NoContentError,
@@ -47,18 +48,28 @@ from ._exceptions import (
     VllmError,
     VllmTimeoutError,
 )
-from ._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
+from ._streams import (
+    AsyncCompletionStream,
+    AsyncMessageStream,
+    AsyncParsedMessageStream,
+    CompletionStream,
+    MessageStream,
+    ParsedMessageStream,
+)
+from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
+from .types.parsed import ParsedChatCompletion, ParsedToolCall
 
 # Plain sorted() order (tests/core checks it), not ruff's constants-first order.
 __all__ = [  # noqa: RUF022
     "ApiError",
     "AsyncCompletionStream",
     "AsyncMessageStream",
+    "AsyncParsedMessageStream",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -74,10 +85,12 @@ __all__ = [  # noqa: RUF022
     "Done",
     "Error",
     "FinishReason",
+    "FunctionTool",
     "HttpError",
     "InternalServerError",
     "InvalidResponseError",
     "JsonError",
+    "LengthFinishReasonError",
     "MessageStream",
     "MissingParameterError",
     "ModelNotFoundError",
@@ -85,6 +98,9 @@ __all__ = [  # noqa: RUF022
     "NoContentError",
     "NotFoundError",
     "NotGiven",
+    "ParsedChatCompletion",
+    "ParsedMessageStream",
+    "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
     "Reasoning",
@@ -101,4 +117,5 @@ __all__ = [  # noqa: RUF022
     "VllmError",
     "VllmTimeoutError",
     "__version__",
+    "pydantic_function_tool",
 ]
