@@ -24,8 +24,9 @@ import rule that generated code imports hand-written code only where configured 
 Per-route settings live in ``[tool.vllm_sdk.codegen.routes."<dotted name>"]``: ``stream_classes`` (the sync
 and async stream class of a streaming route), ``builder_classes``, ``hand_written = true`` for a route whose
 method is a hand-written shortcut with other semantics (``health() -> bool``, ``version() -> str``).
-``[tool.vllm_sdk.codegen.resource_bases]`` names hand-written bases of resource classes (``{"chat.completions":
-[sync, async]}``) for methods the schema cannot say, such as ``chat.completions.parse()``.
+``[tool.vllm_sdk.codegen.resource_bases]`` names hand-written bases of resource classes
+(``{"chat.completions": [sync, async]}``) for methods the schema cannot say, such as
+``chat.completions.parse()``.
 Class references are ``"module:Name"`` strings; modules of ``vllm_sdk`` are imported relatively.
 """
 

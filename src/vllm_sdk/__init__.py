@@ -52,9 +52,11 @@ from ._streams import (
     AsyncCompletionStream,
     AsyncMessageStream,
     AsyncParsedMessageStream,
+    AsyncResponseStream,
     CompletionStream,
     MessageStream,
     ParsedMessageStream,
+    ResponseStream,
 )
 from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
@@ -63,6 +65,7 @@ from .batch import BatchResult
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
 from .types.parsed import ParsedChatCompletion, ParsedToolCall
+from .types.responses import ParsedResponse, Response, ResponseStreamEvent
 
 # Plain sorted() order (tests/core checks it), not ruff's constants-first order.
 __all__ = [  # noqa: RUF022
@@ -70,6 +73,7 @@ __all__ = [  # noqa: RUF022
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
+    "AsyncResponseStream",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -100,11 +104,15 @@ __all__ = [  # noqa: RUF022
     "NotGiven",
     "ParsedChatCompletion",
     "ParsedMessageStream",
+    "ParsedResponse",
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
     "Reasoning",
     "RequestTooLargeError",
+    "Response",
+    "ResponseStream",
+    "ResponseStreamEvent",
     "StreamError",
     "StreamEvent",
     "Text",
