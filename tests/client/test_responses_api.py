@@ -314,3 +314,18 @@ def test_base_is_used(api: Api) -> None:
     client = api.make(_json_reply("A52_responses_nonstream"))
     api.run(client.responses.create(model="tiny", input="x"))
     assert str(api.sent[0].url) == f"{BASE}/responses"
+
+
+def test_mock_background_response_retrieve_and_cancel(server: MockVllmServer) -> None:
+    from vllm_sdk import BadRequestError
+
+    with VllmClient(server.base_url) as client:
+        queued = client.responses.create(model=server.model, input="Hi", background=True)
+        assert queued.status == "queued"
+        assert queued.output == []
+        cancelled = client.responses.cancel(queued.id)
+        assert cancelled.status == "cancelled"
+        done = client.responses.create(model=server.model, input="Hi", background=True)
+        assert client.responses.retrieve(done.id).status == "completed"  # finished once polled
+        with pytest.raises(BadRequestError, match="synchronous"):
+            client.responses.cancel(done.id)

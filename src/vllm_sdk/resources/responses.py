@@ -561,10 +561,37 @@ class AsyncResponses:
             return self._requester.call_path_stream("POST", PATH, body, options, AsyncResponseStream)
         return self._requester.call_path("POST", PATH, body, options, Response)
 
+    @overload
     async def parse(
         self,
         *,
         text_format: type[ContentT],
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedResponse[ContentT]: ...
+    @overload
+    async def parse(
+        self,
+        *,
+        text_format: type[ContentT],
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AsyncResponseStream[ContentT]: ...
+    async def parse(
+        self,
+        *,
+        text_format: Any,
         stream: bool = False,
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
@@ -573,7 +600,7 @@ class AsyncResponses:
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
         **params: Any,
-    ) -> Any:
+    ) -> ParsedResponse[Any] | AsyncResponseStream[Any]:
         """The async twin of :meth:`Responses.parse`: a ``ParsedResponse``, or with ``stream=True`` an
         :class:`~vllm_sdk.AsyncResponseStream` whose ``collect()`` returns it."""
         options = CallOptions(
@@ -586,6 +613,30 @@ class AsyncResponses:
         response = await self._requester.call_path("POST", PATH, body, options, Response)
         return parse_response(response, text_format, body.get("tools"))
 
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Response: ...
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncResponseStream[Any]: ...
     async def retrieve(
         self,
         response_id: str,
@@ -597,7 +648,7 @@ class AsyncResponses:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
-    ) -> Any:
+    ) -> Response | AsyncResponseStream[Any]:
         """The async twin of :meth:`Responses.retrieve`: a :class:`Response`, or with ``stream=True`` an
         :class:`~vllm_sdk.AsyncResponseStream`."""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)

@@ -9,7 +9,9 @@ Generation reuses the chat planner (:func:`._generation.plan_choices`): the same
 reasoning (with ``reasoning`` set or ``chat_template_kwargs.enable_thinking``), tool calls and
 schema-valid JSON for ``text.format`` ``json_schema``. Unlike vLLM (which stores responses only with
 ``VLLM_ENABLE_RESPONSES_API_STORE=1``), the mock always stores the last responses, so
-``previous_response_id``, ``retrieve`` and ``cancel`` work.
+``previous_response_id``, ``retrieve`` and ``cancel`` work. A ``background`` request is answered
+``queued`` (vLLM's shape); it counts as finished from the first ``retrieve`` on, and until then ``cancel``
+turns it ``cancelled``. Cancelling a finished response is vLLM's 400 "Cannot cancel a synchronous response."
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ __all__ = ["add_responses_routes"]
 #: How many responses the mock keeps for retrieve / previous_response_id (oldest dropped first).
 MAX_STORED = 256
 
-_STORE_KEY: web.AppKey[dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]] = (
-    web.AppKey("responses_store")
-)
+#: response id -> [response, its stream events, the conversation so far, still queued (background)]
+_STORE_KEY: web.AppKey[dict[str, list[Any]]] = web.AppKey("responses_store")
 
 
 def _messages(body: dict[str, Any], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -330,9 +331,7 @@ def _events(response: dict[str, Any], plan: ChoicePlan, items: list[dict[str, An
     return [{**event, "sequence_number": n} for n, event in enumerate(events)]
 
 
-def _store(
-    request: web.Request,
-) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
+def _store(request: web.Request) -> dict[str, list[Any]]:
     return request.app[_STORE_KEY]
 
 
@@ -343,14 +342,17 @@ def _remember(
     conversation: list[dict[str, Any]],
 ) -> None:
     store = _store(request)
-    store[response["id"]] = (response, events, conversation)
+    store[response["id"]] = [response, events, conversation, bool(response.get("background"))]
     while len(store) > MAX_STORED:
         store.pop(next(iter(store)))
 
 
 def _not_found(response_id: str) -> RequestRejected:
     return RequestRejected(
-        404, error_body(f"Response with id '{response_id}' not found.", "invalid_request_error", 404, None)
+        404,
+        error_body(
+            f"Response with id '{response_id}' not found.", "invalid_request_error", 404, "response_id"
+        ),
     )
 
 
@@ -421,6 +423,9 @@ async def _create(request: web.Request) -> web.StreamResponse:
     _remember(request, response, events, messages + answer_messages)
     if body.get("stream"):
         return await _send_events(request, events)
+    if body.get("background"):
+        queued = {**response, "status": "queued", "output": [], "usage": None, "incomplete_details": None}
+        return json_response(dumps(queued).encode())
     return json_response(dumps(response).encode())
 
 
@@ -429,7 +434,8 @@ async def _retrieve(request: web.Request) -> web.StreamResponse:
     stored = _store(request).get(response_id)
     if stored is None:
         raise _not_found(response_id)
-    response, events, _ = stored
+    response, events = stored[0], stored[1]
+    stored[3] = False  # a background response has finished by the time it is polled
     if request.query.get("stream", "false").lower() == "true":
         after = request.query.get("starting_after")
         try:
@@ -445,10 +451,11 @@ async def _cancel(request: web.Request) -> web.StreamResponse:
     stored = _store(request).get(response_id)
     if stored is None:
         raise _not_found(response_id)
-    response = stored[0]
-    if not response.get("background"):
-        raise bad_request("Cannot cancel a synchronous response.")
-    return json_response(dumps(response).encode())
+    if not stored[3]:
+        raise bad_request("Cannot cancel a synchronous response.", "response_id")
+    cancelled = {**stored[0], "status": "cancelled", "output": [], "usage": None, "incomplete_details": None}
+    stored[0], stored[1], stored[3] = cancelled, [], False
+    return json_response(dumps(cancelled).encode())
 
 
 def add_responses_routes(app: web.Application) -> None:
