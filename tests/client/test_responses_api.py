@@ -329,3 +329,20 @@ def test_mock_background_response_retrieve_and_cancel(server: MockVllmServer) ->
         assert client.responses.retrieve(done.id).status == "completed"  # finished once polled
         with pytest.raises(BadRequestError, match="synchronous"):
             client.responses.cancel(done.id)
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"model": "mock", "input": "hi", "temperature": "hot"}, "temperature"),
+        ({"model": "mock", "input": "hi", "max_output_tokens": 0}, "max_output_tokens"),
+        ({"model": "mock", "input": 3}, "input"),
+        ({"model": "mock"}, "input"),
+    ],
+)
+def test_mock_rejects_bad_requests_like_vllm(
+    server: MockVllmServer, body: dict[str, Any], param: str
+) -> None:
+    response = httpx.post(f"{server.base_url}/responses", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param

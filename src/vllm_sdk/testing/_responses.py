@@ -369,6 +369,15 @@ async def _send_events(request: web.Request, events: list[dict[str, Any]]) -> we
     return out
 
 
+def _temperature(body: dict[str, Any]) -> float:
+    value = body.get("temperature")
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise bad_request("temperature must be a number >= 0", "temperature")
+    return float(value)
+
+
 async def _create(request: web.Request) -> web.StreamResponse:
     state: ServerState = state_of(request)
     raw = await request.read()
@@ -393,7 +402,7 @@ async def _create(request: web.Request) -> web.StreamResponse:
     params = GenParams(
         seed_material=dumps([model, messages, body.get("tools"), schema, body.get("seed")]),
         max_tokens=max_tokens or (state.max_model_len - prompt_tokens),
-        temperature=float(body.get("temperature", 1.0) or 0.0),
+        temperature=_temperature(body),
         thinking=body.get("reasoning") is not None or kwargs.get("enable_thinking") is True,
         tools=tools,
         tool_choice=_tool_choice(body),
