@@ -15,6 +15,7 @@ from vllm_sdk import (
     ParsedChatCompletion,
     ParsedMessageStream,
     ParsedResponse,
+    ParsedToolCall,
     Response,
     ResponseStream,
     ToolCall,
@@ -31,7 +32,10 @@ def sync_checks(client: VllmClient) -> None:
     parsed = client.chat.completions.parse(model="m", messages=msgs, response_format=Weather)
     assert_type(parsed, ParsedChatCompletion[Weather])
     assert_type(parsed.parsed, Weather | None)
-    assert_type(parsed.tool_calls, list[ToolCall])
+    assert_type(parsed.tool_calls, list[ParsedToolCall])
+    assert_type(parsed.tool_calls[0].parsed_arguments, Any)
+    calls: list[ToolCall] = list(parsed.tool_calls)  # still ToolCall values
+    assert_type(calls, list[ToolCall])
     stream = client.chat.completions.parse(model="m", messages=msgs, response_format=Weather, stream=True)
     assert_type(stream, ParsedMessageStream[Weather])
     assert_type(stream.collect(), ParsedChatCompletion[Weather])

@@ -54,6 +54,35 @@ class ChatCompletionsParsing:
     def parse(
         self,
         *,
+        response_format: None = None,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[Any]: ...
+
+    @overload
+    def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedMessageStream[Any]: ...
+
+    @overload
+    def parse(
+        self,
+        *,
         response_format: type[ContentT],
         stream: Literal[False] = False,
         extra_body: Mapping[str, Any] | None = None,
@@ -121,6 +150,35 @@ class AsyncChatCompletionsParsing:
     """``parse()`` on ``client.chat.completions`` of the async client (``await`` it)."""
 
     _requester: AsyncRequester
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[Any]: ...
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AsyncParsedMessageStream[Any]: ...
 
     @overload
     async def parse(

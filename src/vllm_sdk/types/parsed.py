@@ -100,7 +100,7 @@ class ParsedChatCompletion(ChatCompletionResponse, Generic[ContentT]):
         return self.choices[0].message.parsed if self.choices else None
 
     @property
-    def tool_calls(self) -> list[ToolCall]:
+    def tool_calls(self) -> list[ParsedToolCall]:  # type: ignore[override]  # a list of a subtype
         """Choice 0's tool calls as :class:`ParsedToolCall` values (``parsed_arguments`` set for the tools
         made by :func:`~vllm_sdk.pydantic_function_tool`)."""
         message = self._message()

@@ -168,7 +168,7 @@ class ParsedResponse(Response, Generic[ContentT]):
     _parsed_arguments: dict[int, Any] = PrivateAttr(default_factory=dict)
 
     @property
-    def tool_calls(self) -> list[ToolCall]:
+    def tool_calls(self) -> list[ParsedToolCall]:  # type: ignore[override]  # a list of a subtype
         """The function calls as :class:`~vllm_sdk.ParsedToolCall` values: ``parsed_arguments`` is set for
         the tools made by :func:`~vllm_sdk.pydantic_function_tool`."""
         return [
