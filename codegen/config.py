@@ -33,6 +33,7 @@ class CodegenConfig:
     routes: dict[str, dict[str, Any]] = field(default_factory=dict)
     response_classes: dict[str, str] = field(default_factory=dict)
     builder_base: str = "vllm_sdk.resources._builder:BuilderMixin"
+    resource_bases: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_config(root: Path | None = None) -> CodegenConfig:
@@ -60,4 +61,5 @@ def load_config(root: Path | None = None) -> CodegenConfig:
         routes={name: dict(settings) for name, settings in table.get("routes", {}).items()},
         response_classes=dict(table.get("response_classes", {})),
         builder_base=str(table.get("builder_base", "vllm_sdk.resources._builder:BuilderMixin")),
+        resource_bases={name: list(pair) for name, pair in table.get("resource_bases", {}).items()},
     )

@@ -116,6 +116,7 @@ def render_resources(config: CodegenConfig, schema: Path) -> dict[Path, str]:
         config.response_classes,
         config.models_module,
         config.builder_base,
+        config.resource_bases,
     )
     return {
         config.builders_output: ruff_format(renderer.render_builders(), config, config.builders_output),

@@ -24,6 +24,9 @@ import rule that generated code imports hand-written code only where configured 
 Per-route settings live in ``[tool.vllm_sdk.codegen.routes."<dotted name>"]``: ``stream_classes`` (the sync
 and async stream class of a streaming route), ``builder_classes``, ``hand_written = true`` for a route whose
 method is a hand-written shortcut with other semantics (``health() -> bool``, ``version() -> str``).
+``[tool.vllm_sdk.codegen.resource_bases]`` names hand-written bases of resource classes
+(``{"chat.completions": [sync, async]}``) for methods the schema cannot say, such as
+``chat.completions.parse()``.
 Class references are ``"module:Name"`` strings; modules of ``vllm_sdk`` are imported relatively.
 """
 
@@ -133,6 +136,7 @@ class ResourcesRenderer:
         response_classes: Mapping[str, str],
         models_module: str,
         builder_base: str = "vllm_sdk.resources._builder:BuilderMixin",
+        resource_bases: Mapping[str, Any] | None = None,
     ) -> None:
         self.e = endpoints
         self.models_module = models_module
@@ -146,6 +150,11 @@ class ResourcesRenderer:
             r.name: RouteSettings.parse(r.name, route_settings.get(r.name, {})) for r in self.routes
         }
         self.responses = {model: ClassRef.parse(ref) for model, ref in response_classes.items()}
+        self.bases: dict[tuple[str, ...], tuple[ClassRef, ClassRef]] = {}
+        for dotted, pair in (resource_bases or {}).items():
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise EndpointsError(f"resource_bases.{dotted} must be [sync, async] class references")
+            self.bases[tuple(dotted.split("."))] = (ClassRef.parse(pair[0]), ClassRef.parse(pair[1]))
         for route in self.routes:
             if route.stream_response and self.settings[route.name].stream_classes is None:
                 raise EndpointsError(
@@ -371,6 +380,13 @@ class ResourcesRenderer:
             ClassRef("vllm_sdk._requester", "CallOptions"),
         ]
         params: set[str] = set()
+        unknown = sorted(".".join(p) for p in self.bases if p not in tree or not p)
+        if unknown:
+            raise EndpointsError(
+                f"[tool.vllm_sdk.codegen.resource_bases] names resources the schema lacks: {unknown}"
+            )
+        for pair in self.bases.values():
+            refs += list(pair)
         for r in routes:
             if r.response:
                 refs += self._model_refs([r.response])
@@ -416,7 +432,8 @@ class ResourcesRenderer:
         name = self.resource_class(path, is_async)
         requester = "AsyncRequester" if is_async else "Requester"
         children = sorted(p for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path)
-        out = [f"\n\nclass {name}:\n"]
+        base = self.bases.get(path)
+        out = [f"\n\nclass {name}({base[is_async].name}):\n" if base else f"\n\nclass {name}:\n"]
         if path:
             dotted = ".".join(path)
             out.append(

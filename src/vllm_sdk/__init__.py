@@ -35,6 +35,7 @@ from ._exceptions import (
     InternalServerError,
     InvalidResponseError,
     JsonError,
+    LengthFinishReasonError,
     MissingParameterError,
     ModelNotFoundError,
     NoContentError,
@@ -47,18 +48,32 @@ from ._exceptions import (
     VllmError,
     VllmTimeoutError,
 )
-from ._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
+from ._streams import (
+    AsyncCompletionStream,
+    AsyncMessageStream,
+    AsyncParsedMessageStream,
+    AsyncResponseStream,
+    CompletionStream,
+    MessageStream,
+    ParsedMessageStream,
+    ResponseStream,
+)
+from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
+from .types.parsed import ParsedChatCompletion, ParsedToolCall
+from .types.responses import ParsedResponse, Response, ResponseStreamEvent
 
 # Plain sorted() order (tests/core checks it), not ruff's constants-first order.
 __all__ = [  # noqa: RUF022
     "ApiError",
     "AsyncCompletionStream",
     "AsyncMessageStream",
+    "AsyncParsedMessageStream",
+    "AsyncResponseStream",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -74,10 +89,12 @@ __all__ = [  # noqa: RUF022
     "Done",
     "Error",
     "FinishReason",
+    "FunctionTool",
     "HttpError",
     "InternalServerError",
     "InvalidResponseError",
     "JsonError",
+    "LengthFinishReasonError",
     "MessageStream",
     "MissingParameterError",
     "ModelNotFoundError",
@@ -85,10 +102,17 @@ __all__ = [  # noqa: RUF022
     "NoContentError",
     "NotFoundError",
     "NotGiven",
+    "ParsedChatCompletion",
+    "ParsedMessageStream",
+    "ParsedResponse",
+    "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
     "Reasoning",
     "RequestTooLargeError",
+    "Response",
+    "ResponseStream",
+    "ResponseStreamEvent",
     "StreamError",
     "StreamEvent",
     "Text",
@@ -101,4 +125,5 @@ __all__ = [  # noqa: RUF022
     "VllmError",
     "VllmTimeoutError",
     "__version__",
+    "pydantic_function_tool",
 ]

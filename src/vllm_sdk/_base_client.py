@@ -353,6 +353,44 @@ class BaseClient(Generic[HttpClientT]):
             body=body,
         )
 
+    def _path_options(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        *,
+        query: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        operation: str | None = None,
+    ) -> RequestOptions:
+        """The options of a request to a route outside the generated route table (``path`` relative to
+        the base URL, e.g. ``/responses/resp_1``): hand-written resources whose route the vendored schema
+        lacks. ``query`` is merged under ``options.extra_query``; a streamed request with a body gets
+        ``"stream": true`` in it."""
+        content = None
+        extra_body = options.extra_body
+        if body is not None:
+            full = dict(body)
+            if stream:
+                full["stream"] = True
+            content = encode_body(None, full, extra_body)
+        elif extra_body:
+            content = encode_body(None, {}, extra_body)
+        params = {**(query or {}), **(options.extra_query or {})} or None
+        return RequestOptions(
+            method=method.upper(),
+            url=self.url_for(path),
+            content=content,
+            headers=options.extra_headers,
+            params=params,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+            stream=stream,
+            operation=operation,
+            body=body,
+        )
+
     def _raw_options(
         self,
         method: str,

@@ -578,6 +578,33 @@ class _SyncRequester:
     def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
         self._client._call_raw(self._client._route_options(route, body, options))
 
+    def call_path(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        cast_to: type[ModelT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> ModelT:
+        return self._client._call(
+            self._client._path_options(method, path, body, options, query=query), cast_to
+        )
+
+    def call_path_stream(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> StreamT:
+        opts = self._client._path_options(method, path, body, options, query=query, stream=True)
+        return self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
 
 class _AsyncRequester:
     """:class:`~vllm_sdk._requester.AsyncRequester` over an :class:`AsyncVllmClient`."""
@@ -608,3 +635,29 @@ class _AsyncRequester:
 
     async def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
         await self._client._call_raw(self._client._route_options(route, body, options))
+
+    async def call_path(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        cast_to: type[ModelT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> ModelT:
+        opts = self._client._path_options(method, path, body, options, query=query)
+        return await self._client._call(opts, cast_to)
+
+    async def call_path_stream(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> StreamT:
+        opts = self._client._path_options(method, path, body, options, query=query, stream=True)
+        return await self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)

@@ -20,7 +20,8 @@ The hierarchy::
     ├── JsonError                      a body that is not valid JSON
     ├── MissingParameterError          a required request field is not set (also a ValueError)
     ├── NoContentError                 a response without the content that was asked for
-    ├── InvalidResponseError           a response that does not have the shape of the API
+    ├── InvalidResponseError           a response that does not have the shape of the API (or of your model)
+    ├── LengthFinishReasonError        structured output cut off by the token limit (finish_reason "length")
     └── ClientClosedError              a request on a closed client (also a RuntimeError)
 
 Transport errors (httpx, and aiohttp under the aiohttp-backed transport) are mapped once, by
@@ -49,6 +50,7 @@ __all__ = [
     "InternalServerError",
     "InvalidResponseError",
     "JsonError",
+    "LengthFinishReasonError",
     "MissingParameterError",
     "ModelNotFoundError",
     "NoContentError",
@@ -282,7 +284,34 @@ class NoContentError(VllmError):
 
 
 class InvalidResponseError(VllmError):
-    """The response does not have the shape of the API (fails validation against the schema)."""
+    """The response does not have the shape of the API (fails validation against the schema), or
+    structured output does not validate into the type it was parsed into.
+
+    ``error`` is the underlying error (a pydantic ``ValidationError``, say) when there is one; it is the
+    exception's ``__cause__`` too.
+    """
+
+    error: BaseException | None
+
+    def __init__(self, message: str, *, error: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class LengthFinishReasonError(VllmError):
+    """Structured output (``parse()``) was cut off by the token limit: ``finish_reason == "length"``.
+
+    The text is incomplete, so it cannot be parsed; raise ``max_tokens`` (or ``max_output_tokens``). The
+    response (``ChatCompletionResponse`` or ``Response``) is on ``response``, its usage on ``usage``.
+    """
+
+    response: Any
+    usage: Any
+
+    def __init__(self, message: str, *, response: Any = None) -> None:
+        super().__init__(message)
+        self.response = response
+        self.usage = getattr(response, "usage", None)
 
 
 class ClientClosedError(VllmError, RuntimeError):

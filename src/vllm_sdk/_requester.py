@@ -81,6 +81,32 @@ class Requester(Protocol):
         """Send a request whose 2xx answer carries nothing worth parsing (``/ping``)."""
         ...
 
+    def call_path(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        cast_to: type[ModelT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> ModelT:
+        """Send a request to ``path`` (a route outside the generated table) and validate its JSON body."""
+        ...
+
+    def call_path_stream(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> StreamT:
+        """Send a streaming request to ``path`` and wrap the 2xx response in ``stream_cls``."""
+        ...
+
 
 class AsyncRequester(Protocol):
     """The asynchronous client core: :class:`Requester` with ``await``."""
@@ -107,4 +133,30 @@ class AsyncRequester(Protocol):
 
     async def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
         """Send a request whose 2xx answer carries nothing worth parsing (``/ping``)."""
+        ...
+
+    async def call_path(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        cast_to: type[ModelT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> ModelT:
+        """Send a request to ``path`` (a route outside the generated table) and validate its JSON body."""
+        ...
+
+    async def call_path_stream(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        options: CallOptions,
+        stream_cls: Callable[..., StreamT],
+        *,
+        query: Mapping[str, Any] | None = None,
+    ) -> StreamT:
+        """Send a streaming request to ``path`` and wrap the 2xx response in ``stream_cls``."""
         ...

@@ -55,6 +55,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "values",
         (
             "vllm_sdk._tool_call",
+            "vllm_sdk._structured",
             "vllm_sdk._events",
             "vllm_sdk._multimodal",
             "vllm_sdk._retry",
@@ -98,6 +99,8 @@ def _configured_classes() -> dict[str, str]:
     refs = [table.get("builder_base", ""), *table.get("response_classes", {}).values()]
     for settings in table.get("routes", {}).values():
         refs += settings.get("stream_classes", []) + settings.get("builder_classes", [])
+    for pair in table.get("resource_bases", {}).values():
+        refs += pair
     return {ref.partition(":")[0]: "named in [tool.vllm_sdk.codegen]" for ref in refs if ref}
 
 

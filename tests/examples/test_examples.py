@@ -57,6 +57,22 @@ EXPECTED: dict[str, list[str]] = {
     "retries.py": ["succeeded after", "attempt 2 failed", "ModelNotFoundError (retryable=False)"],
     "custom_headers.py": ["'x-team': 'search'", "'x-tenant': 'acme'", "'x-request-id': 'example-42'"],
     "batch_processing.py": ["200 ok, 0 failed", "time to first token:", "custom_id=line-2 ok=True"],
+    "structured_outputs.py": [
+        "parsed: CityInfo",
+        "parsed: True",
+        "tool arguments: GetWeather(",
+        "choice: ",
+        "max_tokens=3: LengthFinishReasonError",
+    ],
+    "responses_api.py": [
+        "output_text:",
+        "builder id: True",
+        "[done]",
+        "model called GetWeather(",
+        "after the tool:",
+        "streamed tool calls: ['GetWeather']",
+        "output_parsed: verdict=",
+    ],
     "async_concurrency.py": [
         "50 answers",
         "10 concurrent streams",

@@ -16,6 +16,7 @@ __all__ = [
     "NO_EXTENSIONS",
     "ChatStreamParser",
     "CompletionStreamParser",
+    "ResponsesStreamParser",
     "SSEDecoder",
 ]
 
@@ -39,3 +40,14 @@ else:
             pass
     if IMPLEMENTATION == "python":
         from ._sse_py import ChatStreamParser, CompletionStreamParser, SSEDecoder
+
+# Shared by both builds: a pure-Python mapping over the selected build's SSE framing (see _responses.py).
+from ._common import DEFAULT_MAX_EVENT_SIZE  # noqa: E402
+from ._responses import ResponsesStreamParser as _ResponsesStreamParser  # noqa: E402
+
+
+class ResponsesStreamParser(_ResponsesStreamParser):
+    """The Responses stream parser over the selected build's ``SSEDecoder``."""
+
+    def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
+        super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=SSEDecoder)

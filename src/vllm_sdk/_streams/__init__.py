@@ -31,6 +31,17 @@ therefore raises at most about one socket read timeout after the deadline; other
 """
 
 from ._async import AsyncCompletionStream, AsyncMessageStream
+from ._parsed import AsyncParsedMessageStream, ParsedMessageStream
+from ._responses import AsyncResponseStream, ResponseStream
 from ._sync import CompletionStream, MessageStream
 
-__all__ = ["AsyncCompletionStream", "AsyncMessageStream", "CompletionStream", "MessageStream"]
+__all__ = [
+    "AsyncCompletionStream",
+    "AsyncMessageStream",
+    "AsyncParsedMessageStream",
+    "AsyncResponseStream",
+    "CompletionStream",
+    "MessageStream",
+    "ParsedMessageStream",
+    "ResponseStream",
+]

@@ -201,6 +201,30 @@ COMPLETION = StreamKind(
 )
 
 
+def _responses_response() -> Callable[[dict[str, Any]], Any]:
+    from ..types.responses import Response
+
+    validate: Callable[[dict[str, Any]], Any] = Response.model_validate
+    return validate
+
+
+def _responses_event() -> Callable[[dict[str, Any]], Any]:
+    from ..types.responses import ResponseStreamEvent
+
+    return ResponseStreamEvent.model_validate
+
+
+#: Responses API streams (``ResponseStream`` / ``AsyncResponseStream``): the same events as chat.
+RESPONSES = StreamKind(
+    parser_name="ResponsesStreamParser",
+    token_types=(Content, Reasoning, ToolCallDelta),
+    text_type=Content,
+    message=True,
+    response_model=_responses_response,
+    chunk_model=_responses_event,
+)
+
+
 #: Close tasks started for abandoned async streams (referenced until they finish, as asyncio requires).
 _closing: set[asyncio.Task[None]] = set()
 

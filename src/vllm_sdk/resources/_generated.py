@@ -25,6 +25,7 @@ from ..types._generated import (
 )
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
+from ._parsing import AsyncChatCompletionsParsing, ChatCompletionsParsing
 from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder
 
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from .._requester import AsyncRequester, Requester
 
 
-class ChatCompletions:
+class ChatCompletions(ChatCompletionsParsing):
     """``client.chat.completions``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -138,7 +139,7 @@ class ChatCompletions:
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
 
-class AsyncChatCompletions:
+class AsyncChatCompletions(AsyncChatCompletionsParsing):
     """``client.chat.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:

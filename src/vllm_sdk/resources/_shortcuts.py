@@ -1,6 +1,7 @@
 """Hand-written shortcuts on both clients, for routes whose generated method would say less than the
 API promises: ``health() -> bool`` (never raises for an unhealthy or unreachable server, never retried) and
-``version() -> str``. The route table marks them ``hand_written`` so that codegen leaves them out."""
+``version() -> str``. The route table marks them ``hand_written`` so that codegen leaves them out. Also
+``responses``, the hand-written Responses API resource (``resources/responses.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .._config import NOT_GIVEN
 from .._exceptions import ApiError, HttpError
 from .._requester import CallOptions
 from ..types._generated import VersionResponse
+from .responses import AsyncResponses, Responses
 
 if TYPE_CHECKING:
     from .._config import NotGiven, TimeoutLike
@@ -25,6 +27,11 @@ class Shortcuts:
     def _requester(self) -> Requester:
         """The client core (provided by the client class)."""
         raise NotImplementedError
+
+    @property
+    def responses(self) -> Responses:
+        """``client.responses``: the Responses API (``create``, ``parse``, ``retrieve``, ``cancel``)."""
+        return Responses(self._requester)
 
     def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
@@ -47,6 +54,11 @@ class AsyncShortcuts:
     def _requester(self) -> AsyncRequester:
         """The client core (provided by the client class)."""
         raise NotImplementedError
+
+    @property
+    def responses(self) -> AsyncResponses:
+        """``client.responses``: the Responses API of the async client."""
+        return AsyncResponses(self._requester)
 
     async def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""

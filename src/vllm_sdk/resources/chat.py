@@ -11,14 +11,28 @@ the same parameters give byte-identical bodies.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from typing_extensions import Self
 
+from .._config import NOT_GIVEN
 from .._multimodal import ImageSource, image_part
+from .._requester import CallOptions
+from .._streams import AsyncParsedMessageStream, ParsedMessageStream
+from .._structured import pydantic_function_tool, strict_json_schema
+from ..types.chat import ChatCompletionResponse
+from ..types.parsed import ParsedChatCompletion, parse_chat_completion
 from ._builder import BuilderMixin
 from ._generated_builders import AsyncChatCompletionsCreateBuilder, ChatCompletionsCreateBuilder
+from ._parsing import parse_body
+
+if TYPE_CHECKING:
+    from .._config import NotGiven, TimeoutLike
+
+ContentT = TypeVar("ContentT")
 
 __all__ = ["AsyncChatCompletionBuilder", "ChatCompletionBuilder"]
 
@@ -30,6 +44,12 @@ def _function_tool(schema: Mapping[str, Any]) -> dict[str, Any]:
     if "name" not in schema:
         raise ValueError("a tool needs a function name: {'name': ..., 'parameters': {...}}")
     return {"type": "function", "function": dict(schema)}
+
+
+#: The option keys of ``structured_outputs``, kept when a helper sets a constraint; a constraint key
+#: (``json``, ``regex``, ``choice``, ``grammar``, ``json_object``, ``structural_tag``) replaces any other,
+#: because vLLM accepts exactly one.
+_SO_OPTIONS = frozenset({"disable_any_whitespace", "disable_additional_properties", "whitespace_pattern"})
 
 
 class _ChatConveniences(BuilderMixin):
@@ -74,13 +94,51 @@ class _ChatConveniences(BuilderMixin):
             ]
         return self.add_message(message)
 
-    def tool(self, fn_schema: Mapping[str, Any]) -> Self:
-        """Add a tool: a function schema ``{"name", "description", "parameters"}`` or the full
-        ``{"type": "function", "function": {...}}``."""
+    def tool(self, fn_schema: Mapping[str, Any] | type) -> Self:
+        """Add a tool: a function schema ``{"name", "description", "parameters"}``, the full
+        ``{"type": "function", "function": {...}}``, or a pydantic model / dataclass / TypedDict class (made
+        into a strict tool by :func:`~vllm_sdk.pydantic_function_tool`, whose calls ``parse()`` validates
+        into the class)."""
         tools = self._body.get("tools")
         tools = list(tools) if tools else []
-        tools.append(_function_tool(fn_schema))
+        tools.append(
+            _function_tool(fn_schema) if isinstance(fn_schema, Mapping) else pydantic_function_tool(fn_schema)
+        )
         return self._set("tools", tools)
+
+    # -- vLLM's structured outputs (guided decoding): one constraint per request
+
+    def _structured(self, key: str, value: Any) -> Self:
+        options = {k: v for k, v in (self._body.get("structured_outputs") or {}).items() if k in _SO_OPTIONS}
+        options[key] = value
+        return self._set("structured_outputs", options)
+
+    def structured_json(self, schema: Mapping[str, Any] | type) -> Self:
+        """Constrain the output to a JSON schema (``structured_outputs.json``): a schema dict, or a pydantic
+        model / dataclass / TypedDict class whose strict schema is sent."""
+        return self._structured(
+            "json", dict(schema) if isinstance(schema, Mapping) else strict_json_schema(schema)
+        )
+
+    def structured_choice(self, choices: Sequence[str]) -> Self:
+        """Constrain the output to exactly one of ``choices`` (``structured_outputs.choice``)."""
+        if isinstance(choices, str) or not choices:
+            raise ValueError("structured_choice() needs a non-empty list of strings")
+        return self._structured("choice", list(choices))
+
+    def structured_regex(self, pattern: str) -> Self:
+        """Constrain the output to match the regular expression ``pattern`` (``structured_outputs.regex``)."""
+        return self._structured("regex", pattern)
+
+    def structured_grammar(self, grammar: str) -> Self:
+        """Constrain the output to an EBNF / Lark grammar (``structured_outputs.grammar``)."""
+        return self._structured("grammar", grammar)
+
+    def structural_tag(self, tag: Mapping[str, Any] | str) -> Self:
+        """Constrain tagged regions of the output (``structured_outputs.structural_tag``: vLLM takes the
+        structural tag as a JSON string; a mapping is serialised)."""
+        text = tag if isinstance(tag, str) else json.dumps(tag, ensure_ascii=False)
+        return self._structured("structural_tag", text)
 
     def image(self, source: ImageSource, text: str | None = None, *, detail: str | None = None) -> Self:
         """Append a user message with an image (and optionally text before it).
@@ -109,8 +167,90 @@ class ChatCompletionBuilder(_ChatConveniences, ChatCompletionsCreateBuilder):
     ``end_user()`` because ``user()`` appends a user message). ``send()`` raises
     :class:`~vllm_sdk.MissingParameterError` without model or messages, before any I/O; ``send_stream()``
     returns a :class:`~vllm_sdk.MessageStream` (retries apply until the server answers 2xx, never after).
+    ``parse(Model)`` / ``parse_stream(Model)`` send it with ``Model`` as a strict ``json_schema`` response
+    format and validate the answer (see ``client.chat.completions.parse``).
     """
+
+    def parse(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ParsedChatCompletion[ContentT]:
+        """Send the request with ``response_format`` as a strict ``json_schema`` and return the response
+        with ``.parsed`` (raises :class:`~vllm_sdk.LengthFinishReasonError` /
+        :class:`~vllm_sdk.InvalidResponseError` as ``client.chat.completions.parse`` does)."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        body = parse_body(self._body, response_format)
+        response = self._requester.call(self._route, body, options, ChatCompletionResponse)
+        return parse_chat_completion(response, response_format, self._body.get("tools"))
+
+    def parse_stream(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> ParsedMessageStream[ContentT]:
+        """:meth:`parse` streamed: a :class:`~vllm_sdk.ParsedMessageStream` whose ``collect()`` has
+        ``.parsed``."""
+        options = CallOptions(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        body = parse_body(self._body, response_format)
+        factory = functools.partial(
+            ParsedMessageStream, response_format=response_format, tools=self._body.get("tools")
+        )
+        stream: ParsedMessageStream[ContentT] = self._requester.call_stream(
+            self._route, body, options, factory
+        )
+        return stream
 
 
 class AsyncChatCompletionBuilder(_ChatConveniences, AsyncChatCompletionsCreateBuilder):
-    """The async twin of :class:`ChatCompletionBuilder`: ``await builder.send()`` / ``send_stream()``."""
+    """The async twin of :class:`ChatCompletionBuilder`: ``await builder.send()`` / ``send_stream()`` /
+    ``parse(Model)`` / ``parse_stream(Model)``."""
+
+    async def parse(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ParsedChatCompletion[ContentT]:
+        """The async twin of :meth:`ChatCompletionBuilder.parse`."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        body = parse_body(self._body, response_format)
+        response = await self._requester.call(self._route, body, options, ChatCompletionResponse)
+        return parse_chat_completion(response, response_format, self._body.get("tools"))
+
+    async def parse_stream(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncParsedMessageStream[ContentT]:
+        """The async twin of :meth:`ChatCompletionBuilder.parse_stream`."""
+        options = CallOptions(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        body = parse_body(self._body, response_format)
+        factory = functools.partial(
+            AsyncParsedMessageStream, response_format=response_format, tools=self._body.get("tools")
+        )
+        stream: AsyncParsedMessageStream[ContentT] = await self._requester.call_stream(
+            self._route, body, options, factory
+        )
+        return stream

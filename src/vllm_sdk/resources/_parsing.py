@@ -1,0 +1,238 @@
+"""``client.chat.completions.parse(...)``: structured outputs validated into your types.
+
+A hand-written base of the generated ``ChatCompletions`` / ``AsyncChatCompletions`` (named in
+``[tool.vllm_sdk.codegen.resource_bases]``): what the schema cannot say. The body is built by
+:func:`parse_body` (no I/O, shared by sync, async and the builders), sent through the requester protocol,
+and the answer parsed by :func:`~vllm_sdk.types.parsed.parse_chat_completion`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+
+from .._config import NOT_GIVEN
+from .._requester import CallOptions
+from .._streams import AsyncParsedMessageStream, ParsedMessageStream
+from .._structured import response_format_from_type
+from ..types.chat import ChatCompletionResponse
+from ..types.parsed import ParsedChatCompletion, parse_chat_completion
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from .._config import NotGiven, TimeoutLike
+    from .._requester import AsyncRequester, Requester
+
+__all__ = ["AsyncChatCompletionsParsing", "ChatCompletionsParsing", "parse_body"]
+
+ContentT = TypeVar("ContentT")
+
+ROUTE = "chat.completions.create"
+
+
+def parse_body(params: Mapping[str, Any], response_format: Any) -> dict[str, Any]:
+    """The request body of a ``parse()`` call: ``params`` with ``response_format`` as a strict
+    ``json_schema`` built from the type (a dict is sent as given; ``None`` sends none)."""
+    body = dict(params)
+    if response_format is not None:
+        body["response_format"] = response_format_from_type(response_format)
+    return body
+
+
+def _stream_factory(cls: Callable[..., Any], response_format: Any, tools: Any) -> Callable[..., Any]:
+    """``cls`` with the type to parse into bound (the requester passes the response and stream options)."""
+    return functools.partial(cls, response_format=response_format, tools=tools)
+
+
+class ChatCompletionsParsing:
+    """``parse()`` on ``client.chat.completions``."""
+
+    _requester: Requester
+
+    @overload
+    def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[Any]: ...
+
+    @overload
+    def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedMessageStream[Any]: ...
+
+    @overload
+    def parse(
+        self,
+        *,
+        response_format: type[ContentT],
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[ContentT]: ...
+
+    @overload
+    def parse(
+        self,
+        *,
+        response_format: type[ContentT],
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedMessageStream[ContentT]: ...
+
+    def parse(
+        self,
+        *,
+        response_format: Any = None,
+        stream: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[Any] | ParsedMessageStream[Any]:
+        """Create a chat completion whose content is validated into ``response_format``.
+
+        ``response_format`` is a pydantic model class, a dataclass or a TypedDict: it is sent as a strict
+        ``json_schema`` and choice 0's content comes back validated as ``.parsed`` (every choice's message
+        has ``parsed``). Tools made by :func:`~vllm_sdk.pydantic_function_tool` get their calls'
+        ``parsed_arguments``. Other keywords are those of ``create()``; ``stream=True`` returns a
+        :class:`~vllm_sdk.ParsedMessageStream` whose ``collect()`` carries ``.parsed``.
+
+        Raises :class:`~vllm_sdk.LengthFinishReasonError` when the output was cut off by the token limit
+        and :class:`~vllm_sdk.InvalidResponseError` (``error`` is the validation error) when it does not
+        validate.
+        """
+        body = parse_body(params, response_format)
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        tools = params.get("tools")
+        if stream:
+            factory = _stream_factory(ParsedMessageStream, response_format, tools)
+            stream_obj: ParsedMessageStream[Any] = self._requester.call_stream(ROUTE, body, options, factory)
+            return stream_obj
+        response = self._requester.call(ROUTE, body, options, ChatCompletionResponse)
+        return parse_chat_completion(response, response_format, tools)
+
+
+class AsyncChatCompletionsParsing:
+    """``parse()`` on ``client.chat.completions`` of the async client (``await`` it)."""
+
+    _requester: AsyncRequester
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[Any]: ...
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: None = None,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AsyncParsedMessageStream[Any]: ...
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: type[ContentT],
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[ContentT]: ...
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: type[ContentT],
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AsyncParsedMessageStream[ContentT]: ...
+
+    async def parse(
+        self,
+        *,
+        response_format: Any = None,
+        stream: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[Any] | AsyncParsedMessageStream[Any]:
+        """The async twin of :meth:`ChatCompletionsParsing.parse`."""
+        body = parse_body(params, response_format)
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        tools = params.get("tools")
+        if stream:
+            factory = _stream_factory(AsyncParsedMessageStream, response_format, tools)
+            stream_obj: AsyncParsedMessageStream[Any] = await self._requester.call_stream(
+                ROUTE, body, options, factory
+            )
+            return stream_obj
+        response = await self._requester.call(ROUTE, body, options, ChatCompletionResponse)
+        return parse_chat_completion(response, response_format, tools)

@@ -1,0 +1,676 @@
+"""``client.responses``: vLLM's Responses API (``POST /v1/responses``, ``GET /v1/responses/{id}``,
+``POST /v1/responses/{id}/cancel``).
+
+Hand-written, not generated: vLLM 0.32.0's served schema gives the 200 body no schema and types the
+request with ~300 of openai-python's Responses models, and the route table has no path parameters; the
+requests go through the requester's ``call_path`` methods. Request bodies are built by I/O-free functions
+shared by the keyword methods, the builders, sync and async.
+
+::
+
+    resp = client.responses.create(model=m, input="Hello", max_output_tokens=64)
+    resp = client.responses.create().model(m).input("Hello").max_output_tokens(64).send()
+    with client.responses.create(model=m, input="Hello", stream=True) as stream:
+        for event in stream: ...
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from urllib.parse import quote
+
+from typing_extensions import Self
+
+from .._body import merge_extra
+from .._config import NOT_GIVEN
+from .._exceptions import MissingParameterError
+from .._requester import CallOptions
+from .._streams import AsyncResponseStream, ResponseStream
+from .._structured import FunctionTool, pydantic_function_tool, text_format_from_type
+from ..types.responses import ParsedResponse, Response, parse_response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from .._config import NotGiven, TimeoutLike
+    from .._requester import AsyncRequester, Requester
+
+__all__ = ["AsyncResponseBuilder", "AsyncResponses", "ResponseBuilder", "Responses", "response_tool"]
+
+ContentT = TypeVar("ContentT")
+
+PATH = "/responses"
+
+
+def _item_path(response_id: str, suffix: str = "") -> str:
+    if not isinstance(response_id, str) or not response_id:
+        raise MissingParameterError("response_id is required (the id of a response, e.g. 'resp_...')")
+    return f"{PATH}/{quote(response_id, safe='')}{suffix}"
+
+
+def response_tool(tool: Mapping[str, Any] | type) -> dict[str, Any]:
+    """A Responses API tool from a pydantic model / dataclass / TypedDict class, a chat-style function tool
+    (``{"type": "function", "function": {...}}``, e.g. :func:`~vllm_sdk.pydantic_function_tool`'s) or a
+    Responses tool dict (returned as is). The Responses API takes function tools flat:
+    ``{"type": "function", "name", "description", "parameters", "strict"}``."""
+    if not isinstance(tool, Mapping):
+        tool = pydantic_function_tool(tool)
+    function = tool.get("function")
+    if tool.get("type", "function") == "function" and isinstance(function, Mapping):
+        flat = {"type": "function", **function}
+        if isinstance(tool, FunctionTool):
+            return FunctionTool(flat, tool.model)
+        return flat
+    return tool if isinstance(tool, FunctionTool) else dict(tool)
+
+
+def create_body(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of ``POST /v1/responses`` from keyword parameters (function tools flattened); raises
+    :class:`~vllm_sdk.MissingParameterError` without ``model`` or ``input`` (``previous_response_id`` and
+    ``prompt`` stand in for the input)."""
+    body = dict(params)
+    if "tools" in body and body["tools"] is not None:
+        body["tools"] = [response_tool(tool) for tool in body["tools"]]
+    if not body.get("model"):
+        raise MissingParameterError("model is required for a response")
+    if body.get("input") is None and not body.get("previous_response_id") and not body.get("prompt"):
+        raise MissingParameterError("input is required for a response (or previous_response_id / prompt)")
+    return body
+
+
+def _parse_body(params: Mapping[str, Any], text_format: Any) -> dict[str, Any]:
+    body = create_body(params)
+    if text_format is not None:
+        text = dict(body.get("text") or {})
+        text.update(text_format_from_type(text_format))
+        body["text"] = text
+    return body
+
+
+def _retrieve_query(stream: bool, starting_after: int | None) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if stream:
+        query["stream"] = "true"
+    if starting_after is not None:
+        query["starting_after"] = starting_after
+    return query
+
+
+def _stream_factory(cls: Callable[..., Any], text_format: Any) -> Callable[..., Any]:
+    return functools.partial(cls, text_format=text_format) if text_format is not None else cls
+
+
+class _ResponseBuilderBase:
+    """The setters of a Responses request (no I/O); ``to_dict()`` is the body it would send."""
+
+    def __init__(self) -> None:
+        self._body: dict[str, Any] = {}
+        self._extra: dict[str, Any] = {}
+
+    def _set(self, key: str, value: object) -> Self:
+        if value is None:
+            self._body.pop(key, None)
+        else:
+            self._body[key] = value
+        return self
+
+    def model(self, value: str) -> Self:
+        """The model to answer with."""
+        return self._set("model", value)
+
+    def input(self, value: str | Sequence[Mapping[str, Any]]) -> Self:
+        """The input: a string, or a list of input items (messages, ``function_call_output`` items...)."""
+        return self._set("input", value if isinstance(value, str) else [dict(item) for item in value])
+
+    def add_input(self, item: Mapping[str, Any]) -> Self:
+        """Append one input item (turning a string input into a user message first)."""
+        current = self._body.get("input")
+        items: list[Any] = (
+            [{"role": "user", "content": current}] if isinstance(current, str) else list(current or [])
+        )
+        items.append(dict(item))
+        return self._set("input", items)
+
+    def instructions(self, value: str) -> Self:
+        """System instructions for this response."""
+        return self._set("instructions", value)
+
+    def max_output_tokens(self, value: int) -> Self:
+        """The most tokens to generate (reasoning included)."""
+        return self._set("max_output_tokens", value)
+
+    def temperature(self, value: float) -> Self:
+        """Sampling temperature."""
+        return self._set("temperature", value)
+
+    def top_p(self, value: float) -> Self:
+        """Nucleus sampling probability mass."""
+        return self._set("top_p", value)
+
+    def top_k(self, value: int) -> Self:
+        """vLLM's top-k sampling."""
+        return self._set("top_k", value)
+
+    def previous_response_id(self, value: str) -> Self:
+        """Continue from a stored response (the server keeps its input and output)."""
+        return self._set("previous_response_id", value)
+
+    def tools(self, value: Sequence[Mapping[str, Any] | type]) -> Self:
+        """Set the tools (Responses tool dicts, chat-style function tools or model classes)."""
+        return self._set("tools", [response_tool(tool) for tool in value])
+
+    def tool(self, tool: Mapping[str, Any] | type) -> Self:
+        """Add a tool: a Responses tool dict, a chat-style function tool or a pydantic model / dataclass /
+        TypedDict class (a strict function tool whose calls ``parse()`` validates)."""
+        return self._set("tools", [*(self._body.get("tools") or []), response_tool(tool)])
+
+    def tool_choice(self, value: str | Mapping[str, Any]) -> Self:
+        """``"auto"``, ``"none"``, ``"required"`` or a named function."""
+        return self._set("tool_choice", value)
+
+    def reasoning(self, value: Mapping[str, Any]) -> Self:
+        """Reasoning options, e.g. ``{"effort": "low"}``."""
+        return self._set("reasoning", dict(value))
+
+    def text(self, value: Mapping[str, Any]) -> Self:
+        """Text output options, e.g. ``{"format": {"type": "json_schema", ...}}``."""
+        return self._set("text", dict(value))
+
+    def store(self, value: bool) -> Self:
+        """Whether the server stores the response (needed for ``retrieve`` and ``previous_response_id``)."""
+        return self._set("store", value)
+
+    def background(self, value: bool) -> Self:
+        """Run in the background (poll with ``retrieve``, stop with ``cancel``)."""
+        return self._set("background", value)
+
+    def metadata(self, value: Mapping[str, str]) -> Self:
+        """Up to 16 key-value pairs stored with the response."""
+        return self._set("metadata", dict(value))
+
+    def structured_outputs(self, value: Mapping[str, Any]) -> Self:
+        """vLLM's ``structured_outputs`` (``json``, ``choice``, ``regex``, ``grammar``...)."""
+        return self._set("structured_outputs", dict(value))
+
+    def extra(self, fields: Mapping[str, Any]) -> Self:
+        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for)."""
+        merge_extra(self._extra, fields)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body this builder would send (without ``stream``)."""
+        body = copy.deepcopy(self._body)
+        if self._extra:
+            merge_extra(body, copy.deepcopy(self._extra))
+        return body
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} fields=[{', '.join(self.to_dict())}]>"
+
+
+class ResponseBuilder(_ResponseBuilderBase):
+    """A Responses request being built: setters, then ``send()``, ``send_stream()`` or ``parse(Model)``.
+    Made by ``client.responses.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
+    without model or input, before any I/O."""
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def _options(self, timeout: Any, extra_headers: Any, extra_query: Any, max_retries: Any) -> CallOptions:
+        return CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Response:
+        """Send the request and return the :class:`Response`."""
+        options = self._options(timeout, extra_headers, extra_query, max_retries)
+        return self._requester.call_path("POST", PATH, create_body(self._body), options, Response)
+
+    def send_stream(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> ResponseStream[Any]:
+        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.ResponseStream`."""
+        options = CallOptions(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        stream: ResponseStream[Any] = self._requester.call_path_stream(
+            "POST", PATH, create_body(self._body), options, ResponseStream
+        )
+        return stream
+
+    def parse(
+        self,
+        text_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ParsedResponse[ContentT]:
+        """Send with ``text_format`` as a strict ``json_schema`` text format and return the response with
+        ``output_parsed`` (see ``client.responses.parse``)."""
+        options = self._options(timeout, extra_headers, extra_query, max_retries)
+        body = _parse_body(self._body, text_format)
+        response = self._requester.call_path("POST", PATH, body, options, Response)
+        return parse_response(response, text_format, body.get("tools"))
+
+
+class AsyncResponseBuilder(_ResponseBuilderBase):
+    """The async twin of :class:`ResponseBuilder` (``await`` ``send()``, ``send_stream()``, ``parse()``)."""
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Response:
+        """Send the request and return the :class:`Response`."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_path("POST", PATH, create_body(self._body), options, Response)
+
+    async def send_stream(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncResponseStream[Any]:
+        """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncResponseStream`."""
+        options = CallOptions(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        stream: AsyncResponseStream[Any] = await self._requester.call_path_stream(
+            "POST", PATH, create_body(self._body), options, AsyncResponseStream
+        )
+        return stream
+
+    async def parse(
+        self,
+        text_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ParsedResponse[ContentT]:
+        """The async twin of :meth:`ResponseBuilder.parse`."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        body = _parse_body(self._body, text_format)
+        response = await self._requester.call_path("POST", PATH, body, options, Response)
+        return parse_response(response, text_format, body.get("tools"))
+
+
+class Responses:
+    """``client.responses``: ``create``, ``parse``, ``retrieve``, ``cancel``."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    @overload
+    def create(self) -> ResponseBuilder: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> Response: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ResponseStream[Any]: ...
+    def create(
+        self,
+        *,
+        stream: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ResponseBuilder | Response | ResponseStream[Any]:
+        """Create a response (``POST /v1/responses``): ``model``, ``input`` (a string or input items),
+        ``instructions``, ``tools``, ``previous_response_id``, ``max_output_tokens``, ... (vLLM's sampling
+        parameters too). ``stream=True`` returns a :class:`~vllm_sdk.ResponseStream`; without any argument:
+        a :class:`ResponseBuilder`."""
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        if not params and stream is None and options.is_default():
+            return ResponseBuilder(self._requester)
+        body = create_body(params)
+        if stream:
+            stream_obj: ResponseStream[Any] = self._requester.call_path_stream(
+                "POST", PATH, body, options, ResponseStream
+            )
+            return stream_obj
+        return self._requester.call_path("POST", PATH, body, options, Response)
+
+    @overload
+    def parse(
+        self,
+        *,
+        text_format: type[ContentT],
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedResponse[ContentT]: ...
+    @overload
+    def parse(
+        self,
+        *,
+        text_format: type[ContentT],
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ResponseStream[ContentT]: ...
+    def parse(
+        self,
+        *,
+        text_format: Any,
+        stream: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedResponse[Any] | ResponseStream[Any]:
+        """Create a response whose output text is validated into ``text_format`` (a pydantic model,
+        dataclass or TypedDict, sent as a strict ``json_schema`` text format): ``output_parsed``. With
+        ``stream=True`` the stream's ``collect()`` returns the parsed response. Raises
+        :class:`~vllm_sdk.LengthFinishReasonError` when the output was cut off by ``max_output_tokens`` and
+        :class:`~vllm_sdk.InvalidResponseError` when it does not validate."""
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        body = _parse_body(params, text_format)
+        if stream:
+            factory = _stream_factory(ResponseStream, text_format)
+            stream_obj: ResponseStream[Any] = self._requester.call_path_stream(
+                "POST", PATH, body, options, factory
+            )
+            return stream_obj
+        response = self._requester.call_path("POST", PATH, body, options, Response)
+        return parse_response(response, text_format, body.get("tools"))
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Response: ...
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> ResponseStream[Any]: ...
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool = False,
+        starting_after: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> Response | ResponseStream[Any]:
+        """A stored response (``GET /v1/responses/{response_id}``). ``stream=True`` replays its events
+        as a stream, resuming after event number ``starting_after`` when given (a background response)."""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        path = _item_path(response_id)
+        query = _retrieve_query(stream, starting_after)
+        if stream:
+            stream_obj: ResponseStream[Any] = self._requester.call_path_stream(
+                "GET", path, None, options, ResponseStream, query=query
+            )
+            return stream_obj
+        return self._requester.call_path("GET", path, None, options, Response, query=query)
+
+    def cancel(
+        self,
+        response_id: str,
+        *,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Response:
+        """Cancel a background response (``POST /v1/responses/{response_id}/cancel``); returns it."""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_path("POST", _item_path(response_id, "/cancel"), None, options, Response)
+
+
+class AsyncResponses:
+    """``client.responses`` of the async client (``await`` every method)."""
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        self._requester = requester
+
+    @overload
+    def create(self) -> AsyncResponseBuilder: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> Coroutine[Any, Any, AsyncResponseStream[Any]]: ...
+    def create(
+        self,
+        *,
+        stream: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AsyncResponseBuilder | Coroutine[Any, Any, Response] | Coroutine[Any, Any, AsyncResponseStream[Any]]:
+        """The async twin of :meth:`Responses.create` (no argument: an :class:`AsyncResponseBuilder`)."""
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        if not params and stream is None and options.is_default():
+            return AsyncResponseBuilder(self._requester)
+        body = create_body(params)
+        if stream:
+            return self._requester.call_path_stream("POST", PATH, body, options, AsyncResponseStream)
+        return self._requester.call_path("POST", PATH, body, options, Response)
+
+    @overload
+    async def parse(
+        self,
+        *,
+        text_format: type[ContentT],
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> ParsedResponse[ContentT]: ...
+    @overload
+    async def parse(
+        self,
+        *,
+        text_format: type[ContentT],
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AsyncResponseStream[ContentT]: ...
+    async def parse(
+        self,
+        *,
+        text_format: Any,
+        stream: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> ParsedResponse[Any] | AsyncResponseStream[Any]:
+        """The async twin of :meth:`Responses.parse`: a ``ParsedResponse``, or with ``stream=True`` an
+        :class:`~vllm_sdk.AsyncResponseStream` whose ``collect()`` returns it."""
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        body = _parse_body(params, text_format)
+        if stream:
+            factory = _stream_factory(AsyncResponseStream, text_format)
+            return await self._requester.call_path_stream("POST", PATH, body, options, factory)
+        response = await self._requester.call_path("POST", PATH, body, options, Response)
+        return parse_response(response, text_format, body.get("tools"))
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Response: ...
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncResponseStream[Any]: ...
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool = False,
+        starting_after: int | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> Response | AsyncResponseStream[Any]:
+        """The async twin of :meth:`Responses.retrieve`: a :class:`Response`, or with ``stream=True`` an
+        :class:`~vllm_sdk.AsyncResponseStream`."""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        path = _item_path(response_id)
+        query = _retrieve_query(stream, starting_after)
+        if stream:
+            return await self._requester.call_path_stream(
+                "GET", path, None, options, AsyncResponseStream, query=query
+            )
+        return await self._requester.call_path("GET", path, None, options, Response, query=query)
+
+    async def cancel(
+        self,
+        response_id: str,
+        *,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Response:
+        """The async twin of :meth:`Responses.cancel`."""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_path(
+            "POST", _item_path(response_id, "/cancel"), None, options, Response
+        )
