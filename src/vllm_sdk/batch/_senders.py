@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from .._exceptions import JsonError, api_error_from_response, map_transport_error
+from .._exceptions import ApiError, JsonError, api_error_from_response, map_transport_error
+from .._response import MAX_ERROR_BODY
+from ._encode import TOO_DEEP, decode_body, keep_raw
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -37,14 +39,12 @@ try:
     import orjson
 
     _dumps = orjson.dumps
-    _loads = orjson.loads
 except ImportError:  # pragma: no cover - only without the speed extra
     import json
 
     def _dumps(obj: Any) -> bytes:  # type: ignore[misc]
         return json.dumps(obj, separators=(",", ":")).encode()
 
-    _loads = json.loads  # type: ignore[assignment]
 
 #: The routes that can stream; ``stream=True`` leaves the others (embeddings ...) as they are.
 _STREAMABLE = ("/chat/completions", "/completions")
@@ -61,6 +61,7 @@ class Outcome:
     ttft: float | None
     status_code: int = 200
     request_id: str | None = None
+    raw: bytes | None = None  # the body as received (non-streamed HTTP sends only)
 
     def usage_tokens(self) -> tuple[int | None, int | None]:
         """``(prompt_tokens, completion_tokens)`` when the server reported usage, else ``None``\\ s."""
@@ -201,20 +202,26 @@ class HttpSender:
             raise map_transport_error(exc) from exc
         try:
             if response.status_code >= 400:
-                content = await response.aread()
-                raise api_error_from_response(response.status_code, content, response.headers)
+                raise await _error(response)
             request_id = response.headers.get("x-request-id")
             if streamed:
                 return await self._collect(response, request.path, started, request_id)
             content = await response.aread()
             try:
-                data = _loads(content)
-            except ValueError as exc:
-                raise JsonError(
-                    f"response body is not JSON: {exc}", text=content[:200].decode("utf-8", "replace")
-                ) from exc
+                data = decode_body(content)
+            except ValueError as exc:  # not JSON, or not UTF-8: an error line that keeps the bytes
+                text = content[:200].decode("utf-8", "replace")
+                error = JsonError(f"response body is not JSON: {exc}", text=text)
+                raise keep_raw(error, content) from exc
+            if data is TOO_DEEP:  # valid JSON too deep to hold: a result written from its raw text
+                return Outcome(None, None, None, response.status_code, request_id, content)
             return Outcome(
-                data, data if isinstance(data, dict) else None, None, response.status_code, request_id
+                data,
+                data if isinstance(data, dict) else None,
+                None,
+                response.status_code,
+                request_id,
+                content,
             )
         except httpx.HTTPError as exc:
             raise map_transport_error(exc) from exc
@@ -234,3 +241,21 @@ class HttpSender:
         finally:
             await stream.aclose()
         return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id)
+
+
+async def _error(response: httpx.Response) -> ApiError:
+    """The error for a non-2xx response: its body read up to :data:`MAX_ERROR_BODY` bytes, kept raw."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_ERROR_BODY:  # a huge error body is cut, not read to the end
+            break
+    content = b"".join(chunks)[:MAX_ERROR_BODY]
+    try:
+        error = api_error_from_response(response.status_code, content, response.headers)
+    except RecursionError:  # a body too deep to parse: the status still says what happened
+        error = api_error_from_response(response.status_code, b"", response.headers)
+    keep_raw(error, content)
+    return error
