@@ -21,7 +21,19 @@ import json
 import re
 from typing import Any
 
-import orjson
+try:  # a core dependency in the default install; the standard library does the same, slower
+    import orjson
+
+    _dumps = orjson.dumps
+    _loads = orjson.loads
+    _DecodeError: type[ValueError] = orjson.JSONDecodeError
+except ImportError:  # pragma: no cover - only in an install without orjson
+
+    def _dumps(obj: Any, /) -> bytes:  # type: ignore[misc]
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    _loads = json.loads  # type: ignore[assignment]
+    _DecodeError = ValueError
 
 __all__ = [
     "RAW_BASE64",
@@ -62,7 +74,7 @@ TOO_DEEP = _TooDeep()
 
 def loads_line(data: bytes) -> Any:
     """Decode one line of a batch file (``ValueError`` when it is not JSON)."""
-    return orjson.loads(data)
+    return _loads(data)
 
 
 def decode_body(content: bytes) -> Any:
@@ -72,8 +84,8 @@ def decode_body(content: bytes) -> Any:
     """
     if _LONG_DIGITS.search(content) is None:
         try:
-            return orjson.loads(content)
-        except orjson.JSONDecodeError:
+            return _loads(content)
+        except _DecodeError:
             pass  # lone surrogates, or deeper than orjson's limit: the standard library decides
     try:
         return json.loads(content)
@@ -95,8 +107,8 @@ def raw_of(error: BaseException | None) -> bytes | None:
 
 def _encodable(value: object) -> bool:
     try:
-        orjson.dumps(value)
-    except (TypeError, RecursionError):  # orjson.JSONEncodeError is a TypeError
+        _dumps(value)
+    except (TypeError, ValueError, RecursionError):  # orjson.JSONEncodeError is a TypeError
         return False
     return True
 
@@ -148,8 +160,8 @@ def encode_line(
     place of a part that cannot be encoded.
     """
     try:
-        return orjson.dumps(line) + b"\n"
-    except (TypeError, RecursionError):
+        return _dumps(line) + b"\n"
+    except (TypeError, ValueError, RecursionError):
         pass
     fixed = dict(line)
     response = fixed.get("response")
@@ -165,12 +177,12 @@ def encode_line(
     if isinstance(error, dict) and not _encodable(error):
         fixed["error"] = _safe_error(error, raw_error)
     try:
-        return orjson.dumps(fixed) + b"\n"
-    except (TypeError, RecursionError) as exc:  # e.g. a custom_id orjson cannot write: keep the id's line
+        return _dumps(fixed) + b"\n"
+    except (TypeError, ValueError, RecursionError) as exc:  # e.g. an unwritable custom_id: still one line
         last_resort = {
             "id": printable(line.get("id")),
             "custom_id": printable(line.get("custom_id")),
             "response": None,
             "error": {"message": f"the result could not be written: {exc}", "type": "UnencodableResult"},
         }
-        return orjson.dumps(last_resort) + b"\n"
+        return _dumps(last_resort) + b"\n"

@@ -110,11 +110,11 @@ def output_line(result: BatchResult) -> dict[str, Any]:
         line["error"] = None
     elif isinstance(error, ApiError):
         line["response"] = {"status_code": error.status_code, "request_id": request_id, "body": None}
-        if isinstance(error.body, dict):
-            line["error"] = error.body
-        else:
+        raw = raw_of(error)
+        if isinstance(error.body, dict) and (raw is None or _is_utf8(raw)):
+            line["error"] = error.body  # vLLM's own error body, as run-batch writes it
+        else:  # not a JSON object, or bytes that decoded only with replacement characters: keep them raw
             line["error"] = {"message": error.message, "type": error.error_type, "code": error.status_code}
-            raw = raw_of(error)
             if raw is not None:
                 line["error"].update(raw_fields(raw, None))
     elif result.status_code is not None:  # a request the runner refused, or a body that is not JSON
@@ -124,6 +124,14 @@ def output_line(result: BatchResult) -> dict[str, Any]:
         line["response"] = None
         line["error"] = _error_object(error)
     return line
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _error_object(error: BaseException) -> dict[str, Any]:
