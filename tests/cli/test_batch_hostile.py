@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import vllm_sdk._speedups as speedups
-from vllm_sdk import cli
+from vllm_sdk import AsyncVllmClient, VllmClient, cli
+from vllm_sdk._exceptions import StreamError
 
 from .hostile import BODIES, HUGE, STREAMS, HostileServer, write_behaviours
 
@@ -183,3 +184,29 @@ def test_a_wrong_base_url_fails_retryably_and_the_rerun_fixes_it(batch_dir: Path
     got = records(out)
     assert set(got) == {"a-ok", "b-ok", "c-ok"}
     assert all(r["error"] is None for r in got.values())
+
+
+def _chat(behaviour: str) -> dict[str, Any]:
+    return {"model": "mock", "messages": [{"role": "user", "content": behaviour}]}
+
+
+async def test_client_batch_retries_a_stream_broken_part_way(build: ModuleType) -> None:
+    with HostileServer() as srv:
+        async with AsyncVllmClient(srv.base_url) as client:
+            requests = [_chat("broken-once-async"), _chat("broken-always")]
+            results = [r async for r in client.batch(requests, stream=True, max_retries=2, backoff_base=0.01)]
+    by_index = {r.index: r for r in results}
+    assert by_index[0].ok, by_index[0].error
+    assert by_index[0].response.content == "fine"
+    assert by_index[0].attempts == 2
+    assert isinstance(by_index[1].error, StreamError)
+    assert by_index[1].attempts == 3
+    assert srv.attempts["broken-once-async"] == 2
+
+
+def test_sync_client_batch_retries_a_stream_broken_part_way(build: ModuleType) -> None:
+    with HostileServer() as srv, VllmClient(srv.base_url) as client:
+        results = list(client.batch([_chat("broken-once-sync")], stream=True, backoff_base=0.01))
+    assert results[0].ok, results[0].error
+    assert results[0].attempts == 2
+    assert srv.attempts["broken-once-sync"] == 2
