@@ -136,6 +136,8 @@ class HostileServer:
             return await self._stream(request, STREAMS["ok"], cut=attempt == 1)
         if behaviour == "broken-always":
             return await self._stream(request, STREAMS["ok"], cut=True)
+        if behaviour == "trickle":  # keep-alive comments, and never an event
+            return await self._trickle(request)
         if behaviour.startswith("fail-then-ok"):  # a 503 on the first attempt, then fine
             if attempt == 1:
                 return web.Response(status=503, body=b'{"error": {"message": "busy", "code": 503}}')
@@ -156,6 +158,16 @@ class HostileServer:
         await response.write(sse)
         await response.write_eof()
         return response
+
+    async def _trickle(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        try:
+            while True:  # until the client gives up (the write fails) or the server stops
+                await response.write(b": keep-alive\n\n")
+                await asyncio.sleep(0.02)
+        except (ConnectionError, asyncio.CancelledError):
+            return response
 
     def _main(self) -> None:
         loop = self._loop = asyncio.new_event_loop()

@@ -210,3 +210,16 @@ def test_sync_client_batch_retries_a_stream_broken_part_way(build: ModuleType) -
     assert results[0].ok, results[0].error
     assert results[0].attempts == 2
     assert srv.attempts["broken-once-sync"] == 2
+
+
+def test_a_stream_that_only_trickles_keep_alive_comments_hits_the_idle_timeout(
+    build: ModuleType, batch_dir: Path
+) -> None:
+    inp = write_behaviours(batch_dir / "in.jsonl", ["trickle"])
+    out = batch_dir / "out.jsonl"
+    args = ["batch", str(inp), "-o", str(out), "--stream", "--max-retries", "0", "--timeout", "20"]
+    with HostileServer() as srv:
+        assert cli.main([*args, "--stream-idle-timeout", "0.3", "--base-url", srv.base_url]) == 3
+    line = records(out)["trickle"]
+    assert line["error"]["type"] == "VllmTimeoutError"
+    assert line["error"]["retryable"] is True
