@@ -121,6 +121,8 @@ class HostileServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._ready = threading.Event()
+        #: Requests whose behaviour is "hold" wait for this event (set it to let them finish).
+        self.release = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True)
 
     @property
@@ -138,6 +140,9 @@ class HostileServer:
             return await self._stream(request, STREAMS["ok"], cut=True)
         if behaviour == "trickle":  # keep-alive comments, and never an event
             return await self._trickle(request)
+        if behaviour == "hold":  # answer only once the test sets ``release``
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+            behaviour = "ok"
         if behaviour.startswith("fail-then-ok"):  # a 503 on the first attempt, then fine
             if attempt == 1:
                 return web.Response(status=503, body=b'{"error": {"message": "busy", "code": 503}}')
@@ -194,6 +199,7 @@ class HostileServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._loop is not None
+        self.release.set()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 

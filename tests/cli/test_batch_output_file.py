@@ -20,6 +20,7 @@ from vllm_sdk.batch._lock import OutputLock
 from vllm_sdk.testing import MockVllmServer
 
 from .conftest import assert_each_once, cli_command, cli_env, read_output, run_cli, write_batch
+from .hostile import HostileServer, write_behaviours
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,24 +43,24 @@ def test_a_second_run_on_a_locked_output_refuses_at_once(
     assert_each_once(read_output(out), 3)
 
 
-@pytest.mark.slow
 def test_two_concurrent_processes_on_one_output(batch_dir: Path) -> None:
-    n = 200
-    inp = write_batch(batch_dir / "in.jsonl", n)
+    inp = write_behaviours(batch_dir / "in.jsonl", ["ok", "hold"])
     out = batch_dir / "out.jsonl"
-    with MockVllmServer(faults="delay_headers=0.02") as srv:
-        args = ["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--concurrency", "4"]
+    with HostileServer() as srv:
+        args = ["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--no-progress"]
         first = subprocess.Popen(
             cli_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
         )
-        _wait_for_lines(out, 1, first)  # the first run holds the lock once it writes
-        second = run_cli(*args, timeout=20)
-        assert first.poll() is None, "the second run must refuse while the first is still running"
+        _wait_for_lines(out, 1, first)  # "ok" is written: the first run holds the lock, "hold" waits
+        second = run_cli(*args, timeout=30)
+        assert first.poll() is None  # the server still holds the first run's "hold" request
+        srv.release.set()
         _, first_err = first.communicate(timeout=60)
+        assert srv.attempts == {"ok": 1, "hold": 1}  # the refused run sent nothing
     assert second.returncode == 1
-    assert "in use by another vllm-sdk batch run" in second.stderr
+    assert "in use by another vllm-sdk batch run (process" in second.stderr
     assert first.returncode == 0, first_err
-    assert_each_once(read_output(out), n)  # nothing duplicated by the refused run
+    assert sorted(r["custom_id"] for r in read_output(out)) == ["hold", "ok"]
 
 
 @pytest.mark.parametrize("link", ["same", "symlink", "hardlink"])
