@@ -97,10 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         "batch",
         help="run an OpenAI batch file (resumable)",
         description="Run an OpenAI batch file ({custom_id, method, url, body} per line) "
-        "and write vLLM run-batch output lines; rerun to resume.",
+        "and write vLLM run-batch output lines, one per custom_id; rerun to resume and to retry failures.",
+        epilog="exit status: 0 every request succeeded, 3 finished but some failed, 1 could not proceed "
+        "(bad arguments, output locked by another run, output equal to the input, unreadable input)",
     )
     batch.add_argument("input", help="input .jsonl")
-    batch.add_argument("-o", "--output", required=True, help="output .jsonl (appended to; resumable)")
+    batch.add_argument("-o", "--output", required=True, help="output .jsonl (one line per id; resumable)")
     batch.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
     batch.add_argument("--max-retries", type=int, default=3, help="retries per request (default 3)")
     batch.add_argument("--stream", action="store_true", help="stream every request (measures TTFT)")
