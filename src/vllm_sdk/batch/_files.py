@@ -104,7 +104,7 @@ def output_line(result: BatchResult) -> dict[str, Any]:
             "request_id": request_id,
             "body": result.body,
         }
-        if result.body is None and result.raw_body is not None:  # a body too deep to hold: its text
+        if result.body is None and result.raw_body is not None:  # too deep to hold, or not an object
             response.update(raw_fields(result.raw_body, None))
         line["response"] = response
         line["error"] = None

@@ -14,8 +14,8 @@ A fixed pool of ``concurrency`` workers pulls requests lazily from the input (a 
 async iterable; a million-line generator is never materialised) and the results wait in a bounded queue,
 so memory stays bounded whatever the input size and however slowly the caller consumes. Failed attempts
 that are worth repeating (timeouts, connection errors, 408/409/429/5xx, a stream that broke before its
-result was complete) are retried with the SDK's one
-back-off policy (:class:`vllm_sdk._retry.RetryPolicy`: jittered exponential back-off, ``retry-after-ms``
+result was complete: see :mod:`._failures`) are retried with the SDK's one back-off policy
+(:class:`vllm_sdk._retry.RetryPolicy`: jittered exponential back-off, ``retry-after-ms``
 and ``Retry-After`` honoured); with several ``base_urls`` (replicas of one model) each attempt goes to the
 replica with the fewest requests in flight, and a replica that fails is ejected for a cool-down. A
 request that still fails becomes a :class:`BatchResult` with ``error`` set: nothing is lost and nothing is
