@@ -26,6 +26,10 @@ class BatchResult:
     client returns for the request (``ChatCompletionResponse`` ...; for a streamed request, the collected
     stream) and ``body`` its JSON as a dict. ``ttft`` (seconds to the first streamed token, streamed
     requests only) and ``latency`` (seconds of the last attempt) are measured on the client.
+    ``attempts`` counts every attempt, including those whose stream broke part-way. ``raw_body`` holds
+    the response body's bytes as received when the sender kept them (``vllm-sdk batch`` does, for
+    non-streamed requests and error bodies): a body that cannot be held or re-encoded as JSON is
+    written from them (``body`` is then ``None``).
     """
 
     index: int
@@ -41,6 +45,7 @@ class BatchResult:
     base_url: str | None
     request_id: str | None
     body: dict[str, Any] | None
+    raw_body: bytes | None = None
 
     @property
     def ok(self) -> bool:

@@ -13,8 +13,9 @@
 A fixed pool of ``concurrency`` workers pulls requests lazily from the input (a list, a generator or an
 async iterable; a million-line generator is never materialised) and the results wait in a bounded queue,
 so memory stays bounded whatever the input size and however slowly the caller consumes. Failed attempts
-that are worth repeating (timeouts, connection errors, 408/409/429/5xx) are retried with the SDK's one
-back-off policy (:class:`vllm_sdk._retry.RetryPolicy`: jittered exponential back-off, ``retry-after-ms``
+that are worth repeating (timeouts, connection errors, 408/409/429/5xx, a stream that broke before its
+result was complete: see :mod:`._failures`) are retried with the SDK's one back-off policy
+(:class:`vllm_sdk._retry.RetryPolicy`: jittered exponential back-off, ``retry-after-ms``
 and ``Retry-After`` honoured); with several ``base_urls`` (replicas of one model) each attempt goes to the
 replica with the fewest requests in flight, and a replica that fails is ejected for a cool-down. A
 request that still fails becomes a :class:`BatchResult` with ``error`` set: nothing is lost and nothing is
@@ -33,6 +34,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .._exceptions import ApiError, HttpError, StreamError
 from .._retry import RetryPolicy
 from ._balancer import Balancer, Replica
+from ._encode import raw_of
+from ._failures import retryable
 from ._prepare import InvalidBatchRequest, PreparedRequest, prepare
 from ._result import BatchRequest, BatchResult
 from ._senders import send_with_client
@@ -87,7 +90,8 @@ async def run_one(
         except Exception as exc:
             latency = time.perf_counter() - started
             balancer.release(replica, failed=_replica_failed(exc))
-            if policy.should_retry(exc, attempts - 1):
+            # The client's rule plus a stream broken part-way (see _failures): nothing was handed over.
+            if attempts - 1 < policy.max_retries and retryable(exc):
                 await asyncio.sleep(policy.delay(attempts - 1, exc))
                 continue
             return _failed(index, request.custom_id, exc, attempts, replica.url, latency, request)
@@ -108,6 +112,7 @@ async def run_one(
             base_url=replica.url,
             request_id=outcome.request_id,
             body=outcome.body,
+            raw_body=outcome.raw,
         )
 
 
@@ -142,6 +147,7 @@ def _failed(
         base_url=base_url,
         request_id=request_id,
         body=None,
+        raw_body=raw_of(error),
     )
 
 

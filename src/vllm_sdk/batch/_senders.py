@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import httpx
 
 from .._body_read import DEFAULT_MAX_RESPONSE_SIZE, apeek_body, aread_body, aread_error_body
-from .._exceptions import JsonError, map_transport_error
+from .._exceptions import ApiError, JsonError, map_transport_error
 from .._response import error_from_response, is_wrong_stream_type, wrong_stream_type_error
+from ._encode import TOO_DEEP, decode_body, keep_raw
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -39,14 +40,12 @@ try:
     import orjson
 
     _dumps = orjson.dumps
-    _loads = orjson.loads
 except ImportError:  # pragma: no cover - only without the speed extra
     import json
 
     def _dumps(obj: Any) -> bytes:  # type: ignore[misc]
         return json.dumps(obj, separators=(",", ":")).encode()
 
-    _loads = json.loads  # type: ignore[assignment]
 
 #: The routes that can stream; ``stream=True`` leaves the others (embeddings ...) as they are.
 _STREAMABLE = ("/chat/completions", "/completions")
@@ -63,6 +62,7 @@ class Outcome:
     ttft: float | None
     status_code: int = 200
     request_id: str | None = None
+    raw: bytes | None = None  # the body as received (non-streamed HTTP sends only)
 
     def usage_tokens(self) -> tuple[int | None, int | None]:
         """``(prompt_tokens, completion_tokens)`` when the server reported usage, else ``None``\\ s."""
@@ -203,8 +203,7 @@ class HttpSender:
             raise map_transport_error(exc) from exc
         try:
             if response.status_code >= 400:
-                # At most MAX_ERROR_BODY bytes: three 300 MB error pages must not cost gigabytes.
-                raise error_from_response(response, *await aread_error_body(response))
+                raise await _error(response)
             request_id = response.headers.get("x-request-id")
             if streamed:
                 if is_wrong_stream_type(response):  # an HTML page from a proxy, say: never parsed as SSE
@@ -212,13 +211,20 @@ class HttpSender:
                 return await self._collect(response, request.path, started, request_id)
             content = await aread_body(response, DEFAULT_MAX_RESPONSE_SIZE)
             try:
-                data = _loads(content)
-            except ValueError as exc:
-                raise JsonError(
-                    f"response body is not JSON: {exc}", text=content[:200].decode("utf-8", "replace")
-                ) from exc
+                data = decode_body(content)
+            except ValueError as exc:  # not JSON, or not UTF-8: an error line that keeps the bytes
+                text = content[:200].decode("utf-8", "replace")
+                error = JsonError(f"response body is not JSON: {exc}", text=text)
+                raise keep_raw(error, content) from exc
+            if data is TOO_DEEP:  # valid JSON too deep to hold: a result written from its raw text
+                return Outcome(None, None, None, response.status_code, request_id, content)
             return Outcome(
-                data, data if isinstance(data, dict) else None, None, response.status_code, request_id
+                data,
+                data if isinstance(data, dict) else None,
+                None,
+                response.status_code,
+                request_id,
+                content,
             )
         except httpx.HTTPError as exc:
             raise map_transport_error(exc) from exc
@@ -238,3 +244,14 @@ class HttpSender:
         finally:
             await stream.aclose()
         return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id)
+
+
+async def _error(response: httpx.Response) -> ApiError:
+    """The error for a non-2xx response, its body kept raw for the result line.
+
+    At most ``MAX_ERROR_BODY`` bytes are read: three 300 MB error pages must not cost gigabytes.
+    """
+    content, truncated = await aread_error_body(response)
+    error = error_from_response(response, content, truncated)
+    keep_raw(error, content)
+    return error

@@ -1,10 +1,14 @@
 """``vllm-sdk batch INPUT.jsonl -o OUTPUT.jsonl``: an OpenAI batch file through one or more vLLM servers.
 
-Resumable and loss-free (see :mod:`vllm_sdk.batch._files`): result lines are appended as requests complete;
-a rerun repairs a torn last line, skips the ``custom_id``\\ s already written and runs the rest. Ctrl-C
-(or SIGTERM) stops taking requests, abandons the ones in flight (the rerun does them), prints the summary
-and exits with 130 (143); a second Ctrl-C exits at once, which is safe because lines are only ever
-written whole between two event-loop steps.
+The semantics (API.md section 10; the file handling is :mod:`vllm_sdk.batch._output`): result lines are
+appended as requests complete and the output is compacted to exactly one line per ``custom_id`` at the
+end, atomically. A rerun skips the ids that succeeded, retries those that failed retryably (transport
+errors, timeouts, broken streams, 408/409/429/5xx) and, with ``--retry-failed``, every failed id. One run
+per output file (a lock beside it); an output that is the input, or that this command did not write, is
+refused. Exit status: 0 every request succeeded, 3 the run finished but some failed (or input lines were
+invalid), 1 the run could not proceed. Ctrl-C (or SIGTERM) stops taking requests, abandons the ones in
+flight (the rerun does them), compacts, prints the summary and exits with 130 (143); a second Ctrl-C exits
+at once, which is safe because lines are only ever written whole and the rerun compacts.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 
 from .._config import split_credentials
+from .._exceptions import VllmError
 from .._transports import create_async_http_client
 from ..batch._balancer import Balancer, Replica
-from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
+from ..batch._files import count_lines, iter_input, output_bytes
+from ..batch._lock import OutputLock
+from ..batch._output import OutputWriter, compact, remove_stale_temporaries, scan_output
 from ..batch._runner import BATCH_RETRY_POLICY, run_batch
 from ..batch._senders import Endpoint, HttpSender
 
@@ -34,7 +41,24 @@ if TYPE_CHECKING:
 
     from ..batch import BatchResult
 
-__all__ = ["BatchFileOptions", "BatchStats", "percentile", "run_batch_file"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_UNABLE",
+    "BatchFileError",
+    "BatchFileOptions",
+    "BatchStats",
+    "percentile",
+    "run_batch_file",
+    "run_from_cli",
+]
+
+#: Exit status: every request succeeded.
+EXIT_OK = 0
+#: Exit status: the run could not proceed (bad arguments, output locked or refused, unreadable input).
+EXIT_UNABLE = 1
+#: Exit status: the run finished but some requests failed (their error lines are in the output).
+EXIT_FAILED = 3
 
 #: Invalid input lines reported one by one before only counting the rest.
 MAX_REPORTED_INVALID = 20
@@ -54,6 +78,22 @@ class BatchFileOptions:
     progress: bool = True
     timeout: float | None = None
     model: str | None = None  # overrides every line's body["model"] when set
+    retry_failed: bool = False  # rerun every failed id, not only the retryably failed ones
+    stream_idle_timeout: float | None = None  # seconds of silence allowed inside a stream
+
+    def check(self) -> None:
+        """Raise :class:`BatchFileError` for a value no run can use."""
+        if self.concurrency < 1:
+            raise BatchFileError(f"--concurrency must be at least 1, not {self.concurrency}")
+        if self.max_retries < 0:
+            raise BatchFileError(f"--max-retries must be at least 0, not {self.max_retries}")
+        for name, value in (("--timeout", self.timeout), ("--stream-idle-timeout", self.stream_idle_timeout)):
+            if value is not None and not value > 0:
+                raise BatchFileError(f"{name} must be a number of seconds above 0, not {value}")
+
+
+class BatchFileError(VllmError):
+    """The batch cannot run: a bad option, an unreadable input, an output that is the input."""
 
 
 def percentile(values: array[float] | list[float], q: float) -> float | None:
@@ -76,6 +116,8 @@ class BatchStats:
     completion_tokens: int = 0
     invalid_lines: int = 0
     skipped: int = 0
+    retried: int = 0  # failed ids of an earlier run sent again
+    failed_ids: int = 0  # ids whose result in the output is an error, once the run ended
     ttfts: array[float] = field(default_factory=lambda: array("d"))
     latencies: array[float] = field(default_factory=lambda: array("d"))
     interrupted: bool = False
@@ -100,6 +142,7 @@ class BatchStats:
         lines = [
             f"requests: {self.requests} ({self.requests - self.errors} ok, {self.errors} errors)"
             + (f", {self.skipped} already done" if self.skipped else "")
+            + (f", {self.retried} failed before and retried" if self.retried else "")
             + (f", {self.invalid_lines} invalid input lines" if self.invalid_lines else ""),
             f"tokens: {self.prompt_tokens} prompt, {self.completion_tokens} completion",
             f"time: {elapsed:.2f} s, {self.requests / elapsed:.1f} req/s, "
@@ -184,27 +227,82 @@ def _http_client(options: BatchFileOptions) -> httpx.AsyncClient:
     )
 
 
+def _resolve_paths(options: BatchFileOptions) -> str:
+    """Check the input and the output; returns the output's real path (symlinks resolved).
+
+    The real path matters: compaction renames over the output, which must replace the file a symlink
+    points to, not the symlink.
+    """
+    try:
+        with open(options.input, "rb"):
+            pass
+        input_stat = os.stat(options.input)
+    except OSError as exc:
+        raise BatchFileError(f"cannot read the input {options.input}: {exc.strerror or exc}") from exc
+    output = os.path.realpath(options.output)
+    try:
+        output_stat = os.stat(output)
+    except FileNotFoundError:
+        return output
+    except OSError as exc:
+        raise BatchFileError(f"cannot use the output {options.output}: {exc.strerror or exc}") from exc
+    if os.path.samestat(input_stat, output_stat):  # same file, also through a symlink or a hard link
+        raise BatchFileError(
+            f"the output {options.output} is the input file {options.input}: choose another -o"
+        )
+    if not os.path.isfile(output):
+        raise BatchFileError(f"the output {options.output} is not a regular file")
+    return output
+
+
 async def run_batch_file(
     options: BatchFileOptions,
     *,
     err: TextIO | None = None,
     stop: asyncio.Event | None = None,
 ) -> BatchStats:
-    """Run the batch file to completion (or until ``stop`` is set); returns the statistics."""
+    """Run the batch file to completion (or until ``stop`` is set); returns the statistics.
+
+    Raises :class:`BatchFileError`, ``OutputLockedError`` or ``ForeignOutputError`` (all
+    :class:`~vllm_sdk.VllmError`) when the run cannot proceed, before sending anything.
+    """
     out = err or sys.stderr
-    stats = BatchStats()
-    scan = scan_output(options.output)
-    if scan.torn_bytes:
-        print(f"repaired {options.output}: cut a torn last line ({scan.torn_bytes} bytes)", file=out)
-    if scan.unreadable:
-        shown = ", ".join(map(str, scan.unreadable[:10]))
-        print(
-            f"warning: {options.output}: unreadable lines {shown} (their requests will run again)", file=out
-        )
-    if scan.done:
-        print(f"resuming: {len(scan.done)} requests already in {options.output}", file=out)
-    stats.skipped = len(scan.done)
-    total = max(0, count_lines(options.input) - len(scan.done))
+    options.check()
+    output = _resolve_paths(options)
+    with OutputLock(output):
+        remove_stale_temporaries(output)
+        scan = scan_output(output)
+        stats = BatchStats()
+        if scan.torn_bytes:
+            print(f"repaired {options.output}: cut a torn last line ({scan.torn_bytes} bytes)", file=out)
+        skip = scan.skip(retry_failed=options.retry_failed)
+        stats.skipped = len(skip)
+        stats.retried = len(scan.records) - len(skip)
+        if scan.records:
+            print(
+                f"resuming: {len(skip)} requests already done in {options.output}"
+                + (f", retrying {stats.retried} that failed" if stats.retried else ""),
+                file=out,
+            )
+        try:
+            await _run(options, output, skip, stats, out, stop)
+        finally:
+            # Exactly one line per id, also after an interrupt; a kill before this is compacted next run.
+            final = scan_output(output, repair=False)
+            compact(output, final)
+        stats.failed_ids = final.failed
+    return stats
+
+
+async def _run(
+    options: BatchFileOptions,
+    output: str,
+    skip: set[str],
+    stats: BatchStats,
+    out: TextIO,
+    stop: asyncio.Event | None,
+) -> None:
+    total = max(0, count_lines(options.input) - len(skip))
 
     def on_invalid(number: int, why: str) -> None:
         stats.invalid_lines += 1
@@ -214,7 +312,7 @@ async def run_batch_file(
             print("(further invalid lines are only counted)", file=out)
 
     def requests() -> Iterator[dict[str, Any]]:
-        for line in iter_input(options.input, skip=scan.done, on_invalid=on_invalid):
+        for line in iter_input(options.input, skip=skip, on_invalid=on_invalid):
             request = line.request
             if options.model is not None and isinstance(request.get("body"), dict):
                 request["body"] = {**request["body"], "model": options.model}
@@ -223,13 +321,13 @@ async def run_batch_file(
     http = _http_client(options)
     balancer: Balancer[Endpoint] = Balancer([Replica(e.base_url, e) for e in _endpoints(options, http)])
     policy = dataclasses.replace(BATCH_RETRY_POLICY, max_retries=options.max_retries)
-    writer = OutputWriter(options.output)
+    writer = OutputWriter(output)
     try:
         with _Progress(options.progress, total, stats) as progress:
             results = run_batch(
                 requests(),
                 balancer=balancer,
-                send=HttpSender(),
+                send=HttpSender(idle_timeout=options.stream_idle_timeout),
                 concurrency=options.concurrency,
                 stream=options.stream,
                 policy=policy,
@@ -252,22 +350,21 @@ async def run_batch_file(
     finally:
         writer.close()
         await http.aclose()
-    return stats
 
 
 async def _consume(results: Any, writer: OutputWriter, stats: BatchStats, progress: _Progress) -> None:
     async for result in results:
-        writer.write(output_line(result))
+        writer.write(output_bytes(result))
         stats.add(result)
         progress.advance()
 
 
 def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int:
-    """Run the batch with Ctrl-C/SIGTERM handling, print the summary; returns the exit status."""
+    """Run the batch with Ctrl-C/SIGTERM handling, print the summary; returns the exit status.
+
+    :data:`EXIT_OK`, :data:`EXIT_FAILED` or :data:`EXIT_UNABLE`; ``128 + signal`` after an interrupt.
+    """
     out = err or sys.stderr
-    if not os.path.isfile(options.input):
-        print(f"error: no such input file: {options.input}", file=out)
-        return 2
     received: list[int] = []
 
     async def main() -> BatchStats:
@@ -291,12 +388,20 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
 
     try:
         stats = asyncio.run(main())
-    except OSError as exc:  # unreadable input, unwritable output
+    except (OSError, VllmError) as exc:  # refused output, locked output, unreadable input, unwritable output
         print(f"error: {exc}", file=out)
-        return 1
+        return EXIT_UNABLE
     for line in stats.summary_lines():
         print(line, file=out)
     if received:
         print(f"interrupted: rerun the same command to finish ({options.output} is resumable)", file=out)
         return 128 + received[0]
-    return 0
+    if stats.failed_ids or stats.invalid_lines:
+        if stats.failed_ids:
+            print(
+                f"{stats.failed_ids} requests failed (their error lines are in {options.output}): a rerun "
+                "retries those that failed retryably, --retry-failed retries them all",
+                file=out,
+            )
+        return EXIT_FAILED
+    return EXIT_OK

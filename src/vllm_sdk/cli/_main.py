@@ -97,13 +97,27 @@ def build_parser() -> argparse.ArgumentParser:
         "batch",
         help="run an OpenAI batch file (resumable)",
         description="Run an OpenAI batch file ({custom_id, method, url, body} per line) "
-        "and write vLLM run-batch output lines; rerun to resume.",
+        "and write vLLM run-batch output lines, one per custom_id; rerun to resume and to retry failures.",
+        epilog="exit status: 0 every request succeeded, 3 finished but some failed, 1 could not proceed "
+        "(bad arguments, output locked by another run, output equal to the input, unreadable input)",
     )
     batch.add_argument("input", help="input .jsonl")
-    batch.add_argument("-o", "--output", required=True, help="output .jsonl (appended to; resumable)")
+    batch.add_argument("-o", "--output", required=True, help="output .jsonl (one line per id; resumable)")
     batch.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
     batch.add_argument("--max-retries", type=int, default=3, help="retries per request (default 3)")
     batch.add_argument("--stream", action="store_true", help="stream every request (measures TTFT)")
+    batch.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="rerun every failed id of the output, not only those that failed retryably",
+    )
+    batch.add_argument(
+        "--stream-idle-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="longest silence allowed inside a stream (default: the read timeout)",
+    )
     batch.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     _connection_options(batch, suppress=True, multi_url=True)
 
@@ -124,6 +138,21 @@ def _setting(args: argparse.Namespace, name: str, env: str | None = None) -> Any
     return value
 
 
+#: The top-level options that take a value (the command is the first word that is not one of them).
+_VALUE_OPTIONS = frozenset({"--base-url", "--api-key", "--model", "--timeout"})
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (for an exit status when parsing failed), if any."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vllm-sdk`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -132,7 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return mock_main(argv[argv.index("mock-server") + 1 :])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # API.md section 10: batch exits with 1 when it cannot proceed, bad arguments included.
+        if exc.code == 2 and _command_of(argv) == "batch":
+            return 1
+        raise
     command = args.command
     base_url = _setting(args, "base_url", "VLLM_BASE_URL")
     api_key = _setting(args, "api_key", "VLLM_API_KEY")
@@ -151,8 +186,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._batch import BatchFileOptions, run_from_cli
 
             urls = args.base_urls or [base_url or DEFAULT_BASE_URL]
-            if args.concurrency < 1 or args.max_retries < 0:
-                parser.error("--concurrency must be >= 1 and --max-retries >= 0")
             return run_from_cli(
                 BatchFileOptions(
                     input=args.input,
@@ -165,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress=args.progress and sys.stderr.isatty(),
                     timeout=args.timeout,
                     model=args.model,
+                    retry_failed=args.retry_failed,
+                    stream_idle_timeout=args.stream_idle_timeout,
                 )
             )
         from ._chat import (
