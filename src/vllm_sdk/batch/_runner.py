@@ -108,6 +108,7 @@ async def run_one(
             base_url=replica.url,
             request_id=outcome.request_id,
             body=outcome.body,
+            timing=outcome.timing,
         )
 
 

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
+from .._events import Content, Reasoning, Text, ToolCallDelta
 from .._exceptions import JsonError, api_error_from_response, map_transport_error
+from ._result import RequestTiming
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -49,6 +52,12 @@ except ImportError:  # pragma: no cover - only without the speed extra
 #: The routes that can stream; ``stream=True`` leaves the others (embeddings ...) as they are.
 _STREAMABLE = ("/chat/completions", "/completions")
 
+#: The stream events that carry generated tokens: their arrival times give TTFT and the inter-token
+#: latencies (chat content, reasoning and tool-call deltas; completion text).
+_TOKEN_EVENTS = (Content, Reasoning, ToolCallDelta, Text)
+
+_perf_counter = time.perf_counter
+
 ClientT_contra = TypeVar("ClientT_contra", contravariant=True)
 
 
@@ -61,6 +70,7 @@ class Outcome:
     ttft: float | None
     status_code: int = 200
     request_id: str | None = None
+    timing: RequestTiming | None = None
 
     def usage_tokens(self) -> tuple[int | None, int | None]:
         """``(prompt_tokens, completion_tokens)`` when the server reported usage, else ``None``\\ s."""
@@ -107,12 +117,13 @@ async def _maybe_await(value: Any) -> Any:
 
 async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, stream: bool) -> Outcome:
     """The client sender: chat and completions through the typed resources, other routes as raw JSON."""
+    sent = _perf_counter()
     if request.builder is not None:
         builder = request.builder
         if stream and callable(getattr(builder, "send_stream", None)):
-            return await _collect_stream(await _maybe_await(builder.send_stream()))
+            return await _collect_stream(await _maybe_await(builder.send_stream()), sent)
         response = await _maybe_await(builder.send())
-        return Outcome(response, _response_body(response), None)
+        return Outcome(response, _response_body(response), None, timing=RequestTiming(sent, _perf_counter()))
     body = dict(request.body or {})
     if request.path in _STREAMABLE:
         resource = client.chat.completions if request.path == "/chat/completions" else client.completions
@@ -121,11 +132,12 @@ async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, s
             # Ask for the usage chunk, so streamed results carry token counts like non-streamed ones.
             options = body.get("stream_options")
             body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-            return await _collect_stream(await resource.create(**body, stream=True))
+            return await _collect_stream(await resource.create(**body, stream=True), sent)
         body.pop("stream_options", None)  # vLLM rejects stream_options on a request that does not stream
         response = await resource.create(**body)
-        return Outcome(response, _response_body(response), None)
+        return Outcome(response, _response_body(response), None, timing=RequestTiming(sent, _perf_counter()))
     response = await client.request(request.method, request.path, json=body)
+    timing = RequestTiming(sent, _perf_counter())
     if isinstance(response, httpx.Response):
         data = response.json()
         return Outcome(
@@ -134,13 +146,31 @@ async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, s
             None,
             response.status_code,
             response.headers.get("x-request-id"),
+            timing,
         )
-    return Outcome(response, _response_body(response), None)
+    return Outcome(response, _response_body(response), None, timing=timing)
 
 
-async def _collect_stream(stream: Any) -> Outcome:
-    """Drain a stream into its collected response; the stream measured its own time to first token."""
+async def _token_times(stream: Any) -> array[float]:
+    """Read a stream's events to the end, returning the arrival time of each token event.
+
+    The stream's own ``collect()`` reads its events the same way; reading them here first costs one clock
+    read per token and gives the inter-token latencies (``collect()`` then only finishes the response).
+    """
+    times: array[float] = array("d")
+    append = times.append
+    tokens = _TOKEN_EVENTS
+    clock = _perf_counter
+    async for event in stream:
+        if type(event) in tokens:
+            append(clock())
+    return times
+
+
+async def _collect_stream(stream: Any, sent: float) -> Outcome:
+    """Drain a stream into its collected response, timing its token events."""
     try:
+        times = await _token_times(stream)
         response = await stream.collect()
     finally:
         close = getattr(stream, "aclose", None)
@@ -152,6 +182,7 @@ async def _collect_stream(stream: Any) -> Outcome:
         getattr(stream, "ttft", None),
         200,
         getattr(stream, "request_id", None),
+        RequestTiming(sent, _perf_counter(), times),
     )
 
 
@@ -207,6 +238,7 @@ class HttpSender:
             if streamed:
                 return await self._collect(response, request.path, started, request_id)
             content = await response.aread()
+            timing = RequestTiming(started, _perf_counter())
             try:
                 data = _loads(content)
             except ValueError as exc:
@@ -214,7 +246,7 @@ class HttpSender:
                     f"response body is not JSON: {exc}", text=content[:200].decode("utf-8", "replace")
                 ) from exc
             return Outcome(
-                data, data if isinstance(data, dict) else None, None, response.status_code, request_id
+                data, data if isinstance(data, dict) else None, None, response.status_code, request_id, timing
             )
         except httpx.HTTPError as exc:
             raise map_transport_error(exc) from exc
@@ -230,7 +262,9 @@ class HttpSender:
         cls = AsyncMessageStream if path == "/chat/completions" else AsyncCompletionStream
         stream = cls(response, idle_timeout=self._idle_timeout, started_at=started)
         try:
+            times = await _token_times(stream)
             model = await stream.collect()
         finally:
             await stream.aclose()
-        return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id)
+        timing = RequestTiming(started, _perf_counter(), times)
+        return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id, timing)
