@@ -271,3 +271,20 @@ def test_sampled_summary_is_flagged() -> None:
     assert summary["sampled"] is True
     assert summary["mean_e2el_ms"] == pytest.approx(300)  # still exact
     assert "uniform sample" in "\n".join(format_table(summary))
+
+
+@given(st.lists(st.lists(st.floats(0, 10), max_size=20), max_size=10), st.integers(1, 60))
+def test_extend_in_batches_agrees_with_adding_one_by_one(batches: list[list[float]], limit: int) -> None:
+    one, many = Samples(limit=limit, seed=5), Samples(limit=limit, seed=5)
+    for batch in batches:
+        for value in batch:
+            one.add(value)
+        many.extend(batch)
+    assert many.count == one.count
+    a, b = one.stats(), many.stats()
+    for key in ("mean", "std"):
+        assert (a[key] is None) == (b[key] is None)
+        if a[key] is not None:
+            assert b[key] == pytest.approx(a[key], abs=1e-9)
+    if not one.sampled:
+        assert list(many.values) == list(one.values)

@@ -151,9 +151,23 @@ class Samples:
             self.values[slot] = value
 
     def extend(self, values: Sequence[float]) -> None:
-        """Record several values."""
-        for value in values:
-            self.add(value)
+        """Record several values (a stream's inter-token latencies: the per-token path, kept lean)."""
+        n = len(values)
+        if not n:
+            return
+        if len(self.values) + n > self.limit:
+            for value in values:
+                self.add(value)
+            return
+        # Chan et al.'s parallel update of the running mean and M2, one batch at a time.
+        batch_mean = math.fsum(values) / n
+        batch_m2 = math.fsum((v - batch_mean) ** 2 for v in values)
+        total = self.count + n
+        delta = batch_mean - self._mean
+        self._m2 += batch_m2 + delta * delta * self.count * n / total
+        self._mean += delta * n / total
+        self.count = total
+        self.values.extend(values)
 
     @property
     def sampled(self) -> bool:

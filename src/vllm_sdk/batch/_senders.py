@@ -201,6 +201,15 @@ class HttpSender:
 
     def __init__(self, *, idle_timeout: float | None = None) -> None:
         self._idle_timeout = idle_timeout
+        # Parsed once per (base URL, route): parsing the URL string was a good part of each request's cost.
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
+
+    def _url(self, endpoint: Endpoint, path: str) -> httpx.URL:
+        key = (endpoint.base_url, path)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = httpx.URL(endpoint.base_url + path)
+        return url
 
     async def __call__(self, endpoint: Endpoint, request: PreparedRequest, stream: bool, /) -> Outcome:
         """Send ``request`` to ``endpoint``; raise the SDK's error for a failure."""
@@ -224,7 +233,7 @@ class HttpSender:
         try:
             response = await http.send(
                 http.build_request(
-                    request.method, endpoint.base_url + request.path, content=_dumps(body), headers=headers
+                    request.method, self._url(endpoint, request.path), content=_dumps(body), headers=headers
                 ),
                 stream=True,
             )
@@ -263,8 +272,13 @@ class HttpSender:
         stream = cls(response, idle_timeout=self._idle_timeout, started_at=started)
         try:
             times = await _token_times(stream)
-            model = await stream.collect()
+            # What collect() does minus building the pydantic model: the command writes the accumulated
+            # body in the wire's shape, as it writes a non-streamed body, so validating it into a model
+            # only to dump it again was pure per-request cost.
+            state = stream._state
+            state.check_complete()
+            body = state.parser.snapshot()
         finally:
             await stream.aclose()
         timing = RequestTiming(started, _perf_counter(), times)
-        return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id, timing)
+        return Outcome(body, body, stream.ttft, response.status_code, request_id, timing)
