@@ -235,7 +235,8 @@ def test_streamed_batch_reports_ttft_and_writes_collected_bodies(
         assert body["choices"][0]["message"]["content"]
         assert body["usage"]["completion_tokens"] > 0
     err = capsys.readouterr().err
-    assert "TTFT: p50" in err
+    assert "Median TTFT (ms):" in err
+    assert "P99 ITL (ms):" in err
     assert ", 0 errors" in err
 
 

@@ -5,9 +5,11 @@ runs OpenAI batch files on the same runner.
 
 The package, lowest module first (each imports only from those before it, and from below ``batch``):
 
-* ``_result``: :data:`BatchRequest`, :class:`BatchResult`;
 * ``_failures``: which failures are worth another attempt (in a run and on a rerun);
 * ``_encode``: exact body decoding, and result lines that keep the raw text of what cannot be re-encoded;
+* ``_result``: :data:`BatchRequest`, :class:`BatchResult`, :class:`RequestTiming`;
+* ``_metrics``: the load-generator metrics (TTFT, TPOT, ITL, E2E, goodput) over results;
+* ``_arrivals``: Poisson request arrivals (``vllm-sdk batch --request-rate``);
 * ``_balancer``: least-outstanding-requests balancing over replicas, with ejection;
 * ``_prepare``: a batch element -> the route and body to send;
 * ``_protocols``: what batch needs from a client (batch never imports the client classes);
@@ -20,7 +22,7 @@ The package, lowest module first (each imports only from those before it, and fr
 """
 
 from ._bridge import batch
-from ._result import BatchRequest, BatchResult
+from ._result import BatchRequest, BatchResult, RequestTiming
 from ._runner import abatch
 
-__all__ = ["BatchRequest", "BatchResult", "abatch", "batch"]
+__all__ = ["BatchRequest", "BatchResult", "RequestTiming", "abatch", "batch"]

@@ -113,6 +113,7 @@ async def run_one(
             request_id=outcome.request_id,
             body=outcome.body,
             raw_body=outcome.raw,
+            timing=outcome.timing,
         )
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
+import math
 import os
 import signal
 import sys
 import time
-from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -29,15 +30,18 @@ import httpx
 from .._config import split_credentials
 from .._exceptions import VllmError
 from .._transports import create_async_http_client
+from ..batch._arrivals import paced
 from ..batch._balancer import Balancer, Replica
 from ..batch._files import count_lines, iter_input, output_bytes
 from ..batch._lock import OutputLock
+from ..batch._metrics import LoadMetrics, format_table, percentile
 from ..batch._output import OutputWriter, compact, remove_stale_temporaries, scan_output
 from ..batch._runner import BATCH_RETRY_POLICY, run_batch
 from ..batch._senders import Endpoint, HttpSender
+from ._progress import BatchProgress
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from ..batch import BatchResult
 
@@ -75,11 +79,15 @@ class BatchFileOptions:
     concurrency: int = 64
     max_retries: int = 3
     stream: bool = False
-    progress: bool = True
+    progress: str = "plain"  # bar, plain or none (resolved from --progress by the command line)
     timeout: float | None = None
     model: str | None = None  # overrides every line's body["model"] when set
     retry_failed: bool = False  # rerun every failed id, not only the retryably failed ones
     stream_idle_timeout: float | None = None  # seconds of silence allowed inside a stream
+    request_rate: float = math.inf  # Poisson arrivals per second; inf: as fast as concurrency allows
+    seed: int = 0  # seeds the arrival gaps
+    slo: dict[str, float] | None = None  # milliseconds per SLO metric (goodput)
+    json_summary: str | None = None  # where to write the metrics as JSON
 
     def check(self) -> None:
         """Raise :class:`BatchFileError` for a value no run can use."""
@@ -90,19 +98,14 @@ class BatchFileOptions:
         for name, value in (("--timeout", self.timeout), ("--stream-idle-timeout", self.stream_idle_timeout)):
             if value is not None and not value > 0:
                 raise BatchFileError(f"{name} must be a number of seconds above 0, not {value}")
+        if not self.request_rate > 0:
+            raise BatchFileError(f"--request-rate must be above 0 (or inf), not {self.request_rate}")
+        if self.slo and not self.stream and {"ttft", "tpot"} & set(self.slo):
+            raise BatchFileError("--slo ttft/tpot need --stream (only streamed requests have a first token)")
 
 
 class BatchFileError(VllmError):
     """The batch cannot run: a bad option, an unreadable input, an output that is the input."""
-
-
-def percentile(values: array[float] | list[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100, nearest rank) of ``values``, or ``None`` when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
 
 
 @dataclass
@@ -118,9 +121,9 @@ class BatchStats:
     skipped: int = 0
     retried: int = 0  # failed ids of an earlier run sent again
     failed_ids: int = 0  # ids whose result in the output is an error, once the run ended
-    ttfts: array[float] = field(default_factory=lambda: array("d"))
-    latencies: array[float] = field(default_factory=lambda: array("d"))
     interrupted: bool = False
+    metrics: LoadMetrics = field(default_factory=LoadMetrics)
+    finished: float | None = None  # when the last result came in (the run's duration ends there)
 
     def add(self, result: BatchResult) -> None:
         self.requests += 1
@@ -128,18 +131,22 @@ class BatchStats:
             self.errors += 1
         self.prompt_tokens += result.prompt_tokens or 0
         self.completion_tokens += result.completion_tokens or 0
-        if result.ttft is not None:
-            self.ttfts.append(result.ttft)
-        if result.ok:
-            self.latencies.append(result.latency)
+        self.metrics.add(result)
+        self.finished = time.perf_counter()
 
     @property
     def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+        return (self.finished or time.perf_counter()) - self.started
+
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        """The load-generator metrics (``vllm bench serve``'s JSON keys) and the run's counts."""
+        return self.metrics.summary(
+            self.elapsed, **extra, skipped=self.skipped, invalid_lines=self.invalid_lines
+        )
 
     def summary_lines(self) -> list[str]:
         elapsed = max(self.elapsed, 1e-9)
-        lines = [
+        return [
             f"requests: {self.requests} ({self.requests - self.errors} ok, {self.errors} errors)"
             + (f", {self.skipped} already done" if self.skipped else "")
             + (f", {self.retried} failed before and retried" if self.retried else "")
@@ -148,64 +155,6 @@ class BatchStats:
             f"time: {elapsed:.2f} s, {self.requests / elapsed:.1f} req/s, "
             f"{self.completion_tokens / elapsed:.1f} completion tokens/s",
         ]
-        p50, p99 = percentile(self.ttfts, 50), percentile(self.ttfts, 99)
-        if p50 is not None and p99 is not None:
-            lines.append(f"TTFT: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
-        l50, l99 = percentile(self.latencies, 50), percentile(self.latencies, 99)
-        if l50 is not None and l99 is not None:
-            lines.append(f"latency: p50 {l50 * 1000:.1f} ms, p99 {l99 * 1000:.1f} ms")
-        return lines
-
-
-class _Progress:
-    """A rich progress bar with live throughput on stderr, or nothing (not a terminal, --no-progress)."""
-
-    def __init__(self, enabled: bool, total: int, stats: BatchStats) -> None:
-        self._progress: Any = None
-        self._task: Any = None
-        self._stats = stats
-        if not enabled:
-            return
-        try:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        except ImportError:  # the cli extra is optional: no bar, same results
-            return
-        self._progress = Progress(
-            TextColumn("[bold]batch"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            refresh_per_second=5,
-        )
-        self._task = self._progress.add_task("batch", total=total or None, rate="")
-        self._last = 0.0
-
-    def __enter__(self) -> _Progress:
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def advance(self) -> None:
-        if self._progress is None:
-            return
-        now = time.perf_counter()
-        if now - self._last < 0.1:  # rich's own refresh is 5 Hz: no need to format text per result
-            self._progress.advance(self._task)
-            return
-        self._last = now
-        elapsed = max(self._stats.elapsed, 1e-9)
-        rate = (
-            f"{self._stats.requests / elapsed:,.0f} req/s · "
-            f"{self._stats.completion_tokens / elapsed:,.0f} tok/s · {self._stats.errors} err"
-        )
-        self._progress.update(self._task, advance=1, rate=rate)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def _endpoints(options: BatchFileOptions, http: httpx.AsyncClient) -> list[Endpoint]:
@@ -318,14 +267,23 @@ async def _run(
                 request["body"] = {**request["body"], "model": options.model}
             yield request
 
+    # Poisson arrivals at a finite rate; inf: as fast as the concurrency allows (no pacing at all).
+    source: Iterator[dict[str, Any]] | AsyncIterator[dict[str, Any]] = (
+        requests()
+        if math.isinf(options.request_rate)
+        else paced(requests(), options.request_rate, seed=options.seed)
+    )
+    stats.metrics = LoadMetrics(options.slo)
+
     http = _http_client(options)
     balancer: Balancer[Endpoint] = Balancer([Replica(e.base_url, e) for e in _endpoints(options, http)])
     policy = dataclasses.replace(BATCH_RETRY_POLICY, max_retries=options.max_retries)
     writer = OutputWriter(output)
     try:
-        with _Progress(options.progress, total, stats) as progress:
+        with BatchProgress(options.progress, total, stats, out) as progress:
+            stats.started = time.perf_counter()  # the run's duration counts from the first request
             results = run_batch(
-                requests(),
+                source,
                 balancer=balancer,
                 send=HttpSender(idle_timeout=options.stream_idle_timeout),
                 concurrency=options.concurrency,
@@ -352,7 +310,7 @@ async def _run(
         await http.aclose()
 
 
-async def _consume(results: Any, writer: OutputWriter, stats: BatchStats, progress: _Progress) -> None:
+async def _consume(results: Any, writer: OutputWriter, stats: BatchStats, progress: BatchProgress) -> None:
     async for result in results:
         writer.write(output_bytes(result))
         stats.add(result)
@@ -391,8 +349,20 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
     except (OSError, VllmError) as exc:  # refused output, locked output, unreadable input, unwritable output
         print(f"error: {exc}", file=out)
         return EXIT_UNABLE
+    summary = stats.summary(
+        max_concurrency=options.concurrency,
+        request_rate=None if math.isinf(options.request_rate) else options.request_rate,
+    )
     for line in stats.summary_lines():
         print(line, file=out)
+    for line in format_table(summary):
+        print(line, file=out)
+    if options.json_summary is not None:
+        try:
+            _write_json(options.json_summary, summary)
+        except OSError as exc:
+            print(f"error: cannot write the JSON summary: {exc}", file=out)
+            return EXIT_UNABLE
     if received:
         print(f"interrupted: rerun the same command to finish ({options.output} is resumable)", file=out)
         return 128 + received[0]
@@ -405,3 +375,17 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
             )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _write_json(path: str, summary: dict[str, Any]) -> None:
+    """Write ``summary`` to ``path`` whole or not at all (a temp file renamed over it)."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=2, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

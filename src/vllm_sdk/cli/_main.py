@@ -55,6 +55,54 @@ def _connection_options(parser: argparse.ArgumentParser, *, suppress: bool, mult
     )
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of requests per second: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 requests per second or inf, not {text!r}")
+    return value
+
+
+def _slo(text: str) -> dict[str, float]:
+    from ..batch._metrics import SloError, parse_slo
+
+    try:
+        return parse_slo(text)
+    except SloError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _load_options(batch: argparse.ArgumentParser) -> None:
+    """The load-generator options of ``vllm-sdk batch`` (``vllm bench serve``'s names)."""
+    batch.add_argument(
+        "--request-rate",
+        type=_rate,
+        default=float("inf"),
+        metavar="R",
+        help="Poisson arrivals at R requests/s (default inf: as fast as the concurrency allows)",
+    )
+    batch.add_argument("--seed", type=int, default=0, help="seed of the arrival times (default 0)")
+    batch.add_argument(
+        "--slo",
+        type=_slo,
+        default=None,
+        metavar="ttft=MS,tpot=MS",
+        help="goodput SLOs in milliseconds (ttft, tpot, e2el): requests meeting all of them per second",
+    )
+    batch.add_argument("--json-summary", metavar="PATH", help="write the metrics as JSON to PATH")
+    batch.add_argument(
+        "--progress",
+        choices=("auto", "bar", "plain", "none"),
+        default="auto",
+        help="auto (default): a bar on a terminal, plain lines otherwise",
+    )
+    batch.add_argument(
+        "--no-progress", dest="progress", action="store_const", const="none", help="no progress"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``vllm-sdk`` (sub-commands and their options)."""
     parser = argparse.ArgumentParser(
@@ -103,9 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("input", help="input .jsonl")
     batch.add_argument("-o", "--output", required=True, help="output .jsonl (one line per id; resumable)")
-    batch.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
+    batch.add_argument(
+        "--concurrency", "--max-concurrency", type=int, default=64, help="requests in flight (default 64)"
+    )
     batch.add_argument("--max-retries", type=int, default=3, help="retries per request (default 3)")
-    batch.add_argument("--stream", action="store_true", help="stream every request (measures TTFT)")
+    batch.add_argument(
+        "--stream", action="store_true", help="stream every request (measures TTFT, TPOT and ITL)"
+    )
     batch.add_argument(
         "--retry-failed",
         action="store_true",
@@ -118,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest silence allowed inside a stream (default: the read timeout)",
     )
-    batch.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    _load_options(batch)
     _connection_options(batch, suppress=True, multi_url=True)
 
     mock = sub.add_parser("mock-server", help="serve the mock vLLM API (see --help)", add_help=False)
@@ -184,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if command == "batch":
             from ._batch import BatchFileOptions, run_from_cli
+            from ._progress import resolve_mode
 
             urls = args.base_urls or [base_url or DEFAULT_BASE_URL]
             return run_from_cli(
@@ -195,11 +248,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     concurrency=args.concurrency,
                     max_retries=args.max_retries,
                     stream=args.stream,
-                    progress=args.progress and sys.stderr.isatty(),
+                    progress=resolve_mode(args.progress, is_tty=sys.stderr.isatty(), err=sys.stderr),
                     timeout=args.timeout,
                     model=args.model,
                     retry_failed=args.retry_failed,
                     stream_idle_timeout=args.stream_idle_timeout,
+                    request_rate=args.request_rate,
+                    seed=args.seed,
+                    slo=args.slo,
+                    json_summary=args.json_summary,
                 )
             )
         from ._chat import (
