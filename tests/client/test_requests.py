@@ -253,7 +253,7 @@ def test_body_is_compact_and_ordered() -> None:
 def test_extra_merges_nested_objects() -> None:
     with VllmClient(BASE) as client:
         builder = client.chat.completions.create().model("m").user("hi").thinking(False)
-        builder.extra({"chat_template_kwargs": {"custom": 1}, "priority": 2})
+        builder = builder.extra({"chat_template_kwargs": {"custom": 1}, "priority": 2})
         assert builder.to_dict()["chat_template_kwargs"] == {"enable_thinking": False, "custom": 1}
         assert builder.to_dict()["priority"] == 2
 

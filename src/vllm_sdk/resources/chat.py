@@ -36,22 +36,17 @@ class _ChatConveniences(BuilderMixin):
     """The chat conveniences shared by the sync and async builders (no I/O)."""
 
     def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
-        """Set the whole conversation (copied: later ``user()``/``system()`` calls never touch your list)."""
-        return self._set("messages", [dict(message) for message in value])
-
-    def _messages(self) -> list[dict[str, Any]]:
-        messages = self._body.get("messages")
-        if not isinstance(messages, list):
-            messages = self._body["messages"] = []
-        return messages
+        """Set the whole conversation (copied: later changes to your list never reach the builder)."""
+        return self._set("messages", tuple(dict(message) for message in value))
 
     def add_message(self, message: Mapping[str, Any]) -> Self:
-        """Append a whole message dict, e.g. ``resp.assistant_message()`` or ``call.result(value)``."""
-        self._messages().append(dict(message))
-        return self
+        """A new builder with a whole message dict appended, e.g. ``resp.assistant_message()`` or
+        ``call.result(value)``."""
+        messages = self._body.get("messages") or ()
+        return self._set("messages", (*messages, dict(message)))
 
     def message(self, role: str, content: str | Sequence[Mapping[str, Any]] | None, **fields: Any) -> Self:
-        """Append ``{"role": role, "content": content, **fields}`` to the conversation."""
+        """A new builder with ``{"role": role, "content": content, **fields}`` appended to the messages."""
         return self.add_message({"role": role, "content": content, **fields})
 
     def system(self, content: str) -> Self:
