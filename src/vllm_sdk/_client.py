@@ -61,8 +61,11 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     connect 5 s, read 600 s; ``None`` means no timeout, as in openai-python), ``max_retries``
     (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own
     :class:`httpx.Client`, never closed by the SDK), ``limits`` (connection pool), ``stream_idle_timeout``
-    (longest wait for a stream's next event) and ``event_hooks`` (``{"request": [...], "response": [...]}``,
-    called on every attempt).
+    (longest wait for a stream's next event), ``event_hooks`` (``{"request": [...], "response": [...]}``,
+    called on every attempt), and openai-python's ``default_headers`` (the same as ``headers``) and
+    ``default_query`` (query parameters added to every URL; a call's ``extra_query`` wins). Streamed chat
+    and completion requests ask for a final ``Usage`` event (``stream_options: {"include_usage": true}``)
+    unless the call sets ``stream_options``; ``stream_usage=False`` turns that off.
     """
 
     # Resources and the requester are made on access (a few hundred nanoseconds) rather than stored:
@@ -86,6 +89,9 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
     ) -> None:
         self._sleep: Callable[[float], None] = time.sleep
         super().__init__(
@@ -98,6 +104,9 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             limits=limits,
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
+            default_headers=default_headers,
+            default_query=default_query,
+            stream_usage=stream_usage,
         )
 
     @classmethod
@@ -306,6 +315,8 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             headers=self._headers,
             limits=self._limits,
             stream_idle_timeout=self._stream_idle_timeout,
+            default_query=self._default_query,
+            stream_usage=self._stream_usage,
         )
 
 
@@ -348,6 +359,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
     ) -> None:
         self._sleep: Callable[[float], Any] = asyncio.sleep
         super().__init__(
@@ -360,6 +374,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             limits=limits,
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
+            default_headers=default_headers,
+            default_query=default_query,
+            stream_usage=stream_usage,
         )
 
     @classmethod

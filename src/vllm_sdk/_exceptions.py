@@ -56,6 +56,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "StreamConsumedError",
     "StreamError",
     "UnprocessableEntityError",
     "VllmError",
@@ -274,6 +275,11 @@ class InvalidResponseError(VllmError):
 
 class ClientClosedError(VllmError, RuntimeError):
     """A request was made on a client that was closed (or whose shared connection pool was closed)."""
+
+
+class StreamConsumedError(VllmError, RuntimeError):
+    """A stream was asked for something its events already read can no longer give: ``chunks()`` after
+    events were iterated (or a second time), since the chunks of events already read were not kept."""
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {

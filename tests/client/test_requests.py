@@ -463,4 +463,5 @@ def test_any_fields_in_any_order_give_identical_bodies(
         ).content
     assert from_builder == from_keywords
     assert from_builder is not None
-    assert json.loads(from_builder) == {**params, **extra, **({"stream": True} if stream else {})}
+    streamed = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
+    assert json.loads(from_builder) == {**params, **extra, **streamed}

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 
 from .support import USER, Mode
+
+if TYPE_CHECKING:
+    from vllm_sdk.testing import MockVllmServer
 
 
 def chat_json(content: str = "hi", **message: Any) -> dict[str, Any]:
@@ -124,3 +128,240 @@ async def test_completion_builders_are_values_too(mode: Mode) -> None:
     one, two = base.prompt("a"), base.prompt("b")
     assert (one.to_dict()["prompt"], two.to_dict()["prompt"]) == ("a", "b")
     assert "prompt" not in base.to_dict()
+
+
+# ---------------------------------------------------------------- 2. openai migration gaps
+
+USAGE = {"prompt_tokens": 2, "total_tokens": 2}
+LISTS: dict[str, tuple[dict[str, Any], Any]] = {
+    "score": (
+        {"model": "m", "data": [{"index": 0, "score": 0.5}, {"index": 1, "score": 0.25}], "usage": USAGE},
+        lambda client: client.score(model="m", queries="q", documents=["a", "b"]),
+    ),
+    "rerank": (
+        {
+            "id": "r",
+            "model": "m",
+            "results": [
+                {"index": 1, "relevance_score": 0.9, "document": {"text": "b"}},
+                {"index": 0, "relevance_score": 0.1, "document": {"text": "a"}},
+            ],
+            "usage": {"prompt_tokens": 2, "total_tokens": 2},
+        },
+        lambda client: client.rerank(model="m", query="q", documents=["a", "b"]),
+    ),
+    "classify": (
+        {
+            "model": "m",
+            "data": [
+                {"index": 0, "label": "x", "probs": [1.0], "num_classes": 1},
+                {"index": 1, "label": "y", "probs": [1.0], "num_classes": 1},
+            ],
+            "usage": USAGE,
+        },
+        lambda client: client.classify(model="m", input=["a", "b"]),
+    ),
+    "pooling": (
+        {"model": "m", "data": [{"index": 0, "data": [0.5]}, {"index": 1, "data": [0.25]}], "usage": USAGE},
+        lambda client: client.pooling(model="m", input=["a", "b"]),
+    ),
+    "embeddings": (
+        {
+            "model": "m",
+            "data": [{"index": 0, "embedding": [0.5]}, {"index": 1, "embedding": [0.25]}],
+            "usage": USAGE,
+        },
+        lambda client: client.embeddings.create(model="m", input=["a", "b"]),
+    ),
+}
+
+
+async def test_models_list_iterates_over_the_models(mode: Mode, server: MockVllmServer) -> None:
+    client = mode.client(server.base_url)
+    models = await mode(client.models.list())
+    assert [m.id for m in models] == [server.model]
+    assert len(models) == 1
+    assert models[0].id == server.model
+    assert models[-1:][0].id == server.model
+    assert models.data is not None
+    assert list(models) == models.data
+    assert models.model_dump()["object"] == "list"  # the fields are still there
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+async def test_every_list_shaped_response_iterates_over_its_items(mode: Mode, name: str) -> None:
+    body, call = LISTS[name]
+    client = mode.mock_client(Recorder(body))
+    resp = await mode(call(client))
+    items = body.get("data", body.get("results"))
+    assert len(resp) == 2
+    assert [item.index for item in resp] == [item["index"] for item in items]
+    assert resp[1].index == items[1]["index"]
+    assert [item.index for item in resp[:1]] == [items[0]["index"]]
+    assert resp  # a response is truthy, whatever its length
+    assert resp.raw == body  # and keeps the wire body like the other responses
+
+
+def test_an_empty_model_list_is_empty_and_still_truthy() -> None:
+    from vllm_sdk.types import ModelList
+
+    empty = ModelList.model_validate({"object": "list"})
+    assert (list(empty), len(empty), bool(empty)) == ([], 0, True)
+
+
+async def test_default_headers_and_default_query_reach_every_request(mode: Mode) -> None:
+    rec = Recorder()
+    client = mode.mock_client(
+        rec, default_headers={"X-Team": "a"}, headers={"X-Other": "b"}, default_query={"api-version": "1"}
+    )
+    await mode(client.chat.completions.create(model="m", messages=USER))
+    await mode(client.chat.completions.create(model="m", messages=USER, extra_query={"api-version": "2"}))
+    derived = client.with_options(default_headers={"X-Team": "c"}, default_query={"tenant": "t"})
+    await mode(derived.models.list())
+    first, second, third = rec.requests
+    assert (first.headers["x-team"], first.headers["x-other"]) == ("a", "b")
+    assert dict(first.url.params) == {"api-version": "1"}
+    assert dict(second.url.params) == {"api-version": "2"}  # a call's extra_query wins
+    assert third.headers["x-team"] == "c"
+    assert dict(third.url.params) == {"api-version": "1", "tenant": "t"}
+    assert client.default_query == {"api-version": "1"}
+    assert client.default_headers["X-Team"] == "a"
+
+
+async def test_the_client_builder_takes_default_headers_and_query(mode: Mode) -> None:
+    rec = Recorder()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(rec)) if mode.is_async else None
+    http = http or httpx.Client(transport=httpx.MockTransport(rec))
+    builder = mode.cls.builder().base_url("http://vllm.test/v1").http_client(http)
+    client = builder.default_headers({"X-A": "1"}).default_query({"q": "v"}).build()
+    try:
+        await mode(client.models.list())
+    finally:
+        await mode(client.close())
+    assert rec.requests[0].headers["x-a"] == "1"
+    assert dict(rec.requests[0].url.params) == {"q": "v"}
+
+
+@pytest.mark.parametrize("bad", [{"X-A": 1}, ["X-A"]])
+def test_bad_default_headers_are_a_clear_type_error(bad: Any) -> None:
+    from vllm_sdk import VllmClient
+
+    with pytest.raises(TypeError, match="default_headers"):
+        VllmClient("http://vllm.test/v1", default_headers=bad)
+
+
+def sse(*chunks: dict[str, Any]) -> bytes:
+    return (
+        b"".join(b"data: " + json.dumps(chunk).encode() + b"\n\n" for chunk in chunks) + b"data: [DONE]\n\n"
+    )
+
+
+def delta(text: str) -> dict[str, Any]:
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }
+
+
+async def test_chunks_is_the_chunk_style_loop_and_collect_works_after_it(mode: Mode) -> None:
+    client = mode.mock_client(Recorder(sse=sse(delta("a"), delta("b"))))
+    stream = await mode(client.chat.completions.create(model="m", messages=USER, stream=True))
+    texts = [chunk.choices[0].delta.content async for chunk in mode.iterate(stream.chunks())]
+    assert texts == ["a", "b"]
+    assert (await mode(stream.collect())).content == "ab"
+
+
+async def test_chunks_after_events_were_read_says_why_it_cannot(mode: Mode) -> None:
+    from vllm_sdk import StreamConsumedError, VllmError
+
+    client = mode.mock_client(Recorder(sse=sse(delta("a"), delta("b"))))
+    stream = await mode(client.chat.completions.create(model="m", messages=USER, stream=True))
+    async for _event in mode.iterate(stream):
+        break
+    with pytest.raises(StreamConsumedError, match="before the stream's events are read") as info:
+        stream.chunks()  # raised at the call, not at the first next()
+    assert isinstance(info.value, VllmError)
+    assert isinstance(info.value, RuntimeError)
+    await mode(stream.close() if not mode.is_async else stream.aclose())
+
+
+async def test_chunks_twice_raises(mode: Mode) -> None:
+    from vllm_sdk import StreamConsumedError
+
+    client = mode.mock_client(Recorder(sse=sse(delta("a"))))
+    stream = await mode(client.completions.create(model="m", prompt="p", stream=True))
+    stream.chunks()
+    async for _event in mode.iterate(stream):
+        pass
+    with pytest.raises(StreamConsumedError):
+        stream.chunks()
+
+
+# ---------------------------------------------------------------- 3. streams carry usage by default
+
+
+async def test_streams_ask_for_usage_by_default_and_collect_has_it(
+    mode: Mode, server: MockVllmServer
+) -> None:
+    from vllm_sdk import Usage
+
+    client = mode.client(server.base_url)
+    stream = await mode(client.chat.completions.create(model=server.model, messages=USER, stream=True))
+    events = await mode.events(stream)
+    usage = [event for event in events if isinstance(event, Usage)]
+    assert len(usage) == 1
+    assert usage[0].total_tokens == usage[0].prompt_tokens + usage[0].completion_tokens
+    assert server.requests[-1].json["stream_options"] == {"include_usage": True}
+    text = await mode(client.completions.create(model=server.model, prompt="Once", max_tokens=3, stream=True))
+    assert (await mode(text.collect())).usage is not None
+    assert server.requests[-1].json["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ("default", {"include_usage": True}),
+        ("keyword", {"continuous_usage_stats": True}),
+        ("extra_body", {"include_usage": False}),
+        ("builder", {"include_usage": False}),
+        ("client_off", None),
+        ("with_options_off", None),
+        ("not_streamed", None),
+    ],
+)
+async def test_the_callers_stream_options_or_the_client_option_win(
+    mode: Mode, how: str, expected: dict[str, Any] | None
+) -> None:
+    rec = Recorder(sse=sse(delta("a")))
+    client = mode.mock_client(rec, stream_usage=how != "client_off")
+    if how == "with_options_off":
+        client = client.with_options(stream_usage=False)
+    create = client.chat.completions.create
+    if how == "keyword":
+        call = create(model="m", messages=USER, stream=True, stream_options={"continuous_usage_stats": True})
+    elif how == "extra_body":
+        call = create(
+            model="m", messages=USER, stream=True, extra_body={"stream_options": {"include_usage": False}}
+        )
+    elif how == "builder":
+        call = create().model("m").messages(USER).stream_options(include_usage=False).send_stream()
+    elif how == "not_streamed":
+        rec.sse = None
+        call = create(model="m", messages=USER)
+    else:
+        call = create(model="m", messages=USER, stream=True)
+    result = await mode(call)
+    if how != "not_streamed":
+        await mode.events(result)
+    assert rec.bodies[0].get("stream_options") == expected
+    assert client.stream_usage is (how not in ("client_off", "with_options_off"))
+
+
+def test_stream_usage_must_be_a_bool() -> None:
+    from vllm_sdk import VllmClient
+
+    with pytest.raises(TypeError, match="stream_usage"):
+        VllmClient("http://vllm.test/v1", stream_usage="no")  # type: ignore[arg-type]
