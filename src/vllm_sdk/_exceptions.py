@@ -58,6 +58,7 @@ __all__ = [
     "RequestTooLargeError",
     "StreamConsumedError",
     "StreamError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "VllmError",
     "VllmTimeoutError",
@@ -271,6 +272,22 @@ class NoContentError(VllmError):
 
 class InvalidResponseError(VllmError):
     """The response does not have the shape of the API (fails validation against the schema)."""
+
+
+class ToolArgumentsError(InvalidResponseError):
+    """A tool call's arguments are valid JSON but do not fit the type asked of ``parse_args_as()``.
+
+    ``validation_error`` is pydantic's ``ValidationError`` (also the ``__cause__``), with every mismatch;
+    ``text`` is (the start of) the arguments the model produced.
+    """
+
+    validation_error: object
+    text: str
+
+    def __init__(self, message: str, *, validation_error: object = None, text: str = "") -> None:
+        super().__init__(message)
+        self.validation_error = validation_error
+        self.text = text
 
 
 class ClientClosedError(VllmError, RuntimeError):

@@ -4,11 +4,19 @@ tool helpers and multi-part user messages. Sync and async through ``mode``."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+import datetime
+import enum
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pydantic
 import pytest
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
+from vllm_sdk import ToolCall
 
 from .support import USER, Mode
 
@@ -365,3 +373,114 @@ def test_stream_usage_must_be_a_bool() -> None:
 
     with pytest.raises(TypeError, match="stream_usage"):
         VllmClient("http://vllm.test/v1", stream_usage="no")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- 4. tool helpers
+
+
+class WeatherModel(pydantic.BaseModel):
+    city: str
+    days: int = 1
+
+
+@dataclasses.dataclass
+class WeatherData:
+    city: str
+    when: datetime.date
+
+
+class WeatherTD(TypedDict):
+    city: str
+    days: int
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+CALL = ToolCall(id="call_1", name="get_weather", arguments='{"city": "Paris", "days": 3}')
+
+
+@pytest.mark.parametrize(
+    ("value", "content"),
+    [
+        ("plain text", "plain text"),
+        ({"temp": 21, "unit": "°C"}, '{"temp": 21, "unit": "°C"}'),
+        ([1, 2], "[1, 2]"),
+        (WeatherModel(city="Paris", days=2), '{"city": "Paris", "days": 2}'),
+        (WeatherData("Paris", datetime.date(2026, 1, 2)), '{"city": "Paris", "when": "2026-01-02"}'),
+        (WeatherTD(city="Paris", days=3), '{"city": "Paris", "days": 3}'),
+        ({"at": datetime.date(2026, 1, 2), "colour": Colour.RED}, '{"at": "2026-01-02", "colour": "red"}'),
+        ([WeatherModel(city="A")], '[{"city": "A", "days": 1}]'),
+    ],
+)
+def test_result_accepts_models_dataclasses_and_typeddicts(value: Any, content: str) -> None:
+    message = CALL.result(value)
+    assert message == {"role": "tool", "tool_call_id": "call_1", "content": content}
+
+
+def test_result_of_something_that_is_not_json_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="object"):
+        CALL.result(object())
+
+
+def test_parse_args_as_models_dataclasses_and_typeddicts() -> None:
+    assert CALL.parse_args_as(WeatherModel) == WeatherModel(city="Paris", days=3)
+    assert CALL.parse_args_as(WeatherTD) == {"city": "Paris", "days": 3}
+
+
+def test_a_validation_failure_is_a_vllm_error_carrying_pydantics() -> None:
+    from vllm_sdk import InvalidResponseError, ToolArgumentsError, VllmError
+
+    bad = ToolCall(id="call_2", name="get_weather", arguments='{"city": 5}')
+    with pytest.raises(ToolArgumentsError, match=r"get_weather.*WeatherModel.*city") as info:
+        bad.parse_args_as(WeatherModel)
+    error = info.value
+    assert isinstance(error, VllmError)
+    assert isinstance(error, InvalidResponseError)
+    assert isinstance(error.validation_error, pydantic.ValidationError)
+    assert error.__cause__ is error.validation_error
+    assert error.text == '{"city": 5}'
+    assert [e["loc"] for e in error.validation_error.errors()] == [("city",)]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="typing.TypedDict works on 3.12+")
+def test_a_typing_typeddict_on_old_python_says_to_use_typing_extensions() -> None:
+    import typing
+
+    from vllm_sdk import VllmError
+
+    class Old(typing.TypedDict):
+        city: str
+
+    with pytest.raises(VllmError, match=r"typing_extensions\.TypedDict"):
+        CALL.parse_args_as(Old)
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 12), reason="pydantic needs typing_extensions.TypedDict before 3.12"
+)
+def test_a_typing_typeddict_works_on_new_python() -> None:
+    import typing
+
+    class New(typing.TypedDict):
+        city: str
+
+    assert CALL.parse_args_as(New) == {"city": "Paris"}
+
+
+async def test_first_tool_call_on_the_response_and_on_a_collected_stream(mode: Mode) -> None:
+    calls = [
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}},
+        {"id": "c2", "type": "function", "function": {"name": "g", "arguments": "{}"}},
+    ]
+    client = mode.mock_client(Recorder(chat_json(None, tool_calls=calls)))
+    resp = await mode(client.chat.completions.create(model="m", messages=USER))
+    assert resp.first_tool_call() == ToolCall("c1", "f", '{"a": 1}')
+    plain = await mode(mode.mock_client(Recorder()).chat.completions.create(model="m", messages=USER))
+    assert plain.first_tool_call() is None
+    chunk = delta("")
+    chunk["choices"][0]["delta"] = {"tool_calls": [{"index": 0, **calls[1]}]}
+    streamed = mode.mock_client(Recorder(sse=sse(chunk)))
+    stream = await mode(streamed.chat.completions.create(model="m", messages=USER, stream=True))
+    assert (await mode(stream.collect())).first_tool_call() == ToolCall("c2", "g", "{}")
