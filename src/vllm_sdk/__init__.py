@@ -49,6 +49,7 @@ from ._exceptions import (
     VllmError,
     VllmTimeoutError,
 )
+from ._multimodal import image_part, image_url_part, text_part
 from ._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
 from ._tool_call import ToolCall
 from ._version import __version__
@@ -105,4 +106,7 @@ __all__ = [  # noqa: RUF022
     "VllmError",
     "VllmTimeoutError",
     "__version__",
+    "image_part",
+    "image_url_part",
+    "text_part",
 ]

@@ -3,6 +3,7 @@ tool helpers and multi-part user messages. Sync and async through ``mode``."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import datetime
@@ -21,6 +22,8 @@ from vllm_sdk import ToolCall
 from .support import USER, Mode
 
 if TYPE_CHECKING:
+    import pathlib
+
     from vllm_sdk.testing import MockVllmServer
 
 
@@ -484,3 +487,83 @@ async def test_first_tool_call_on_the_response_and_on_a_collected_stream(mode: M
     streamed = mode.mock_client(Recorder(sse=sse(chunk)))
     stream = await mode(streamed.chat.completions.create(model="m", messages=USER, stream=True))
     assert (await mode(stream.collect())).first_tool_call() == ToolCall("c2", "g", "{}")
+
+
+# ---------------------------------------------------------------- 5. several images in one message
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 8
+
+
+def data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def test_content_part_helpers_are_public_and_sniff_the_mime_type(tmp_path: pathlib.Path) -> None:
+    from vllm_sdk import image_part, image_url_part, text_part
+
+    photo = tmp_path / "photo.bin"  # the bytes decide, not the extension
+    photo.write_bytes(JPEG)
+    assert text_part("hi") == {"type": "text", "text": "hi"}
+    assert image_part(PNG) == {"type": "image_url", "image_url": {"url": data_url("image/png", PNG)}}
+    assert image_part(photo)["image_url"]["url"] == data_url("image/jpeg", JPEG)
+    assert image_part(str(photo), detail="low")["image_url"]["detail"] == "low"
+    assert image_part("https://x.test/a.png") == image_url_part("https://x.test/a.png")
+    assert image_url_part("https://x.test/a.png", detail="high") == {
+        "type": "image_url",
+        "image_url": {"url": "https://x.test/a.png", "detail": "high"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: __import__("vllm_sdk").image_url_part("x.test/a.png"), ValueError),
+        (lambda: __import__("vllm_sdk").image_part(b"not an image"), ValueError),
+        (lambda: __import__("vllm_sdk").text_part(3), TypeError),
+    ],
+)
+def test_bad_content_parts_are_clear_errors(call: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        call()
+
+
+async def test_many_parts_in_one_user_turn(mode: Mode, tmp_path: pathlib.Path) -> None:
+    from vllm_sdk import image_part, image_url_part, text_part
+
+    rec = Recorder()
+    client = mode.mock_client(rec)
+    (tmp_path / "b.jpg").write_bytes(JPEG)
+    base = client.chat.completions.create().model("m")
+    await mode(base.user("Compare", image_part(PNG), "and", image_url_part("https://x.test/c.png")).send())
+    await mode(base.user([text_part("Compare"), image_part(PNG)]).send())
+    await mode(base.images([PNG, tmp_path / "b.jpg"], "What differs?", detail="low").send())
+    first, second, third = (body["messages"] for body in rec.bodies)
+    assert first == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Compare"},
+                {"type": "image_url", "image_url": {"url": data_url("image/png", PNG)}},
+                {"type": "text", "text": "and"},
+                {"type": "image_url", "image_url": {"url": "https://x.test/c.png"}},
+            ],
+        }
+    ]
+    assert second[0]["content"] == first[0]["content"][:2]
+    assert len(third) == 1
+    assert [part["type"] for part in third[0]["content"]] == ["text", "image_url", "image_url"]
+    assert third[0]["content"][2]["image_url"] == {"url": data_url("image/jpeg", JPEG), "detail": "low"}
+
+
+def test_the_multi_part_forms_refuse_what_is_not_a_part() -> None:
+    from vllm_sdk import VllmClient
+
+    with VllmClient("http://vllm.test/v1") as client:
+        builder = client.chat.completions.create()
+        with pytest.raises(TypeError, match="content part"):
+            builder.user("a", 3)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="list of images"):
+            builder.images(PNG)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="at least one image"):
+            builder.images([], "text only")

@@ -16,7 +16,7 @@ from typing import Any
 
 from typing_extensions import Self
 
-from .._multimodal import ImageSource, image_part
+from .._multimodal import ContentPart, ImageSource, content_parts, image_part
 from ._builder import BuilderMixin
 from ._generated_builders import AsyncChatCompletionsCreateBuilder, ChatCompletionsCreateBuilder
 
@@ -53,8 +53,20 @@ class _ChatConveniences(BuilderMixin):
         """Append a system message."""
         return self.message("system", content)
 
-    def user(self, content: str | Sequence[Mapping[str, Any]]) -> Self:
-        """Append a user message (text, or a list of content parts)."""
+    def user(self, content: str | Sequence[ContentPart], *more: str | ContentPart) -> Self:
+        """Append one user message: text, a list of content parts, or several parts as arguments.
+
+        ::
+
+            .user("Hi")                                                  # content "Hi"
+            .user([text_part("Compare"), image_part("a.png")])           # content parts as given
+            .user("Compare", image_part("a.png"), image_part("b.png"))   # one turn, three parts
+
+        With more than one argument every string becomes a text part, in order.
+        """
+        if more:
+            first: tuple[str | ContentPart, ...] = (content,) if isinstance(content, str) else tuple(content)
+            return self.message("user", content_parts((*first, *more)))
         return self.message("user", content)
 
     def assistant(self, content: str | None = None, *, tool_calls: Sequence[Any] | None = None) -> Self:
@@ -87,6 +99,19 @@ class _ChatConveniences(BuilderMixin):
         if text is not None:
             parts.append({"type": "text", "text": text})
         parts.append(image_part(source, detail=detail))
+        return self.message("user", parts)
+
+    def images(
+        self, sources: Sequence[ImageSource], text: str | None = None, *, detail: str | None = None
+    ) -> Self:
+        """Append one user message with the text (when given) followed by every image of ``sources``
+        (each an http(s) or ``data:`` URL, a file path or the image bytes, as in :meth:`image`)."""
+        if isinstance(sources, (str, bytes, bytearray, memoryview)):
+            raise TypeError("images() takes a list of images; use image() for a single one")
+        parts: list[dict[str, Any]] = [] if text is None else [{"type": "text", "text": text}]
+        parts.extend(image_part(source, detail=detail) for source in sources)
+        if len(parts) == (0 if text is None else 1):
+            raise ValueError("images() needs at least one image")
         return self.message("user", parts)
 
     def thinking(self, enabled: bool = True) -> Self:
