@@ -567,3 +567,24 @@ def test_the_multi_part_forms_refuse_what_is_not_a_part() -> None:
             builder.images(PNG)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="at least one image"):
             builder.images([], "text only")
+
+
+# ---------------------------------------------------------------- docs: every 5xx is retried (errors.md)
+
+
+@pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 505, 507, 599])
+async def test_every_5xx_status_is_retried(mode: Mode, status: int) -> None:
+    from vllm_sdk import InternalServerError
+
+    answers = iter(
+        [httpx.Response(status, json={"error": {"message": "x", "type": "E", "code": status}})] * 2
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, httpx.Response(200, json=chat_json()))
+
+    client = mode.mock_client(handler)
+    resp = await mode(client.chat.completions.create(model="m", messages=USER))
+    assert resp.content == "hi"
+    assert len(mode.sleeps) == 2  # two retries, then the 200
+    assert InternalServerError("x", status_code=status).is_retryable
