@@ -43,11 +43,14 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
+    StreamConsumedError,
     StreamError,
+    ToolArgumentsError,
     UnprocessableEntityError,
     VllmError,
     VllmTimeoutError,
 )
+from ._multimodal import image_part, image_url_part, text_part
 from ._streams import (
     AsyncCompletionStream,
     AsyncMessageStream,
@@ -113,9 +116,11 @@ __all__ = [  # noqa: RUF022
     "Response",
     "ResponseStream",
     "ResponseStreamEvent",
+    "StreamConsumedError",
     "StreamError",
     "StreamEvent",
     "Text",
+    "ToolArgumentsError",
     "ToolCall",
     "ToolCallComplete",
     "ToolCallDelta",
@@ -125,5 +130,8 @@ __all__ = [  # noqa: RUF022
     "VllmError",
     "VllmTimeoutError",
     "__version__",
+    "image_part",
+    "image_url_part",
     "pydantic_function_tool",
+    "text_part",
 ]

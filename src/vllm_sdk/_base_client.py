@@ -17,7 +17,7 @@ from . import _config, _retry
 from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
 from ._body_read import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
 from ._exceptions import ClientClosedError, VllmError
-from ._generated_endpoints import ROUTES
+from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
 from ._options import RequestOptions
 from ._pool import HttpClientT, Lease, Pool
@@ -63,6 +63,9 @@ class BaseClient(Generic[HttpClientT]):
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
     ) -> None:
         setup_logging()
         self._max_response_size = check_max_response_size(max_response_size)
@@ -79,7 +82,14 @@ class BaseClient(Generic[HttpClientT]):
         self._max_retries = (
             _config.check_max_retries(max_retries) if max_retries is not None else _config.env_max_retries()
         )
-        self._headers: dict[str, str] = {**_config.env_custom_headers(), **dict(headers or {})}
+        # default_headers= is openai-python's name for headers=; both may be given (headers= wins).
+        self._headers: dict[str, str] = {
+            **_config.env_custom_headers(),
+            **_config.check_headers(default_headers, what="default_headers"),
+            **_config.check_headers(headers, what="headers"),
+        }
+        self._default_query: dict[str, Any] = _config.check_query(default_query)
+        self._stream_usage = _check_bool(stream_usage, "stream_usage")
         self._stream_idle_timeout = _check_idle(stream_idle_timeout)
         self._request_hooks, self._response_hooks = _split_hooks(event_hooks)
         self._limits = limits or _config.DEFAULT_LIMITS
@@ -128,6 +138,22 @@ class BaseClient(Generic[HttpClientT]):
         return dict(self._headers)
 
     @property
+    def default_headers(self) -> dict[str, str]:
+        """The same as :attr:`headers` (openai-python's name)."""
+        return dict(self._headers)
+
+    @property
+    def default_query(self) -> dict[str, Any]:
+        """The query parameters added to every request's URL (a copy); per-call ``extra_query`` wins."""
+        return dict(self._default_query)
+
+    @property
+    def stream_usage(self) -> bool:
+        """Whether streamed chat and completion requests ask for a final ``Usage`` event by default
+        (``stream_options: {"include_usage": true}`` unless the call sets ``stream_options`` itself)."""
+        return self._stream_usage
+
+    @property
     def stream_idle_timeout(self) -> float | None:
         """Default longest wait, in seconds, for the next event of a stream (``None``: no limit)."""
         return self._stream_idle_timeout
@@ -167,12 +193,17 @@ class BaseClient(Generic[HttpClientT]):
         headers: Mapping[str, str] | None = None,
         stream_idle_timeout: float | None = None,
         max_response_size: int | _config.NotGiven | None = _config.NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool | None = None,
     ) -> Self:
         """A new client with some settings changed that shares this client's connection pool.
 
         An option left out keeps its current value; ``timeout=None`` means no timeout (as in openai-python).
-        ``headers`` are added to (and override) the current ones. Closing the new client leaves the pool
-        open for this one; closing the client that created the pool closes it for every derived client.
+        ``headers`` (or ``default_headers``) and ``default_query`` are added to (and override) the current
+        ones; ``stream_usage=False`` stops asking streams for usage by default. Closing the new client leaves
+        the pool open for this one; closing the client that created the pool closes it for every derived
+        client.
         """
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
@@ -184,12 +215,20 @@ class BaseClient(Generic[HttpClientT]):
             new._timeout = _config.to_timeout(timeout)
         if max_retries is not None:
             new._max_retries = _config.check_max_retries(max_retries)
-        if headers:
-            new._headers = {**self._headers, **dict(headers)}
+        if headers or default_headers:
+            new._headers = {
+                **self._headers,
+                **_config.check_headers(default_headers, what="default_headers"),
+                **_config.check_headers(headers, what="headers"),
+            }
+        if default_query:
+            new._default_query = {**self._default_query, **_config.check_query(default_query)}
         if stream_idle_timeout is not None:
             new._stream_idle_timeout = _check_idle(stream_idle_timeout)
         if not isinstance(max_response_size, _config.NotGiven):
             new._max_response_size = check_max_response_size(max_response_size)
+        if stream_usage is not None:
+            new._stream_usage = _check_bool(stream_usage, "stream_usage")
         new._closed = False
         new._lease = new._new_lease(owner=False)
         return new
@@ -292,8 +331,12 @@ class BaseClient(Generic[HttpClientT]):
     def _build_request(self, opts: RequestOptions) -> httpx.Request:
         timeout = _config.resolve_timeout(opts.timeout, self._timeout)
         headers = self._build_headers(opts)
+        params = opts.params
+        if self._default_query:
+            # Per-call extra_query wins over the client's default_query.
+            params = {**self._default_query, **(params or {})}
         factory = self._pool.requests
-        if factory is not None and factory.applies(opts.url, opts.params):
+        if factory is not None and factory.applies(opts.url, params):
             return factory.build(
                 opts.method, opts.url, content=opts.content, headers=headers, timeout=timeout
             )
@@ -302,7 +345,7 @@ class BaseClient(Generic[HttpClientT]):
             opts.url,
             content=opts.content,
             headers=headers,
-            params=dict(opts.params) if opts.params else None,
+            params=dict(params) if params else None,
             timeout=timeout,
         )
 
@@ -334,6 +377,14 @@ class BaseClient(Generic[HttpClientT]):
             full = dict(body)
             if stream:
                 full["stream"] = True
+                if (
+                    self._stream_usage
+                    and route_name in _STREAM_USAGE_ROUTES
+                    and "stream_options" not in full
+                    and not (extra_body and "stream_options" in extra_body)
+                ):
+                    # openai-python code ported as it is would otherwise get no Usage from a stream.
+                    full["stream_options"] = {"include_usage": True}
             given = {**full, **(extra_body or {})}
             require_any(given, route.required)
             require_fields(route_name, given)
@@ -476,11 +527,25 @@ class BaseClient(Generic[HttpClientT]):
         return start_span(opts, self._base_url)
 
 
+#: Routes whose streamed requests take ``stream_options`` (chat and legacy completions).
+_STREAM_USAGE_ROUTES = frozenset(
+    name
+    for name, route in ROUTES.items()
+    if route.request_model is not None
+    and "stream_options" in REQUEST_FIELDS.get(route.request_model.__name__, ())
+)
+
 _ROOT_PATHS = frozenset(route.path for route in ROUTES.values() if not route.path.startswith("/v1/"))
 
 
 def _describe(error: VllmError) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def _check_bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, not {value!r}")
+    return value
 
 
 def _check_idle(value: float | None) -> float | None:

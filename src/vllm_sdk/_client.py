@@ -76,9 +76,13 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own
     :class:`httpx.Client`, never closed by the SDK), ``limits`` (connection pool), ``stream_idle_timeout``
     (longest wait for a stream's next event), ``event_hooks`` (``{"request": [...], "response": [...]}``,
-    called on every attempt) and ``max_response_size`` (bytes of a whole, decoded response body; default
+    called on every attempt), ``max_response_size`` (bytes of a whole, decoded response body; default
     64 MiB, ``None`` for no limit; past it :class:`~vllm_sdk.InvalidResponseError`). Credentials in the base
     URL (``http://user:pass@host/v1``) are taken out of it and sent as Basic auth when no ``api_key`` is set.
+    openai-python's ``default_headers`` (the same as ``headers``) and ``default_query`` (query parameters
+    added to every URL; a call's ``extra_query`` wins) are accepted. Streamed chat and completion requests ask
+    for a final ``Usage`` event (``stream_options: {"include_usage": true}``) unless the call sets
+    ``stream_options``; ``stream_usage=False`` turns that off.
     """
 
     # Resources and the requester are made on access (a few hundred nanoseconds) rather than stored:
@@ -103,6 +107,9 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
     ) -> None:
         self._sleep: Callable[[float], None] = time.sleep
         super().__init__(
@@ -116,6 +123,9 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
             max_response_size=max_response_size,
+            default_headers=default_headers,
+            default_query=default_query,
+            stream_usage=stream_usage,
         )
 
     @classmethod
@@ -309,6 +319,8 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             limits=self._limits,
             stream_idle_timeout=self._stream_idle_timeout,
             max_response_size=self._max_response_size,
+            default_query=self._default_query,
+            stream_usage=self._stream_usage,
         )
         twin._basic_auth = self._basic_auth  # the base URL's credentials, taken out of the URL
         return twin
@@ -354,6 +366,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
     ) -> None:
         self._sleep: Callable[[float], Any] = asyncio.sleep
         super().__init__(
@@ -367,6 +382,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
             max_response_size=max_response_size,
+            default_headers=default_headers,
+            default_query=default_query,
+            stream_usage=stream_usage,
         )
 
     @classmethod

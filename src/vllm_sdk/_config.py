@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from typing import ClassVar, Final, final
+from typing import Any, ClassVar, Final, final
 
 import httpx
 
@@ -28,6 +28,9 @@ __all__ = [
     "ApiKey",
     "NotGiven",
     "TimeoutLike",
+    "check_headers",
+    "check_max_retries",
+    "check_query",
     "env_api_key",
     "env_base_url",
     "env_custom_headers",
@@ -187,6 +190,30 @@ def check_max_retries(value: int, *, what: str = "max_retries") -> int:
     if value < 0:
         raise ValueError(f"{what} must be >= 0, not {value}")
     return value
+
+
+def check_headers(value: Mapping[str, str] | None, *, what: str = "headers") -> dict[str, str]:
+    """A copy of ``value`` (``None``: empty) whose names and values are strings, or a clear ``TypeError``."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a mapping of header names to values, not {type(value).__name__}")
+    for name, item in value.items():
+        if not isinstance(name, str) or not isinstance(item, str):
+            raise TypeError(f"{what} names and values must be strings; {name!r} is not")
+    return dict(value)
+
+
+def check_query(value: Mapping[str, Any] | None, *, what: str = "default_query") -> dict[str, Any]:
+    """A copy of ``value`` (``None``: empty) with string keys, or a clear ``TypeError``."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a mapping of parameter names to values, not {type(value).__name__}")
+    for name in value:
+        if not isinstance(name, str):
+            raise TypeError(f"{what} names must be strings, not {type(name).__name__}")
+    return dict(value)
 
 
 def parse_custom_headers(text: str) -> dict[str, str]:

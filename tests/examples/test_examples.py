@@ -52,7 +52,7 @@ EXPECTED: dict[str, list[str]] = {
     "tool_safe_execution.py": ["unknown tool", "invalid arguments", "KeyError", "final answer:"],
     "multimodal_base64.py": ["file:", "bytes:"],
     "multimodal_url.py": ["builder:", "keywords:"],
-    "multimodal_multiple_images.py": ["2 images ->"],
+    "multimodal_multiple_images.py": ["2 images ->", "images() ->"],
     "thinking_toggle.py": ["thinking=True:", "thinking=False: 0 characters", "reasoning = None"],
     "retries.py": ["succeeded after", "attempt 2 failed", "ModelNotFoundError (retryable=False)"],
     "custom_headers.py": ["'x-team': 'search'", "'x-tenant': 'acme'", "'x-request-id': 'example-42'"],
