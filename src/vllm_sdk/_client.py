@@ -18,6 +18,7 @@ import httpx
 from . import _config
 from ._base_client import BaseClient, EventHooks
 from ._client_builder import ClientBuilder
+from ._client_config import TransportChoice, register_openers
 from ._exceptions import VllmError, map_transport_error
 from ._logging import logger
 from ._otel import wrap_stream_response
@@ -25,7 +26,7 @@ from ._response import MAX_ERROR_BODY, ModelT, error_from_response, parse_respon
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+    from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
     from types import TracebackType
 
     from typing_extensions import Self
@@ -76,7 +77,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
 
     def __init__(
         self,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         *,
         api_key: _config.ApiKey | None = None,
         timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
@@ -86,6 +87,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        transport: TransportChoice | None = None,
     ) -> None:
         self._sleep: Callable[[float], None] = time.sleep
         super().__init__(
@@ -98,6 +100,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             limits=limits,
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
+            transport=transport,
         )
 
     @classmethod
@@ -153,46 +156,55 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         max_retries = self._max_retries_for(opts)
         retries = 0
         while True:
-            request = self._build_request(opts)
-            self._run_hooks(self._request_hooks, request)
-            self._log_request(request, retries)
-            sent_at = time.perf_counter()
-            if scope is not None:
-                scope.sent()
-            error: VllmError
+            # Several replicas: every attempt goes to the best one at the time (a retry moves on).
+            replica = None if self._balancer is None else self._balancer.acquire_sync(self._sleep)
             try:
-                response = self._pool.http.send(request, stream=True)
-            except httpx.RequestError as exc:
-                error = map_transport_error(exc)
-                delay = self._retry_delay(error, retries, max_retries, opts)
-                if delay is None:
-                    raise error from exc
-            else:
-                self._log_response(response, sent_at)
+                request = self._build_request(opts, replica)
+                self._run_hooks(self._request_hooks, request)
+                self._log_request(request, retries)
+                sent_at = time.perf_counter()
+                if scope is not None:
+                    scope.sent()
+                error: VllmError
                 try:
-                    self._run_hooks(self._response_hooks, response)
-                except BaseException:
-                    response.close()
-                    raise
-                if response.is_success:
-                    if opts.stream:
-                        return response, sent_at
-                    try:
-                        response.read()
-                    except httpx.RequestError as exc:
-                        error = map_transport_error(exc)
-                        delay = self._retry_delay(error, retries, max_retries, opts)
-                        if delay is None:
-                            raise error from exc
-                    else:
-                        return response, sent_at
-                    finally:
-                        response.close()
-                else:
-                    error = error_from_response(response, self._read_error_body(response))
+                    response = self._pool.http.send(request, stream=True)
+                except httpx.RequestError as exc:
+                    error = map_transport_error(exc)
                     delay = self._retry_delay(error, retries, max_retries, opts)
                     if delay is None:
-                        raise error
+                        raise error from exc
+                else:
+                    self._log_response(response, sent_at)
+                    try:
+                        self._run_hooks(self._response_hooks, response)
+                    except BaseException:
+                        response.close()
+                        raise
+                    if response.is_success:
+                        if opts.stream:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        try:
+                            response.read()
+                        except httpx.RequestError as exc:
+                            error = map_transport_error(exc)
+                            delay = self._retry_delay(error, retries, max_retries, opts)
+                            if delay is None:
+                                raise error from exc
+                        else:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        finally:
+                            response.close()
+                    else:
+                        error = error_from_response(response, self._read_error_body(response))
+                        delay = self._retry_delay(error, retries, max_retries, opts)
+                        if delay is None:
+                            raise error
+            except BaseException as exc:
+                self._release_replica(replica, exc)
+                raise
+            self._release_replica(replica, error)
             self._sleep(delay)
             retries += 1
 
@@ -299,13 +311,14 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""
         return AsyncVllmClient(
-            self._base_url,
+            self.base_urls,
             api_key=self._api_key,
             timeout=self._timeout,
             max_retries=self._max_retries,
             headers=self._headers,
             limits=self._limits,
             stream_idle_timeout=self._stream_idle_timeout,
+            transport=self._transport,
         )
 
 
@@ -338,7 +351,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
 
     def __init__(
         self,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         *,
         api_key: _config.ApiKey | None = None,
         timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
@@ -348,6 +361,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         limits: httpx.Limits | None = None,
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
+        transport: TransportChoice | None = None,
     ) -> None:
         self._sleep: Callable[[float], Any] = asyncio.sleep
         super().__init__(
@@ -360,6 +374,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             limits=limits,
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
+            transport=transport,
         )
 
     @classmethod
@@ -370,7 +385,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
     def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.AsyncClient:
         from ._transports import create_async_http_client
 
-        return create_async_http_client(timeout=timeout, limits=limits)
+        return create_async_http_client(timeout=timeout, limits=limits, transport=self._transport)
 
     def _check_http_client(self, http_client: object) -> None:
         if not isinstance(http_client, httpx.AsyncClient):
@@ -416,46 +431,55 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         max_retries = self._max_retries_for(opts)
         retries = 0
         while True:
-            request = self._build_request(opts)
-            await self._run_hooks(self._request_hooks, request)
-            self._log_request(request, retries)
-            sent_at = time.perf_counter()
-            if scope is not None:
-                scope.sent()
-            error: VllmError
+            # Several replicas: every attempt goes to the best one at the time (a retry moves on).
+            replica = None if self._balancer is None else await self._balancer.acquire()
             try:
-                response = await self._pool.http.send(request, stream=True)
-            except httpx.RequestError as exc:
-                error = map_transport_error(exc)
-                delay = self._retry_delay(error, retries, max_retries, opts)
-                if delay is None:
-                    raise error from exc
-            else:
-                self._log_response(response, sent_at)
+                request = self._build_request(opts, replica)
+                await self._run_hooks(self._request_hooks, request)
+                self._log_request(request, retries)
+                sent_at = time.perf_counter()
+                if scope is not None:
+                    scope.sent()
+                error: VllmError
                 try:
-                    await self._run_hooks(self._response_hooks, response)
-                except BaseException:
-                    await response.aclose()
-                    raise
-                if response.is_success:
-                    if opts.stream:
-                        return response, sent_at
-                    try:
-                        await response.aread()
-                    except httpx.RequestError as exc:
-                        error = map_transport_error(exc)
-                        delay = self._retry_delay(error, retries, max_retries, opts)
-                        if delay is None:
-                            raise error from exc
-                    else:
-                        return response, sent_at
-                    finally:
-                        await response.aclose()
-                else:
-                    error = error_from_response(response, await self._read_error_body(response))
+                    response = await self._pool.http.send(request, stream=True)
+                except httpx.RequestError as exc:
+                    error = map_transport_error(exc)
                     delay = self._retry_delay(error, retries, max_retries, opts)
                     if delay is None:
-                        raise error
+                        raise error from exc
+                else:
+                    self._log_response(response, sent_at)
+                    try:
+                        await self._run_hooks(self._response_hooks, response)
+                    except BaseException:
+                        await response.aclose()
+                        raise
+                    if response.is_success:
+                        if opts.stream:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        try:
+                            await response.aread()
+                        except httpx.RequestError as exc:
+                            error = map_transport_error(exc)
+                            delay = self._retry_delay(error, retries, max_retries, opts)
+                            if delay is None:
+                                raise error from exc
+                        else:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        finally:
+                            await response.aclose()
+                    else:
+                        error = error_from_response(response, await self._read_error_body(response))
+                        delay = self._retry_delay(error, retries, max_retries, opts)
+                        if delay is None:
+                            raise error
+            except BaseException as exc:
+                self._release_replica(replica, exc)
+                raise
+            self._release_replica(replica, error)
             await self._sleep(delay)
             retries += 1
 
@@ -616,3 +640,7 @@ class _AsyncRequester:
 
     async def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
         await self._client._call_raw(self._client._route_options(route, body, options))
+
+
+# The batch layer opens clients from a ClientConfig (run_partition) without importing this module.
+register_openers(sync=VllmClient.from_config, async_=AsyncVllmClient.from_config)

@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "vllm_sdk._multimodal",
             "vllm_sdk._retry",
             "vllm_sdk._options",
+            "vllm_sdk._balancer",
             "vllm_sdk.types",
         ),
     ),
@@ -69,7 +70,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # ---- the core (no I/O except what _client drives)
     (
         "core-parts",
-        ("vllm_sdk._body", "vllm_sdk._response", "vllm_sdk._pool", "vllm_sdk._requester", "vllm_sdk._otel"),
+        (
+            "vllm_sdk._body",
+            "vllm_sdk._response",
+            "vllm_sdk._pool",
+            "vllm_sdk._requester",
+            "vllm_sdk._otel",
+            "vllm_sdk._client_config",
+        ),
     ),
     ("base-client", ("vllm_sdk._base_client", "vllm_sdk._client_builder")),
     # ---- above the core

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+from .._balancer import Balancer, Replica
 from .._transports import create_async_http_client
-from ..batch._balancer import Balancer, Replica
 from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
 from ..batch._runner import BATCH_RETRY_POLICY, run_batch
 from ..batch._senders import Endpoint, HttpSender
