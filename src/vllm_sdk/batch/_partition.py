@@ -20,14 +20,18 @@ one per actor).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._client_config import ClientConfig, open_async_client
+from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, gated, poll_waiting
 from ._bridge import run_sync
 from ._prepare import InvalidBatchRequest, PreparedRequest
 from ._rows import RowSpec, output_row, row_request
 from ._runner import abatch
+from ._senders import send_with_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
@@ -106,17 +110,48 @@ async def arun_rows(
     stream: bool = False,
     max_in_flight: int = 64,
     max_retries: int | None = None,
+    adapt: AdaptSource | None = None,
+    adapt_interval: float = 2.0,
     **runner_options: Any,
 ) -> AsyncGenerator[dict[str, Any], None]:
     """Rows through ``client`` (an ``AsyncVllmClient`` the caller keeps open): each row back once, in
     completion order, with the output columns added. ``runner_options`` go to :func:`abatch`
-    (``backoff_base``, ``backoff_cap``)."""
+    (``backoff_base``, ``backoff_cap``).
+
+    ``adapt="metrics"`` (or ``"load"``) reads the servers' waiting queue every ``adapt_interval``
+    seconds and lowers the requests in flight while it grows, back up to ``max_in_flight`` as it drains
+    (see :mod:`vllm_sdk.batch._adaptive`).
+    """
+    if adapt not in (None, "metrics", "load"):
+        raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
+    if not adapt_interval > 0:
+        raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
     pending = _Pending(RowSpec(model, dict(params or {})))
     records = _records(rows)
     feed = pending.afeed(records) if isinstance(records, AsyncIterable) else pending.feed(records)
     options = _runner_options(client, max_retries, runner_options)
-    async for result in abatch(client, feed, concurrency=max_in_flight, stream=stream, **options):
-        yield output_row(pending.pop(result.index), result)
+    poller: asyncio.Task[None] | None = None
+    if adapt is not None:
+        limit = InFlightLimit(max_in_flight)
+        controller = WaitingQueueController(max_in_flight)
+        options["_send"] = gated(options.get("_send") or send_with_client, limit)
+
+        async def poll() -> None:
+            while True:
+                await asyncio.sleep(adapt_interval)
+                waiting = await poll_waiting(client, adapt)
+                if waiting is not None:
+                    await limit.set_limit(controller.observe(waiting))
+
+        poller = asyncio.create_task(poll())
+    try:
+        async for result in abatch(client, feed, concurrency=max_in_flight, stream=stream, **options):
+            yield output_row(pending.pop(result.index), result)
+    finally:
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
 
 
 async def arun_partition(
@@ -128,9 +163,13 @@ async def arun_partition(
     stream: bool = False,
     max_in_flight: int = 64,
     max_retries: int | None = None,
+    adapt: AdaptSource | None = None,
+    adapt_interval: float = 2.0,
     **runner_options: Any,
 ) -> AsyncGenerator[dict[str, Any], None]:
-    """The async twin of :func:`run_partition`: a client opened from ``config`` for this partition."""
+    """The async twin of :func:`run_partition`: a client opened from ``config`` for this partition.
+
+    It also takes ``adapt`` and ``adapt_interval`` (see :func:`arun_rows`)."""
     _check(config, max_in_flight)
     client = open_async_client(config)
     try:
@@ -142,6 +181,8 @@ async def arun_partition(
             stream=stream,
             max_in_flight=max_in_flight,
             max_retries=max_retries,
+            adapt=adapt,
+            adapt_interval=adapt_interval,
             **runner_options,
         ):
             yield row
