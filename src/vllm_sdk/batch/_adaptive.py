@@ -30,6 +30,7 @@ __all__ = [
     "AdaptSource",
     "InFlightLimit",
     "WaitingQueueController",
+    "adapt_loop",
     "gated",
     "parse_waiting",
     "poll_waiting",
@@ -156,3 +157,18 @@ async def poll_waiting(client: Any, source: AdaptSource) -> float | None:
             if replica is not client:
                 await replica.close()
     return total if answered else None
+
+
+async def adapt_loop(
+    client: Any,
+    limit: InFlightLimit,
+    controller: WaitingQueueController,
+    source: AdaptSource,
+    interval: float,
+) -> None:
+    """Every ``interval`` seconds, a sample of the waiting queue resizes ``limit`` (till cancelled)."""
+    while True:
+        await asyncio.sleep(interval)
+        waiting = await poll_waiting(client, source)
+        if waiting is not None:
+            await limit.set_limit(controller.observe(waiting))

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._client_config import ClientConfig, open_async_client
-from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, gated, poll_waiting
+from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop, gated
 from ._bridge import run_sync
 from ._prepare import InvalidBatchRequest, PreparedRequest
 from ._rows import RowSpec, output_row, row_request
@@ -112,6 +112,7 @@ async def arun_rows(
     max_retries: int | None = None,
     adapt: AdaptSource | None = None,
     adapt_interval: float = 2.0,
+    limit: InFlightLimit | None = None,
     **runner_options: Any,
 ) -> AsyncGenerator[dict[str, Any], None]:
     """Rows through ``client`` (an ``AsyncVllmClient`` the caller keeps open): each row back once, in
@@ -120,7 +121,8 @@ async def arun_rows(
 
     ``adapt="metrics"`` (or ``"load"``) reads the servers' waiting queue every ``adapt_interval``
     seconds and lowers the requests in flight while it grows, back up to ``max_in_flight`` as it drains
-    (see :mod:`vllm_sdk.batch._adaptive`).
+    (see :mod:`vllm_sdk.batch._adaptive`). ``limit`` shares one bound on requests in flight between
+    several calls (the Ray processor's actor runs several batches at once under one limit).
     """
     if adapt not in (None, "metrics", "load"):
         raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
@@ -131,19 +133,12 @@ async def arun_rows(
     feed = pending.afeed(records) if isinstance(records, AsyncIterable) else pending.feed(records)
     options = _runner_options(client, max_retries, runner_options)
     poller: asyncio.Task[None] | None = None
-    if adapt is not None:
+    if adapt is not None and limit is None:
         limit = InFlightLimit(max_in_flight)
         controller = WaitingQueueController(max_in_flight)
+        poller = asyncio.create_task(adapt_loop(client, limit, controller, adapt, adapt_interval))
+    if limit is not None:
         options["_send"] = gated(options.get("_send") or send_with_client, limit)
-
-        async def poll() -> None:
-            while True:
-                await asyncio.sleep(adapt_interval)
-                waiting = await poll_waiting(client, adapt)
-                if waiting is not None:
-                    await limit.set_limit(controller.observe(waiting))
-
-        poller = asyncio.create_task(poll())
     try:
         async for result in abatch(client, feed, concurrency=max_in_flight, stream=stream, **options):
             yield output_row(pending.pop(result.index), result)
