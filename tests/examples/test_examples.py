@@ -57,6 +57,7 @@ EXPECTED: dict[str, list[str]] = {
     "retries.py": ["succeeded after", "attempt 2 failed", "ModelNotFoundError (retryable=False)"],
     "custom_headers.py": ["'x-team': 'search'", "'x-tenant': 'acme'", "'x-request-id': 'example-42'"],
     "batch_processing.py": ["200 ok, 0 failed", "time to first token:", "custom_id=line-2 ok=True"],
+    "ray_batch.py": ["rows back (", "ok, 1 failed", "ttft=", "status=400 error=InvalidBatchRequest"],
     "async_concurrency.py": [
         "50 answers",
         "10 concurrent streams",
@@ -66,7 +67,7 @@ EXPECTED: dict[str, list[str]] = {
 }
 
 # Examples that need the mock server they start themselves (fault injection needs no --base-url).
-SELF_STARTED = {"stream_idle_timeout.py", "retries.py", "custom_headers.py", "spinner.py"}
+SELF_STARTED = {"stream_idle_timeout.py", "retries.py", "custom_headers.py", "spinner.py", "ray_batch.py"}
 # Examples given --base-url but no --model: they ask the server for its first model.
 NO_MODEL = {"simple_chat.py"}
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -60,6 +62,9 @@ def _spark_session() -> Any:
     if shutil.which("java") is None:
         pytest.skip("no Java runtime: Spark needs one")
     pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is not installed")
+    # The Python workers must be this interpreter (the one with vllm_sdk), not the first python3 on PATH.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     return (
         pyspark_sql.SparkSession.builder.master("local[2]")
         .config("spark.driver.host", "127.0.0.1")

@@ -114,6 +114,8 @@ def test_failures_are_rows_and_columns_are_kept(local_ray: Any) -> None:
         out = {r["id"]: r for r in proc(local_ray.data.from_items(rows)).take_all()}
     assert [out[i]["tag"] for i in range(3)] == ["a", "b", "c"]
     assert out[0]["error"] is None
+    assert out[0]["completion_tokens"] == 2
+    assert type(out[0]["completion_tokens"]) is int  # not a float because another row failed
     assert out[1]["error"] is None
     assert out[1]["content"]
     assert out[2]["status_code"] == 404

@@ -158,7 +158,7 @@ class _VllmActor:
         async for row in arun_rows(client, records, limit=self._limit, **options):
             out[row.pop(_POSITION)] = row
         columns = [*batch.columns, *(c for c in OUTPUT_COLUMNS if c not in batch.columns)]
-        frame = type(batch)(out, columns=columns)  # a pandas DataFrame, without importing pandas here
-        # Columns that are None in every row of this batch would be typed "null" here and a string or a
-        # number in the next batch: object columns keep Ray's blocks of one schema.
-        return frame.astype({c: object for c in OUTPUT_COLUMNS if frame[c].isna().all()})
+        # dtype=object: pandas would turn an int column with a None (a failed row) into floats; Arrow
+        # infers each column's type from the Python values instead. Built with the batch's own class
+        # (a pandas DataFrame) so this module never imports pandas.
+        return type(batch)(out, columns=columns, dtype=object)
