@@ -48,7 +48,8 @@ class ClientConfig:
     the async client's HTTP transport (``"httpx"`` or ``"aiohttp"``).
     """
 
-    base_url: str | tuple[str, ...] | None = None
+    # Any sequence is accepted and stored as a tuple (one URL as a string).
+    base_url: str | Sequence[str] | None = None
     api_key: _config.ApiKey | None = None
     timeout: httpx.Timeout | _config.NotGiven | None = _config.NOT_GIVEN
     max_retries: int | None = None
@@ -98,7 +99,7 @@ class ClientConfig:
             return ()
         if isinstance(self.base_url, str):
             return (self.base_url,)
-        return self.base_url
+        return tuple(self.base_url)
 
     def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (``cfg.replace(max_retries=5)``)."""
