@@ -11,6 +11,7 @@ Quick start::
 
 from ._client import AsyncVllmClient, VllmClient
 from ._client_builder import ClientBuilder
+from ._client_config import ClientConfig
 from ._config import NOT_GIVEN, NotGiven
 from ._events import (
     CompletionStreamEvent,
@@ -84,6 +85,7 @@ __all__ = [  # noqa: RUF022
     "ChatCompletionResponse",
     "ClientBuilder",
     "ClientClosedError",
+    "ClientConfig",
     "CompletionResponse",
     "CompletionStream",
     "CompletionStreamEvent",

@@ -36,6 +36,7 @@ __all__ = [
     "env_custom_headers",
     "env_max_retries",
     "env_timeout",
+    "join_credentials",
     "normalize_base_url",
     "parse_custom_headers",
     "resolve_timeout",
@@ -99,13 +100,26 @@ class NotGiven:
 NOT_GIVEN: Final = NotGiven()
 
 
-def normalize_base_url(url: str) -> str:
+def normalize_base_url(url: str, *, keep_credentials: bool = False) -> str:
     """Strip whitespace and trailing slashes; reject what cannot be a base URL with a clear ``ValueError``.
 
-    Credentials in the URL (``http://user:pass@host/v1``) are kept here; :func:`split_credentials` takes
-    them out. The error message never shows a password.
+    Credentials in the URL (``http://user:pass@host/v1``) are dropped unless ``keep_credentials``
+    (:func:`split_credentials` turns them into Basic auth). The error message never shows a password.
     """
-    return split_credentials(url)[0] if _has_userinfo(url) else _checked_base_url(url)
+    if keep_credentials or not _has_userinfo(url):
+        return _checked_base_url(url)
+    return split_credentials(url)[0]
+
+
+def join_credentials(url: str, basic_auth: str | None) -> str:
+    """``url`` with the userinfo that the ``Authorization: Basic ...`` value ``basic_auth`` carries put
+    back (the inverse of :func:`split_credentials`; ``url`` unchanged when ``basic_auth`` is ``None``)."""
+    import base64
+
+    if basic_auth is None or not basic_auth.startswith("Basic "):
+        return url
+    user, _, password = base64.b64decode(basic_auth[len("Basic ") :]).decode().partition(":")
+    return str(httpx.URL(url).copy_with(username=user, password=password)).rstrip("/")
 
 
 def _checked_base_url(url: str) -> str:

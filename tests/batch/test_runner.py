@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from vllm_sdk._balancer import Balancer, Replica
 from vllm_sdk._exceptions import BadRequestError, HttpError, InternalServerError, RateLimitError
 from vllm_sdk._retry import RetryPolicy
-from vllm_sdk.batch._balancer import Balancer, Replica
 from vllm_sdk.batch._prepare import InvalidBatchRequest, PreparedRequest
 from vllm_sdk.batch._runner import BATCH_RETRY_POLICY, abatch, run_batch
 

@@ -31,9 +31,9 @@ import time
 from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._exceptions import ApiError, HttpError, StreamError
+from .._balancer import Balancer, Replica, replica_failed
+from .._exceptions import ApiError
 from .._retry import RetryPolicy
-from ._balancer import Balancer, Replica
 from ._encode import raw_of
 from ._failures import retryable
 from ._prepare import InvalidBatchRequest, PreparedRequest, prepare
@@ -53,15 +53,6 @@ ClientT = TypeVar("ClientT")
 #: A batch retries each request up to 3 times (the client's default is 2): one request of a long batch
 #: failing for good costs a rerun, so a batch tries a little harder. Back-off as the client's.
 BATCH_RETRY_POLICY = RetryPolicy(max_retries=3)
-
-
-def _replica_failed(error: BaseException) -> bool:
-    """Whether an attempt's failure says something about the replica rather than about the request."""
-    if isinstance(error, HttpError):  # connection errors and timeouts
-        return True
-    if isinstance(error, ApiError):
-        return error.status_code >= 500 or error.status_code == 429
-    return isinstance(error, StreamError)
 
 
 async def run_one(
@@ -89,7 +80,7 @@ async def run_one(
             outcome = await send(replica.client, request, stream)
         except Exception as exc:
             latency = time.perf_counter() - started
-            balancer.release(replica, failed=_replica_failed(exc))
+            balancer.release(replica, failed=replica_failed(exc))
             # The client's rule plus a stream broken part-way (see _failures): nothing was handed over.
             if attempts - 1 < policy.max_retries and retryable(exc):
                 await asyncio.sleep(policy.delay(attempts - 1, exc))
@@ -246,6 +237,10 @@ def _replica_clients(
     """
     urls = [u.rstrip("/") for u in base_urls or ()]
     if not urls:
+        # A client made with several base URLs balances by itself; the batch takes the balancing over
+        # (one single-URL client per replica) so it sees which replica each attempt went to.
+        urls = list(getattr(client, "base_urls", ()))
+    if len(urls) <= 1 and not base_urls:
         return [Replica(str(getattr(client, "base_url", "")), _derive(client, None))]
     return [Replica(url, _derive(client, url)) for url in urls]
 

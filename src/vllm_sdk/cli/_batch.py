@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+from .._balancer import Balancer, Replica
 from .._config import split_credentials
 from .._exceptions import VllmError
 from .._transports import create_async_http_client
 from ..batch._arrivals import paced
-from ..batch._balancer import Balancer, Replica
 from ..batch._files import count_lines, iter_input, output_bytes
 from ..batch._lock import OutputLock
 from ..batch._metrics import LoadMetrics, format_table, percentile
