@@ -13,6 +13,7 @@ from ._client import AsyncVllmClient, VllmClient
 from ._client_builder import ClientBuilder
 from ._client_config import ClientConfig
 from ._config import NOT_GIVEN, NotGiven
+from ._raw_response import AsyncRawResponse, AsyncStreamedRawResponse, RawResponse, StreamedRawResponse
 from ._events import (
     CompletionStreamEvent,
     Content,
@@ -77,7 +78,9 @@ __all__ = [  # noqa: RUF022
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
+    "AsyncRawResponse",
     "AsyncResponseStream",
+    "AsyncStreamedRawResponse",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -113,6 +116,7 @@ __all__ = [  # noqa: RUF022
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Reasoning",
     "RequestTooLargeError",
     "Response",
@@ -121,6 +125,7 @@ __all__ = [  # noqa: RUF022
     "StreamConsumedError",
     "StreamError",
     "StreamEvent",
+    "StreamedRawResponse",
     "Text",
     "ToolArgumentsError",
     "ToolCall",

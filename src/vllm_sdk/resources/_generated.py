@@ -24,6 +24,7 @@ from ..types.lists import (
     ScoreResponse,
 )
 from ._parsing import AsyncChatCompletionsParsing, ChatCompletionsParsing
+from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder
 
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from .._requester import AsyncRequester, Requester
 
 
-class ChatCompletions(ChatCompletionsParsing):
+class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
     """``client.chat.completions``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -137,7 +138,7 @@ class ChatCompletions(ChatCompletionsParsing):
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
 
-class AsyncChatCompletions(AsyncChatCompletionsParsing):
+class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
     """``client.chat.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -216,7 +217,7 @@ class AsyncChatCompletions(AsyncChatCompletionsParsing):
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
 
-class Chat:
+class Chat(RawResponsesMixin):
     """``client.chat``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -228,7 +229,7 @@ class Chat:
         return ChatCompletions(self._requester)
 
 
-class AsyncChat:
+class AsyncChat(AsyncRawResponsesMixin):
     """``client.chat`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -240,7 +241,7 @@ class AsyncChat:
         return AsyncChatCompletions(self._requester)
 
 
-class Completions:
+class Completions(RawResponsesMixin):
     """``client.completions``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -319,7 +320,7 @@ class Completions:
         return self._requester.call("completions.create", params, options, CompletionResponse)
 
 
-class AsyncCompletions:
+class AsyncCompletions(AsyncRawResponsesMixin):
     """``client.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -398,7 +399,7 @@ class AsyncCompletions:
         return self._requester.call("completions.create", params, options, CompletionResponse)
 
 
-class Embeddings:
+class Embeddings(RawResponsesMixin):
     """``client.embeddings``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -483,7 +484,7 @@ class Embeddings:
         return self._requester.call("embeddings.create", params, options, EmbeddingResponse)
 
 
-class AsyncEmbeddings:
+class AsyncEmbeddings(AsyncRawResponsesMixin):
     """``client.embeddings`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -568,7 +569,7 @@ class AsyncEmbeddings:
         return await self._requester.call("embeddings.create", params, options, EmbeddingResponse)
 
 
-class Models:
+class Models(RawResponsesMixin):
     """``client.models``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -587,7 +588,7 @@ class Models:
         return self._requester.call("models.list", None, options, ModelList)
 
 
-class AsyncModels:
+class AsyncModels(AsyncRawResponsesMixin):
     """``client.models`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
