@@ -13,7 +13,6 @@ from ._client import AsyncVllmClient, VllmClient
 from ._client_builder import ClientBuilder
 from ._client_config import ClientConfig
 from ._config import NOT_GIVEN, NotGiven
-from ._raw_response import AsyncRawResponse, AsyncStreamedRawResponse, RawResponse, StreamedRawResponse
 from ._events import (
     CompletionStreamEvent,
     Content,
@@ -53,6 +52,7 @@ from ._exceptions import (
     VllmTimeoutError,
 )
 from ._multimodal import image_part, image_url_part, text_part
+from ._raw_response import AsyncRawResponse, AsyncStreamedRawResponse, RawResponse, StreamedRawResponse
 from ._streams import (
     AsyncCompletionStream,
     AsyncMessageStream,

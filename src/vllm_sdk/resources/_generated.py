@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .._config import NOT_GIVEN
 from .._requester import CallOptions
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse
+from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse, TokenizerInfoResponse
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
 from ..types.lists import (
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         EmbeddingChatRequestParams,
         EmbeddingCompletionRequestParams,
         IOProcessorRequestParams,
+        LoadLoRAAdapterRequestParams,
         PoolingChatRequestParams,
         PoolingCompletionRequestParams,
         RerankRequestParams,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         ScoreTextRequestParams,
         TokenizeChatRequestParams,
         TokenizeCompletionRequestParams,
+        UnloadLoRAAdapterRequestParams,
     )
     from .._requester import AsyncRequester, Requester
 
@@ -707,6 +709,24 @@ class ClientResources:
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("load", None, options, LoadResponse)
 
+    def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> str:
+        """Load Lora Adapter. (``POST /v1/load_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_text("load_lora_adapter", params, options)
+
     def metrics(
         self,
         *,
@@ -911,6 +931,36 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("tokenize", params, options, TokenizeResponse)
 
+    def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> TokenizerInfoResponse:
+        """Get comprehensive tokenizer information. (``GET /tokenizer_info``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("tokenizer_info", None, options, TokenizerInfoResponse)
+
+    def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> str:
+        """Unload Lora Adapter. (``POST /v1/unload_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_text("unload_lora_adapter", params, options)
+
 
 class AsyncClientResources:
     """The routes and resources mounted on the async client; the client provides ``_requester``."""
@@ -1011,6 +1061,24 @@ class AsyncClientResources:
         """Get Server Load Metrics. (``GET /load``)"""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("load", None, options, LoadResponse)
+
+    async def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> str:
+        """Load Lora Adapter. (``POST /v1/load_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_text("load_lora_adapter", params, options)
 
     async def metrics(
         self,
@@ -1215,6 +1283,36 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("tokenize", params, options, TokenizeResponse)
+
+    async def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> TokenizerInfoResponse:
+        """Get comprehensive tokenizer information. (``GET /tokenizer_info``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("tokenizer_info", None, options, TokenizerInfoResponse)
+
+    async def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> str:
+        """Unload Lora Adapter. (``POST /v1/unload_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_text("unload_lora_adapter", params, options)
 
 
 __all__ = [
