@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,speed,mock,cli,otel
 
-.PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel docs clean test-real
+.PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-run bench-plots bench-e2e wheel docs clean test-real
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,8 +52,24 @@ test: check test-pure docs test-real
 # The quick developer loop: lint, types, generated code up to date, the unit suite on the compiled build.
 check: lint typecheck codegen-check test-unit
 
-bench: $(STAMP) build-ext
-	$(BIN)/python -m benchmarks.run_parsers
+# `make bench`: run the benchmarks, write their JSON into benchmarks/results/ (committed: the docs show the plots
+# of one real run without re-running anything), then render the plots of the Performance page from that JSON.
+# The end-to-end sweep runs once per event loop; BENCH_E2E_ARGS= (empty) makes it the full ~100k-chunk run.
+BENCH_RESULTS  := benchmarks/results
+PERF_PLOTS     := docs/assets/perf
+BENCH_E2E_ARGS ?= --quick
+bench: bench-run bench-plots
+
+bench-run: $(STAMP) build-ext
+	mkdir -p $(BENCH_RESULTS)
+	$(PY) -m benchmarks.run_parsers --json $(BENCH_RESULTS)/parsers.json
+	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --loop asyncio --json $(BENCH_RESULTS)/e2e-asyncio.json
+	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --loop uvloop --json $(BENCH_RESULTS)/e2e-uvloop.json
+	$(PY) -m benchmarks.floors --json $(BENCH_RESULTS)/floors.json
+
+# Only the plots, from the JSON already in benchmarks/results/ (matplotlib: the bench extra, part of dev).
+bench-plots: $(STAMP)
+	$(PY) -m benchmarks.plot --results $(BENCH_RESULTS) --out $(PERF_PLOTS)
 
 bench-e2e: $(STAMP) build-ext
 	$(BIN)/python -m benchmarks.run_e2e

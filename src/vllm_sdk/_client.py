@@ -328,7 +328,8 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 async for event in stream:
                     ...
 
-    The default connection pool uses the aiohttp-backed transport when the ``speed`` extra is installed.
+    The default connection pool uses the SDK's aiohttp-backed transport (``VLLM_SDK_TRANSPORT=httpx`` picks
+    httpx's own).
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 

@@ -2,7 +2,7 @@
 
 The async client is an ordinary :class:`httpx.AsyncClient` whichever transport it runs on, so everything
 above it (request building, retries, error mapping, the stream engine) is written once against httpx.
-:class:`AiohttpTransport` is the default under it when the ``speed`` extra is installed: over loopback it
+:class:`AiohttpTransport` is the default under it (aiohttp is a dependency of the package): over loopback it
 costs several times less client CPU per streamed HTTP chunk than httpcore, whose connection pool and
 per-chunk machinery dominate when many streams run at once. This module holds the transport, the byte
 stream of its responses and the mapping of aiohttp's errors to httpx's.

@@ -24,6 +24,7 @@ import httpx
 
 from .._config import split_credentials
 from .._transports import create_async_http_client
+from .._transports import run as run_event_loop
 from ..batch._balancer import Balancer, Replica
 from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
 from ..batch._runner import BATCH_RETRY_POLICY, run_batch
@@ -290,7 +291,7 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
         return await run_batch_file(options, err=out, stop=stop)
 
     try:
-        stats = asyncio.run(main())
+        stats = run_event_loop(main())  # uvloop when installed (VLLM_SDK_UVLOOP=0 opts out)
     except OSError as exc:  # unreadable input, unwritable output
         print(f"error: {exc}", file=out)
         return 1
