@@ -287,16 +287,16 @@ def draw_e2e(plot: E2EPlot, out: Path) -> Path:
             color=colours[variants.index(variant) % len(colours)],
             label=f"{variant} ({loop})",
         )
-    for i, ref in enumerate(sorted(plot.references, key=lambda r: (r.client, r.loop))):
-        axes.axhline(ref.us_per_chunk, color="grey", linestyle=":" if ref.loop == "asyncio" else "-.", lw=1)
-        axes.annotate(
-            f"floor: {ref.client} ({ref.loop}) {ref.us_per_chunk:.1f} µs",
-            xy=(1.0, ref.us_per_chunk),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 2 - 8 * (i % 2)),
-            textcoords="offset points",
-            fontsize=7,
-            color="dimgrey",
+    # Floors are single measurements (one concurrency): horizontal grey lines, named in the legend.
+    styles = [":", "-.", (0, (5, 2, 1, 2)), (0, (1, 3))]
+    clients = sorted({ref.client for ref in plot.references})
+    for ref in sorted(plot.references, key=lambda r: (r.client, r.loop)):
+        axes.axhline(
+            ref.us_per_chunk,
+            color="dimgrey" if ref.loop == "asyncio" else "darkgrey",
+            linestyle=styles[clients.index(ref.client) % len(styles)],
+            lw=1.2,
+            label=f"floor: {ref.client} ({ref.loop}) {ref.us_per_chunk:.1f} µs",
         )
     axes.set_xscale("log", base=2)
     levels = sorted({x for curve in plot.curves.values() for x in curve.points})
@@ -307,8 +307,7 @@ def draw_e2e(plot: E2EPlot, out: Path) -> Path:
     axes.set_ylabel("client CPU per chunk (µs, lower is better)")
     axes.set_title(f"End to end over loopback, {plot.mode} server")
     axes.grid(True, which="both", alpha=0.3)
-    if plot.curves:
-        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.14), ncol=3, frameon=False)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.14), ncol=3, frameon=False)
     return _save(plt, figure, out)
 
 
