@@ -65,3 +65,23 @@ def test_vllm_sdk_uvloop_0_opts_out(
 ) -> None:
     monkeypatch.setenv(UVLOOP_ENV, "0")
     assert _batch_loop(monkeypatch, tmp_path, mock_server).startswith("asyncio")
+
+
+def test_a_bad_vllm_sdk_uvloop_value_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    mock_server: MockVllmServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(UVLOOP_ENV, "fast")
+    before = len(mock_server.requests)
+    inp = write_batch(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert (
+        cli.main(["batch", str(inp), "-o", str(out), "--base-url", mock_server.base_url])
+        == _batch.EXIT_UNABLE
+    )
+    err = capsys.readouterr().err
+    assert "error: VLLM_SDK_UVLOOP must be 0 or 1" in err
+    assert "'fast'" in err
+    assert len(mock_server.requests) == before  # refused before any request

@@ -13,11 +13,13 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from .._exceptions import VllmError
+
 if TYPE_CHECKING:
     from collections.abc import Coroutine
     from types import ModuleType
 
-__all__ = ["UVLOOP_ENV", "LoopName", "new_event_loop", "run", "selected_loop"]
+__all__ = ["UVLOOP_ENV", "LoopName", "LoopSettingError", "new_event_loop", "run", "selected_loop"]
 
 #: Environment variable that lets the SDK's own event loops use uvloop (default) or not (``0``).
 UVLOOP_ENV = "VLLM_SDK_UVLOOP"
@@ -25,6 +27,12 @@ UVLOOP_ENV = "VLLM_SDK_UVLOOP"
 LoopName = Literal["uvloop", "asyncio"]
 
 _T = TypeVar("_T")
+
+
+class LoopSettingError(VllmError, ValueError):
+    """``VLLM_SDK_UVLOOP`` has a value that is neither on nor off (a ``VllmError`` and a ``ValueError``)."""
+
+
 _ON = frozenset({"", "1", "true", "yes", "on"})
 _OFF = frozenset({"0", "false", "no", "off"})
 
@@ -32,13 +40,14 @@ _OFF = frozenset({"0", "false", "no", "off"})
 def _uvloop() -> ModuleType | None:
     """The uvloop module when it is wanted and importable, else ``None``.
 
-    Raises ``ValueError`` for a ``VLLM_SDK_UVLOOP`` value that is neither on nor off, rather than guess.
+    Raises :class:`LoopSettingError` for a ``VLLM_SDK_UVLOOP`` value that is neither on nor off, rather than
+    guess.
     """
     value = os.environ.get(UVLOOP_ENV, "").strip().lower()
     if value in _OFF:
         return None
     if value not in _ON:
-        raise ValueError(f"{UVLOOP_ENV} must be 0 or 1 (or false/true, no/yes, off/on), not {value!r}")
+        raise LoopSettingError(f"{UVLOOP_ENV} must be 0 or 1 (or false/true, no/yes, off/on), not {value!r}")
     try:
         import uvloop
     except ImportError:  # not installed (the uvloop extra), or Windows: asyncio's loop is the fallback
