@@ -67,10 +67,12 @@ check: lint typecheck codegen-check test-unit
 
 # `make bench`: run the benchmarks, write their JSON into benchmarks/results/ (committed: the docs show the plots
 # of one real run without re-running anything), then render the plots of the Performance page from that JSON.
-# The end-to-end sweep runs once per event loop; BENCH_E2E_ARGS= (empty) makes it the full ~100k-chunk run.
+# The end-to-end sweep runs once per event loop with the interleaved server, once with the bursting one;
+# the floors in both server modes. Streams of 128 tokens everywhere, so that the floors (which always use
+# 128) read the same streams. BENCH_E2E_ARGS="--tokens 128" makes the sweeps the full ~100k-chunk runs.
 BENCH_RESULTS  := benchmarks/results
 PERF_PLOTS     := docs/assets/perf
-BENCH_E2E_ARGS ?= --quick
+BENCH_E2E_ARGS ?= --quick --tokens 128
 bench: bench-run bench-plots
 
 bench-run: $(STAMP) build-ext
@@ -78,7 +80,9 @@ bench-run: $(STAMP) build-ext
 	$(PY) -m benchmarks.run_parsers --json $(BENCH_RESULTS)/parsers.json
 	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --loop asyncio --json $(BENCH_RESULTS)/e2e-asyncio.json
 	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --loop uvloop --json $(BENCH_RESULTS)/e2e-uvloop.json
+	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --burst --json $(BENCH_RESULTS)/e2e-asyncio-burst.json
 	$(PY) -m benchmarks.floors --json $(BENCH_RESULTS)/floors.json
+	$(PY) -m benchmarks.floors --burst --json $(BENCH_RESULTS)/floors-burst.json
 
 # Only the plots, from the JSON already in benchmarks/results/ (matplotlib: the bench extra, part of dev).
 bench-plots: $(STAMP)
