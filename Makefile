@@ -1,6 +1,6 @@
 # The two commands of the README:  `make demo`  and  `make test`.  `make test` (and every developer target)
 # creates .venv with everything, dev tools included; `make demo` creates its own .venv-demo with only what the
-# demo runs on: the package with its `mock` (the embedded server) and `cli` (rich) extras.
+# demo runs on: the package (aiohttp for the embedded server is a dependency) with its `cli` (rich) extra.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,speed,mock,cli,otel
 DEMO_VENV   ?= .venv-demo
-DEMO_EXTRAS := mock,cli
+DEMO_EXTRAS := cli
 DEMO_STAMP  := $(DEMO_VENV)/.installed
 
 .PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-run bench-plots bench-e2e wheel docs clean test-real
