@@ -199,3 +199,26 @@ def test_invalid_json_and_nothing_to_plot(tmp_path: Path) -> None:
     done = plot("--out", str(tmp_path / "plots"))
     assert done.returncode == 2
     assert "nothing to plot" in done.stderr
+
+
+def test_the_committed_plots_are_rendered_from_the_committed_json(tmp_path: Path) -> None:
+    # The Performance page's plots are never drawn by hand: re-rendering benchmarks/results/ must give the
+    # files in docs/assets/perf/ byte for byte (`make bench-plots` after changing the JSON or the script).
+    import matplotlib
+
+    pinned = next(
+        line.split("==")[1].split('"')[0]
+        for line in (REPO / "pyproject.toml").read_text().splitlines()
+        if line.strip().startswith('"matplotlib==')
+    )
+    if matplotlib.__version__ != pinned:
+        pytest.skip(f"the plots are rendered with matplotlib {pinned}, this is {matplotlib.__version__}")
+    committed = REPO / "docs" / "assets" / "perf"
+    done = plot("--results", str(REPO / "benchmarks" / "results"), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    rendered = sorted(p.name for p in tmp_path.iterdir())
+    assert rendered == sorted(p.name for p in committed.iterdir())
+    for name in rendered:
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), (
+            f"{name}: run make bench-plots"
+        )
