@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 def _recipes(*targets: str, tmp_path: Path) -> list[str]:
     result = subprocess.run(
-        ["make", "-n", "-B", f"DEMO_VENV={tmp_path / 'demo-venv'}", *targets],
+        ["make", "--no-print-directory", "-n", "-B", f"DEMO_VENV={tmp_path / 'demo-venv'}", *targets],
         cwd=ROOT,
         capture_output=True,
         text=True,
