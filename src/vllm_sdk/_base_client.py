@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from ._otel import SpanScope
     from ._requester import CallOptions
+    from ._transports import AiohttpTransport
 
 __all__ = ["USER_AGENT", "BaseClient", "EventHooks"]
 
@@ -305,6 +306,25 @@ class BaseClient(Generic[HttpClientT]):
             params=dict(opts.params) if opts.params else None,
             timeout=timeout,
         )
+
+    def _direct_transport(self, opts: RequestOptions) -> AiohttpTransport | None:
+        """The aiohttp transport a non-streamed call can use directly, skipping httpx's request and
+        response objects, or ``None`` for the httpx path. Direct only where nothing can tell the
+        difference: the SDK's own client on the aiohttp transport, no event hooks (they receive httpx
+        objects), no query parameters or cookies (httpx merges those), no debug logging (it prints the
+        httpx request)."""
+        factory = self._pool.requests
+        if (
+            factory is None
+            or factory.direct is None
+            or opts.stream
+            or self._request_hooks
+            or self._response_hooks
+            or logger.isEnabledFor(10)  # DEBUG
+            or not factory.direct_applies(opts.url, opts.params)
+        ):
+            return None
+        return factory.direct
 
     def _check_open(self) -> None:
         if self._closed:

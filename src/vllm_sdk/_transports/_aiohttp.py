@@ -30,11 +30,11 @@ from ._event_loops import LoopShutdownHook, abandon_aiohttp_session, close_on_lo
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
     import aiohttp
 
-__all__ = ["AiohttpTransport"]
+__all__ = ["AiohttpTransport", "DirectResponse"]
 
 
 def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
@@ -73,7 +73,10 @@ def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.Tran
 
 
 async def _headers_by(
-    pending: Awaitable[aiohttp.ClientResponse], connect: float | None, read: float, request: httpx.Request
+    pending: Awaitable[aiohttp.ClientResponse],
+    connect: float | None,
+    read: float,
+    make_request: Callable[[], httpx.Request],
 ) -> aiohttp.ClientResponse:
     """Await the response head within ``connect + read`` seconds, else :class:`httpx.ReadTimeout`.
 
@@ -93,7 +96,7 @@ async def _headers_by(
             raise  # aiohttp's own timeout (mapped by the caller): keep its phase (connect or read)
         raise httpx.ReadTimeout(
             f"no response headers within {limit:g} s (the server sent nothing or only a 1xx answer)",
-            request=request,
+            request=make_request(),
         ) from None
 
 
@@ -101,6 +104,88 @@ def _aiohttp_timeouts() -> tuple[type[BaseException], ...]:
     import aiohttp
 
     return (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError, aiohttp.SocketTimeoutError)
+
+
+def _to_httpx(
+    response: aiohttp.ClientResponse, request: httpx.Request, release_slot: Callable[[], None] | None
+) -> httpx.Response:
+    """The httpx response of an aiohttp response whose body is still unread (it streams on demand)."""
+    extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+    if response.reason:
+        extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
+    return httpx.Response(
+        status_code=response.status,
+        headers=response.raw_headers,
+        stream=_AiohttpResponseStream(response, request, release_slot),
+        request=request,
+        extensions=extensions,
+    )
+
+
+class DirectResponse:
+    """The head of a response of :meth:`AiohttpTransport.fetch`; the body is read once, by :meth:`read`,
+    or handed on as an ``httpx.Response`` by :meth:`to_httpx`."""
+
+    __slots__ = ("_make_request", "_release_slot", "_response", "headers", "status")
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        make_request: Callable[[], httpx.Request],
+        release_slot: Callable[[], None] | None,
+    ) -> None:
+        self._response = response
+        self._make_request = make_request
+        self._release_slot = release_slot
+        self.status = response.status
+        #: The response headers, case-insensitive (aiohttp's multidict).
+        self.headers: Mapping[str, str] = response.headers
+
+    @property
+    def plain_success(self) -> bool:
+        """A 2xx answer whose body needs no decoding and that sets no cookie: :meth:`read` gives the body
+        exactly as the httpx path would (anything else goes through :meth:`to_httpx`)."""
+        if not 200 <= self.status < 300:
+            return False
+        headers = self.headers
+        encoding = headers.get("content-encoding")
+        return (not encoding or encoding.strip().lower() == "identity") and "set-cookie" not in headers
+
+    async def read(self, limit: int | None) -> bytes | None:
+        """The whole body, or ``None`` as soon as it passes ``limit`` bytes (the rest is never read and
+        the connection is closed). Read errors are raised as the httpx exceptions of the httpx path."""
+        content = self._response.content
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    return None
+                chunks.append(chunk)
+        except Exception as exc:
+            mapped = _map_aiohttp_error(exc, self._make_request())
+            if mapped is None:
+                raise
+            raise mapped from exc
+        finally:
+            self._finish()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def to_httpx(self) -> httpx.Response:
+        """The response as the httpx path would have returned it, its body unread (read it, or close it)."""
+        release, self._release_slot = self._release_slot, None
+        return _to_httpx(self._response, self._make_request(), release)
+
+    def _finish(self) -> None:
+        # Back to the pool after a complete body; closed by aiohttp when the body was left part-read.
+        self._response.release()
+        release, self._release_slot = self._release_slot, None
+        if release is not None:
+            release()
 
 
 class _AiohttpResponseStream(httpx.AsyncByteStream):
@@ -224,16 +309,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request; the response body streams from the open connection."""
-        import aiohttp
-
         session = self._get_session()
         ext_timeout: dict[str, float | None] = request.extensions.get("timeout", {})
         connect, read = ext_timeout.get("connect"), ext_timeout.get("read")
-        timeout = self._timeouts.get((connect, read))
-        if timeout is None:  # a client uses a handful of timeouts: build each ClientTimeout once
-            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=connect, sock_read=read)
-            if len(self._timeouts) < 64:
-                self._timeouts[(connect, read)] = timeout
+        timeout = self._client_timeout(connect, read)
         body: bytes | None = await request.aread()
         encoding = request.headers.encoding
         headers = [
@@ -243,7 +322,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ]
         slots = self._slots
         if slots is not None:
-            await self._acquire_slot(slots, ext_timeout.get("pool"), request)
+            await self._acquire_slot(slots, ext_timeout.get("pool"), lambda: request)
         try:
             pending = session.request(
                 request.method,
@@ -254,7 +333,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
-            response = await (pending if read is None else _headers_by(pending, connect, read, request))
+            response = await (
+                pending if read is None else _headers_by(pending, connect, read, lambda: request)
+            )
         except BaseException as exc:
             if slots is not None:
                 slots.release()
@@ -262,26 +343,69 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if mapped is None:
                 raise
             raise mapped from exc
-        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
-        if response.reason:
-            extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.raw_headers,
-            stream=_AiohttpResponseStream(response, request, None if slots is None else slots.release),
-            request=request,
-            extensions=extensions,
-        )
+        return _to_httpx(response, request, None if slots is None else slots.release)
+
+    async def fetch(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        timeout: httpx.Timeout,
+        make_request: Callable[[], httpx.Request],
+    ) -> DirectResponse:
+        """Send one request without building httpx objects; the response head, its body still unread.
+
+        The direct path of the SDK's own non-streamed calls (``vllm_sdk._client``): the same session,
+        timeouts, connection limit and error mapping as :meth:`handle_async_request`, minus the
+        ``httpx.Request`` / ``httpx.Response`` built around every request (most of the client's CPU per
+        request). ``headers`` are the complete request headers (the client's defaults merged in);
+        ``make_request`` builds the equivalent ``httpx.Request`` for the rare cases that need one (an
+        exception's ``request``, or :meth:`DirectResponse.to_httpx`).
+        """
+        session = self._get_session()
+        connect, read = timeout.connect, timeout.read
+        client_timeout = self._client_timeout(connect, read)
+        slots = self._slots
+        if slots is not None:
+            await self._acquire_slot(slots, timeout.pool, make_request)
+        try:
+            pending = session.request(
+                method, url, headers=headers, data=body or None, allow_redirects=False, timeout=client_timeout
+            )
+            response = await (pending if read is None else _headers_by(pending, connect, read, make_request))
+        except BaseException as exc:
+            if slots is not None:
+                slots.release()
+            mapped = _map_aiohttp_error(exc, make_request()) if isinstance(exc, Exception) else None
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return DirectResponse(response, make_request, None if slots is None else slots.release)
+
+    def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        timeout = self._timeouts.get((connect, read))
+        if timeout is None:  # a client uses a handful of timeouts: build each ClientTimeout once
+            import aiohttp
+
+            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=connect, sock_read=read)
+            if len(self._timeouts) < 64:
+                self._timeouts[(connect, read)] = timeout
+        return timeout
 
     @staticmethod
-    async def _acquire_slot(slots: asyncio.Semaphore, pool: float | None, request: httpx.Request) -> None:
+    async def _acquire_slot(
+        slots: asyncio.Semaphore, pool: float | None, make_request: Callable[[], httpx.Request]
+    ) -> None:
         if not slots.locked() or pool is None:
             await slots.acquire()
             return
         try:
             await asyncio.wait_for(slots.acquire(), pool)
         except asyncio.TimeoutError:
-            raise httpx.PoolTimeout("timed out waiting for a free connection", request=request) from None
+            raise httpx.PoolTimeout(
+                "timed out waiting for a free connection", request=make_request()
+            ) from None
 
     def _leave_loop(self) -> None:
         """Forget the session of the previous (closed or idle) loop, closing its sockets synchronously.
