@@ -196,3 +196,16 @@ async def test_a_body_cut_short_without_retries_is_an_http_error(calls: dict[str
                 await client.models.list()
     assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
     assert calls["direct"] == 1
+
+
+async def test_default_headers_changed_on_the_httpx_client_are_sent(calls: dict[str, int]) -> None:
+    with HostileServer(_answer(MODELS)) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:
+            await client.models.list()
+            client.http_client.headers["X-Tenant"] = "t1"
+            await client.models.list()
+            del client.http_client.headers["X-Tenant"]
+            await client.models.list()
+        heads = [conn.head for conn in server.connections]
+    assert calls == {"direct": 3, "httpx": 0}
+    assert [b"x-tenant: t1" in head.lower() for head in heads] == [False, True, False]
