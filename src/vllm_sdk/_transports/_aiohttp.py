@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._exceptions import VllmError
+from ._deadlines import Deadlines
 from ._event_loops import LoopShutdownHook, abandon_aiohttp_session, close_on_loop, ensure_loop_released
 
 if TYPE_CHECKING:
@@ -77,27 +78,40 @@ async def _headers_by(
     connect: float | None,
     read: float,
     make_request: Callable[[], httpx.Request],
+    deadlines: Deadlines | None,
 ) -> aiohttp.ClientResponse:
     """Await the response head within ``connect + read`` seconds, else :class:`httpx.ReadTimeout`.
 
     aiohttp drops its socket read timer when it parses an informational (1xx) response and does not
     re-arm it while waiting for the final one: a server that answers ``100 Continue`` and goes silent
     would hold the request forever. This outer bound covers every phase up to the headers (the connect,
-    then reads) the way httpcore's per-phase timeouts do, at worst one connect timeout later.
+    then reads) the way httpcore's per-phase timeouts do, at worst one connect timeout later. The
+    deadline is kept by the transport's shared :class:`Deadlines` (one timer per limit, not per request).
     """
     limit = read + (connect or 0.0)
     try:
-        if sys.version_info >= (3, 11):  # a timer on the current task: no task per request
-            async with asyncio.timeout(limit):
-                return await pending
-        return await asyncio.wait_for(pending, limit)  # pragma: no cover - Python 3.10
+        if deadlines is None:  # pragma: no cover - Python 3.10 (no Task.uncancel): a task per request
+            return await asyncio.wait_for(pending, limit)
+        wait = deadlines.start(limit)
+        try:
+            return await pending
+        except asyncio.CancelledError:
+            if wait.expired():
+                raise _no_headers(limit, make_request) from None
+            raise
+        finally:
+            wait.finish()
     except asyncio.TimeoutError as exc:
         if isinstance(exc, _aiohttp_timeouts()):
             raise  # aiohttp's own timeout (mapped by the caller): keep its phase (connect or read)
-        raise httpx.ReadTimeout(
-            f"no response headers within {limit:g} s (the server sent nothing or only a 1xx answer)",
-            request=make_request(),
-        ) from None
+        raise _no_headers(limit, make_request) from None
+
+
+def _no_headers(limit: float, make_request: Callable[[], httpx.Request]) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(
+        f"no response headers within {limit:g} s (the server sent nothing or only a 1xx answer)",
+        request=make_request(),
+    )
 
 
 def _aiohttp_timeouts() -> tuple[type[BaseException], ...]:
@@ -260,6 +274,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # httpx's pool timeout bounds the wait for a free connection only; aiohttp's own limit would
         # fold that wait into its connect timeout, so the transport counts connections itself.
         self._slots: asyncio.Semaphore | None = None
+        self._deadlines: Deadlines | None = None  # of the session's loop
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shutdown_hook: LoopShutdownHook | None = None
         self._closed = False
@@ -291,6 +306,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
         )
         self._loop = loop
+        self._deadlines = Deadlines(loop) if sys.version_info >= (3, 11) else None
         self._shutdown_hook = LoopShutdownHook(self._on_loop_shutdown)
         return self._session
 
@@ -334,7 +350,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 server_hostname=request.extensions.get("sni_hostname"),
             )
             response = await (
-                pending if read is None else _headers_by(pending, connect, read, lambda: request)
+                pending
+                if read is None
+                else _headers_by(pending, connect, read, lambda: request, self._deadlines)
             )
         except BaseException as exc:
             if slots is not None:
@@ -373,7 +391,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             pending = session.request(
                 method, url, headers=headers, data=body or None, allow_redirects=False, timeout=client_timeout
             )
-            response = await (pending if read is None else _headers_by(pending, connect, read, make_request))
+            response = await (
+                pending
+                if read is None
+                else _headers_by(pending, connect, read, make_request, self._deadlines)
+            )
         except BaseException as exc:
             if slots is not None:
                 slots.release()
