@@ -96,7 +96,7 @@ def build_events(tokens: int) -> list[bytes]:
 
 
 def build_completion(tokens: int) -> bytes:
-    """The body of one non-streamed chat completion of ``tokens`` tokens, with every field vLLM 0.32.0 sends."""
+    """One non-streamed chat completion of ``tokens`` tokens, with every field vLLM 0.32.0 sends."""
     words = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."]
     text = "".join(words[i % len(words)] for i in range(tokens))
     message = {

@@ -110,7 +110,9 @@ async def measure(name: str, url: str, concurrency: int, requests: int) -> dict[
     return {"cpu": cpu, "wall": wall, "requests": len(answers)}
 
 
-def run_in_process(name: str, url: str, concurrency: int, requests: int, loop: str = "asyncio") -> dict[str, Any]:
+def run_in_process(
+    name: str, url: str, concurrency: int, requests: int, loop: str = "asyncio"
+) -> dict[str, Any]:
     """:func:`measure` in a fresh interpreter (imports and garbage of one client never bill another)."""
     cmd = [sys.executable, "-m", "benchmarks.nonstream", "--worker", name, "--url", url]
     cmd += ["--concurrency", str(concurrency), "--requests", str(requests), "--loop", loop]

@@ -308,16 +308,15 @@ class BaseClient(Generic[HttpClientT]):
         )
 
     def _direct_transport(self, opts: RequestOptions) -> AiohttpTransport | None:
-        """The aiohttp transport a non-streamed call can use directly, skipping httpx's request and
-        response objects, or ``None`` for the httpx path. Direct only where nothing can tell the
-        difference: the SDK's own client on the aiohttp transport, no event hooks (they receive httpx
-        objects), no query parameters or cookies (httpx merges those), no debug logging (it prints the
-        httpx request)."""
+        """The aiohttp transport a call can use directly, skipping httpx's client machinery (and, for a
+        non-streamed call, its request and response objects), or ``None`` for the httpx path. Direct only
+        where nothing can tell the difference: the SDK's own client on the aiohttp transport, no event
+        hooks (they receive httpx objects), no query parameters or cookies (httpx merges those), no debug
+        logging (it prints the httpx request)."""
         factory = self._pool.requests
         if (
             factory is None
             or factory.direct is None
-            or opts.stream
             or self._request_hooks
             or self._response_hooks
             or logger.isEnabledFor(10)  # DEBUG

@@ -481,11 +481,13 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
 
     async def _send_direct(
         self, opts: RequestOptions, transport: AiohttpTransport, scope: SpanScope | None
-    ) -> tuple[bytes, Mapping[str, str]]:
-        """:meth:`_send` for a non-streamed call through the aiohttp transport directly (see
-        ``_direct_transport`` for when): the same attempts, retries, timeouts, size limit and errors,
-        without an ``httpx.Request`` or ``httpx.Response`` unless an answer needs the general path (an
-        error status, a compressed body, a cookie). The body and the response headers."""
+    ) -> tuple[httpx.Response | tuple[bytes, Mapping[str, str]], float]:
+        """:meth:`_send` through the aiohttp transport directly (see ``_direct_transport`` for when): the
+        same attempts, retries, timeouts, size limit and errors, without httpx's client machinery. A
+        non-streamed answer comes back as its body and headers (no httpx objects at all), a stream as an
+        open ``httpx.Response`` whose request is built only if asked for; an answer that needs the
+        general path (an error status, a compressed body, a cookie) as an ``httpx.Response`` from it.
+        Also the time the last attempt was sent."""
         self._check_open()
         factory = self._pool.requests
         assert factory is not None  # a direct transport comes from the SDK's own request factory
@@ -503,16 +505,19 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                     opts.method, opts.url, content=opts.content, headers=headers, timeout=timeout
                 )
 
+            sent_at = time.perf_counter()
             if scope is not None:
                 scope.sent()
             error: VllmError
             try:
                 head = await transport.fetch(opts.method, opts.url, wire, opts.content, timeout, make_request)
                 if head.plain_success:
+                    if opts.stream:
+                        return head.to_streaming_httpx(), sent_at
                     content = await head.read(self._max_response_size)
                     if content is None:
                         raise too_large_error(self._max_response_size or 0)
-                    return content, head.headers
+                    return (content, head.headers), sent_at
             except httpx.RequestError as exc:
                 error = map_transport_error(exc)
                 delay = self._retry_delay(error, retries, max_retries, opts)
@@ -523,7 +528,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 self._pool.http.cookies.extract_cookies(response)  # as httpx's send does
                 delay = await self._settle(response, opts, retries, max_retries)
                 if delay is None:
-                    return response.content, response.headers
+                    return response, sent_at
             await self._sleep(delay)
             retries += 1
 
@@ -531,10 +536,11 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         scope = self._start_span(opts)
         try:
             transport = self._direct_transport(opts)
-            if transport is not None:
-                content, headers = await self._send_direct(opts, transport, scope)
+            answer = (await self._send_direct(opts, transport, scope))[0] if transport else None
+            if isinstance(answer, tuple):
+                content, headers = answer
             else:
-                response, _ = await self._send(opts, scope)
+                response = answer if answer is not None else (await self._send(opts, scope))[0]
                 content, headers = response.content, response.headers
             parsed = parse_response(cast_to, content, headers)
             if scope is not None:
@@ -560,7 +566,13 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
     ) -> StreamT:
         scope = self._start_span(opts)
         try:
-            response, sent_at = await self._send(opts, scope)
+            transport = self._direct_transport(opts)
+            if transport is not None:
+                answer, sent_at = await self._send_direct(opts, transport, scope)
+                assert not isinstance(answer, tuple)  # a stream's answer is always an open response
+                response = answer
+            else:
+                response, sent_at = await self._send(opts, scope)
             if is_wrong_stream_type(response):
                 raise wrong_stream_type_error(response, await apeek_body(response))
         except VllmError as exc:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from vllm_sdk import AsyncVllmClient
-from vllm_sdk._exceptions import HttpError, NotFoundError
+from vllm_sdk._exceptions import HttpError, NotFoundError, StreamError
 from vllm_sdk._logging import logger
 from vllm_sdk._transports import TRANSPORT_ENV, AiohttpTransport
 
@@ -209,3 +209,65 @@ async def test_default_headers_changed_on_the_httpx_client_are_sent(calls: dict[
         heads = [conn.head for conn in server.connections]
     assert calls == {"direct": 3, "httpx": 0}
     assert [b"x-tenant: t1" in head.lower() for head in heads] == [False, True, False]
+
+
+def _sse(*events: bytes) -> Callable[[Conn], None]:
+    body = b"".join(b"data: " + event + b"\n\n" for event in events) + b"data: [DONE]\n\n"
+
+    def behaviour(conn: Conn) -> None:
+        head = (
+            b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: text/event-stream\r\n"
+            b"x-request-id: req-s\r\ncontent-length: %d\r\n\r\n" % len(body)
+        )
+        conn.send(head + body)
+
+    return behaviour
+
+
+CHUNK = (
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+    b'"choices":[{"index":0,"delta":{"content":"%s"}}]}'
+)
+
+
+async def test_a_stream_goes_direct_and_its_response_is_a_full_httpx_response(calls: dict[str, int]) -> None:
+    with HostileServer(_sse(CHUNK % b"Hel", CHUNK % b"lo")) as server:
+        async with AsyncVllmClient(server.base_url, api_key="k", max_retries=0, timeout=10) as client:
+            stream = await client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "x"}], stream=True
+            )
+            async with stream:
+                text = await stream.collect_content()
+            response = stream.response
+        head = server.connections[0].head
+    assert calls == {"direct": 1, "httpx": 0}
+    assert text == "Hello"
+    assert stream.request_id == "req-s"
+    assert response.status_code == 200
+    assert response.is_closed
+    assert response.elapsed.total_seconds() >= 0
+    assert response.request.method == "POST"  # built when asked for
+    assert str(response.request.url) == server.base_url + "/chat/completions"
+    assert response.request.headers["authorization"] == "Bearer k"
+    assert response.raise_for_status() is response
+    assert head.startswith(b"POST /v1/chat/completions HTTP/1.1\r\n")
+
+
+async def test_a_stream_cut_before_its_end_is_a_typed_error_on_the_direct_path(calls: dict[str, int]) -> None:
+    def behaviour(conn: Conn) -> None:
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: 100000\r\n\r\n"
+        conn.send(head + b"data: " + CHUNK % b"Hel" + b"\n\n")
+        conn.sock.close()
+
+    with HostileServer(behaviour) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:
+            stream = await client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "x"}], stream=True
+            )
+            with pytest.raises(StreamError, match="connection lost mid-stream") as info:
+                async with stream:
+                    await stream.collect_content()
+    cause = info.value.__cause__
+    assert isinstance(cause, HttpError)
+    assert isinstance(cause.__cause__, httpx.RemoteProtocolError)  # mapped as on the httpx path
+    assert calls["direct"] == 1

@@ -20,7 +20,9 @@ aiohttp itself is imported only when a transport is built or used, so importing 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -140,14 +142,16 @@ class DirectResponse:
     """The head of a response of :meth:`AiohttpTransport.fetch`; the body is read once, by :meth:`read`,
     or handed on as an ``httpx.Response`` by :meth:`to_httpx`."""
 
-    __slots__ = ("_make_request", "_release_slot", "_response", "headers", "status")
+    __slots__ = ("_make_request", "_release_slot", "_response", "_sent_at", "headers", "status")
 
     def __init__(
         self,
         response: aiohttp.ClientResponse,
         make_request: Callable[[], httpx.Request],
         release_slot: Callable[[], None] | None,
+        sent_at: float,
     ) -> None:
+        self._sent_at = sent_at
         self._response = response
         self._make_request = make_request
         self._release_slot = release_slot
@@ -194,12 +198,60 @@ class DirectResponse:
         release, self._release_slot = self._release_slot, None
         return _to_httpx(self._response, self._make_request(), release)
 
+    def to_streaming_httpx(self) -> httpx.Response:
+        """:meth:`to_httpx` for a body read as a stream: its ``request`` is built when first asked for
+        (a stream never needs it), and ``elapsed`` is set when it is closed, as httpx's client does."""
+        release, self._release_slot = self._release_slot, None
+        response = self._response
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
+        return _LazyRequestResponse(
+            self._make_request,
+            self._sent_at,
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_AiohttpResponseStream(response, None, release, self._make_request),
+            extensions=extensions,
+        )
+
     def _finish(self) -> None:
         # Back to the pool after a complete body; closed by aiohttp when the body was left part-read.
         self._response.release()
         release, self._release_slot = self._release_slot, None
         if release is not None:
             release()
+
+
+class _LazyRequestResponse(httpx.Response):
+    """An ``httpx.Response`` whose ``request`` is built on first access (see ``to_streaming_httpx``)."""
+
+    def __init__(self, make_request: Callable[[], httpx.Request], sent_at: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._make_request = make_request
+        self._sent_at = sent_at
+
+    @property
+    def request(self) -> httpx.Request:
+        """The request this is the answer to (built now if nobody asked before)."""
+        if self._request is None:
+            self._request = self._make_request()
+        return self._request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
+
+    def raise_for_status(self) -> httpx.Response:
+        """As httpx's (which needs the request)."""
+        _ = self.request
+        return super().raise_for_status()
+
+    async def aclose(self) -> None:
+        """Close the body and set ``elapsed`` (from sending the request to the close, as in httpx)."""
+        if not hasattr(self, "_elapsed"):
+            self.elapsed = datetime.timedelta(seconds=time.perf_counter() - self._sent_at)
+        await super().aclose()
 
 
 class _AiohttpResponseStream(httpx.AsyncByteStream):
@@ -209,17 +261,19 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
     was abandoned part-way (aiohttp will not reuse a connection with unread payload).
     """
 
-    __slots__ = ("_release_slot", "_request", "_response")
+    __slots__ = ("_make_request", "_release_slot", "_request", "_response")
 
     def __init__(
         self,
         response: aiohttp.ClientResponse,
-        request: httpx.Request,
+        request: httpx.Request | None,
         release_slot: Callable[[], None] | None,
+        make_request: Callable[[], httpx.Request] | None = None,
     ) -> None:
         self._response = response
-        self._request = request
+        self._request = request  # None: built by make_request for an error, if one happens
         self._release_slot = release_slot
+        self._make_request = make_request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
@@ -230,7 +284,10 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
                     break
                 yield chunk
         except Exception as exc:
-            mapped = _map_aiohttp_error(exc, self._request)
+            request = self._request
+            if request is None and self._make_request is not None:
+                request = self._make_request()
+            mapped = _map_aiohttp_error(exc, request) if request is not None else None
             if mapped is None:
                 raise
             raise mapped from exc
@@ -382,6 +439,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         exception's ``request``, or :meth:`DirectResponse.to_httpx`).
         """
         session = self._get_session()
+        sent_at = time.perf_counter()
         connect, read = timeout.connect, timeout.read
         client_timeout = self._client_timeout(connect, read)
         slots = self._slots
@@ -403,7 +461,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if mapped is None:
                 raise
             raise mapped from exc
-        return DirectResponse(response, make_request, None if slots is None else slots.release)
+        return DirectResponse(response, make_request, None if slots is None else slots.release, sent_at)
 
     def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
         timeout = self._timeouts.get((connect, read))
