@@ -13,7 +13,9 @@ the same minute on a shared machine. The rounds give the spread.
    ``AsyncVllmClient``'s (target >= 25); and ``AsyncVllmClient`` alone at 1, 16, 64, 256, 1,024 streams
    (target: max/min <= 1.3);
 2. interleaved server (one event per read), 64 streams: ``AsyncVllmClient`` over a bare
-   ``asyncio.Protocol`` that only counts ``data:`` (target <= 1.15), on the default loop and on uvloop;
+   ``asyncio.Protocol`` that only counts ``data:`` (target <= 1.15), on the default loop and on uvloop
+   (``--floors``: also bare aiohttp and ``benchmarks.floors``' parser-only protocol client, to show what
+   an HTTP library alone and a client without one cost above the bare protocol);
 3. 64 concurrent non-streamed chat requests: ``AsyncVllmClient`` over a bare aiohttp client (target
    <= 1.5) and openai-python over ``AsyncVllmClient`` (target >= 8).
 """
@@ -147,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=128, help="content chunks per stream")
     parser.add_argument("--json", dest="json_out", help="write every row and the ratios to this file")
     parser.add_argument(
+        "--floors",
+        action="store_true",
+        help="also measure bare aiohttp and a parser-only protocol client against the bare protocol",
+    )
+    parser.add_argument(
         "--skip-flat", action="store_true", help="leave out the 1..1,024-stream sweep (the slowest part)"
     )
     args = parser.parse_args(argv)
@@ -174,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
                 ours = run.stream_cell(r, "interleaved64", "sdk-aiohttp-c", "interleaved", STREAMS, loop)
                 floor = run.stream_cell(r, "interleaved64", "raw-protocol", "interleaved", STREAMS, loop)
                 note(f"interleaved, 64 streams, {loop}: sdk / bare protocol (<= 1.15)", ours / floor)
+                if args.floors:  # where the time goes: an HTTP library alone, and a parser-only client
+                    for name in ("bare-aiohttp", "protocol-parser"):
+                        other = run.stream_cell(r, "interleaved64", name, "interleaved", STREAMS, loop)
+                        note(f"interleaved, 64 streams, {loop}: {name} / bare protocol", other / floor)
             sdk = run.request_cell(r, "sdk")
             bare = run.request_cell(r, "bare-aiohttp")
             openai = run.request_cell(r, "openai")
