@@ -1,10 +1,15 @@
-# The two commands of the README:  `make demo`  and  `make test`.  Both create .venv and install everything.
+# The two commands of the README:  `make demo`  and  `make test`.  `make test` (and every developer target)
+# creates .venv with everything, dev tools included; `make demo` creates its own .venv-demo with only what the
+# demo runs on: the package with its `mock` (the embedded server) and `cli` (rich) extras.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,speed,mock,cli,otel
+DEMO_VENV   ?= .venv-demo
+DEMO_EXTRAS := mock,cli
+DEMO_STAMP  := $(DEMO_VENV)/.installed
 
 .PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel docs clean test-real
 
@@ -18,8 +23,16 @@ $(STAMP): pyproject.toml setup.py
 build-ext: $(STAMP)
 	$(PY) setup.py --quiet build_ext --inplace
 
-demo: $(STAMP) build-ext
-	$(BIN)/vllm-sdk demo $(ARGS)
+# The demo's own venv: no dev tools. pip builds the compiled engine in an isolated build environment when a
+# C compiler is present (Cython is a build requirement, not installed), else installs the pure-Python build.
+$(DEMO_STAMP): pyproject.toml setup.py
+	test -x $(DEMO_VENV)/bin/python || $(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DEMO_VENV)/bin/python -m pip install --quiet -e '.[$(DEMO_EXTRAS)]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/vllm-sdk demo $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests codegen benchmarks examples scripts

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from _common import example
 from _tools import CURRENCY_TOOL, WEATHER_TOOL, convert_currency, get_weather
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from vllm_sdk import JsonError, ToolCall
+from vllm_sdk import JsonError, ToolArgumentsError, ToolCall
 
 
 class WeatherArgs(BaseModel):
@@ -44,7 +44,7 @@ def execute(call: ToolCall) -> dict[str, Any]:
     model, fn = entry
     try:
         args = call.parse_args_as(model)
-    except (JsonError, ValidationError) as exc:
+    except (JsonError, ToolArgumentsError) as exc:  # broken JSON, or JSON that does not fit the model
         return call.result({"error": f"invalid arguments: {exc}"})
     try:
         output = _pool.submit(fn, **args.model_dump()).result(timeout=TIME_LIMIT)

@@ -11,6 +11,7 @@ Quick start::
 
 from ._client import AsyncVllmClient, VllmClient
 from ._client_builder import ClientBuilder
+from ._client_config import ClientConfig
 from ._config import NOT_GIVEN, NotGiven
 from ._events import (
     CompletionStreamEvent,
@@ -43,11 +44,14 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
+    StreamConsumedError,
     StreamError,
+    ToolArgumentsError,
     UnprocessableEntityError,
     VllmError,
     VllmTimeoutError,
 )
+from ._multimodal import image_part, image_url_part, text_part
 from ._streams import (
     AsyncCompletionStream,
     AsyncMessageStream,
@@ -81,6 +85,7 @@ __all__ = [  # noqa: RUF022
     "ChatCompletionResponse",
     "ClientBuilder",
     "ClientClosedError",
+    "ClientConfig",
     "CompletionResponse",
     "CompletionStream",
     "CompletionStreamEvent",
@@ -113,9 +118,11 @@ __all__ = [  # noqa: RUF022
     "Response",
     "ResponseStream",
     "ResponseStreamEvent",
+    "StreamConsumedError",
     "StreamError",
     "StreamEvent",
     "Text",
+    "ToolArgumentsError",
     "ToolCall",
     "ToolCallComplete",
     "ToolCallDelta",
@@ -125,5 +132,8 @@ __all__ = [  # noqa: RUF022
     "VllmError",
     "VllmTimeoutError",
     "__version__",
+    "image_part",
+    "image_url_part",
     "pydantic_function_tool",
+    "text_part",
 ]

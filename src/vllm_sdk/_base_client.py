@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 from . import _config, _retry
+from ._balancer import Balancer, Replica, replica_failed
 from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
 from ._body_read import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
+from ._client_config import ClientConfig, TransportChoice
 from ._exceptions import ClientClosedError, VllmError
-from ._generated_endpoints import ROUTES
+from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
 from ._options import RequestOptions
 from ._pool import HttpClientT, Lease, Pool
@@ -53,7 +55,7 @@ class BaseClient(Generic[HttpClientT]):
 
     def __init__(
         self,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         *,
         api_key: _config.ApiKey | None = None,
         timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
@@ -64,12 +66,22 @@ class BaseClient(Generic[HttpClientT]):
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
+        transport: TransportChoice | None = None,
     ) -> None:
         setup_logging()
         self._max_response_size = check_max_response_size(max_response_size)
-        self._base_url, self._basic_auth = _config.split_credentials(
-            base_url if base_url is not None else _config.env_base_url()
-        )
+        urls, self._basic_auth = _base_urls(base_url)
+        self._base_url = urls[0]
+        # One URL (the usual case) has no balancer at all: the request path stays as cheap as it was.
+        self._balancer: Balancer[str] | None = None
+        self._set_replicas(urls, eject_after=1, cooldown=5.0)
+        if transport not in (None, "httpx", "aiohttp"):
+            raise ValueError(f"transport must be 'httpx', 'aiohttp' or None, not {transport!r}")
+        self._transport: TransportChoice | None = transport
+        self._event_hooks: EventHooks | None = event_hooks
         self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()
         if self._api_key is not None and not (isinstance(self._api_key, str) or callable(self._api_key)):
             raise TypeError(f"api_key must be a string or a callable, not {type(self._api_key).__name__}")
@@ -80,7 +92,14 @@ class BaseClient(Generic[HttpClientT]):
         self._max_retries = (
             _config.check_max_retries(max_retries) if max_retries is not None else _config.env_max_retries()
         )
-        self._headers: dict[str, str] = {**_config.env_custom_headers(), **dict(headers or {})}
+        # default_headers= is openai-python's name for headers=; both may be given (headers= wins).
+        self._headers: dict[str, str] = {
+            **_config.env_custom_headers(),
+            **_config.check_headers(default_headers, what="default_headers"),
+            **_config.check_headers(headers, what="headers"),
+        }
+        self._default_query: dict[str, Any] = _config.check_query(default_query)
+        self._stream_usage = _check_bool(stream_usage, "stream_usage")
         self._stream_idle_timeout = _check_idle(stream_idle_timeout)
         self._request_hooks, self._response_hooks = _split_hooks(event_hooks)
         self._limits = limits or _config.DEFAULT_LIMITS
@@ -91,6 +110,85 @@ class BaseClient(Generic[HttpClientT]):
             self._pool = Pool(self._default_http_client(self._timeout, self._limits), owned=True)
         self._closed = False
         self._lease = self._new_lease(owner=True)
+
+    def _set_replicas(self, urls: Sequence[str], *, eject_after: int, cooldown: float) -> None:
+        """Balance over ``urls`` (several replicas of one model), or talk to the one URL directly."""
+        self._base_url = urls[0]
+        self._eject_after = eject_after
+        self._cooldown = cooldown
+        if len(urls) > 1:
+            self._balancer = Balancer(
+                [Replica(url, url) for url in urls], eject_after=eject_after, cooldown=cooldown
+            )
+        else:
+            self._balancer = None
+
+    @classmethod
+    def _options_from_config(cls, config: ClientConfig) -> dict[str, Any]:
+        """The constructor arguments of a client made from ``config``."""
+        if not isinstance(config, ClientConfig):
+            raise TypeError(f"from_config takes a ClientConfig, not {type(config).__name__}")
+        return {
+            "base_url": config.base_url,
+            "api_key": config.api_key,
+            "timeout": config.timeout,
+            "max_retries": config.max_retries,
+            "headers": config.headers,
+            "limits": config.limits,
+            "stream_idle_timeout": config.stream_idle_timeout,
+            "transport": config.transport,
+            "max_response_size": config.max_response_size,
+            "default_query": config.default_query,
+            "stream_usage": config.stream_usage,
+        }
+
+    @property
+    def config(self) -> ClientConfig:
+        """This client's configuration as a frozen, picklable :class:`~vllm_sdk.ClientConfig`, with the
+        environment's values resolved (``from_config(client.config)`` makes an equivalent client).
+
+        A user-supplied ``http_client`` and event hooks are not part of it: they belong to this process.
+        """
+        # Credentials that came in a base URL go back into it (the config rebuilds the client's auth).
+        urls = tuple(_config.join_credentials(url, self._basic_auth) for url in self.base_urls)
+        return ClientConfig(
+            base_url=urls if len(urls) > 1 else urls[0],
+            api_key=self._api_key,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            headers=self._headers,
+            limits=self._limits,
+            stream_idle_timeout=self._stream_idle_timeout,
+            transport=self._transport,
+            eject_after=self._eject_after,
+            cooldown=self._cooldown,
+            max_response_size=self._max_response_size,
+            default_query=self._default_query,
+            stream_usage=self._stream_usage,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A client pickles as its configuration and reopens a pool of its own where it is unpickled.
+        if not self._pool.owned:
+            raise TypeError(
+                f"this {type(self).__name__} cannot be pickled: it uses a user-supplied http_client, which "
+                "cannot travel to another process; pickle client.config and pass your own http_client "
+                "there, or let the SDK make its pool"
+            )
+        if self._event_hooks:
+            raise TypeError(
+                f"this {type(self).__name__} cannot be pickled: its event_hooks belong to this process; "
+                "pickle client.config and add the hooks on the other side"
+            )
+        return (type(self).from_config, (self.config,))
+
+    @classmethod
+    def from_config(cls, config: ClientConfig) -> Self:
+        """A new client (with its own connection pool) made from ``config``."""
+        client = cls(**cls._options_from_config(config))
+        if client._balancer is not None:
+            client._set_replicas(client.base_urls, eject_after=config.eject_after, cooldown=config.cooldown)
+        return client
 
     # -- hooks for the subclasses
 
@@ -107,6 +205,13 @@ class BaseClient(Generic[HttpClientT]):
         """The base URL, without a trailing slash (e.g. ``"http://localhost:8000/v1"``) and without any
         ``user:password@`` it was given with (those are sent as Basic auth when no API key is set)."""
         return self._base_url
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        """The replica URLs this client balances over (just ``(base_url,)`` for one server)."""
+        if self._balancer is None:
+            return (self._base_url,)
+        return tuple(replica.url for replica in self._balancer.replicas)
 
     @property
     def api_key(self) -> _config.ApiKey | None:
@@ -127,6 +232,22 @@ class BaseClient(Generic[HttpClientT]):
     def headers(self) -> dict[str, str]:
         """The custom headers sent with every request (a copy; ``VLLM_CUSTOM_HEADERS`` included)."""
         return dict(self._headers)
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """The same as :attr:`headers` (openai-python's name)."""
+        return dict(self._headers)
+
+    @property
+    def default_query(self) -> dict[str, Any]:
+        """The query parameters added to every request's URL (a copy); per-call ``extra_query`` wins."""
+        return dict(self._default_query)
+
+    @property
+    def stream_usage(self) -> bool:
+        """Whether streamed chat and completion requests ask for a final ``Usage`` event by default
+        (``stream_options: {"include_usage": true}`` unless the call sets ``stream_options`` itself)."""
+        return self._stream_usage
 
     @property
     def stream_idle_timeout(self) -> float | None:
@@ -161,36 +282,50 @@ class BaseClient(Generic[HttpClientT]):
     def with_options(
         self,
         *,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         api_key: _config.ApiKey | None = None,
         timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
         stream_idle_timeout: float | None = None,
         max_response_size: int | _config.NotGiven | None = _config.NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool | None = None,
     ) -> Self:
         """A new client with some settings changed that shares this client's connection pool.
 
         An option left out keeps its current value; ``timeout=None`` means no timeout (as in openai-python).
-        ``headers`` are added to (and override) the current ones. Closing the new client leaves the pool
-        open for this one; closing the client that created the pool closes it for every derived client.
+        ``headers`` (or ``default_headers``) and ``default_query`` are added to (and override) the current
+        ones; ``stream_usage=False`` stops asking streams for usage by default. Closing the new client leaves
+        the pool open for this one; closing the client that created the pool closes it for every derived
+        client.
         """
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         if base_url is not None:
-            new._base_url, new._basic_auth = _config.split_credentials(base_url)
+            urls, new._basic_auth = _base_urls(base_url)
+            new._set_replicas(urls, eject_after=self._eject_after, cooldown=self._cooldown)
         if api_key is not None:
             new._api_key = api_key
         if not isinstance(timeout, _config.NotGiven):
             new._timeout = _config.to_timeout(timeout)
         if max_retries is not None:
             new._max_retries = _config.check_max_retries(max_retries)
-        if headers:
-            new._headers = {**self._headers, **dict(headers)}
+        if headers or default_headers:
+            new._headers = {
+                **self._headers,
+                **_config.check_headers(default_headers, what="default_headers"),
+                **_config.check_headers(headers, what="headers"),
+            }
+        if default_query:
+            new._default_query = {**self._default_query, **_config.check_query(default_query)}
         if stream_idle_timeout is not None:
             new._stream_idle_timeout = _check_idle(stream_idle_timeout)
         if not isinstance(max_response_size, _config.NotGiven):
             new._max_response_size = check_max_response_size(max_response_size)
+        if stream_usage is not None:
+            new._stream_usage = _check_bool(stream_usage, "stream_usage")
         new._closed = False
         new._lease = new._new_lease(owner=False)
         return new
@@ -211,8 +346,8 @@ class BaseClient(Generic[HttpClientT]):
         """A new client with another default retry count (shares the connection pool)."""
         return self.with_options(max_retries=max_retries)
 
-    def with_base_url(self, base_url: str) -> Self:
-        """A new client for another server (a replica), sharing the connection pool."""
+    def with_base_url(self, base_url: str | Sequence[str]) -> Self:
+        """A new client for another server (a replica) or list of replicas, sharing the connection pool."""
         return self.with_options(base_url=base_url)
 
     def _new_lease(self, *, owner: bool) -> Lease:
@@ -290,20 +425,23 @@ class BaseClient(Generic[HttpClientT]):
                 headers[name] = value
         return headers
 
-    def _build_request(self, opts: RequestOptions) -> httpx.Request:
+    def _build_request(self, opts: RequestOptions, replica: Replica[str] | None = None) -> httpx.Request:
         timeout = _config.resolve_timeout(opts.timeout, self._timeout)
         headers = self._build_headers(opts)
+        params = opts.params
+        if self._default_query:
+            # Per-call extra_query wins over the client's default_query.
+            params = {**self._default_query, **(params or {})}
+        url = opts.url if replica is None else rebase_url(opts.url, self._base_url, replica.url)
         factory = self._pool.requests
-        if factory is not None and factory.applies(opts.url, opts.params):
-            return factory.build(
-                opts.method, opts.url, content=opts.content, headers=headers, timeout=timeout
-            )
+        if factory is not None and factory.applies(url, params):
+            return factory.build(opts.method, url, content=opts.content, headers=headers, timeout=timeout)
         return self._pool.http.build_request(
             opts.method,
-            opts.url,
+            url,
             content=opts.content,
             headers=headers,
-            params=dict(opts.params) if opts.params else None,
+            params=dict(params) if params else None,
             timeout=timeout,
         )
 
@@ -312,11 +450,13 @@ class BaseClient(Generic[HttpClientT]):
         non-streamed call, its request and response objects), or ``None`` for the httpx path. Direct only
         where nothing can tell the difference: the SDK's own client on the aiohttp transport, no event
         hooks (they receive httpx objects), no query parameters or cookies (httpx merges those), no debug
-        logging (it prints the httpx request)."""
+        logging (it prints the httpx request), a single server (no replicas to balance over)."""
         factory = self._pool.requests
         if (
             factory is None
             or factory.direct is None
+            or self._balancer is not None  # replicas: each attempt's URL and accounting are _send's
+            or self._default_query
             or self._request_hooks
             or self._response_hooks
             or logger.isEnabledFor(10)  # DEBUG
@@ -324,6 +464,11 @@ class BaseClient(Generic[HttpClientT]):
         ):
             return None
         return factory.direct
+
+    def _release_replica(self, replica: Replica[str] | None, error: BaseException | None) -> None:
+        """End an attempt on ``replica`` (``None``: no balancing); ``error`` is how it failed, if it did."""
+        if replica is not None and self._balancer is not None:
+            self._balancer.release(replica, failed=error is not None and replica_failed(error))
 
     def _check_open(self) -> None:
         if self._closed:
@@ -353,6 +498,14 @@ class BaseClient(Generic[HttpClientT]):
             full = dict(body)
             if stream:
                 full["stream"] = True
+                if (
+                    self._stream_usage
+                    and route_name in _STREAM_USAGE_ROUTES
+                    and "stream_options" not in full
+                    and not (extra_body and "stream_options" in extra_body)
+                ):
+                    # openai-python code ported as it is would otherwise get no Usage from a stream.
+                    full["stream_options"] = {"include_usage": True}
             given = {**full, **(extra_body or {})}
             require_any(given, route.required)
             require_fields(route_name, given)
@@ -495,11 +648,66 @@ class BaseClient(Generic[HttpClientT]):
         return start_span(opts, self._base_url)
 
 
+#: Routes whose streamed requests take ``stream_options`` (chat and legacy completions).
+_STREAM_USAGE_ROUTES = frozenset(
+    name
+    for name, route in ROUTES.items()
+    if route.request_model is not None
+    and "stream_options" in REQUEST_FIELDS.get(route.request_model.__name__, ())
+)
+
+
+def _base_urls(base_url: str | Sequence[str] | None) -> tuple[tuple[str, ...], str | None]:
+    """The normalised replica URLs of a ``base_url`` argument (``None``: ``VLLM_BASE_URL`` or default),
+    without credentials, and the ``Authorization: Basic`` value their userinfo gives (``None``: none).
+
+    Credentials are taken out of every URL (never left where loggers print them); replicas whose URLs
+    carry different credentials cannot share one client's headers and are refused.
+    """
+    if base_url is None:
+        raw: tuple[str, ...] = (_config.env_base_url(),)
+    elif isinstance(base_url, str):
+        raw = (base_url,)
+    else:
+        raw = tuple(base_url)
+        if not raw or not all(isinstance(url, str) for url in raw):
+            raise TypeError("base_url must be a URL string or a non-empty sequence of URL strings")
+    split = [_config.split_credentials(url) for url in raw]
+    auths = {auth for _, auth in split if auth is not None}
+    if len(auths) > 1:
+        raise ValueError(
+            "the base URLs carry different credentials; one client sends one set: use the same "
+            "user:password in every URL, or api_key / headers"
+        )
+    return tuple(url for url, _ in split), next(iter(auths), None)
+
+
+def rebase_url(url: str, primary: str, replica: str) -> str:
+    """``url`` (built against the ``primary`` base URL) moved to the ``replica`` base URL.
+
+    Routes under the base URL keep their path below it; vLLM's root routes (``/health``, ``/metrics``)
+    move from the primary's server root to the replica's; any other absolute URL is left alone.
+    """
+    if url == primary or url.startswith(primary + "/"):
+        return replica + url[len(primary) :]
+    primary_root = primary[:-3] if primary.endswith("/v1") else primary
+    replica_root = replica[:-3] if replica.endswith("/v1") else replica
+    if url == primary_root or url.startswith(primary_root + "/"):
+        return replica_root + url[len(primary_root) :]
+    return url
+
+
 _ROOT_PATHS = frozenset(route.path for route in ROUTES.values() if not route.path.startswith("/v1/"))
 
 
 def _describe(error: VllmError) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def _check_bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, not {value!r}")
+    return value
 
 
 def _check_idle(value: float | None) -> float | None:

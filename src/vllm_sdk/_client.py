@@ -28,6 +28,7 @@ from ._body_read import (
     too_large_error,
 )
 from ._client_builder import ClientBuilder
+from ._client_config import TransportChoice, register_openers
 from ._exceptions import VllmError, map_transport_error
 from ._otel import wrap_stream_response
 from ._response import (
@@ -40,7 +41,7 @@ from ._response import (
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+    from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
     from types import TracebackType
 
     from typing_extensions import Self
@@ -78,9 +79,13 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     (``VLLM_MAX_RETRIES``, 2), ``headers`` (added to ``VLLM_CUSTOM_HEADERS``), ``http_client`` (your own
     :class:`httpx.Client`, never closed by the SDK), ``limits`` (connection pool), ``stream_idle_timeout``
     (longest wait for a stream's next event), ``event_hooks`` (``{"request": [...], "response": [...]}``,
-    called on every attempt) and ``max_response_size`` (bytes of a whole, decoded response body; default
+    called on every attempt), ``max_response_size`` (bytes of a whole, decoded response body; default
     64 MiB, ``None`` for no limit; past it :class:`~vllm_sdk.InvalidResponseError`). Credentials in the base
     URL (``http://user:pass@host/v1``) are taken out of it and sent as Basic auth when no ``api_key`` is set.
+    openai-python's ``default_headers`` (the same as ``headers``) and ``default_query`` (query parameters
+    added to every URL; a call's ``extra_query`` wins) are accepted. Streamed chat and completion requests ask
+    for a final ``Usage`` event (``stream_options: {"include_usage": true}``) unless the call sets
+    ``stream_options``; ``stream_usage=False`` turns that off.
     """
 
     # Resources and the requester are made on access (a few hundred nanoseconds) rather than stored:
@@ -94,7 +99,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
 
     def __init__(
         self,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         *,
         api_key: _config.ApiKey | None = None,
         timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
@@ -105,6 +110,10 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
+        transport: TransportChoice | None = None,
     ) -> None:
         self._sleep: Callable[[float], None] = time.sleep
         super().__init__(
@@ -118,6 +127,10 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
             max_response_size=max_response_size,
+            default_headers=default_headers,
+            default_query=default_query,
+            stream_usage=stream_usage,
+            transport=transport,
         )
 
     @classmethod
@@ -173,46 +186,55 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         max_retries = self._max_retries_for(opts)
         retries = 0
         while True:
-            request = self._build_request(opts)
-            self._run_hooks(self._request_hooks, request)
-            self._log_request(request, retries)
-            sent_at = time.perf_counter()
-            if scope is not None:
-                scope.sent()
-            error: VllmError
+            # Several replicas: every attempt goes to the best one at the time (a retry moves on).
+            replica = None if self._balancer is None else self._balancer.acquire_sync(self._sleep)
             try:
-                response = self._pool.http.send(request, stream=True)
-            except httpx.RequestError as exc:
-                error = map_transport_error(exc)
-                delay = self._retry_delay(error, retries, max_retries, opts)
-                if delay is None:
-                    raise error from exc
-            else:
-                self._log_response(response, sent_at)
+                request = self._build_request(opts, replica)
+                self._run_hooks(self._request_hooks, request)
+                self._log_request(request, retries)
+                sent_at = time.perf_counter()
+                if scope is not None:
+                    scope.sent()
+                error: VllmError
                 try:
-                    self._run_hooks(self._response_hooks, response)
-                except BaseException:
-                    response.close()
-                    raise
-                if response.is_success:
-                    if opts.stream:
-                        return response, sent_at
-                    try:
-                        read_body(response, self._max_response_size)
-                    except httpx.RequestError as exc:
-                        error = map_transport_error(exc)
-                        delay = self._retry_delay(error, retries, max_retries, opts)
-                        if delay is None:
-                            raise error from exc
-                    else:
-                        return response, sent_at
-                    finally:
-                        response.close()
-                else:
-                    error = error_from_response(response, *read_error_body(response))
+                    response = self._pool.http.send(request, stream=True)
+                except httpx.RequestError as exc:
+                    error = map_transport_error(exc)
                     delay = self._retry_delay(error, retries, max_retries, opts)
                     if delay is None:
-                        raise error
+                        raise error from exc
+                else:
+                    self._log_response(response, sent_at)
+                    try:
+                        self._run_hooks(self._response_hooks, response)
+                    except BaseException:
+                        response.close()
+                        raise
+                    if response.is_success:
+                        if opts.stream:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        try:
+                            read_body(response, self._max_response_size)
+                        except httpx.RequestError as exc:
+                            error = map_transport_error(exc)
+                            delay = self._retry_delay(error, retries, max_retries, opts)
+                            if delay is None:
+                                raise error from exc
+                        else:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        finally:
+                            response.close()
+                    else:
+                        error = error_from_response(response, *read_error_body(response))
+                        delay = self._retry_delay(error, retries, max_retries, opts)
+                        if delay is None:
+                            raise error
+            except BaseException as exc:
+                self._release_replica(replica, exc)
+                raise
+            self._release_replica(replica, error)
             self._sleep(delay)
             retries += 1
 
@@ -303,7 +325,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""
         twin = AsyncVllmClient(
-            self._base_url,
+            self.base_urls,
             api_key=self._api_key,
             timeout=self._timeout,
             max_retries=self._max_retries,
@@ -311,6 +333,9 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
             limits=self._limits,
             stream_idle_timeout=self._stream_idle_timeout,
             max_response_size=self._max_response_size,
+            default_query=self._default_query,
+            stream_usage=self._stream_usage,
+            transport=self._transport,
         )
         twin._basic_auth = self._basic_auth  # the base URL's credentials, taken out of the URL
         return twin
@@ -345,7 +370,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
 
     def __init__(
         self,
-        base_url: str | None = None,
+        base_url: str | Sequence[str] | None = None,
         *,
         api_key: _config.ApiKey | None = None,
         timeout: _config.TimeoutLike | _config.NotGiven | None = _config.NOT_GIVEN,
@@ -356,6 +381,10 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         stream_idle_timeout: float | None = None,
         event_hooks: EventHooks | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+        stream_usage: bool = True,
+        transport: TransportChoice | None = None,
     ) -> None:
         self._sleep: Callable[[float], Any] = asyncio.sleep
         super().__init__(
@@ -369,6 +398,10 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             stream_idle_timeout=stream_idle_timeout,
             event_hooks=event_hooks,
             max_response_size=max_response_size,
+            default_headers=default_headers,
+            default_query=default_query,
+            stream_usage=stream_usage,
+            transport=transport,
         )
 
     @classmethod
@@ -379,7 +412,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
     def _default_http_client(self, timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.AsyncClient:
         from ._transports import create_async_http_client
 
-        return create_async_http_client(timeout=timeout, limits=limits)
+        return create_async_http_client(timeout=timeout, limits=limits, transport=self._transport)
 
     def _check_http_client(self, http_client: object) -> None:
         if not isinstance(http_client, httpx.AsyncClient):
@@ -425,30 +458,55 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         max_retries = self._max_retries_for(opts)
         retries = 0
         while True:
-            request = self._build_request(opts)
-            await self._run_hooks(self._request_hooks, request)
-            self._log_request(request, retries)
-            sent_at = time.perf_counter()
-            if scope is not None:
-                scope.sent()
-            error: VllmError
+            # Several replicas: every attempt goes to the best one at the time (a retry moves on).
+            replica = None if self._balancer is None else await self._balancer.acquire()
             try:
-                response = await self._pool.http.send(request, stream=True)
-            except httpx.RequestError as exc:
-                error = map_transport_error(exc)
-                delay = self._retry_delay(error, retries, max_retries, opts)
-                if delay is None:
-                    raise error from exc
-            else:
-                self._log_response(response, sent_at)
+                request = self._build_request(opts, replica)
+                await self._run_hooks(self._request_hooks, request)
+                self._log_request(request, retries)
+                sent_at = time.perf_counter()
+                if scope is not None:
+                    scope.sent()
+                error: VllmError
                 try:
-                    await self._run_hooks(self._response_hooks, response)
-                except BaseException:
-                    await response.aclose()
-                    raise
-                delay = await self._settle(response, opts, retries, max_retries)
-                if delay is None:
-                    return response, sent_at
+                    response = await self._pool.http.send(request, stream=True)
+                except httpx.RequestError as exc:
+                    error = map_transport_error(exc)
+                    delay = self._retry_delay(error, retries, max_retries, opts)
+                    if delay is None:
+                        raise error from exc
+                else:
+                    self._log_response(response, sent_at)
+                    try:
+                        await self._run_hooks(self._response_hooks, response)
+                    except BaseException:
+                        await response.aclose()
+                        raise
+                    if response.is_success:
+                        if opts.stream:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        try:
+                            await aread_body(response, self._max_response_size)
+                        except httpx.RequestError as exc:
+                            error = map_transport_error(exc)
+                            delay = self._retry_delay(error, retries, max_retries, opts)
+                            if delay is None:
+                                raise error from exc
+                        else:
+                            self._release_replica(replica, None)
+                            return response, sent_at
+                        finally:
+                            await response.aclose()
+                    else:
+                        error = error_from_response(response, *await aread_error_body(response))
+                        delay = self._retry_delay(error, retries, max_retries, opts)
+                        if delay is None:
+                            raise error
+            except BaseException as exc:
+                self._release_replica(replica, exc)
+                raise
+            self._release_replica(replica, error)
             await self._sleep(delay)
             retries += 1
 
@@ -739,3 +797,7 @@ class _AsyncRequester:
     ) -> StreamT:
         opts = self._client._path_options(method, path, body, options, query=query, stream=True)
         return await self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
+
+# The batch layer opens clients from a ClientConfig (run_partition) without importing this module.
+register_openers(sync=VllmClient.from_config, async_=AsyncVllmClient.from_config)

@@ -30,6 +30,7 @@ class ClientBuilder(Generic[ClientT]):
         self._cls = cls
         self._options: dict[str, Any] = {}
         self._headers: dict[str, str] = {}
+        self._query: dict[str, Any] = {}
 
     def base_url(self, url: str) -> Self:
         """The server's base URL (``http://host:8000/v1``)."""
@@ -66,6 +67,20 @@ class ClientBuilder(Generic[ClientT]):
         self._headers.update(headers)
         return self
 
+    def default_headers(self, headers: Mapping[str, str]) -> Self:
+        """openai-python's name for :meth:`headers`."""
+        return self.headers(headers)
+
+    def default_query(self, params: Mapping[str, Any]) -> Self:
+        """Query parameters added to the URL of every request (a call's ``extra_query`` wins)."""
+        self._query.update(params)
+        return self
+
+    def stream_usage(self, enabled: bool) -> Self:
+        """Whether streams ask for a final ``Usage`` event by default (on unless turned off here)."""
+        self._options["stream_usage"] = enabled
+        return self
+
     def http_client(self, client: httpx.Client | httpx.AsyncClient) -> Self:
         """Your own httpx client (``httpx.Client``, or ``httpx.AsyncClient`` for ``AsyncVllmClient``)."""
         self._options["http_client"] = client
@@ -96,4 +111,6 @@ class ClientBuilder(Generic[ClientT]):
         options = dict(self._options)
         if self._headers:
             options["headers"] = dict(self._headers)
+        if self._query:
+            options["default_query"] = dict(self._query)
         return self._cls(**options)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from typing import ClassVar, Final, final
+from typing import Any, ClassVar, Final, final
 
 import httpx
 
@@ -28,11 +28,15 @@ __all__ = [
     "ApiKey",
     "NotGiven",
     "TimeoutLike",
+    "check_headers",
+    "check_max_retries",
+    "check_query",
     "env_api_key",
     "env_base_url",
     "env_custom_headers",
     "env_max_retries",
     "env_timeout",
+    "join_credentials",
     "normalize_base_url",
     "parse_custom_headers",
     "resolve_timeout",
@@ -96,13 +100,26 @@ class NotGiven:
 NOT_GIVEN: Final = NotGiven()
 
 
-def normalize_base_url(url: str) -> str:
+def normalize_base_url(url: str, *, keep_credentials: bool = False) -> str:
     """Strip whitespace and trailing slashes; reject what cannot be a base URL with a clear ``ValueError``.
 
-    Credentials in the URL (``http://user:pass@host/v1``) are kept here; :func:`split_credentials` takes
-    them out. The error message never shows a password.
+    Credentials in the URL (``http://user:pass@host/v1``) are dropped unless ``keep_credentials``
+    (:func:`split_credentials` turns them into Basic auth). The error message never shows a password.
     """
-    return split_credentials(url)[0] if _has_userinfo(url) else _checked_base_url(url)
+    if keep_credentials or not _has_userinfo(url):
+        return _checked_base_url(url)
+    return split_credentials(url)[0]
+
+
+def join_credentials(url: str, basic_auth: str | None) -> str:
+    """``url`` with the userinfo that the ``Authorization: Basic ...`` value ``basic_auth`` carries put
+    back (the inverse of :func:`split_credentials`; ``url`` unchanged when ``basic_auth`` is ``None``)."""
+    import base64
+
+    if basic_auth is None or not basic_auth.startswith("Basic "):
+        return url
+    user, _, password = base64.b64decode(basic_auth[len("Basic ") :]).decode().partition(":")
+    return str(httpx.URL(url).copy_with(username=user, password=password)).rstrip("/")
 
 
 def _checked_base_url(url: str) -> str:
@@ -187,6 +204,30 @@ def check_max_retries(value: int, *, what: str = "max_retries") -> int:
     if value < 0:
         raise ValueError(f"{what} must be >= 0, not {value}")
     return value
+
+
+def check_headers(value: Mapping[str, str] | None, *, what: str = "headers") -> dict[str, str]:
+    """A copy of ``value`` (``None``: empty) whose names and values are strings, or a clear ``TypeError``."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a mapping of header names to values, not {type(value).__name__}")
+    for name, item in value.items():
+        if not isinstance(name, str) or not isinstance(item, str):
+            raise TypeError(f"{what} names and values must be strings; {name!r} is not")
+    return dict(value)
+
+
+def check_query(value: Mapping[str, Any] | None, *, what: str = "default_query") -> dict[str, Any]:
+    """A copy of ``value`` (``None``: empty) with string keys, or a clear ``TypeError``."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a mapping of parameter names to values, not {type(value).__name__}")
+    for name in value:
+        if not isinstance(name, str):
+            raise TypeError(f"{what} names must be strings, not {type(name).__name__}")
+    return dict(value)
 
 
 def parse_custom_headers(text: str) -> dict[str, str]:

@@ -58,7 +58,9 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "StreamConsumedError",
     "StreamError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "VllmError",
     "VllmTimeoutError",
@@ -314,8 +316,29 @@ class LengthFinishReasonError(VllmError):
         self.usage = getattr(response, "usage", None)
 
 
+class ToolArgumentsError(InvalidResponseError):
+    """A tool call's arguments are valid JSON but do not fit the type asked of ``parse_args_as()``.
+
+    ``validation_error`` is pydantic's ``ValidationError`` (also the ``__cause__``), with every mismatch;
+    ``text`` is (the start of) the arguments the model produced.
+    """
+
+    validation_error: object
+    text: str
+
+    def __init__(self, message: str, *, validation_error: object = None, text: str = "") -> None:
+        super().__init__(message)
+        self.validation_error = validation_error
+        self.text = text
+
+
 class ClientClosedError(VllmError, RuntimeError):
     """A request was made on a client that was closed (or whose shared connection pool was closed)."""
+
+
+class StreamConsumedError(VllmError, RuntimeError):
+    """A stream was asked for something its events already read can no longer give: ``chunks()`` after
+    events were iterated (or a second time), since the chunks of events already read were not kept."""
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {

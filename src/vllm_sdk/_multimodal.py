@@ -1,4 +1,12 @@
-"""Image content parts for chat messages: URLs pass through, files and bytes become ``data:`` URLs.
+"""Content parts for chat messages: text, and images whose URLs pass through while files and bytes
+become ``data:`` URLs.
+
+::
+
+    from vllm_sdk import image_part, text_part
+
+    content = [text_part("What changed?"), image_part("before.png"), image_part("after.png")]
+    client.chat.completions.create().model(m).user(content).send()
 
 The MIME type of bytes is read from their magic number (PNG, JPEG, GIF, WebP, BMP, TIFF, ICO, AVIF/HEIC);
 a file's from its bytes first and its extension second. Unknown bytes are refused with a ``ValueError``
@@ -10,15 +18,28 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ImageSource", "image_part", "image_url", "sniff_image_mime"]
+__all__ = [
+    "ContentPart",
+    "ImageSource",
+    "content_parts",
+    "image_part",
+    "image_url",
+    "image_url_part",
+    "sniff_image_mime",
+    "text_part",
+]
 
 #: What ``image()`` accepts: an http(s) or data URL, a file path, or the image's bytes.
 ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview
 
 _URL_PREFIXES = ("http://", "https://", "data:")
+
+#: One part of a message's content: ``{"type": "text", "text": ...}``, ``{"type": "image_url", ...}``...
+ContentPart = Mapping[str, Any]
 
 
 def sniff_image_mime(data: bytes) -> str | None:
@@ -81,3 +102,40 @@ def image_part(source: ImageSource, *, detail: str | None = None) -> dict[str, A
     if detail is not None:
         inner["detail"] = detail
     return {"type": "image_url", "image_url": inner}
+
+
+def image_url_part(url: str, *, detail: str | None = None) -> dict[str, Any]:
+    """An image content part for an image the server fetches: an ``http(s)://`` or ``data:`` URL, as given.
+
+    Unlike :func:`image_part` it never reads a file, so a mistyped URL is a ``ValueError`` rather than a
+    missing file.
+    """
+    if not isinstance(url, str) or not url.startswith(_URL_PREFIXES):
+        raise ValueError(f"an image URL must start with http://, https:// or data:, not {url!r:.80}")
+    inner: dict[str, Any] = {"url": url}
+    if detail is not None:
+        inner["detail"] = detail
+    return {"type": "image_url", "image_url": inner}
+
+
+def text_part(text: str) -> dict[str, Any]:
+    """A ``{"type": "text", "text": ...}`` content part."""
+    if not isinstance(text, str):
+        raise TypeError(f"a text part needs a string, not {type(text).__name__}")
+    return {"type": "text", "text": text}
+
+
+def content_parts(items: tuple[str | ContentPart, ...]) -> list[dict[str, Any]]:
+    """The content parts of ``items`` in order: strings become text parts, mappings are copied parts."""
+    parts: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, str):
+            parts.append(text_part(item))
+        elif isinstance(item, Mapping) and "type" in item:
+            parts.append(dict(item))
+        else:
+            raise TypeError(
+                "a content part is a string or a part such as text_part(...) / image_part(...), "
+                f"not {type(item).__name__}"
+            )
+    return parts

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import sys
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from ._exceptions import JsonError
+from ._exceptions import JsonError, ToolArgumentsError, VllmError
 
 if TYPE_CHECKING:
     import builtins
     from collections.abc import Mapping
+
+    import pydantic
 
 __all__ = ["ToolCall"]
 
@@ -21,6 +25,59 @@ _MAX_QUOTED = 200
 
 def _trimmed(text: str) -> str:
     return text if len(text) <= _MAX_QUOTED else text[:_MAX_QUOTED] + "…"
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or repr(tp)
+
+
+def _first_error(exc: pydantic.ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "(the arguments)"
+    return f"{where}: {error['msg']}"
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
+    import pydantic
+
+    try:
+        return pydantic.TypeAdapter(tp)
+    except pydantic.PydanticUserError as exc:
+        if exc.code == "typed-dict-version":
+            raise VllmError(
+                f"{_type_name(tp)} is a typing.TypedDict, which pydantic cannot validate on Python "
+                f"{sys.version_info.major}.{sys.version_info.minor}: define it with "
+                "typing_extensions.TypedDict instead (from typing_extensions import TypedDict)"
+            ) from exc
+        raise
+
+
+def _adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
+    """The ``TypeAdapter`` of ``tp``, made once per hashable type (making one costs more than using it)."""
+    try:
+        hash(tp)
+    except TypeError:  # an unhashable annotation: made each time
+        return _cached_adapter.__wrapped__(tp)
+    return _cached_adapter(tp)
+
+
+def _jsonable(value: object) -> Any:
+    """``json.dumps``'s fallback: models, dataclasses, datetimes, ... through pydantic's serialiser."""
+    import pydantic
+    import pydantic_core
+
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    try:
+        return pydantic_core.to_jsonable_python(value)
+    except pydantic_core.PydanticSerializationError:
+        raise TypeError(f"a tool result of type {type(value).__name__} is not JSON serialisable") from None
+
+
+def _to_json(value: object) -> str:
+    # json.dumps for plain values (the same text as before for dicts and lists); pydantic for the rest.
+    return json.dumps(value, ensure_ascii=False, default=_jsonable)
 
 
 class ToolCall:
@@ -102,16 +159,33 @@ class ToolCall:
     def parse_args_as(self, tp: Any) -> Any:
         """The arguments validated into ``tp``: a pydantic model, a TypedDict, a dataclass, ...
 
-        Uses pydantic's ``TypeAdapter``; raises :class:`~vllm_sdk.JsonError` on bad JSON and pydantic's
-        ``ValidationError`` when the JSON does not fit ``tp``.
+        Uses pydantic's ``TypeAdapter`` (made once per type). Raises :class:`~vllm_sdk.JsonError` on bad
+        JSON and :class:`~vllm_sdk.ToolArgumentsError` (a :class:`~vllm_sdk.VllmError`; pydantic's
+        ``ValidationError`` is its ``validation_error``) when the JSON does not fit ``tp``. On Python 3.10
+        and 3.11 a TypedDict must come from ``typing_extensions`` (pydantic's rule): a ``typing.TypedDict``
+        raises a :class:`~vllm_sdk.VllmError` that says so.
         """
-        from pydantic import TypeAdapter
+        import pydantic
 
-        return TypeAdapter(tp).validate_python(self.parse_args())
+        adapter = _adapter(tp)
+        try:
+            return adapter.validate_python(self.parse_args())
+        except pydantic.ValidationError as exc:
+            raise ToolArgumentsError(
+                f"arguments of tool call {self.name!r} ({self.id}) do not fit {_type_name(tp)}: "
+                f"{exc.error_count()} error(s), first: {_first_error(exc)}",
+                validation_error=exc,
+                text=_trimmed(self.arguments),
+            ) from exc
 
     def result(self, value: Any) -> dict[str, Any]:
-        """The ``role: tool`` message answering this call: strings are sent as-is, anything else as JSON."""
-        content = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        """The ``role: tool`` message answering this call.
+
+        A string is sent as it is; anything else as JSON: dicts and lists, TypedDicts, pydantic models,
+        dataclasses, and what pydantic can serialise inside them (datetimes, UUIDs, enums, sets, ...).
+        A value that cannot be JSON raises ``TypeError`` naming its type.
+        """
+        content = value if isinstance(value, str) else _to_json(value)
         return {"role": "tool", "tool_call_id": self.id, "content": content}
 
     def to_dict(self) -> dict[str, Any]:

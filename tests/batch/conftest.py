@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from vllm_sdk._balancer import Balancer, Replica
 from vllm_sdk._retry import RetryPolicy
-from vllm_sdk.batch._balancer import Balancer, Replica
 from vllm_sdk.batch._runner import run_batch
 from vllm_sdk.batch._senders import Outcome
 

@@ -1,4 +1,4 @@
-"""OpenAI batch files on disk: input lines, output lines in run-batch's format, torn-line repair."""
+"""OpenAI batch files: input lines, and output lines in run-batch's format."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from vllm_sdk._exceptions import HttpError, RateLimitError
-from vllm_sdk.batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
+from vllm_sdk.batch._files import count_lines, iter_input, output_line
 from vllm_sdk.batch._prepare import InvalidBatchRequest
 from vllm_sdk.batch._result import BatchResult
 
@@ -44,27 +44,10 @@ def test_output_lines_follow_run_batch() -> None:
     invalid = output_line(result(error=InvalidBatchRequest("bad"), status_code=400, request_id=None))
     assert invalid["response"]["status_code"] == 400
     assert invalid["response"]["request_id"].startswith("vllm-batch-")
-    assert invalid["error"] == {"message": "bad", "type": "InvalidBatchRequest"}
+    assert invalid["error"] == {"message": "bad", "type": "InvalidBatchRequest", "retryable": False}
     refused = output_line(result(error=HttpError("refused"), status_code=None))
     assert refused["response"] is None
-    assert refused["error"]["type"] == "HttpError"
-
-
-def test_writer_appends_and_scan_cuts_a_torn_line(tmp_path: Path) -> None:
-    out = tmp_path / "out.jsonl"
-    with OutputWriter(out) as writer:
-        writer.write(output_line(result(custom_id="a")))
-        writer.write(output_line(result(custom_id="b", error=HttpError("x"), status_code=None)))
-    assert writer.written == 2
-    with out.open("ab") as f:
-        f.write(b'{"custom_id": "c", "respo')  # a crash in the middle of a write
-    scan = scan_output(out)
-    assert scan.done == {"a", "b"}
-    assert scan.lines == 2
-    assert scan.errors == 1
-    assert scan.torn_bytes == len(b'{"custom_id": "c", "respo')
-    assert out.read_bytes().endswith(b"\n")
-    assert scan_output(tmp_path / "missing.jsonl").done == set()
+    assert refused["error"] == {"message": "refused", "type": "HttpError", "retryable": True}
 
 
 def test_input_lines_skip_done_and_report_bad_ones(tmp_path: Path) -> None:

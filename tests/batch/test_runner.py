@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from vllm_sdk._balancer import Balancer, Replica
 from vllm_sdk._exceptions import BadRequestError, HttpError, InternalServerError, RateLimitError
 from vllm_sdk._retry import RetryPolicy
-from vllm_sdk.batch._balancer import Balancer, Replica
 from vllm_sdk.batch._prepare import InvalidBatchRequest, PreparedRequest
 from vllm_sdk.batch._runner import BATCH_RETRY_POLICY, abatch, run_batch
 
@@ -267,3 +267,24 @@ async def test_abatch_public_entry_with_fake_sender_and_base_urls() -> None:
     assert "client:http://b/v1" in clients
     assert len(clients) == 10
     assert {r.base_url for r in results} == {"http://a/v1", "http://b/v1"}
+
+
+async def test_a_stream_broken_part_way_is_retried_and_every_attempt_counted() -> None:
+    from vllm_sdk._exceptions import StreamError
+
+    def fail(client: Any, request: PreparedRequest, attempt: int) -> None:
+        if request.custom_id == "r0" and attempt <= 2:
+            raise StreamError("connection lost mid-stream: reset", partial_content="hal")
+        if request.custom_id == "r1":  # an error event whose code says the request is wrong
+            raise StreamError("bad", error_type="BadRequestError", code=400)
+        if request.custom_id == "r2":  # an error event of a failing server
+            raise StreamError("boom", error_type="InternalServerError", code=500)
+
+    sender = FakeSender(fail)
+    results = {r.custom_id: r for r in await collect(lines(3), sender, stream=True)}
+    assert results["r0"].ok
+    assert results["r0"].attempts == 3
+    assert not results["r1"].ok
+    assert results["r1"].attempts == 1
+    assert isinstance(results["r2"].error, StreamError)
+    assert results["r2"].attempts == 1 + FAST.max_retries

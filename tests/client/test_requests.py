@@ -253,7 +253,7 @@ def test_body_is_compact_and_ordered() -> None:
 def test_extra_merges_nested_objects() -> None:
     with VllmClient(BASE) as client:
         builder = client.chat.completions.create().model("m").user("hi").thinking(False)
-        builder.extra({"chat_template_kwargs": {"custom": 1}, "priority": 2})
+        builder = builder.extra({"chat_template_kwargs": {"custom": 1}, "priority": 2})
         assert builder.to_dict()["chat_template_kwargs"] == {"enable_thinking": False, "custom": 1}
         assert builder.to_dict()["priority"] == 2
 
@@ -463,4 +463,5 @@ def test_any_fields_in_any_order_give_identical_bodies(
         ).content
     assert from_builder == from_keywords
     assert from_builder is not None
-    assert json.loads(from_builder) == {**params, **extra, **({"stream": True} if stream else {})}
+    streamed = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
+    assert json.loads(from_builder) == {**params, **extra, **streamed}

@@ -4,6 +4,7 @@ sync and async, over a scripted transport and end to end against the mock server
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -60,6 +61,30 @@ def _sent(api: Api, i: int = -1) -> dict[str, Any]:
 
 class Sky(BaseModel):
     sky: Literal["clear", "cloudy"]
+
+
+def test_builder_setters_return_new_builders(api: Api) -> None:
+    # Copy-on-write, as the chat builders: a half-built request can be kept and sent many times.
+    client = api.make(_json_reply("A52_responses_nonstream"))
+    base = client.responses.create().model("tiny").instructions("Be brief.")
+    first = base.input("A").extra({"x": {"a": 1}})
+    second = base.input("B").tool({"type": "function", "name": "f", "parameters": {}})
+    assert base.to_dict() == {"model": "tiny", "instructions": "Be brief."}
+    assert first.to_dict() == {"model": "tiny", "instructions": "Be brief.", "input": "A", "x": {"a": 1}}
+    assert second.to_dict()["input"] == "B"
+    assert "x" not in second.to_dict()
+    assert len(second.to_dict()["tools"]) == 1
+    assert base.add_input({"role": "user", "content": "C"}).to_dict()["input"] == [
+        {"role": "user", "content": "C"}
+    ]
+    assert "input" not in base.to_dict()
+    deep = copy.deepcopy(first)
+    assert deep.to_dict() == first.to_dict()
+    assert deep is not first
+    assert copy.copy(second).to_dict() == second.to_dict()
+    api.run(first.send())
+    api.run(first.send())
+    assert _sent(api, 0) == _sent(api, 1)
 
 
 def test_create_keyword_and_builder_send_the_same_body(api: Api) -> None:

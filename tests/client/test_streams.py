@@ -106,7 +106,12 @@ def test_builder_send_stream_and_completion_stream() -> None:
     with client.completions.create(model="m", prompt="x", stream=True) as cstream:
         assert isinstance(cstream, CompletionStream)
         assert cstream.collect_text() == "abc"
-    assert json.loads(api.bodies[-1]) == {"model": "m", "prompt": "x", "stream": True}
+    assert json.loads(api.bodies[-1]) == {
+        "model": "m",
+        "prompt": "x",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
 
 
 class _Stalling(httpx.SyncByteStream):

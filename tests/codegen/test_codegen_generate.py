@@ -168,8 +168,10 @@ def test_new_route_becomes_a_typed_method_on_both_clients_and_a_builder(
         assert isinstance(made, widget_response)
         assert made.size == 3
         # the route's builder: typed setters from the schema, send() through the same core
-        builder = builders.WidgetsCreateBuilder(client._requester)
-        assert builder.model("m").size(4) is builder
+        empty = builders.WidgetsCreateBuilder(client._requester)
+        builder = empty.model("m").size(4)
+        assert builder is not empty
+        assert empty.to_dict() == {}
         assert builder.send().size == 4
         # required fields are checked before any I/O
         with pytest.raises(sdk.MissingParameterError):

@@ -173,9 +173,9 @@ async def test_builder_missing_parameter_before_io(mode: Mode, missing: str) -> 
     client = mode.mock_client(rec)
     builder = client.chat.completions.create()
     if missing != "model":
-        builder.model("m")
+        builder = builder.model("m")
     if missing != "messages":
-        builder.messages(USER)
+        builder = builder.messages(USER)
     with pytest.raises(MissingParameterError) as info:
         await mode(builder.send())
     with pytest.raises(MissingParameterError):

@@ -81,8 +81,9 @@ async def test_content_events_and_done_last(mode: Mode, server: MockVllmServer) 
     events = await mode.events(await open_stream(mode, server))
     assert all(e.index == 0 for e in events if isinstance(e, Content))
     assert isinstance(events[-1], Done)
-    assert isinstance(events[-2], FinishReason)
-    assert events[-2].stop_reason is None
+    assert isinstance(events[-2], Usage)  # asked for by default (stream_options.include_usage)
+    assert isinstance(events[-3], FinishReason)
+    assert events[-3].stop_reason is None
 
 
 async def test_stream_equals_non_stream(mode: Mode, server: MockVllmServer) -> None:
@@ -167,7 +168,9 @@ async def test_collect_with_usage(mode: Mode, server: MockVllmServer) -> None:
 
 
 async def test_collect_without_include_usage_has_no_usage(mode: Mode, server: MockVllmServer) -> None:
-    resp = await mode((await open_stream(mode, server)).collect())
+    # the caller's own stream_options win over the default include_usage
+    stream = await open_stream(mode, server, stream_options={"include_usage": False})
+    resp = await mode(stream.collect())
     assert resp.content
     assert resp.usage is None
 
@@ -350,7 +353,7 @@ async def test_completion_stream_events(mode: Mode, server: MockVllmServer) -> N
 
 
 async def test_completion_collect_without_usage(mode: Mode, server: MockVllmServer) -> None:
-    client = mode.client(server.base_url)
+    client = mode.client(server.base_url, stream_usage=False)  # the client option turns the default off
     stream = await mode(client.completions.create(model="mock", prompt="Once", max_tokens=4, stream=True))
     resp = await mode(stream.collect())
     assert isinstance(resp, CompletionResponse)

@@ -91,14 +91,15 @@ def test_types_reexports_every_request_and_response_model() -> None:
     }
     assert set(vllm_sdk.types.__all__) == generated
     assert vllm_sdk.types.__all__ == sorted(vllm_sdk.types.__all__)
-    for name in (
-        "EmbeddingResponse",
-        "ModelList",
-        "TokenizeResponse",
-        "ChatCompletionRequest",
-        "ScoreResponse",
-    ):
+    for name in ("TokenizeResponse", "ChatCompletionRequest"):
         assert getattr(vllm_sdk.types, name) is getattr(_generated, name)
+    # list-shaped responses are subclasses that iterate over their items
+    from vllm_sdk.types import lists
+
+    for name in lists.__all__:
+        refined = getattr(vllm_sdk.types, name)
+        assert refined is getattr(lists, name)
+        assert issubclass(refined, getattr(_generated, name))
     # responses with shortcuts are the hand-written subclasses
     assert vllm_sdk.types.ChatCompletionResponse is ChatCompletionResponse
     assert vllm_sdk.types.CompletionResponse is CompletionResponse

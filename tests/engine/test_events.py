@@ -175,8 +175,10 @@ def test_parse_args_as() -> None:
     assert call.parse_args_as(Args) == Args(city="Oslo", days=3)
     assert ToolCall("c", "f", '{"city": "Oslo"}').parse_args_as(ArgsDict) == {"city": "Oslo"}
     assert ToolCall("c", "f", '{"city": "Oslo"}').parse_args_as(ArgsData) == ArgsData("Oslo")
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(vllm_sdk.ToolArgumentsError) as info:
         ToolCall("c", "f", '{"town": "Oslo"}').parse_args_as(Args)
+    assert isinstance(info.value.validation_error, pydantic.ValidationError)
+    assert isinstance(info.value, vllm_sdk.VllmError)
     with pytest.raises(JsonError):
         ToolCall("c", "f", "{").parse_args_as(Args)
 

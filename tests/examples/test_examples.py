@@ -52,7 +52,7 @@ EXPECTED: dict[str, list[str]] = {
     "tool_safe_execution.py": ["unknown tool", "invalid arguments", "KeyError", "final answer:"],
     "multimodal_base64.py": ["file:", "bytes:"],
     "multimodal_url.py": ["builder:", "keywords:"],
-    "multimodal_multiple_images.py": ["2 images ->"],
+    "multimodal_multiple_images.py": ["2 images ->", "images() ->"],
     "thinking_toggle.py": ["thinking=True:", "thinking=False: 0 characters", "reasoning = None"],
     "retries.py": ["succeeded after", "attempt 2 failed", "ModelNotFoundError (retryable=False)"],
     "custom_headers.py": ["'x-team': 'search'", "'x-tenant': 'acme'", "'x-request-id': 'example-42'"],
@@ -73,6 +73,7 @@ EXPECTED: dict[str, list[str]] = {
         "streamed tool calls: ['GetWeather']",
         "output_parsed: verdict=",
     ],
+    "ray_batch.py": ["rows back (", "ok, 1 failed", "ttft=", "status=400 error=InvalidBatchRequest"],
     "async_concurrency.py": [
         "50 answers",
         "10 concurrent streams",
@@ -82,7 +83,7 @@ EXPECTED: dict[str, list[str]] = {
 }
 
 # Examples that need the mock server they start themselves (fault injection needs no --base-url).
-SELF_STARTED = {"stream_idle_timeout.py", "retries.py", "custom_headers.py", "spinner.py"}
+SELF_STARTED = {"stream_idle_timeout.py", "retries.py", "custom_headers.py", "spinner.py", "ray_batch.py"}
 # Examples given --base-url but no --model: they ask the server for its first model.
 NO_MODEL = {"simple_chat.py"}
 

@@ -160,7 +160,6 @@ async def test_two_hundred_concurrent_streams() -> None:
 async def test_stop_with_streams_in_flight() -> None:
     srv = await MockVllmServer(token_delay=0.05).astart()
     async with httpx.AsyncClient(base_url=srv.base_url, timeout=10) as http:
-
         started = [asyncio.Event() for _ in range(5)]
 
         async def consume(first_bytes: asyncio.Event) -> None:

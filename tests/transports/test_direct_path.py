@@ -101,14 +101,16 @@ async def test_the_request_body_and_x_request_id_are_the_same_as_on_httpx(calls:
     assert conn.body == b'{"messages":[{"role":"user","content":"x"}],"model":"m","max_tokens":3}'
 
 
-@pytest.mark.parametrize("case", ["query", "hook", "debug", "user-client", "cookie"])
+@pytest.mark.parametrize(
+    "case", ["query", "hook", "debug", "user-client", "cookie", "default-query", "replicas"]
+)
 async def test_calls_that_need_httpx_objects_stay_on_httpx(case: str, calls: dict[str, int]) -> None:
     with HostileServer(_answer(MODELS)) as server:
         own = httpx.AsyncClient(transport=AiohttpTransport()) if case == "user-client" else None
         hooks = {"response": [lambda response: None]} if case == "hook" else None
-        client = AsyncVllmClient(
-            server.base_url, max_retries=0, timeout=10, http_client=own, event_hooks=hooks
-        )
+        kw: dict[str, Any] = {"default_query": {"a": "1"}} if case == "default-query" else {}
+        urls: Any = [server.base_url, server.base_url] if case == "replicas" else server.base_url
+        client = AsyncVllmClient(urls, max_retries=0, timeout=10, http_client=own, event_hooks=hooks, **kw)
         level = logger.level
         if case == "debug":
             logger.setLevel(logging.DEBUG)
@@ -126,7 +128,7 @@ async def test_calls_that_need_httpx_objects_stay_on_httpx(case: str, calls: dic
                 await own.aclose()
         head = server.connections[0].head
     assert calls == {"direct": 0, "httpx": 1}
-    if case == "query":
+    if case in ("query", "default-query"):
         assert b"/v1/models?a=1 " in head
     if case == "cookie":
         assert b"session=s1" in head.lower()

@@ -29,7 +29,8 @@ from vllm_sdk import (
 )
 from vllm_sdk._client_builder import ClientBuilder
 from vllm_sdk.resources import AsyncChatCompletionBuilder, ChatCompletionBuilder, CompletionBuilder
-from vllm_sdk.types._generated import EmbeddingResponse, ModelList, TokenizeResponse, UsageInfo
+from vllm_sdk.types import EmbeddingResponse, ModelCard, ModelList
+from vllm_sdk.types._generated import EmbeddingResponseData, TokenizeResponse, UsageInfo
 
 MSGS: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]
 
@@ -74,7 +75,11 @@ def sync_client(client: VllmClient) -> None:
     assert_type(client.completions.create().model("m").prompt("p").send(), CompletionResponse)
     assert_type(client.completions.create(model="m", prompt="p", stream=True), CompletionStream)
     assert_type(client.models.list(), ModelList)
+    assert_type([m.id for m in client.models.list()], list[str])
+    assert_type(client.models.list()[0], ModelCard)
+    assert_type(client.models.list()[1:], list[ModelCard])
     assert_type(client.embeddings.create(model="m", input="x"), EmbeddingResponse)
+    assert_type(next(iter(client.embeddings.create(model="m", input="x"))), EmbeddingResponseData)
     assert_type(client.tokenize(model="m", prompt="x"), TokenizeResponse)
     assert_type(client.tokenize(model="m", messages=MSGS), TokenizeResponse)
     assert_type(client.health(), bool)

@@ -22,7 +22,7 @@ from vllm_sdk import (
     NotGiven,
     VllmClient,
 )
-from vllm_sdk.types._generated import EmbeddingResponse, ModelList, TokenizeResponse
+from vllm_sdk.types import EmbeddingResponse, ModelList, TokenizeResponse
 
 MSGS: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]
 

@@ -288,9 +288,13 @@ class _AsyncStream(StreamBase[EventT]):
         await self._consume()
         return self._state.model()
 
-    async def _chunks(self) -> AsyncIterator[Any]:
+    def _chunks(self) -> AsyncIterator[Any]:
+        # Checked now, not at the first next(): a misplaced chunks() fails where it is called.
+        self._state.keep_raw_chunks()
+        return self._read_chunks()
+
+    async def _read_chunks(self) -> AsyncIterator[Any]:
         state = self._state
-        state.keep_raw_chunks()
         convert = state.kind.chunk_model()
         events = self.__aiter__()
         while True:
@@ -367,7 +371,8 @@ class AsyncMessageStream(_AsyncStream[StreamEvent]):
         return cast("ChatCompletionResponse", self._state.model())
 
     def chunks(self) -> AsyncIterator[ChatCompletionStreamResponse]:
-        """Iterate typed chunk models instead of events (``async for``); call it before iterating events."""
+        """Iterate typed chunk models instead of events (``async for``). Call it before reading events:
+        afterwards it raises :class:`~vllm_sdk.StreamConsumedError`."""
         return self._chunks()
 
 
@@ -389,5 +394,6 @@ class AsyncCompletionStream(_AsyncStream[CompletionStreamEvent]):
         return cast("CompletionResponse", self._state.model())
 
     def chunks(self) -> AsyncIterator[CompletionStreamResponse]:
-        """Iterate typed chunk models instead of events (``async for``); call it before iterating events."""
+        """Iterate typed chunk models instead of events (``async for``). Call it before reading events:
+        afterwards it raises :class:`~vllm_sdk.StreamConsumedError`."""
         return self._chunks()

@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from .._events import Content, Done, Error, Reasoning, Text, ToolCallDelta
-from .._exceptions import InvalidResponseError, StreamError, VllmError, VllmTimeoutError, map_transport_error
+from .._exceptions import (
+    InvalidResponseError,
+    StreamConsumedError,
+    StreamError,
+    VllmError,
+    VllmTimeoutError,
+    map_transport_error,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -318,7 +325,11 @@ class StreamState:
     def keep_raw_chunks(self) -> None:
         """Switch to a parser that keeps the decoded chunk dicts (for ``chunks()``); before reading only."""
         if self.opened:
-            raise RuntimeError("chunks() must be called before the stream's events are iterated")
+            raise StreamConsumedError(
+                "chunks() must be called before the stream's events are read (and only once): the chunks "
+                "of the events already read were not kept. Iterate chunks() from the start instead, or "
+                "keep reading events and call collect() for the accumulated response"
+            )
         self.parser = self._new_parser(keep_raw=True)
 
     @property

@@ -202,8 +202,12 @@ class _SyncStream(StreamBase[EventT]):
         return self._state.model()
 
     def _chunks(self) -> Iterator[Any]:
+        # Checked now, not at the first next(): a misplaced chunks() fails where it is called.
+        self._state.keep_raw_chunks()
+        return self._read_chunks()
+
+    def _read_chunks(self) -> Iterator[Any]:
         state = self._state
-        state.keep_raw_chunks()
         convert = state.kind.chunk_model()
         events = iter(self)
         while True:
@@ -293,9 +297,10 @@ class MessageStream(_SyncStream[StreamEvent]):
     def chunks(self) -> Iterator[ChatCompletionStreamResponse]:
         """Iterate typed chunk models (``ChatCompletionStreamResponse``) instead of events.
 
-        The models are built only here, never on the event path. Call it before iterating events; the
-        events are still accumulated, so ``collect()`` works afterwards. An error event ends it with
-        :class:`~vllm_sdk.StreamError`.
+        The models are built only here, never on the event path. Call it before reading any event (once):
+        afterwards it raises :class:`~vllm_sdk.StreamConsumedError`, as the chunks of events already read
+        were not kept. The events are still accumulated, so ``collect()`` works after it. An error event ends
+        it with :class:`~vllm_sdk.StreamError`.
         """
         return self._chunks()
 
@@ -324,5 +329,6 @@ class CompletionStream(_SyncStream[CompletionStreamEvent]):
         return cast("CompletionResponse", self._state.model())
 
     def chunks(self) -> Iterator[CompletionStreamResponse]:
-        """Iterate typed chunk models (``CompletionStreamResponse``) instead of events; call it first."""
+        """Iterate typed chunk models (``CompletionStreamResponse``) instead of events; call it before
+        reading any event (afterwards: :class:`~vllm_sdk.StreamConsumedError`)."""
         return self._chunks()

@@ -1,4 +1,4 @@
-"""OpenAI batch files on disk: reading input lines, resuming output files, appending result lines.
+"""OpenAI batch files: reading input lines, and the result line of each request.
 
 Input (what vLLM's ``run-batch`` reads), one JSON object a line::
 
@@ -9,110 +9,29 @@ Output (what it writes)::
     {"id": "vllm-...", "custom_id": "req-1",
      "response": {"status_code": 200, "request_id": "vllm-batch-...", "body": {...}}, "error": null}
 
-Loss-free and resumable: every result line is written with one ``write(2)`` on a file opened with
-``O_APPEND`` as soon as its request completes, so a crash loses at most the requests still in flight. A
-``SIGKILL`` in the middle of a write can leave a torn last line (no trailing newline): :func:`scan_output`
-cuts it off before a rerun, and the rerun skips every ``custom_id`` already present.
+A result line the server's answer cannot be written in as it is keeps its raw text (see
+:mod:`._encode`). An error line with no HTTP answer behind it (``"response": null``: a transport error, a
+timeout, a broken stream) says in ``error.retryable`` whether a rerun sends the request again. The output
+file itself (appending, resuming, compaction) is :mod:`._output`.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ApiError
+from ._encode import encode_line, loads_line, raw_fields, raw_of
+from ._failures import retryable
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Callable, Iterator
 
     from ._result import BatchResult
 
-__all__ = ["OutputScan", "OutputWriter", "iter_input", "output_line", "scan_output"]
-
-try:  # orjson (speed extra) parses and serialises several times faster; the format is the same
-    import orjson
-
-    def _loads(data: bytes) -> Any:
-        return orjson.loads(data)
-
-    def _dumps(obj: Any) -> bytes:
-        return orjson.dumps(obj)
-
-except ImportError:  # pragma: no cover - exercised only without the speed extra
-
-    def _loads(data: bytes) -> Any:
-        return json.loads(data)
-
-    def _dumps(obj: Any) -> bytes:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-@dataclass
-class OutputScan:
-    """What an existing output file already holds."""
-
-    done: set[str] = field(default_factory=set)
-    lines: int = 0
-    errors: int = 0
-    torn_bytes: int = 0  # bytes of a torn last line that were cut off
-    unreadable: list[int] = field(default_factory=list)  # line numbers that are not result lines
-
-
-def scan_output(path: str | os.PathLike[str]) -> OutputScan:
-    """Read the ``custom_id`` of every complete line of ``path`` and cut off a torn last line.
-
-    A missing file is an empty scan. The file is truncated in place when its last line has no newline
-    (a write interrupted by a crash); nothing else is ever modified.
-    """
-    scan = OutputScan()
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
-        return scan
-    try:
-        size = os.fstat(fd).st_size
-        end = _last_newline_end(fd, size)
-        if end < size:
-            os.ftruncate(fd, end)
-            os.fsync(fd)
-            scan.torn_bytes = size - end
-    finally:
-        os.close(fd)
-    with open(path, "rb") as f:
-        for number, raw in enumerate(f, 1):
-            if not raw.strip():
-                continue
-            try:
-                record = _loads(raw)
-            except ValueError:
-                scan.unreadable.append(number)
-                continue
-            custom_id = record.get("custom_id") if isinstance(record, dict) else None
-            if not isinstance(custom_id, str):
-                scan.unreadable.append(number)
-                continue
-            scan.done.add(custom_id)
-            scan.lines += 1
-            if record.get("error") is not None:
-                scan.errors += 1
-    return scan
-
-
-def _last_newline_end(fd: int, size: int) -> int:
-    """Offset just past the last ``\\n`` of the file (0 when there is none)."""
-    block = 64 * 1024
-    pos = size
-    while pos > 0:
-        start = max(0, pos - block)
-        chunk = os.pread(fd, pos - start, start)
-        idx = chunk.rfind(b"\n")
-        if idx >= 0:
-            return start + idx + 1
-        pos = start
-    return 0
+__all__ = ["InputLine", "count_lines", "iter_input", "output_bytes", "output_line"]
 
 
 @dataclass(frozen=True)
@@ -143,7 +62,7 @@ def iter_input(
             if not raw.strip():
                 continue
             try:
-                record = _loads(raw)
+                record = loads_line(raw)
             except ValueError as exc:
                 on_invalid(number, f"not valid JSON ({exc})")
                 continue
@@ -175,66 +94,54 @@ def count_lines(path: str | os.PathLike[str]) -> int:
 
 
 def output_line(result: BatchResult) -> dict[str, Any]:
-    """The output-file object for one result, in vLLM ``run-batch``'s format."""
+    """The output-file object for one result, in vLLM ``run-batch``'s format (see the module docstring)."""
     request_id = result.request_id or f"vllm-batch-{uuid.uuid4().hex}"
     line: dict[str, Any] = {"id": f"vllm-{uuid.uuid4().hex}", "custom_id": result.custom_id}
     error = result.error
     if error is None:
-        line["response"] = {
+        response: dict[str, Any] = {
             "status_code": result.status_code or 200,
             "request_id": request_id,
             "body": result.body,
         }
+        if result.body is None and result.raw_body is not None:  # too deep to hold, or not an object
+            response.update(raw_fields(result.raw_body, None))
+        line["response"] = response
         line["error"] = None
     elif isinstance(error, ApiError):
         line["response"] = {"status_code": error.status_code, "request_id": request_id, "body": None}
-        line["error"] = (
-            error.body
-            if isinstance(error.body, dict)
-            else {"message": error.message, "type": error.error_type, "code": error.status_code}
-        )
-    elif result.status_code is not None:  # a request the runner refused (invalid line)
+        raw = raw_of(error)
+        if isinstance(error.body, dict) and (raw is None or _is_utf8(raw)):
+            line["error"] = error.body  # vLLM's own error body, as run-batch writes it
+        else:  # not a JSON object, or bytes that decoded only with replacement characters: keep them raw
+            line["error"] = {"message": error.message, "type": error.error_type, "code": error.status_code}
+            if raw is not None:
+                line["error"].update(raw_fields(raw, None))
+    elif result.status_code is not None:  # a request the runner refused, or a body that is not JSON
         line["response"] = {"status_code": result.status_code, "request_id": request_id, "body": None}
-        line["error"] = {"message": str(error), "type": type(error).__name__}
+        line["error"] = _error_object(error)
     else:  # no HTTP answer at all: connection failures, timeouts, broken streams
         line["response"] = None
-        line["error"] = {"message": str(error), "type": type(error).__name__}
+        line["error"] = _error_object(error)
     return line
 
 
-class OutputWriter:
-    """Appends result lines to the output file, each with a single ``write(2)`` (no user-space buffer)."""
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
-    def __init__(self, path: str | os.PathLike[str], *, fsync_every: int = 0) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        self._fsync_every = fsync_every
-        self._since_sync = 0
-        self.written = 0
 
-    def write(self, obj: dict[str, Any]) -> None:
-        """Write one object as one line; returns once the kernel has it (survives a crash of this process)."""
-        data = memoryview(_dumps(obj) + b"\n")
-        while data:
-            n = os.write(self._fd, data)
-            data = data[n:]
-        self.written += 1
-        if self._fsync_every:
-            self._since_sync += 1
-            if self._since_sync >= self._fsync_every:
-                os.fsync(self._fd)
-                self._since_sync = 0
+def _error_object(error: BaseException) -> dict[str, Any]:
+    obj: dict[str, Any] = {"message": str(error), "type": type(error).__name__, "retryable": retryable(error)}
+    raw = raw_of(error)
+    if raw is not None:
+        obj.update(raw_fields(raw, None))
+    return obj
 
-    def close(self) -> None:
-        """Flush to disk and close."""
-        if self._fd >= 0:
-            try:
-                os.fsync(self._fd)
-            finally:
-                os.close(self._fd)
-                self._fd = -1
 
-    def __enter__(self) -> OutputWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def output_bytes(result: BatchResult) -> bytes:
+    """The result line of ``result`` as bytes ending in a newline; never raises for a server's answer."""
+    return encode_line(output_line(result), raw_body=result.raw_body, raw_error=raw_of(result.error))

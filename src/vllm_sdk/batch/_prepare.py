@@ -44,6 +44,10 @@ def prepare(item: object) -> PreparedRequest:
     """Normalise one batch element; raises :class:`InvalidBatchRequest` with the reason."""
     if isinstance(item, PreparedRequest):
         return item
+    if isinstance(item, InvalidBatchRequest):
+        # Found invalid upstream (``run_partition`` checks rows while reading them): that element's
+        # failure, with the reason given there.
+        raise item
     if isinstance(item, dict):
         if "body" in item and "url" in item:
             return _batch_line(item)

@@ -13,8 +13,9 @@
 A fixed pool of ``concurrency`` workers pulls requests lazily from the input (a list, a generator or an
 async iterable; a million-line generator is never materialised) and the results wait in a bounded queue,
 so memory stays bounded whatever the input size and however slowly the caller consumes. Failed attempts
-that are worth repeating (timeouts, connection errors, 408/409/429/5xx) are retried with the SDK's one
-back-off policy (:class:`vllm_sdk._retry.RetryPolicy`: jittered exponential back-off, ``retry-after-ms``
+that are worth repeating (timeouts, connection errors, 408/409/429/5xx, a stream that broke before its
+result was complete: see :mod:`._failures`) are retried with the SDK's one back-off policy
+(:class:`vllm_sdk._retry.RetryPolicy`: jittered exponential back-off, ``retry-after-ms``
 and ``Retry-After`` honoured); with several ``base_urls`` (replicas of one model) each attempt goes to the
 replica with the fewest requests in flight, and a replica that fails is ejected for a cool-down. A
 request that still fails becomes a :class:`BatchResult` with ``error`` set: nothing is lost and nothing is
@@ -30,9 +31,11 @@ import time
 from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._exceptions import ApiError, HttpError, StreamError
+from .._balancer import Balancer, Replica, replica_failed
+from .._exceptions import ApiError
 from .._retry import RetryPolicy
-from ._balancer import Balancer, Replica
+from ._encode import raw_of
+from ._failures import retryable
 from ._prepare import InvalidBatchRequest, PreparedRequest, prepare
 from ._result import BatchRequest, BatchResult
 from ._senders import send_with_client
@@ -50,15 +53,6 @@ ClientT = TypeVar("ClientT")
 #: A batch retries each request up to 3 times (the client's default is 2): one request of a long batch
 #: failing for good costs a rerun, so a batch tries a little harder. Back-off as the client's.
 BATCH_RETRY_POLICY = RetryPolicy(max_retries=3)
-
-
-def _replica_failed(error: BaseException) -> bool:
-    """Whether an attempt's failure says something about the replica rather than about the request."""
-    if isinstance(error, HttpError):  # connection errors and timeouts
-        return True
-    if isinstance(error, ApiError):
-        return error.status_code >= 500 or error.status_code == 429
-    return isinstance(error, StreamError)
 
 
 async def run_one(
@@ -86,8 +80,9 @@ async def run_one(
             outcome = await send(replica.client, request, stream)
         except Exception as exc:
             latency = time.perf_counter() - started
-            balancer.release(replica, failed=_replica_failed(exc))
-            if policy.should_retry(exc, attempts - 1):
+            balancer.release(replica, failed=replica_failed(exc))
+            # The client's rule plus a stream broken part-way (see _failures): nothing was handed over.
+            if attempts - 1 < policy.max_retries and retryable(exc):
                 await asyncio.sleep(policy.delay(attempts - 1, exc))
                 continue
             return _failed(index, request.custom_id, exc, attempts, replica.url, latency, request)
@@ -108,6 +103,8 @@ async def run_one(
             base_url=replica.url,
             request_id=outcome.request_id,
             body=outcome.body,
+            raw_body=outcome.raw,
+            timing=outcome.timing,
         )
 
 
@@ -142,6 +139,7 @@ def _failed(
         base_url=base_url,
         request_id=request_id,
         body=None,
+        raw_body=raw_of(error),
     )
 
 
@@ -239,6 +237,10 @@ def _replica_clients(
     """
     urls = [u.rstrip("/") for u in base_urls or ()]
     if not urls:
+        # A client made with several base URLs balances by itself; the batch takes the balancing over
+        # (one single-URL client per replica) so it sees which replica each attempt went to.
+        urls = list(getattr(client, "base_urls", ()))
+    if len(urls) <= 1 and not base_urls:
         return [Replica(str(getattr(client, "base_url", "")), _derive(client, None))]
     return [Replica(url, _derive(client, url)) for url in urls]
 

@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
 from .._body_read import DEFAULT_MAX_RESPONSE_SIZE, apeek_body, aread_body, aread_error_body
-from .._exceptions import JsonError, map_transport_error
+from .._events import Content, Reasoning, Text, ToolCallDelta
+from .._exceptions import ApiError, JsonError, map_transport_error
 from .._response import error_from_response, is_wrong_stream_type, wrong_stream_type_error
+from ._encode import TOO_DEEP, decode_body, keep_raw
+from ._result import RequestTiming
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -39,17 +43,21 @@ try:
     import orjson
 
     _dumps = orjson.dumps
-    _loads = orjson.loads
 except ImportError:  # pragma: no cover - only without the speed extra
     import json
 
     def _dumps(obj: Any) -> bytes:  # type: ignore[misc]
         return json.dumps(obj, separators=(",", ":")).encode()
 
-    _loads = json.loads  # type: ignore[assignment]
 
 #: The routes that can stream; ``stream=True`` leaves the others (embeddings ...) as they are.
 _STREAMABLE = ("/chat/completions", "/completions")
+
+#: The stream events that carry generated tokens: their arrival times give TTFT and the inter-token
+#: latencies (chat content, reasoning and tool-call deltas; completion text).
+_TOKEN_EVENTS = (Content, Reasoning, ToolCallDelta, Text)
+
+_perf_counter = time.perf_counter
 
 ClientT_contra = TypeVar("ClientT_contra", contravariant=True)
 
@@ -63,6 +71,8 @@ class Outcome:
     ttft: float | None
     status_code: int = 200
     request_id: str | None = None
+    raw: bytes | None = None  # the body as received (non-streamed HTTP sends only)
+    timing: RequestTiming | None = None
 
     def usage_tokens(self) -> tuple[int | None, int | None]:
         """``(prompt_tokens, completion_tokens)`` when the server reported usage, else ``None``\\ s."""
@@ -109,12 +119,13 @@ async def _maybe_await(value: Any) -> Any:
 
 async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, stream: bool) -> Outcome:
     """The client sender: chat and completions through the typed resources, other routes as raw JSON."""
+    sent = _perf_counter()
     if request.builder is not None:
         builder = request.builder
         if stream and callable(getattr(builder, "send_stream", None)):
-            return await _collect_stream(await _maybe_await(builder.send_stream()))
+            return await _collect_stream(await _maybe_await(builder.send_stream()), sent)
         response = await _maybe_await(builder.send())
-        return Outcome(response, _response_body(response), None)
+        return Outcome(response, _response_body(response), None, timing=RequestTiming(sent, _perf_counter()))
     body = dict(request.body or {})
     if request.path in _STREAMABLE:
         resource = client.chat.completions if request.path == "/chat/completions" else client.completions
@@ -123,11 +134,12 @@ async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, s
             # Ask for the usage chunk, so streamed results carry token counts like non-streamed ones.
             options = body.get("stream_options")
             body["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-            return await _collect_stream(await resource.create(**body, stream=True))
+            return await _collect_stream(await resource.create(**body, stream=True), sent)
         body.pop("stream_options", None)  # vLLM rejects stream_options on a request that does not stream
         response = await resource.create(**body)
-        return Outcome(response, _response_body(response), None)
+        return Outcome(response, _response_body(response), None, timing=RequestTiming(sent, _perf_counter()))
     response = await client.request(request.method, request.path, json=body)
+    timing = RequestTiming(sent, _perf_counter())
     if isinstance(response, httpx.Response):
         data = response.json()
         return Outcome(
@@ -136,13 +148,31 @@ async def send_with_client(client: AsyncBatchClient, request: PreparedRequest, s
             None,
             response.status_code,
             response.headers.get("x-request-id"),
+            timing=timing,
         )
-    return Outcome(response, _response_body(response), None)
+    return Outcome(response, _response_body(response), None, timing=timing)
 
 
-async def _collect_stream(stream: Any) -> Outcome:
-    """Drain a stream into its collected response; the stream measured its own time to first token."""
+async def _token_times(stream: Any) -> array[float]:
+    """Read a stream's events to the end, returning the arrival time of each token event.
+
+    The stream's own ``collect()`` reads its events the same way; reading them here first costs one clock
+    read per token and gives the inter-token latencies (``collect()`` then only finishes the response).
+    """
+    times: array[float] = array("d")
+    append = times.append
+    tokens = _TOKEN_EVENTS
+    clock = _perf_counter
+    async for event in stream:
+        if type(event) in tokens:
+            append(clock())
+    return times
+
+
+async def _collect_stream(stream: Any, sent: float) -> Outcome:
+    """Drain a stream into its collected response, timing its token events."""
     try:
+        times = await _token_times(stream)
         response = await stream.collect()
     finally:
         close = getattr(stream, "aclose", None)
@@ -154,6 +184,7 @@ async def _collect_stream(stream: Any) -> Outcome:
         getattr(stream, "ttft", None),
         200,
         getattr(stream, "request_id", None),
+        timing=RequestTiming(sent, _perf_counter(), times),
     )
 
 
@@ -172,6 +203,15 @@ class HttpSender:
 
     def __init__(self, *, idle_timeout: float | None = None) -> None:
         self._idle_timeout = idle_timeout
+        # Parsed once per (base URL, route): parsing the URL string was a good part of each request's cost.
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
+
+    def _url(self, endpoint: Endpoint, path: str) -> httpx.URL:
+        key = (endpoint.base_url, path)
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = httpx.URL(endpoint.base_url + path)
+        return url
 
     async def __call__(self, endpoint: Endpoint, request: PreparedRequest, stream: bool, /) -> Outcome:
         """Send ``request`` to ``endpoint``; raise the SDK's error for a failure."""
@@ -195,7 +235,7 @@ class HttpSender:
         try:
             response = await http.send(
                 http.build_request(
-                    request.method, endpoint.base_url + request.path, content=_dumps(body), headers=headers
+                    request.method, self._url(endpoint, request.path), content=_dumps(body), headers=headers
                 ),
                 stream=True,
             )
@@ -203,22 +243,30 @@ class HttpSender:
             raise map_transport_error(exc) from exc
         try:
             if response.status_code >= 400:
-                # At most MAX_ERROR_BODY bytes: three 300 MB error pages must not cost gigabytes.
-                raise error_from_response(response, *await aread_error_body(response))
+                raise await _error(response)
             request_id = response.headers.get("x-request-id")
             if streamed:
                 if is_wrong_stream_type(response):  # an HTML page from a proxy, say: never parsed as SSE
                     raise wrong_stream_type_error(response, await apeek_body(response))
                 return await self._collect(response, request.path, started, request_id)
             content = await aread_body(response, DEFAULT_MAX_RESPONSE_SIZE)
+            timing = RequestTiming(started, _perf_counter())
             try:
-                data = _loads(content)
-            except ValueError as exc:
-                raise JsonError(
-                    f"response body is not JSON: {exc}", text=content[:200].decode("utf-8", "replace")
-                ) from exc
+                data = decode_body(content)
+            except ValueError as exc:  # not JSON, or not UTF-8: an error line that keeps the bytes
+                text = content[:200].decode("utf-8", "replace")
+                error = JsonError(f"response body is not JSON: {exc}", text=text)
+                raise keep_raw(error, content) from exc
+            if data is TOO_DEEP:  # valid JSON too deep to hold: a result written from its raw text
+                return Outcome(None, None, None, response.status_code, request_id, content, timing)
             return Outcome(
-                data, data if isinstance(data, dict) else None, None, response.status_code, request_id
+                data,
+                data if isinstance(data, dict) else None,
+                None,
+                response.status_code,
+                request_id,
+                raw=content,
+                timing=timing,
             )
         except httpx.HTTPError as exc:
             raise map_transport_error(exc) from exc
@@ -234,7 +282,25 @@ class HttpSender:
         cls = AsyncMessageStream if path == "/chat/completions" else AsyncCompletionStream
         stream = cls(response, idle_timeout=self._idle_timeout, started_at=started)
         try:
-            model = await stream.collect()
+            times = await _token_times(stream)
+            # What collect() does minus building the pydantic model: the command writes the accumulated
+            # body in the wire's shape, as it writes a non-streamed body, so validating it into a model
+            # only to dump it again was pure per-request cost.
+            state = stream._state
+            state.check_complete()
+            body = state.parser.snapshot()
         finally:
             await stream.aclose()
-        return Outcome(model, _response_body(model), stream.ttft, response.status_code, request_id)
+        timing = RequestTiming(started, _perf_counter(), times)
+        return Outcome(body, body, stream.ttft, response.status_code, request_id, timing=timing)
+
+
+async def _error(response: httpx.Response) -> ApiError:
+    """The error for a non-2xx response, its body kept raw for the result line.
+
+    At most ``MAX_ERROR_BODY`` bytes are read: three 300 MB error pages must not cost gigabytes.
+    """
+    content, truncated = await aread_error_body(response)
+    error = error_from_response(response, content, truncated)
+    keep_raw(error, content)
+    return error

@@ -1,10 +1,14 @@
 """``vllm-sdk batch INPUT.jsonl -o OUTPUT.jsonl``: an OpenAI batch file through one or more vLLM servers.
 
-Resumable and loss-free (see :mod:`vllm_sdk.batch._files`): result lines are appended as requests complete;
-a rerun repairs a torn last line, skips the ``custom_id``\\ s already written and runs the rest. Ctrl-C
-(or SIGTERM) stops taking requests, abandons the ones in flight (the rerun does them), prints the summary
-and exits with 130 (143); a second Ctrl-C exits at once, which is safe because lines are only ever
-written whole between two event-loop steps.
+The semantics (API.md section 10; the file handling is :mod:`vllm_sdk.batch._output`): result lines are
+appended as requests complete and the output is compacted to exactly one line per ``custom_id`` at the
+end, atomically. A rerun skips the ids that succeeded, retries those that failed retryably (transport
+errors, timeouts, broken streams, 408/409/429/5xx) and, with ``--retry-failed``, every failed id. One run
+per output file (a lock beside it); an output that is the input, or that this command did not write, is
+refused. Exit status: 0 every request succeeded, 3 the run finished but some failed (or input lines were
+invalid), 1 the run could not proceed. Ctrl-C (or SIGTERM) stops taking requests, abandons the ones in
+flight (the rerun does them), compacts, prints the summary and exits with 130 (143); a second Ctrl-C exits
+at once, which is safe because lines are only ever written whole and the rerun compacts.
 """
 
 from __future__ import annotations
@@ -12,29 +16,53 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
+import math
 import os
 import signal
 import sys
 import time
-from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+from .._balancer import Balancer, Replica
 from .._config import split_credentials
+from .._exceptions import VllmError
 from .._transports import create_async_http_client
-from ..batch._balancer import Balancer, Replica
-from ..batch._files import OutputWriter, count_lines, iter_input, output_line, scan_output
+from ..batch._arrivals import paced
+from ..batch._files import count_lines, iter_input, output_bytes
+from ..batch._lock import OutputLock
+from ..batch._metrics import LoadMetrics, format_table, percentile
+from ..batch._output import OutputWriter, compact, remove_stale_temporaries, scan_output
 from ..batch._runner import BATCH_RETRY_POLICY, run_batch
 from ..batch._senders import Endpoint, HttpSender
+from ._progress import BatchProgress
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from ..batch import BatchResult
 
-__all__ = ["BatchFileOptions", "BatchStats", "percentile", "run_batch_file"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_UNABLE",
+    "BatchFileError",
+    "BatchFileOptions",
+    "BatchStats",
+    "percentile",
+    "run_batch_file",
+    "run_from_cli",
+]
+
+#: Exit status: every request succeeded.
+EXIT_OK = 0
+#: Exit status: the run could not proceed (bad arguments, output locked or refused, unreadable input).
+EXIT_UNABLE = 1
+#: Exit status: the run finished but some requests failed (their error lines are in the output).
+EXIT_FAILED = 3
 
 #: Invalid input lines reported one by one before only counting the rest.
 MAX_REPORTED_INVALID = 20
@@ -51,18 +79,33 @@ class BatchFileOptions:
     concurrency: int = 64
     max_retries: int = 3
     stream: bool = False
-    progress: bool = True
+    progress: str = "plain"  # bar, plain or none (resolved from --progress by the command line)
     timeout: float | None = None
     model: str | None = None  # overrides every line's body["model"] when set
+    retry_failed: bool = False  # rerun every failed id, not only the retryably failed ones
+    stream_idle_timeout: float | None = None  # seconds of silence allowed inside a stream
+    request_rate: float = math.inf  # Poisson arrivals per second; inf: as fast as concurrency allows
+    seed: int = 0  # seeds the arrival gaps
+    slo: dict[str, float] | None = None  # milliseconds per SLO metric (goodput)
+    json_summary: str | None = None  # where to write the metrics as JSON
+
+    def check(self) -> None:
+        """Raise :class:`BatchFileError` for a value no run can use."""
+        if self.concurrency < 1:
+            raise BatchFileError(f"--concurrency must be at least 1, not {self.concurrency}")
+        if self.max_retries < 0:
+            raise BatchFileError(f"--max-retries must be at least 0, not {self.max_retries}")
+        for name, value in (("--timeout", self.timeout), ("--stream-idle-timeout", self.stream_idle_timeout)):
+            if value is not None and not value > 0:
+                raise BatchFileError(f"{name} must be a number of seconds above 0, not {value}")
+        if not self.request_rate > 0:
+            raise BatchFileError(f"--request-rate must be above 0 (or inf), not {self.request_rate}")
+        if self.slo and not self.stream and {"ttft", "tpot"} & set(self.slo):
+            raise BatchFileError("--slo ttft/tpot need --stream (only streamed requests have a first token)")
 
 
-def percentile(values: array[float] | list[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100, nearest rank) of ``values``, or ``None`` when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+class BatchFileError(VllmError):
+    """The batch cannot run: a bad option, an unreadable input, an output that is the input."""
 
 
 @dataclass
@@ -76,9 +119,11 @@ class BatchStats:
     completion_tokens: int = 0
     invalid_lines: int = 0
     skipped: int = 0
-    ttfts: array[float] = field(default_factory=lambda: array("d"))
-    latencies: array[float] = field(default_factory=lambda: array("d"))
+    retried: int = 0  # failed ids of an earlier run sent again
+    failed_ids: int = 0  # ids whose result in the output is an error, once the run ended
     interrupted: bool = False
+    metrics: LoadMetrics = field(default_factory=LoadMetrics)
+    finished: float | None = None  # when the last result came in (the run's duration ends there)
 
     def add(self, result: BatchResult) -> None:
         self.requests += 1
@@ -86,83 +131,30 @@ class BatchStats:
             self.errors += 1
         self.prompt_tokens += result.prompt_tokens or 0
         self.completion_tokens += result.completion_tokens or 0
-        if result.ttft is not None:
-            self.ttfts.append(result.ttft)
-        if result.ok:
-            self.latencies.append(result.latency)
+        self.metrics.add(result)
+        self.finished = time.perf_counter()
 
     @property
     def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+        return (self.finished or time.perf_counter()) - self.started
+
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        """The load-generator metrics (``vllm bench serve``'s JSON keys) and the run's counts."""
+        return self.metrics.summary(
+            self.elapsed, **extra, skipped=self.skipped, invalid_lines=self.invalid_lines
+        )
 
     def summary_lines(self) -> list[str]:
         elapsed = max(self.elapsed, 1e-9)
-        lines = [
+        return [
             f"requests: {self.requests} ({self.requests - self.errors} ok, {self.errors} errors)"
             + (f", {self.skipped} already done" if self.skipped else "")
+            + (f", {self.retried} failed before and retried" if self.retried else "")
             + (f", {self.invalid_lines} invalid input lines" if self.invalid_lines else ""),
             f"tokens: {self.prompt_tokens} prompt, {self.completion_tokens} completion",
             f"time: {elapsed:.2f} s, {self.requests / elapsed:.1f} req/s, "
             f"{self.completion_tokens / elapsed:.1f} completion tokens/s",
         ]
-        p50, p99 = percentile(self.ttfts, 50), percentile(self.ttfts, 99)
-        if p50 is not None and p99 is not None:
-            lines.append(f"TTFT: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
-        l50, l99 = percentile(self.latencies, 50), percentile(self.latencies, 99)
-        if l50 is not None and l99 is not None:
-            lines.append(f"latency: p50 {l50 * 1000:.1f} ms, p99 {l99 * 1000:.1f} ms")
-        return lines
-
-
-class _Progress:
-    """A rich progress bar with live throughput on stderr, or nothing (not a terminal, --no-progress)."""
-
-    def __init__(self, enabled: bool, total: int, stats: BatchStats) -> None:
-        self._progress: Any = None
-        self._task: Any = None
-        self._stats = stats
-        if not enabled:
-            return
-        try:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        except ImportError:  # the cli extra is optional: no bar, same results
-            return
-        self._progress = Progress(
-            TextColumn("[bold]batch"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            refresh_per_second=5,
-        )
-        self._task = self._progress.add_task("batch", total=total or None, rate="")
-        self._last = 0.0
-
-    def __enter__(self) -> _Progress:
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def advance(self) -> None:
-        if self._progress is None:
-            return
-        now = time.perf_counter()
-        if now - self._last < 0.1:  # rich's own refresh is 5 Hz: no need to format text per result
-            self._progress.advance(self._task)
-            return
-        self._last = now
-        elapsed = max(self._stats.elapsed, 1e-9)
-        rate = (
-            f"{self._stats.requests / elapsed:,.0f} req/s · "
-            f"{self._stats.completion_tokens / elapsed:,.0f} tok/s · {self._stats.errors} err"
-        )
-        self._progress.update(self._task, advance=1, rate=rate)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def _endpoints(options: BatchFileOptions, http: httpx.AsyncClient) -> list[Endpoint]:
@@ -184,27 +176,82 @@ def _http_client(options: BatchFileOptions) -> httpx.AsyncClient:
     )
 
 
+def _resolve_paths(options: BatchFileOptions) -> str:
+    """Check the input and the output; returns the output's real path (symlinks resolved).
+
+    The real path matters: compaction renames over the output, which must replace the file a symlink
+    points to, not the symlink.
+    """
+    try:
+        with open(options.input, "rb"):
+            pass
+        input_stat = os.stat(options.input)
+    except OSError as exc:
+        raise BatchFileError(f"cannot read the input {options.input}: {exc.strerror or exc}") from exc
+    output = os.path.realpath(options.output)
+    try:
+        output_stat = os.stat(output)
+    except FileNotFoundError:
+        return output
+    except OSError as exc:
+        raise BatchFileError(f"cannot use the output {options.output}: {exc.strerror or exc}") from exc
+    if os.path.samestat(input_stat, output_stat):  # same file, also through a symlink or a hard link
+        raise BatchFileError(
+            f"the output {options.output} is the input file {options.input}: choose another -o"
+        )
+    if not os.path.isfile(output):
+        raise BatchFileError(f"the output {options.output} is not a regular file")
+    return output
+
+
 async def run_batch_file(
     options: BatchFileOptions,
     *,
     err: TextIO | None = None,
     stop: asyncio.Event | None = None,
 ) -> BatchStats:
-    """Run the batch file to completion (or until ``stop`` is set); returns the statistics."""
+    """Run the batch file to completion (or until ``stop`` is set); returns the statistics.
+
+    Raises :class:`BatchFileError`, ``OutputLockedError`` or ``ForeignOutputError`` (all
+    :class:`~vllm_sdk.VllmError`) when the run cannot proceed, before sending anything.
+    """
     out = err or sys.stderr
-    stats = BatchStats()
-    scan = scan_output(options.output)
-    if scan.torn_bytes:
-        print(f"repaired {options.output}: cut a torn last line ({scan.torn_bytes} bytes)", file=out)
-    if scan.unreadable:
-        shown = ", ".join(map(str, scan.unreadable[:10]))
-        print(
-            f"warning: {options.output}: unreadable lines {shown} (their requests will run again)", file=out
-        )
-    if scan.done:
-        print(f"resuming: {len(scan.done)} requests already in {options.output}", file=out)
-    stats.skipped = len(scan.done)
-    total = max(0, count_lines(options.input) - len(scan.done))
+    options.check()
+    output = _resolve_paths(options)
+    with OutputLock(output):
+        remove_stale_temporaries(output)
+        scan = scan_output(output)
+        stats = BatchStats()
+        if scan.torn_bytes:
+            print(f"repaired {options.output}: cut a torn last line ({scan.torn_bytes} bytes)", file=out)
+        skip = scan.skip(retry_failed=options.retry_failed)
+        stats.skipped = len(skip)
+        stats.retried = len(scan.records) - len(skip)
+        if scan.records:
+            print(
+                f"resuming: {len(skip)} requests already done in {options.output}"
+                + (f", retrying {stats.retried} that failed" if stats.retried else ""),
+                file=out,
+            )
+        try:
+            await _run(options, output, skip, stats, out, stop)
+        finally:
+            # Exactly one line per id, also after an interrupt; a kill before this is compacted next run.
+            final = scan_output(output, repair=False)
+            compact(output, final)
+        stats.failed_ids = final.failed
+    return stats
+
+
+async def _run(
+    options: BatchFileOptions,
+    output: str,
+    skip: set[str],
+    stats: BatchStats,
+    out: TextIO,
+    stop: asyncio.Event | None,
+) -> None:
+    total = max(0, count_lines(options.input) - len(skip))
 
     def on_invalid(number: int, why: str) -> None:
         stats.invalid_lines += 1
@@ -214,22 +261,31 @@ async def run_batch_file(
             print("(further invalid lines are only counted)", file=out)
 
     def requests() -> Iterator[dict[str, Any]]:
-        for line in iter_input(options.input, skip=scan.done, on_invalid=on_invalid):
+        for line in iter_input(options.input, skip=skip, on_invalid=on_invalid):
             request = line.request
             if options.model is not None and isinstance(request.get("body"), dict):
                 request["body"] = {**request["body"], "model": options.model}
             yield request
 
+    # Poisson arrivals at a finite rate; inf: as fast as the concurrency allows (no pacing at all).
+    source: Iterator[dict[str, Any]] | AsyncIterator[dict[str, Any]] = (
+        requests()
+        if math.isinf(options.request_rate)
+        else paced(requests(), options.request_rate, seed=options.seed)
+    )
+    stats.metrics = LoadMetrics(options.slo)
+
     http = _http_client(options)
     balancer: Balancer[Endpoint] = Balancer([Replica(e.base_url, e) for e in _endpoints(options, http)])
     policy = dataclasses.replace(BATCH_RETRY_POLICY, max_retries=options.max_retries)
-    writer = OutputWriter(options.output)
+    writer = OutputWriter(output)
     try:
-        with _Progress(options.progress, total, stats) as progress:
+        with BatchProgress(options.progress, total, stats, out) as progress:
+            stats.started = time.perf_counter()  # the run's duration counts from the first request
             results = run_batch(
-                requests(),
+                source,
                 balancer=balancer,
-                send=HttpSender(),
+                send=HttpSender(idle_timeout=options.stream_idle_timeout),
                 concurrency=options.concurrency,
                 stream=options.stream,
                 policy=policy,
@@ -252,22 +308,21 @@ async def run_batch_file(
     finally:
         writer.close()
         await http.aclose()
-    return stats
 
 
-async def _consume(results: Any, writer: OutputWriter, stats: BatchStats, progress: _Progress) -> None:
+async def _consume(results: Any, writer: OutputWriter, stats: BatchStats, progress: BatchProgress) -> None:
     async for result in results:
-        writer.write(output_line(result))
+        writer.write(output_bytes(result))
         stats.add(result)
         progress.advance()
 
 
 def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int:
-    """Run the batch with Ctrl-C/SIGTERM handling, print the summary; returns the exit status."""
+    """Run the batch with Ctrl-C/SIGTERM handling, print the summary; returns the exit status.
+
+    :data:`EXIT_OK`, :data:`EXIT_FAILED` or :data:`EXIT_UNABLE`; ``128 + signal`` after an interrupt.
+    """
     out = err or sys.stderr
-    if not os.path.isfile(options.input):
-        print(f"error: no such input file: {options.input}", file=out)
-        return 2
     received: list[int] = []
 
     async def main() -> BatchStats:
@@ -291,12 +346,46 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
 
     try:
         stats = asyncio.run(main())
-    except OSError as exc:  # unreadable input, unwritable output
+    except (OSError, VllmError) as exc:  # refused output, locked output, unreadable input, unwritable output
         print(f"error: {exc}", file=out)
-        return 1
+        return EXIT_UNABLE
+    summary = stats.summary(
+        max_concurrency=options.concurrency,
+        request_rate=None if math.isinf(options.request_rate) else options.request_rate,
+    )
     for line in stats.summary_lines():
         print(line, file=out)
+    for line in format_table(summary):
+        print(line, file=out)
+    if options.json_summary is not None:
+        try:
+            _write_json(options.json_summary, summary)
+        except OSError as exc:
+            print(f"error: cannot write the JSON summary: {exc}", file=out)
+            return EXIT_UNABLE
     if received:
         print(f"interrupted: rerun the same command to finish ({options.output} is resumable)", file=out)
         return 128 + received[0]
-    return 0
+    if stats.failed_ids or stats.invalid_lines:
+        if stats.failed_ids:
+            print(
+                f"{stats.failed_ids} requests failed (their error lines are in {options.output}): a rerun "
+                "retries those that failed retryably, --retry-failed retries them all",
+                file=out,
+            )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _write_json(path: str, summary: dict[str, Any]) -> None:
+    """Write ``summary`` to ``path`` whole or not at all (a temp file renamed over it)."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=2, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

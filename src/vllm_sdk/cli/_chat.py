@@ -20,6 +20,14 @@ __all__ = ["ChatSettings", "command_chat", "command_complete", "command_health",
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 
+#: The commands of an interactive chat: a line that is one of these words is never sent to the model.
+COMMANDS = {
+    "/help": "show these commands",
+    "/reset": "forget the conversation (the system prompt stays)",
+    "/exit": "quit (also /quit, Ctrl-D)",
+    "/quit": "quit",
+}
+
 
 class ChatSettings:
     """Connection and sampling settings shared by the commands."""
@@ -151,7 +159,7 @@ def command_chat(
         if prompt:
             stream_answer(client, model, [*history, {"role": "user", "content": prompt}], settings, out, err)
             return 0
-        err.write(f"chatting with {model} at {settings.base_url} (/reset clears, /exit or Ctrl-D quits)\n")
+        err.write(f"chatting with {model} at {settings.base_url} (/help lists the commands, /exit quits)\n")
         while True:
             try:
                 line = input("you> ")
@@ -161,10 +169,16 @@ def command_chat(
             text = line.strip()
             if not text:
                 continue
-            if text in ("/exit", "/quit"):
-                return 0
-            if text == "/reset":
-                del history[1 if settings.system else 0 :]
+            if text.startswith("/") and " " not in text:  # one word starting with "/": a command
+                if text in ("/exit", "/quit"):
+                    return 0
+                if text == "/reset":
+                    del history[1 if settings.system else 0 :]
+                    err.write("(conversation cleared)\n")
+                elif text == "/help":
+                    err.writelines(f"  {name:<7} {what}\n" for name, what in COMMANDS.items())
+                else:
+                    err.write(f"unknown command {text}; /help lists the commands\n")
                 continue
             history.append({"role": "user", "content": text})
             try:

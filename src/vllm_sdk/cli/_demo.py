@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import subprocess
 import sys
@@ -241,8 +242,16 @@ def run_demo(
     requests: int = 1000,
     concurrency: int = 64,
 ) -> int:
-    """Run the tour; returns the exit status."""
+    """Run the tour; returns the exit status.
+
+    Needs rich (the ``cli`` extra) and, for the embedded mock server, aiohttp (the ``mock`` extra): both
+    are imported first, so a missing one is reported as an install hint before anything starts.
+    """
     from rich.console import Console
+
+    if base_url is None:
+        # The mock server runs in a child process: check here, where the error can still say what to install.
+        importlib.import_module("aiohttp")
 
     from .._client import VllmClient
 

@@ -1,5 +1,17 @@
-"""What every route builder adds to its generated setters: ``extra()``, ``stream_options()`` and
-``to_dict()`` (no I/O; the generated route builders in ``_generated_builders`` add ``send()``)."""
+"""What every route builder adds to its generated setters: immutability, ``extra()``, ``stream_options()``
+and ``to_dict()`` (no I/O; the generated route builders in ``_generated_builders`` add ``send()``).
+
+Builders are persistent values: every setter returns a new builder and leaves the one it was called on
+unchanged, so a half-built request can be kept and sent many times::
+
+    base = client.chat.completions.create().model(m).system("Be brief.")
+    base.user("A").send()      # [system, A]
+    base.user("B").send()      # [system, B]
+
+A setter copies only the top-level body dict (a few dozen keys at most) and shares every value with the
+builder it came from; values are never changed in place (messages are a tuple, appended by making a new
+tuple), which is what makes the sharing safe and keeps a setter as cheap as a dict copy.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +29,20 @@ if TYPE_CHECKING:
 __all__ = ["BuilderMixin"]
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with tuples turned back into lists (``to_dict()`` shows the JSON shape)."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 class BuilderMixin(BuilderBase):
-    """``extra(dict)`` merged into the body, ``stream_options(...)`` and ``to_dict()`` (no I/O)."""
+    """Copy-on-write setters, ``extra(dict)`` merged into the body, ``stream_options(...)`` and ``to_dict()``
+    (no I/O)."""
 
     _route: str
     _extra: dict[str, Any]
@@ -27,11 +51,42 @@ class BuilderMixin(BuilderBase):
         super().__init__()
         self._extra = {}
 
+    def _clone(self) -> Self:
+        """A new builder sharing this one's state (which is never changed in place)."""
+        new = object.__new__(type(self))
+        new.__dict__ = self.__dict__.copy()
+        return new
+
+    def _set(self, key: str, value: object) -> Self:
+        """A new builder with ``value`` under the JSON key ``key``; this builder is left unchanged."""
+        body = self._body.copy()
+        body[key] = value
+        new = object.__new__(type(self))
+        state = self.__dict__.copy()
+        state["_body"] = body
+        new.__dict__ = state
+        return new
+
+    def __copy__(self) -> Self:
+        return self._clone()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # The body is copied; the requester (the client, with its locks and pool) is shared, as a copy of
+        # a request should still go to the same client.
+        new = self._clone()
+        new._body = copy.deepcopy(self._body, memo)
+        new._extra = copy.deepcopy(self._extra, memo)
+        return new
+
     def extra(self, fields: Mapping[str, Any]) -> Self:
         """Merge ``fields`` into the JSON body (nested objects are merged key by key): for parameters of a
-        newer server, or anything the schema does not list. Applied after the typed setters."""
-        merge_extra(self._extra, fields)
-        return self
+        newer server, or anything the schema does not list. Applied after the typed setters. Returns a new
+        builder."""
+        extra = dict(self._extra)
+        merge_extra(extra, fields)  # nested dicts are merged into new dicts, never in place
+        new = self._clone()
+        new._extra = extra
+        return new
 
     def stream_options(
         self,
@@ -50,8 +105,9 @@ class BuilderMixin(BuilderBase):
         return self._set("stream_options", options)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON body this builder would send (without ``stream``), keys in the canonical order."""
-        body = copy.deepcopy(self._body)
+        """The JSON body this builder would send (without ``stream``), keys in the canonical order; a fresh
+        copy each time (changing it does not change the builder)."""
+        body = _plain(copy.deepcopy(self._body))
         if self._extra:
             merge_extra(body, copy.deepcopy(self._extra))
         return canonical_body(request_model_name(self._route, body), body)

@@ -12,19 +12,17 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .._config import NOT_GIVEN
 from .._requester import CallOptions
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import (
+from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse
+from ..types.chat import ChatCompletionResponse
+from ..types.completions import CompletionResponse
+from ..types.lists import (
     ClassificationResponse,
-    DetokenizeResponse,
     EmbeddingResponse,
-    LoadResponse,
     ModelList,
     PoolingResponse,
     RerankResponse,
     ScoreResponse,
-    TokenizeResponse,
 )
-from ..types.chat import ChatCompletionResponse
-from ..types.completions import CompletionResponse
 from ._parsing import AsyncChatCompletionsParsing, ChatCompletionsParsing
 from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder

@@ -33,17 +33,16 @@ from .._generated_endpoints import (
 )
 from .._requester import CallOptions
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import (
+from ..types._generated import DetokenizeResponse, TokenizeResponse
+from ..types.chat import ChatCompletionResponse
+from ..types.completions import CompletionResponse
+from ..types.lists import (
     ClassificationResponse,
-    DetokenizeResponse,
     EmbeddingResponse,
     PoolingResponse,
     RerankResponse,
     ScoreResponse,
-    TokenizeResponse,
 )
-from ..types.chat import ChatCompletionResponse
-from ..types.completions import CompletionResponse
 from ._builder import BuilderMixin
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from typing_extensions import Self
 
 from .._config import NOT_GIVEN
-from .._multimodal import ImageSource, image_part
+from .._multimodal import ContentPart, ImageSource, content_parts, image_part
 from .._requester import CallOptions
 from .._streams import AsyncParsedMessageStream, ParsedMessageStream
 from .._structured import pydantic_function_tool, strict_json_schema
@@ -56,30 +56,37 @@ class _ChatConveniences(BuilderMixin):
     """The chat conveniences shared by the sync and async builders (no I/O)."""
 
     def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
-        """Set the whole conversation (copied: later ``user()``/``system()`` calls never touch your list)."""
-        return self._set("messages", [dict(message) for message in value])
-
-    def _messages(self) -> list[dict[str, Any]]:
-        messages = self._body.get("messages")
-        if not isinstance(messages, list):
-            messages = self._body["messages"] = []
-        return messages
+        """Set the whole conversation (copied: later changes to your list never reach the builder)."""
+        return self._set("messages", tuple(dict(message) for message in value))
 
     def add_message(self, message: Mapping[str, Any]) -> Self:
-        """Append a whole message dict, e.g. ``resp.assistant_message()`` or ``call.result(value)``."""
-        self._messages().append(dict(message))
-        return self
+        """A new builder with a whole message dict appended, e.g. ``resp.assistant_message()`` or
+        ``call.result(value)``."""
+        messages = self._body.get("messages") or ()
+        return self._set("messages", (*messages, dict(message)))
 
     def message(self, role: str, content: str | Sequence[Mapping[str, Any]] | None, **fields: Any) -> Self:
-        """Append ``{"role": role, "content": content, **fields}`` to the conversation."""
+        """A new builder with ``{"role": role, "content": content, **fields}`` appended to the messages."""
         return self.add_message({"role": role, "content": content, **fields})
 
     def system(self, content: str) -> Self:
         """Append a system message."""
         return self.message("system", content)
 
-    def user(self, content: str | Sequence[Mapping[str, Any]]) -> Self:
-        """Append a user message (text, or a list of content parts)."""
+    def user(self, content: str | Sequence[ContentPart], *more: str | ContentPart) -> Self:
+        """Append one user message: text, a list of content parts, or several parts as arguments.
+
+        ::
+
+            .user("Hi")                                                  # content "Hi"
+            .user([text_part("Compare"), image_part("a.png")])           # content parts as given
+            .user("Compare", image_part("a.png"), image_part("b.png"))   # one turn, three parts
+
+        With more than one argument every string becomes a text part, in order.
+        """
+        if more:
+            first: tuple[str | ContentPart, ...] = (content,) if isinstance(content, str) else tuple(content)
+            return self.message("user", content_parts((*first, *more)))
         return self.message("user", content)
 
     def assistant(self, content: str | None = None, *, tool_calls: Sequence[Any] | None = None) -> Self:
@@ -150,6 +157,19 @@ class _ChatConveniences(BuilderMixin):
         if text is not None:
             parts.append({"type": "text", "text": text})
         parts.append(image_part(source, detail=detail))
+        return self.message("user", parts)
+
+    def images(
+        self, sources: Sequence[ImageSource], text: str | None = None, *, detail: str | None = None
+    ) -> Self:
+        """Append one user message with the text (when given) followed by every image of ``sources``
+        (each an http(s) or ``data:`` URL, a file path or the image bytes, as in :meth:`image`)."""
+        if isinstance(sources, (str, bytes, bytearray, memoryview)):
+            raise TypeError("images() takes a list of images; use image() for a single one")
+        parts: list[dict[str, Any]] = [] if text is None else [{"type": "text", "text": text}]
+        parts.extend(image_part(source, detail=detail) for source in sources)
+        if len(parts) == (0 if text is None else 1):
+            raise ValueError("images() needs at least one image")
         return self.message("user", parts)
 
     def thinking(self, enabled: bool = True) -> Self:

@@ -104,18 +104,41 @@ def _stream_factory(cls: Callable[..., Any], text_format: Any) -> Callable[..., 
 
 
 class _ResponseBuilderBase:
-    """The setters of a Responses request (no I/O); ``to_dict()`` is the body it would send."""
+    """The setters of a Responses request (no I/O); ``to_dict()`` is the body it would send.
+
+    Copy-on-write, like the chat builders: every setter returns a new builder and leaves this one
+    unchanged, so a half-built request can be kept and sent many times.
+    """
 
     def __init__(self) -> None:
         self._body: dict[str, Any] = {}
         self._extra: dict[str, Any] = {}
 
+    def _clone(self) -> Self:
+        """A new builder sharing this one's state (which is never changed in place)."""
+        new = object.__new__(type(self))
+        new.__dict__ = self.__dict__.copy()
+        return new
+
     def _set(self, key: str, value: object) -> Self:
+        body = self._body.copy()
         if value is None:
-            self._body.pop(key, None)
+            body.pop(key, None)
         else:
-            self._body[key] = value
-        return self
+            body[key] = value
+        new = self._clone()
+        new._body = body
+        return new
+
+    def __copy__(self) -> Self:
+        return self._clone()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # The body is copied; the requester (the client, with its pool) is shared.
+        new = self._clone()
+        new._body = copy.deepcopy(self._body, memo)
+        new._extra = copy.deepcopy(self._extra, memo)
+        return new
 
     def model(self, value: str) -> Self:
         """The model to answer with."""
@@ -196,9 +219,13 @@ class _ResponseBuilderBase:
         return self._set("structured_outputs", dict(value))
 
     def extra(self, fields: Mapping[str, Any]) -> Self:
-        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for)."""
-        merge_extra(self._extra, fields)
-        return self
+        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for). Returns a
+        new builder."""
+        extra = dict(self._extra)
+        merge_extra(extra, fields)  # nested dicts are merged into new dicts, never in place
+        new = self._clone()
+        new._extra = extra
+        return new
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body this builder would send (without ``stream``)."""

@@ -9,10 +9,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from ._faults import FaultSpecError, parse_faults
-from ._server import MockVllmServer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from ._server import MockVllmServer
 
 __all__ = ["build_parser", "main"]
 
@@ -59,9 +60,10 @@ def _raise_open_files_limit() -> None:
             pass
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until Ctrl-C; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m vllm_sdk.testing") -> int:
+    """Run the server until Ctrl-C; returns the process exit status. ``prog`` names the command in help
+    and usage messages (``vllm-sdk mock-server`` when run through the ``vllm-sdk`` command)."""
+    args = build_parser(prog).parse_args(argv)
     if args.token_delay < 0:
         print("error: --token-delay must be >= 0", file=sys.stderr)
         return 2
@@ -71,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --faults: {exc}", file=sys.stderr)
         return 2
     _raise_open_files_limit()
+    # Imported here, after the arguments: --help works without aiohttp (the mock extra), and a missing
+    # aiohttp is reported by the caller as an install hint.
+    from ._server import MockVllmServer
+
     server = MockVllmServer(
         args.model,
         args.host,

@@ -41,7 +41,6 @@ from ._generated import (
     ClassificationChatRequest,
     ClassificationCompletionRequest,
     ClassificationData,
-    ClassificationResponse,
     CompletionLogProbs,
     CompletionRequest,
     CompletionResponseChoice,
@@ -66,7 +65,6 @@ from ._generated import (
     EmbeddingChatInputRequest,
     EmbeddingChatRequest,
     EmbeddingCompletionRequest,
-    EmbeddingResponse,
     EmbeddingResponseData,
     ErrorInfo,
     ErrorResponse,
@@ -86,20 +84,17 @@ from ._generated import (
     Logprob,
     Message,
     ModelCard,
-    ModelList,
     ModelPermission,
     OpenaiTypesSharedParamsFunctionDefinitionFunctionDefinition,
     PerRequestMetrics,
     PoolingChatRequest,
     PoolingCompletionRequest,
-    PoolingResponse,
     PoolingResponseData,
     PromptCacheBreakpoint,
     PromptTokenUsageInfo,
     RepetitionDetectionParams,
     RerankDocument,
     RerankRequest,
-    RerankResponse,
     RerankResult,
     RerankUsage,
     ResponseFormat,
@@ -107,7 +102,6 @@ from ._generated import (
     ScoreMultiModalParam,
     ScoreQueriesDocumentsRequest,
     ScoreQueriesItemsRequest,
-    ScoreResponse,
     ScoreResponseData,
     ScoreTextRequest,
     SpeculativeDecodingMetrics,
@@ -125,6 +119,14 @@ from ._generated import (
 )
 from .chat import ChatCompletionResponse
 from .completions import CompletionResponse
+from .lists import (
+    ClassificationResponse,
+    EmbeddingResponse,
+    ModelList,
+    PoolingResponse,
+    RerankResponse,
+    ScoreResponse,
+)
 
 __all__ = [
     "Annotation",

@@ -117,6 +117,20 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse, WireResponse):
         message = self._message()
         return bool(message is not None and message.tool_calls)
 
+    def first_tool_call(self) -> ToolCall | None:
+        """Choice 0's first tool call, or ``None`` when the model called none: the common one-tool case.
+
+        ::
+
+            call = resp.first_tool_call()
+            if call is not None:
+                messages += [resp.assistant_message(), call.result(run(call.name, call.parse_args()))]
+        """
+        message = self._message()
+        if message is None or not message.tool_calls:
+            return None
+        return ToolCall.from_dict(message.tool_calls[0].model_dump(mode="json"))
+
     def assistant_message(self) -> dict[str, Any]:
         """Choice 0 as the ``role: assistant`` message to append to the conversation history.
 

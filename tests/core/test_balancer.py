@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vllm_sdk.batch._balancer import Balancer, Replica
+from vllm_sdk._balancer import Balancer, Replica
 
 
 def test_balancer_ejects_and_readmits_after_cooldown() -> None:

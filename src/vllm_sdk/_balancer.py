@@ -1,25 +1,39 @@
 """Least-outstanding-requests balancing over replicas of one model, with ejection of failing replicas.
 
-No I/O here except waiting: the batch runner asks for a replica before each attempt and reports how the
-attempt went. A replica that fails ``eject_after`` times in a row (connection errors, timeouts, 5xx) is
-ejected for a cool-down that doubles on every new ejection (up to ``max_cooldown``); when the cool-down
-ends it gets traffic again, and one success makes it healthy. With a single replica nothing is ever
-ejected: there is nowhere else to go, and the retry back-off already spaces the attempts.
+Used by both clients (``ClientConfig(base_url=[u1, u2])``) and by the batch runner. No I/O here except
+the async wait: the caller asks for a replica before each attempt and reports how the attempt went. A
+replica that fails ``eject_after`` times in a row (connection errors, timeouts, 5xx) is ejected for a
+cool-down that doubles on every new ejection (up to ``max_cooldown``); when the cool-down ends it gets
+traffic again, and one success makes it healthy. With a single replica nothing is ever ejected: there
+is nowhere else to go, and the retry back-off already spaces the attempts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from ._exceptions import ApiError, HttpError, StreamError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["Balancer", "Replica"]
+__all__ = ["Balancer", "Replica", "replica_failed"]
 
 T = TypeVar("T")
+
+
+def replica_failed(error: BaseException) -> bool:
+    """Whether an attempt's failure says something about the replica rather than about the request:
+    connection errors, timeouts, broken streams, 5xx and 429 (the replica is overloaded)."""
+    if isinstance(error, HttpError):
+        return True
+    if isinstance(error, ApiError):
+        return error.status_code >= 500 or error.status_code == 429
+    return isinstance(error, StreamError)
 
 
 @dataclass(eq=False)
@@ -62,6 +76,9 @@ class Balancer(Generic[T]):
         self._max_cooldown = max_cooldown
         self._clock = clock
         self._next = 0  # rotating start, so ties do not always go to the first replica
+        # A sync client may be shared by threads: choosing and counting must not interleave (the lock is
+        # uncontended in the async case, where one loop drives everything).
+        self._lock = threading.Lock()
 
     def pick(self) -> Replica[T] | float:
         """The replica to use now, or (all ejected) how many seconds until the first one comes back."""
@@ -80,18 +97,37 @@ class Balancer(Generic[T]):
             return max(0.0, min(r.ejected_until for r in self.replicas) - now)
         return best
 
-    async def acquire(self) -> Replica[T]:
-        """Wait for a replica (only waits while every replica is ejected) and count the attempt on it."""
-        while True:
+    def take(self) -> Replica[T] | float:
+        """Like :meth:`pick`, and count the attempt on the replica chosen (atomically, for threads)."""
+        with self._lock:
             choice = self.pick()
             if isinstance(choice, Replica):
                 choice.outstanding += 1
                 choice.requests += 1
+            return choice
+
+    async def acquire(self) -> Replica[T]:
+        """Wait for a replica (only waits while every replica is ejected) and count the attempt on it."""
+        while True:
+            choice = self.take()
+            if isinstance(choice, Replica):
                 return choice
             await asyncio.sleep(choice)
 
+    def acquire_sync(self, sleep: Callable[[float], None] = time.sleep) -> Replica[T]:
+        """:meth:`acquire` for sync callers: ``sleep`` waits while every replica is ejected."""
+        while True:
+            choice = self.take()
+            if isinstance(choice, Replica):
+                return choice
+            sleep(choice)
+
     def release(self, replica: Replica[T], *, failed: bool) -> None:
         """End an attempt; ``failed`` means the replica itself failed (not the request's own fault)."""
+        with self._lock:
+            self._release(replica, failed=failed)
+
+    def _release(self, replica: Replica[T], *, failed: bool) -> None:
         replica.outstanding -= 1
         if not failed:
             replica.consecutive_failures = 0

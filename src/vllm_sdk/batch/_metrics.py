@@ -1,0 +1,310 @@
+"""Load-generator metrics of a batch run, as ``vllm bench serve`` defines them (pure functions, no I/O).
+
+Per successful request (:class:`~vllm_sdk.batch._result.RequestTiming`, measured by the senders):
+
+* **TTFT**: first token event minus send time (streamed requests only);
+* **ITL**: the intervals between successive token events of one stream;
+* **TPOT**: ``(e2e - ttft) / (output_tokens - 1)``, the time per output token *excluding the first*, for
+  requests with more than one output token;
+* **E2E latency**: the last token (or the whole body, when not streamed) minus send time;
+* **output tokens**: the server's ``usage.completion_tokens``, else the counted token events.
+
+Over the run (:class:`LoadMetrics`): counts, request and token throughput over the run's duration, and
+mean / median / standard deviation / p50 / p90 / p99 of each distribution, percentiles interpolated
+linearly between ranks (numpy's default, so the figures match ``vllm bench serve``'s). **Goodput** is the
+number of requests meeting every SLO (``ttft``, ``tpot``, ``e2el`` in milliseconds) per second; a request
+with one output token has a TPOT of 0 for the SLO, as in vLLM.
+
+Memory stays bounded on runs of any length: each distribution keeps at most ``max_samples`` values and
+past that a uniform reservoir sample (seeded, so reruns agree); count, mean and standard deviation stay
+exact, and the summary says ``"sampled": true``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from ._result import BatchResult
+
+__all__ = [
+    "DEFAULT_MAX_SAMPLES",
+    "METRICS",
+    "PERCENTILES",
+    "SLO_METRICS",
+    "LoadMetrics",
+    "Samples",
+    "SloError",
+    "format_table",
+    "parse_slo",
+    "percentile",
+    "request_tpot",
+]
+
+#: The percentiles every summary reports.
+PERCENTILES = (50.0, 90.0, 99.0)
+
+#: The distributions, in the order the table shows them: (key, title, short name).
+METRICS = (
+    ("ttft", "Time to First Token", "TTFT"),
+    ("tpot", "Time per Output Token (excl. 1st token)", "TPOT"),
+    ("itl", "Inter-token Latency", "ITL"),
+    ("e2el", "End-to-end Latency", "E2EL"),
+)
+
+#: What ``--slo`` accepts (milliseconds each), as ``vllm bench serve --goodput``.
+SLO_METRICS = ("ttft", "tpot", "e2el")
+
+#: Values kept per distribution before switching to a reservoir sample (8 MB of doubles each).
+DEFAULT_MAX_SAMPLES = 1 << 20
+
+
+class SloError(ValueError):
+    """A ``--slo`` specification that cannot be parsed."""
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (0-100) of ``values`` interpolated linearly between the closest ranks
+    (numpy's default method), or ``None`` when there are no values."""
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0..100, not {q!r}")
+    if not values:
+        return None
+    ordered = sorted(values)
+    return _interpolate(ordered, q)
+
+
+def _interpolate(ordered: Sequence[float], q: float) -> float:
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    fraction = position - low
+    return ordered[low] + (ordered[high] - ordered[low]) * fraction
+
+
+def request_tpot(e2e: float, ttft: float, output_tokens: int) -> float | None:
+    """Time per output token excluding the first: ``(e2e - ttft) / (output_tokens - 1)``, or ``None``
+    when the request produced at most one token."""
+    if output_tokens <= 1:
+        return None
+    return (e2e - ttft) / (output_tokens - 1)
+
+
+def parse_slo(spec: str) -> dict[str, float]:
+    """Parse ``"ttft=200,tpot=50"`` (milliseconds) into ``{"ttft": 200.0, "tpot": 50.0}``.
+
+    Raises :class:`SloError` for an unknown metric, a repeated one, or a value that is not a positive
+    number.
+    """
+    slo: dict[str, float] = {}
+    for part in spec.split(","):
+        name, sep, raw = part.strip().partition("=")
+        name = name.strip().lower()
+        if not sep or not name:
+            raise SloError(f"expected METRIC=MS pairs such as 'ttft=200,tpot=50', got {part.strip()!r}")
+        if name not in SLO_METRICS:
+            raise SloError(f"unknown SLO metric {name!r} (known: {', '.join(SLO_METRICS)})")
+        if name in slo:
+            raise SloError(f"SLO metric {name!r} given twice")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SloError(f"SLO {name}: {raw.strip()!r} is not a number of milliseconds") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise SloError(f"SLO {name}: must be a positive number of milliseconds, not {raw.strip()!r}")
+        slo[name] = value
+    return slo
+
+
+class Samples:
+    """One distribution: exact count, mean and standard deviation, and up to ``limit`` values for the
+    percentiles (a seeded uniform reservoir sample beyond that)."""
+
+    __slots__ = ("_m2", "_mean", "_rng", "count", "limit", "values")
+
+    def __init__(self, limit: int = DEFAULT_MAX_SAMPLES, *, seed: int = 0) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self.values: array[float] = array("d")
+        self.count = 0
+        self._mean = 0.0
+        self._m2 = 0.0  # Welford's running sum of squared deviations: exact std without the values
+        self._rng = random.Random(seed)
+
+    def add(self, value: float) -> None:
+        """Record one value."""
+        self.count += 1
+        delta = value - self._mean
+        self._mean += delta / self.count
+        self._m2 += delta * (value - self._mean)
+        if len(self.values) < self.limit:
+            self.values.append(value)
+            return
+        slot = self._rng.randrange(self.count)  # Algorithm R: every value kept with probability limit/n
+        if slot < self.limit:
+            self.values[slot] = value
+
+    def extend(self, values: Sequence[float]) -> None:
+        """Record several values (a stream's inter-token latencies: the per-token path, kept lean)."""
+        n = len(values)
+        if not n:
+            return
+        if len(self.values) + n > self.limit:
+            for value in values:
+                self.add(value)
+            return
+        # Chan et al.'s parallel update of the running mean and M2, one batch at a time.
+        batch_mean = math.fsum(values) / n
+        batch_m2 = math.fsum((v - batch_mean) ** 2 for v in values)
+        total = self.count + n
+        delta = batch_mean - self._mean
+        self._m2 += batch_m2 + delta * delta * self.count * n / total
+        self._mean += delta * n / total
+        self.count = total
+        self.values.extend(values)
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the percentiles come from a sample (more values than ``limit``)."""
+        return self.count > self.limit
+
+    def stats(self) -> dict[str, float | None]:
+        """``mean``, ``median``, ``std`` and ``p50``/``p90``/``p99`` (``None`` each when empty)."""
+        if not self.count:
+            return {"mean": None, "median": None, "std": None, **{_pkey(q): None for q in PERCENTILES}}
+        ordered = sorted(self.values)
+        out: dict[str, float | None] = {
+            "mean": self._mean,
+            "median": _interpolate(ordered, 50.0),
+            "std": math.sqrt(self._m2 / self.count),  # population std, as numpy's default
+        }
+        for q in PERCENTILES:
+            out[_pkey(q)] = _interpolate(ordered, q)
+        return out
+
+
+def _pkey(q: float) -> str:
+    return f"p{int(q)}" if q == int(q) else f"p{q}"
+
+
+class LoadMetrics:
+    """Accumulates the results of a run (:meth:`add`) and summarises them (:meth:`summary`).
+
+    ``slo`` maps SLO metric names (:data:`SLO_METRICS`) to milliseconds; with none, goodput is not
+    computed.
+    """
+
+    def __init__(
+        self, slo: Mapping[str, float] | None = None, *, max_samples: int = DEFAULT_MAX_SAMPLES
+    ) -> None:
+        unknown = set(slo or ()) - set(SLO_METRICS)
+        if unknown:
+            raise SloError(f"unknown SLO metric(s): {', '.join(sorted(unknown))}")
+        self.slo = {k: float(v) / 1000 for k, v in (slo or {}).items()}  # seconds, to compare
+        self.completed = 0
+        self.failed = 0
+        self.good = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.samples = {key: Samples(max_samples, seed=i) for i, (key, _, _) in enumerate(METRICS)}
+
+    def add(self, result: BatchResult) -> None:
+        """Count one result; a successful one adds its latencies (when it carries a timing)."""
+        if not result.ok:
+            self.failed += 1
+            return
+        self.completed += 1
+        self.input_tokens += result.prompt_tokens or 0
+        timing = result.timing
+        counted = len(timing.token_times) if timing is not None else 0
+        tokens = result.completion_tokens if result.completion_tokens is not None else counted
+        self.output_tokens += tokens
+        if timing is None:
+            return
+        e2e = timing.e2e
+        self.samples["e2el"].add(e2e)
+        ttft = timing.ttft
+        tpot = None
+        if ttft is not None:
+            self.samples["ttft"].add(ttft)
+            tpot = request_tpot(e2e, ttft, tokens)
+            if tpot is not None:
+                self.samples["tpot"].add(tpot)
+            self.samples["itl"].extend(timing.itls())
+        if self.slo and self._meets_slo(ttft, tpot, e2e):
+            self.good += 1
+
+    def _meets_slo(self, ttft: float | None, tpot: float | None, e2e: float) -> bool:
+        slo = self.slo
+        if "ttft" in slo and (ttft is None or ttft > slo["ttft"]):
+            return False
+        # A request with at most one token has a TPOT of 0 for the SLO (vLLM's convention).
+        if "tpot" in slo and (ttft is None or (tpot or 0.0) > slo["tpot"]):
+            return False
+        return not ("e2el" in slo and e2e > slo["e2el"])
+
+    def summary(self, duration: float, **extra: Any) -> dict[str, Any]:
+        """The run's figures as a flat dict with ``vllm bench serve``'s JSON keys (milliseconds for
+        latencies; ``None`` where nothing was measured); ``extra`` items are added as they are."""
+        duration = max(duration, 1e-9)
+        out: dict[str, Any] = {
+            **extra,
+            "duration": duration,
+            "completed": self.completed,
+            "failed": self.failed,
+            "total_input_tokens": self.input_tokens,
+            "total_output_tokens": self.output_tokens,
+            "request_throughput": self.completed / duration,
+            "output_throughput": self.output_tokens / duration,
+            "total_token_throughput": (self.input_tokens + self.output_tokens) / duration,
+            "request_goodput": self.good / duration if self.slo else None,
+            "slo_ms": {k: v * 1000 for k, v in self.slo.items()} or None,
+            "sampled": any(s.sampled for s in self.samples.values()),
+        }
+        for key, _, _ in METRICS:
+            for stat, value in self.samples[key].stats().items():
+                out[f"{stat}_{key}_ms"] = None if value is None else value * 1000
+        return out
+
+
+def format_table(summary: Mapping[str, Any]) -> list[str]:
+    """The summary as ``vllm bench serve``'s result table, one string per line."""
+    width = 50
+    lines = ["{s:{c}^{n}}".format(s=" Serving Benchmark Result ", n=width, c="=")]
+
+    def row(label: str, value: Any, fmt: str = ".2f") -> None:
+        shown = "n/a" if value is None else (f"{value:{fmt}}" if isinstance(value, float) else str(value))
+        lines.append(f"{label:<40} {shown}")
+
+    row("Successful requests:", summary["completed"])
+    row("Failed requests:", summary["failed"])
+    if summary.get("max_concurrency") is not None:
+        row("Maximum request concurrency:", summary["max_concurrency"])
+    if summary.get("request_rate") is not None:
+        row("Request rate (req/s):", summary["request_rate"])
+    row("Benchmark duration (s):", summary["duration"])
+    row("Total input tokens:", summary["total_input_tokens"])
+    row("Total generated tokens:", summary["total_output_tokens"])
+    row("Request throughput (req/s):", summary["request_throughput"])
+    if summary.get("request_goodput") is not None:
+        row("Request goodput (req/s):", summary["request_goodput"])
+    row("Output token throughput (tok/s):", summary["output_throughput"])
+    row("Total token throughput (tok/s):", summary["total_token_throughput"])
+    for key, title, short in METRICS:
+        if summary.get(f"mean_{key}_ms") is None:
+            continue  # e.g. TTFT, TPOT and ITL of a run that did not stream
+        lines.append("{s:{c}^{n}}".format(s=title, n=width, c="-"))
+        row(f"Mean {short} (ms):", summary[f"mean_{key}_ms"])
+        row(f"Median {short} (ms):", summary[f"median_{key}_ms"])
+        for q in PERCENTILES:
+            row(f"P{_pkey(q)[1:]} {short} (ms):", summary[f"{_pkey(q)}_{key}_ms"])
+    if summary.get("sampled"):
+        lines.append("(percentiles from a uniform sample of each distribution)")
+    lines.append("=" * width)
+    return lines

@@ -1,0 +1,222 @@
+"""``run_partition`` and ``arun_partition``: one partition of a Spark, Dask or Ray table through the runner.
+
+::
+
+    from vllm_sdk import ClientConfig
+    from vllm_sdk.batch import run_partition
+
+    cfg = ClientConfig(base_url=["http://a:8000/v1", "http://b:8000/v1"])
+
+    def infer(frames):                       # Spark: df.mapInPandas(infer, schema)
+        for frame in frames:
+            yield pd.DataFrame(list(run_partition(frame, cfg, model="m", max_in_flight=64)))
+
+Each call opens one client from the (picklable) config, runs the partition's rows through the batch
+runner (``max_in_flight`` requests at a time, retried and balanced over the config's replicas) and
+closes the client. Rows come back in completion order, each with its own columns, so nothing depends on
+the order. :func:`arun_rows` is the same engine over a client the caller keeps (the Ray processor keeps
+one per actor).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._client_config import ClientConfig, open_async_client
+from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop, gated
+from ._bridge import run_sync
+from ._prepare import InvalidBatchRequest, PreparedRequest
+from ._rows import RowSpec, output_row, row_request
+from ._runner import abatch
+from ._senders import send_with_client
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+
+    from ._protocols import AsyncBatchClient
+
+__all__ = ["arun_partition", "arun_rows", "run_partition"]
+
+Row = Mapping[str, Any]
+
+
+def _check(config: object, max_in_flight: object) -> None:
+    if not isinstance(config, ClientConfig):
+        raise TypeError(f"config must be a ClientConfig, not {type(config).__name__}")
+    if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or max_in_flight < 1:
+        raise ValueError(f"max_in_flight must be an integer of at least 1, not {max_in_flight!r}")
+
+
+def _records(rows: Any) -> Any:
+    """A pandas DataFrame's rows as dicts; any other iterable of rows as it is."""
+    if hasattr(rows, "columns") and callable(getattr(rows, "to_dict", None)):
+        return rows.to_dict("records")
+    return rows
+
+
+def _request(row: Row, spec: RowSpec) -> PreparedRequest | InvalidBatchRequest:
+    try:
+        return row_request(row, spec)
+    except InvalidBatchRequest as exc:
+        return exc  # the runner reports it as this row's failure
+
+
+class _Pending:
+    """The rows whose results are still to come, by their position in the input."""
+
+    def __init__(self, spec: RowSpec) -> None:
+        self._spec = spec
+        self._rows: dict[int, Row] = {}
+        self._next = 0
+
+    def add(self, row: Row) -> PreparedRequest | InvalidBatchRequest:
+        # The runner numbers the elements in the order it reads them: the same order as here.
+        self._rows[self._next] = row
+        self._next += 1
+        return _request(row, self._spec)
+
+    def pop(self, index: int) -> Row:
+        return self._rows.pop(index)
+
+    def feed(self, rows: Iterable[Row]) -> Iterator[PreparedRequest | InvalidBatchRequest]:
+        for row in rows:
+            yield self.add(row)
+
+    async def afeed(self, rows: AsyncIterable[Row]) -> AsyncIterator[PreparedRequest | InvalidBatchRequest]:
+        async for row in rows:
+            yield self.add(row)
+
+
+def _runner_options(client: object, max_retries: int | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    config = getattr(client, "config", None)
+    extra: dict[str, Any] = dict(options)
+    if isinstance(config, ClientConfig):
+        extra.setdefault("eject_after", config.eject_after)
+        extra.setdefault("cooldown", config.cooldown)
+    if max_retries is not None:
+        extra["max_retries"] = max_retries
+    return extra
+
+
+async def arun_rows(
+    client: AsyncBatchClient,
+    rows: Iterable[Row] | AsyncIterable[Row],
+    *,
+    model: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    max_in_flight: int = 64,
+    max_retries: int | None = None,
+    adapt: AdaptSource | None = None,
+    adapt_interval: float = 2.0,
+    limit: InFlightLimit | None = None,
+    **runner_options: Any,
+) -> AsyncGenerator[dict[str, Any], None]:
+    """Rows through ``client`` (an ``AsyncVllmClient`` the caller keeps open): each row back once, in
+    completion order, with the output columns added. ``runner_options`` go to :func:`abatch`
+    (``backoff_base``, ``backoff_cap``).
+
+    ``adapt="metrics"`` (or ``"load"``) reads the servers' waiting queue every ``adapt_interval``
+    seconds and lowers the requests in flight while it grows, back up to ``max_in_flight`` as it drains
+    (see :mod:`vllm_sdk.batch._adaptive`). ``limit`` shares one bound on requests in flight between
+    several calls (the Ray processor's actor runs several batches at once under one limit).
+    """
+    if adapt not in (None, "metrics", "load"):
+        raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
+    if not adapt_interval > 0:
+        raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
+    pending = _Pending(RowSpec(model, dict(params or {})))
+    records = _records(rows)
+    feed = pending.afeed(records) if isinstance(records, AsyncIterable) else pending.feed(records)
+    options = _runner_options(client, max_retries, runner_options)
+    poller: asyncio.Task[None] | None = None
+    if adapt is not None and limit is None:
+        limit = InFlightLimit(max_in_flight)
+        controller = WaitingQueueController(max_in_flight)
+        poller = asyncio.create_task(adapt_loop(client, limit, controller, adapt, adapt_interval))
+    if limit is not None:
+        options["_send"] = gated(options.get("_send") or send_with_client, limit)
+    try:
+        async for result in abatch(client, feed, concurrency=max_in_flight, stream=stream, **options):
+            yield output_row(pending.pop(result.index), result)
+    finally:
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
+
+async def arun_partition(
+    rows: Iterable[Row] | AsyncIterable[Row],
+    config: ClientConfig,
+    *,
+    model: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    max_in_flight: int = 64,
+    max_retries: int | None = None,
+    adapt: AdaptSource | None = None,
+    adapt_interval: float = 2.0,
+    **runner_options: Any,
+) -> AsyncGenerator[dict[str, Any], None]:
+    """The async twin of :func:`run_partition`: a client opened from ``config`` for this partition.
+
+    It also takes ``adapt`` and ``adapt_interval`` (see :func:`arun_rows`)."""
+    _check(config, max_in_flight)
+    client = open_async_client(config)
+    try:
+        async for row in arun_rows(
+            client,
+            rows,
+            model=model,
+            params=params,
+            stream=stream,
+            max_in_flight=max_in_flight,
+            max_retries=max_retries,
+            adapt=adapt,
+            adapt_interval=adapt_interval,
+            **runner_options,
+        ):
+            yield row
+    finally:
+        await client.close()
+
+
+def run_partition(
+    rows: Iterable[Row],
+    config: ClientConfig,
+    *,
+    model: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    max_in_flight: int = 64,
+    max_retries: int | None = None,
+    **runner_options: Any,
+) -> Iterator[dict[str, Any]]:
+    """Send every row of one partition (for Spark ``mapInPandas`` / iterator ``pandas_udf`` and Dask
+    ``map_partitions``) and yield each row once, in completion order, with the output columns added.
+
+    ``rows`` are dicts (or a pandas DataFrame) carrying ``messages`` or ``body`` (a dict or a JSON string),
+    optionally ``url`` (chat, completions, embeddings) and ``model`` (overrides ``model=`` and the body's).
+    ``params`` are merged under every body (``{"max_tokens": 64}``; a row's own values win).
+    ``stream=True`` streams chat and completion requests and fills ``ttft_s``. ``max_in_flight`` bounds
+    the requests in flight; ``max_retries`` (default 3) the retries of one row. Failures are rows with
+    ``error`` set, never exceptions. Runs the async runner on a loop in a background thread, through a
+    client opened from ``config`` and closed at the end.
+    """
+    _check(config, max_in_flight)
+    pending = _Pending(RowSpec(model, dict(params or {})))
+    options = _runner_options(None, max_retries, runner_options)
+    options.setdefault("eject_after", config.eject_after)
+    options.setdefault("cooldown", config.cooldown)
+    results = run_sync(
+        lambda: open_async_client(config),
+        pending.feed(_records(rows)),
+        concurrency=max_in_flight,
+        stream=stream,
+        **options,
+    )
+    return (output_row(pending.pop(result.index), result) for result in results)

@@ -1,0 +1,164 @@
+"""``VllmProcessor``: a Ray Data ``Dataset`` through vLLM replicas, one client per actor.
+
+::
+
+    import ray
+    from vllm_sdk import ClientConfig
+    from vllm_sdk.integrations.ray import VllmProcessor
+
+    proc = VllmProcessor(ClientConfig(base_url=[u1, u2]), model="m", concurrency=2, max_in_flight=64,
+                         batch_size=256, params={"max_tokens": 128})
+    out = proc(ray.data.from_items([{"messages": [{"role": "user", "content": "Hi"}]}]))
+
+``Dataset.map_batches`` over an async callable class: each actor opens one ``AsyncVllmClient`` from the
+(picklable) config and keeps ``max_in_flight`` requests in flight, over all the batches it runs at once.
+Rows in, rows out, as :func:`vllm_sdk.batch.run_partition`: every input row once, its columns kept, with
+the output columns added; failures are rows. Ray itself is imported only when the processor is applied
+(the ``ray`` extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .._client_config import ClientConfig, open_async_client
+from ..batch._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop
+from ..batch._partition import arun_rows
+from ..batch._rows import OUTPUT_COLUMNS
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["VllmProcessor"]
+
+#: The hidden column that carries a row's position through the batch (results complete out of order).
+_POSITION = "__vllm_sdk_position"
+
+
+class VllmProcessor:
+    """Applies vLLM requests to a ``ray.data.Dataset``: ``out = VllmProcessor(cfg, model="m")(ds)``.
+
+    ``config``: the :class:`~vllm_sdk.ClientConfig` every actor opens its client from (several
+    ``base_url``\\ s are balanced over). ``model``: used by rows without a ``model`` (column or body
+    field). ``params``: merged under every body (``{"max_tokens": 64}``). ``concurrency``: actors, an int
+    or a ``(min, max)`` pair for autoscaling, as ``map_batches`` takes it. ``max_in_flight``: requests in
+    flight per actor. ``batch_size``: rows per batch. ``stream=True`` streams and fills ``ttft_s``.
+    ``max_retries`` (default 3) bounds a row's retries. ``adapt`` (``"metrics"`` or ``"load"``) lowers
+    the requests in flight of an actor while the servers' waiting queue grows, polled every
+    ``adapt_interval`` seconds. ``num_cpus`` per actor (default 1, as Ray's); other ``map_batches``
+    keywords go through ``ray_options``.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        model: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        concurrency: int | tuple[int, int] = 1,
+        max_in_flight: int = 64,
+        batch_size: int = 256,
+        stream: bool = False,
+        max_retries: int | None = None,
+        adapt: AdaptSource | None = None,
+        adapt_interval: float = 2.0,
+        num_cpus: float | None = None,
+        ray_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(config, ClientConfig):
+            raise TypeError(f"config must be a ClientConfig, not {type(config).__name__}")
+        if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be an integer of at least 1, not {max_in_flight!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer of at least 1, not {batch_size!r}")
+        if adapt not in (None, "metrics", "load"):
+            raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
+        if not adapt_interval > 0:
+            raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
+        _check_concurrency(concurrency)
+        self.config = config
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self.num_cpus = num_cpus
+        self.ray_options = dict(ray_options or {})
+        self._actor_options: dict[str, Any] = {
+            "model": model,
+            "params": dict(params or {}),
+            "stream": stream,
+            "max_in_flight": max_in_flight,
+            "max_retries": max_retries,
+            "adapt": adapt,
+            "adapt_interval": adapt_interval,
+        }
+
+    def __call__(self, dataset: Any) -> Any:
+        """``dataset`` (a ``ray.data.Dataset``) -> a lazy ``Dataset`` with the output columns added."""
+        if not callable(getattr(dataset, "map_batches", None)):
+            raise TypeError(f"VllmProcessor applies to a ray.data.Dataset, not {type(dataset).__name__}")
+        import ray.data  # the ray extra; imported only here, when a processor is applied
+
+        if isinstance(self.concurrency, tuple):
+            low, high = self.concurrency
+            compute = ray.data.ActorPoolStrategy(min_size=low, max_size=high)
+        else:
+            compute = ray.data.ActorPoolStrategy(size=self.concurrency)
+        options: dict[str, Any] = {
+            "batch_size": self.batch_size,
+            "batch_format": "pandas",
+            "compute": compute,
+            "fn_constructor_kwargs": {"config": self.config, "options": self._actor_options},
+            "zero_copy_batch": False,
+        }
+        if self.num_cpus is not None:
+            options["num_cpus"] = self.num_cpus
+        options.update(self.ray_options)
+        return dataset.map_batches(_VllmActor, **options)
+
+
+def _check_concurrency(concurrency: object) -> None:
+    ok = isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1
+    if isinstance(concurrency, tuple) and len(concurrency) == 2:
+        low, high = concurrency
+        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) and 1 <= low <= high
+    if not ok:
+        raise ValueError(f"concurrency must be an int >= 1 or a (min, max) pair, not {concurrency!r}")
+
+
+class _VllmActor:
+    """One Ray actor: one client, one in-flight limit over every batch it runs at once."""
+
+    def __init__(self, config: ClientConfig, options: dict[str, Any]) -> None:
+        self._config = config
+        self._options = dict(options)
+        self._client: Any = None
+        self._limit = InFlightLimit(options["max_in_flight"])
+        self._poller: asyncio.Task[None] | None = None
+
+    def _open(self) -> Any:
+        # Opened inside the actor's event loop, on the first batch: an async client belongs to its loop.
+        if self._client is None:
+            self._client = open_async_client(self._config)
+            source = self._options["adapt"]
+            if source is not None:
+                controller = WaitingQueueController(self._options["max_in_flight"])
+                self._poller = asyncio.get_running_loop().create_task(
+                    adapt_loop(self._client, self._limit, controller, source, self._options["adapt_interval"])
+                )
+        return self._client
+
+    async def __call__(self, batch: Any) -> Any:
+        """One pandas batch -> the same rows (in the same order) with the output columns added."""
+        client = self._open()
+        records = batch.to_dict("records")
+        for position, record in enumerate(records):
+            record[_POSITION] = position
+        options = {k: v for k, v in self._options.items() if k not in ("adapt", "adapt_interval")}
+        out: list[dict[str, Any] | None] = [None] * len(records)
+        async for row in arun_rows(client, records, limit=self._limit, **options):
+            out[row.pop(_POSITION)] = row
+        columns = [*batch.columns, *(c for c in OUTPUT_COLUMNS if c not in batch.columns)]
+        # dtype=object: pandas would turn an int column with a None (a failed row) into floats; Arrow
+        # infers each column's type from the Python values instead. Built with the batch's own class
+        # (a pandas DataFrame) so this module never imports pandas.
+        return type(batch)(out, columns=columns, dtype=object)

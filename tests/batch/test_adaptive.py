@@ -1,0 +1,135 @@
+"""The waiting-queue controller, the resizable in-flight limit, and the ``adapt=`` option (no Ray)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from vllm_sdk import AsyncVllmClient, ClientConfig
+from vllm_sdk.batch import arun_partition
+from vllm_sdk.batch._adaptive import InFlightLimit, WaitingQueueController, parse_waiting, poll_waiting
+
+pytest.importorskip("aiohttp")
+
+from vllm_sdk.testing import MockVllmServer
+
+
+def test_controller_halves_on_a_growing_queue_and_climbs_back() -> None:
+    c = WaitingQueueController(64, floor=2)
+    assert c.step == 8
+    assert c.observe(0) == 64  # quiet: stays at the ceiling
+    assert c.observe(5) == 32  # growing past the threshold
+    assert c.observe(9) == 16
+    assert c.observe(9) == 16  # long but steady: hold
+    assert c.observe(7) == 16  # shrinking but still over the threshold: hold
+    assert c.observe(20) == 8
+    assert c.observe(40) == 4
+    assert c.observe(80) == 2
+    assert c.observe(160) == 2  # never under the floor
+    assert [c.observe(0) for _ in range(9)] == [10, 18, 26, 34, 42, 50, 58, 64, 64]
+
+
+def test_controller_threshold_and_bad_settings() -> None:
+    c = WaitingQueueController(10, threshold=3, step=1)
+    assert c.observe(3) == 10  # at the threshold counts as quiet
+    assert c.observe(4) == 5
+    assert c.observe(2) == 6
+    with pytest.raises(ValueError, match="floor"):
+        WaitingQueueController(4, floor=5)
+    with pytest.raises(ValueError, match="decrease"):
+        WaitingQueueController(4, decrease=1.0)
+
+
+def test_parse_waiting_sums_every_sample() -> None:
+    text = "\n".join(
+        [
+            "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
+            "# TYPE vllm:num_requests_waiting gauge",
+            'vllm:num_requests_waiting{engine="0",model_name="m"} 3.0',
+            'vllm:num_requests_waiting{engine="1",model_name="m"} 4',
+            "vllm:num_requests_waiting_by_reason 99",
+            "vllm:num_requests_running 7",
+        ]
+    )
+    assert parse_waiting(text) == 7.0
+    assert parse_waiting("") == 0.0
+
+
+def test_in_flight_limit_resizes_while_requests_run() -> None:
+    async def main() -> list[int]:
+        limit = InFlightLimit(2)
+        release = asyncio.Event()
+        entered: asyncio.Queue[int] = asyncio.Queue()
+        seen: list[int] = []
+
+        async def holder() -> None:
+            async with limit:
+                seen.append(limit.in_flight)
+                entered.put_nowait(1)
+                await release.wait()
+
+        tasks = [asyncio.create_task(holder()) for _ in range(4)]
+        for _ in range(2):
+            await entered.get()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert entered.empty()  # the other two wait
+        assert limit.in_flight == 2
+        await limit.set_limit(4)
+        for _ in range(2):
+            await entered.get()
+        await limit.set_limit(1)  # lowering cancels nothing
+        assert limit.in_flight == 4
+        release.set()
+        await asyncio.gather(*tasks)
+        assert limit.in_flight == 0
+        return seen
+
+    assert sorted(asyncio.run(main())) == [1, 2, 3, 4]
+
+
+@pytest.fixture(scope="module")
+def servers() -> Any:
+    with MockVllmServer() as a, MockVllmServer() as b:
+        yield a, b
+
+
+def test_poll_waiting_reads_every_replica(servers: tuple[MockVllmServer, MockVllmServer]) -> None:
+    a, b = servers
+
+    async def main() -> tuple[float | None, float | None]:
+        async with AsyncVllmClient([a.base_url, b.base_url]) as client:
+            metrics = await poll_waiting(client, "metrics")
+            load = await poll_waiting(client, "load")  # the mock serves no /load: skipped
+            return metrics, load
+
+    metrics, load = asyncio.run(main())
+    assert metrics == 0.0
+    assert load is None
+
+
+def test_adapt_option_runs_every_row(servers: tuple[MockVllmServer, MockVllmServer]) -> None:
+    a, b = servers
+    rows = [{"i": i, "messages": [{"role": "user", "content": "x"}]} for i in range(10)]
+
+    async def main() -> list[dict[str, Any]]:
+        cfg = ClientConfig(base_url=[a.base_url, b.base_url])
+        out = arun_partition(
+            rows, cfg, model="mock", params={"max_tokens": 1}, adapt="metrics", adapt_interval=0.01
+        )
+        return [r async for r in out]
+
+    out = asyncio.run(main())
+    assert sorted(r["i"] for r in out) == list(range(10))
+    assert all(r["error"] is None for r in out)
+
+
+def test_adapt_option_is_checked() -> None:
+    async def main() -> None:
+        async for _ in arun_partition([], ClientConfig(base_url="http://127.0.0.1:1/v1"), adapt="queue"):  # type: ignore[arg-type]
+            pass
+
+    with pytest.raises(ValueError, match="adapt"):
+        asyncio.run(main())

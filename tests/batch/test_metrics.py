@@ -1,0 +1,290 @@
+"""The load-generator metrics (``batch/_metrics.py``) on hand-computed examples."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vllm_sdk.batch._metrics import (
+    LoadMetrics,
+    Samples,
+    SloError,
+    format_table,
+    parse_slo,
+    percentile,
+    request_tpot,
+)
+from vllm_sdk.batch._result import BatchResult, RequestTiming
+
+
+def result(
+    timing: RequestTiming | None, completion_tokens: int | None, *, ok: bool = True, prompt: int = 5
+) -> BatchResult:
+    return BatchResult(
+        index=0,
+        custom_id=None,
+        response={} if ok else None,
+        error=None if ok else RuntimeError("boom"),
+        status_code=200 if ok else 500,
+        ttft=timing.ttft if timing else None,
+        latency=timing.e2e if timing else 0.0,
+        prompt_tokens=prompt if ok else None,
+        completion_tokens=completion_tokens,
+        attempts=1,
+        base_url=None,
+        request_id=None,
+        body=None,
+        timing=timing,
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([1.0, 2.0, 3.0, 4.0], 50, 2.5),  # position 1.5: halfway between 2 and 3
+        ([1.0, 2.0, 3.0, 4.0], 90, 3.7),  # position 2.7
+        ([1.0, 2.0, 3.0, 4.0], 99, 3.97),  # position 2.97
+        ([4.0, 1.0, 3.0, 2.0], 50, 2.5),  # order of the input does not matter
+        ([1.0, 2.0, 3.0, 4.0], 0, 1.0),
+        ([1.0, 2.0, 3.0, 4.0], 100, 4.0),
+        ([7.0], 99, 7.0),
+        ([0.0, 10.0], 25, 2.5),
+    ],
+)
+def test_percentile_interpolates_linearly_like_numpy(values: list[float], q: float, expected: float) -> None:
+    assert percentile(values, q) == pytest.approx(expected)
+
+
+def test_percentile_of_nothing_is_none_and_q_is_checked() -> None:
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError, match=r"0\.\.100"):
+        percentile([1.0], 101)
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0, 100))
+def test_percentile_lies_between_min_and_max_and_grows_with_q(values: list[float], q: float) -> None:
+    p = percentile(values, q)
+    assert p is not None
+    assert min(values) - 1e-6 <= p <= max(values) + 1e-6
+    higher = percentile(values, min(100.0, q + 10))
+    assert higher is not None
+    assert higher >= p - 1e-6
+
+
+def test_request_timing_ttft_e2e_and_itls() -> None:
+    timing = RequestTiming(sent=10.0, end=10.5, token_times=[10.1, 10.15, 10.3])
+    assert timing.ttft == pytest.approx(0.1)
+    assert timing.e2e == pytest.approx(0.3)  # the last token, not the end of the body
+    assert timing.itls() == pytest.approx([0.05, 0.15])
+    plain = RequestTiming(sent=1.0, end=1.25)
+    assert plain.ttft is None
+    assert plain.e2e == pytest.approx(0.25)
+    assert plain.itls() == []
+
+
+def test_tpot_excludes_the_first_token() -> None:
+    # 10 tokens in 1 s, the first after 0.1 s: the other 9 took 0.9 s.
+    assert request_tpot(1.0, 0.1, 10) == pytest.approx(0.1)
+    assert request_tpot(1.0, 0.1, 2) == pytest.approx(0.9)
+    assert request_tpot(1.0, 0.1, 1) is None
+    assert request_tpot(1.0, 0.1, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("ttft=200,tpot=50", {"ttft": 200.0, "tpot": 50.0}),
+        (" TTFT = 1.5 ", {"ttft": 1.5}),
+        ("e2el=1000", {"e2el": 1000.0}),
+    ],
+)
+def test_parse_slo(spec: str, expected: dict[str, float]) -> None:
+    assert parse_slo(spec) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("ttft", "METRIC=MS"),
+        ("itl=5", "unknown SLO metric 'itl'"),
+        ("ttft=5,ttft=6", "given twice"),
+        ("ttft=fast", "not a number"),
+        ("ttft=0", "positive"),
+        ("ttft=-3", "positive"),
+        ("ttft=nan", "positive"),
+        ("ttft=inf", "positive"),
+    ],
+)
+def test_parse_slo_refuses_bad_specs(spec: str, message: str) -> None:
+    with pytest.raises(SloError, match=message):
+        parse_slo(spec)
+
+
+def _example() -> LoadMetrics:
+    metrics = LoadMetrics({"ttft": 200, "tpot": 100})
+    # ttft 0.1, e2e 0.3, tpot (0.3 - 0.1) / 2 = 0.1, itl [0.1, 0.1]: meets both SLOs (tpot exactly).
+    metrics.add(result(RequestTiming(0.0, 0.31, [0.1, 0.2, 0.3]), 3))
+    # no usage: the 2 token events count; ttft 0.5 misses the TTFT SLO; tpot 0.1, itl [0.1].
+    metrics.add(result(RequestTiming(1.0, 1.6, [1.5, 1.6]), None))
+    metrics.add(result(None, None, ok=False))
+    # one token: no TPOT sample, and a TPOT of 0 for the SLO: good.
+    metrics.add(result(RequestTiming(0.0, 0.06, [0.05]), 1))
+    return metrics
+
+
+def test_summary_on_a_hand_computed_run() -> None:
+    summary = _example().summary(2.0, max_concurrency=4)
+    assert summary["max_concurrency"] == 4
+    assert summary["completed"] == 3
+    assert summary["failed"] == 1
+    assert summary["total_input_tokens"] == 15
+    assert summary["total_output_tokens"] == 6
+    assert summary["request_throughput"] == pytest.approx(1.5)
+    assert summary["output_throughput"] == pytest.approx(3.0)
+    assert summary["total_token_throughput"] == pytest.approx(10.5)
+    assert summary["request_goodput"] == pytest.approx(1.0)  # 2 good requests in 2 s
+    assert summary["slo_ms"] == {"ttft": pytest.approx(200), "tpot": pytest.approx(100)}
+    # TTFT [100, 500, 50] ms
+    assert summary["mean_ttft_ms"] == pytest.approx(650 / 3)
+    assert summary["median_ttft_ms"] == pytest.approx(100)
+    assert summary["p90_ttft_ms"] == pytest.approx(420)  # position 1.8 of [50, 100, 500]
+    assert summary["std_ttft_ms"] == pytest.approx(
+        math.sqrt(((100 - 650 / 3) ** 2 + (500 - 650 / 3) ** 2 + (50 - 650 / 3) ** 2) / 3)
+    )
+    # TPOT [100, 100] ms: the one-token request has none
+    assert summary["mean_tpot_ms"] == pytest.approx(100)
+    assert summary["p99_tpot_ms"] == pytest.approx(100)
+    # ITL [100, 100, 100] ms
+    assert summary["median_itl_ms"] == pytest.approx(100)
+    # E2E [300, 600, 50] ms
+    assert summary["median_e2el_ms"] == pytest.approx(300)
+    assert summary["p50_e2el_ms"] == pytest.approx(300)
+    assert summary["sampled"] is False
+
+
+def test_goodput_per_slo_metric() -> None:
+    def good(slo: dict[str, float]) -> int:
+        metrics = LoadMetrics(slo)
+        metrics.add(result(RequestTiming(0.0, 0.31, [0.1, 0.2, 0.3]), 3))  # ttft 100, tpot 100, e2e 300
+        metrics.add(result(RequestTiming(0.0, 1.0, [0.01, 0.91]), 2))  # ttft 10, tpot 900, e2e 910
+        return metrics.good
+
+    assert good({"ttft": 50}) == 1
+    assert good({"ttft": 100}) == 2  # a request exactly at the SLO meets it
+    assert good({"tpot": 500}) == 1
+    assert good({"e2el": 500}) == 1
+    assert good({"e2el": 1000, "tpot": 1000, "ttft": 1000}) == 2
+    assert good({"ttft": 50, "tpot": 500}) == 0
+
+
+def test_goodput_needs_a_first_token_for_ttft_and_tpot_slos() -> None:
+    metrics = LoadMetrics({"ttft": 1000})
+    metrics.add(result(RequestTiming(0.0, 0.01), 4))  # not streamed: no TTFT to meet the SLO with
+    assert metrics.good == 0
+    assert LoadMetrics().summary(1.0)["request_goodput"] is None
+
+
+def test_a_run_without_streams_reports_no_ttft_but_e2e() -> None:
+    metrics = LoadMetrics()
+    metrics.add(result(RequestTiming(0.0, 0.2), 7))
+    summary = metrics.summary(1.0)
+    assert summary["mean_ttft_ms"] is None
+    assert summary["p99_itl_ms"] is None
+    assert summary["mean_e2el_ms"] == pytest.approx(200)
+    assert summary["total_output_tokens"] == 7
+    table = "\n".join(format_table(summary))
+    assert "Time to First Token" not in table
+    assert "Median E2EL (ms):" in table
+
+
+def test_unknown_slo_metrics_are_refused() -> None:
+    with pytest.raises(SloError):
+        LoadMetrics({"itl": 5})
+
+
+def test_table_shows_what_vllm_bench_serve_shows() -> None:
+    table = format_table(_example().summary(2.0, max_concurrency=4, request_rate=10.0))
+    text = "\n".join(table)
+    assert table[0].strip("=") == " Serving Benchmark Result "
+    for label in (
+        "Successful requests:",
+        "Failed requests:",
+        "Maximum request concurrency:",
+        "Benchmark duration (s):",
+        "Total generated tokens:",
+        "Request throughput (req/s):",
+        "Request goodput (req/s):",
+        "Output token throughput (tok/s):",
+        "Mean TTFT (ms):",
+        "P99 TPOT (ms):",
+        "P90 ITL (ms):",
+        "Median E2EL (ms):",
+    ):
+        assert label in text
+    assert "Median TTFT (ms):                        100.00" in text
+    assert all(line == line.rstrip() for line in table)
+
+
+def _std(n: int) -> float:
+    return math.sqrt((n * n - 1) / 12)  # population std of 0 .. n-1
+
+
+def test_samples_stay_bounded_with_exact_count_mean_and_std() -> None:
+    samples = Samples(limit=100, seed=1)
+    samples.extend([float(i) for i in range(10_000)])
+    assert len(samples.values) == 100
+    assert samples.count == 10_000
+    assert samples.sampled
+    stats: dict[str, Any] = samples.stats()
+    assert stats["mean"] == pytest.approx(4999.5)
+    assert stats["std"] == pytest.approx(_std(10_000))
+    # A uniform sample of 100 values: its median is near the true one (deterministic with the seed).
+    assert 3500 < stats["median"] < 6500
+
+
+def test_samples_are_exact_below_the_limit() -> None:
+    samples = Samples(limit=1000)
+    samples.extend([3.0, 1.0, 2.0])
+    assert not samples.sampled
+    assert samples.stats() == {
+        "mean": pytest.approx(2.0),
+        "median": 2.0,
+        "std": pytest.approx(math.sqrt(2 / 3)),
+        "p50": 2.0,
+        "p90": pytest.approx(2.8),
+        "p99": pytest.approx(2.98),
+    }
+    assert Samples().stats()["p99"] is None
+    with pytest.raises(ValueError, match="at least 1"):
+        Samples(limit=0)
+
+
+def test_sampled_summary_is_flagged() -> None:
+    metrics = LoadMetrics(max_samples=2)
+    for i in range(5):
+        metrics.add(result(RequestTiming(0.0, 0.1 * (i + 1)), 1))
+    summary = metrics.summary(1.0)
+    assert summary["sampled"] is True
+    assert summary["mean_e2el_ms"] == pytest.approx(300)  # still exact
+    assert "uniform sample" in "\n".join(format_table(summary))
+
+
+@given(st.lists(st.lists(st.floats(0, 10), max_size=20), max_size=10), st.integers(1, 60))
+def test_extend_in_batches_agrees_with_adding_one_by_one(batches: list[list[float]], limit: int) -> None:
+    one, many = Samples(limit=limit, seed=5), Samples(limit=limit, seed=5)
+    for batch in batches:
+        for value in batch:
+            one.add(value)
+        many.extend(batch)
+    assert many.count == one.count
+    a, b = one.stats(), many.stats()
+    for key in ("mean", "std"):
+        assert (a[key] is None) == (b[key] is None)
+        if a[key] is not None:
+            assert b[key] == pytest.approx(a[key], abs=1e-9)
+    if not one.sampled:
+        assert list(many.values) == list(one.values)
