@@ -64,8 +64,12 @@ def _sent(client: _Core, response: httpx.Response, sent_at: float) -> Sent:
 
 
 def _prepare(opts: RequestOptions, streaming: bool) -> RequestOptions:
-    # with_streaming_response leaves every body unread (the JSON ones too) without changing what is sent.
-    return dataclasses.replace(opts, stream=True) if streaming else opts
+    """with_streaming_response leaves every body unread (the JSON ones too) without changing what is sent:
+    a JSON route keeps asking for ``application/json`` (a per-call Accept of the caller still wins)."""
+    if not streaming or opts.stream:
+        return opts
+    headers = {"Accept": "application/json", **(opts.headers or {})}
+    return dataclasses.replace(opts, stream=True, headers=headers)
 
 
 class ProbeRequester:

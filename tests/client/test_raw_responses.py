@@ -140,8 +140,9 @@ def test_streaming_response_reads_the_body_lazily_and_closes_it() -> None:
 def test_streaming_response_parse_of_a_json_route_and_of_a_stream() -> None:
     body = json.dumps(chat_body("Hi")).encode()
     unread = lambda _request: httpx.Response(200, stream=ChunkStream(body))  # noqa: E731
-    client, _ = _sync(unread, _sse_reply())
+    client, script = _sync(unread, _sse_reply())
     with client.chat.completions.with_streaming_response.create(**ARGS) as raw:
+        assert script.sent[0].headers["accept"] == "application/json"
         assert not raw.http_response.is_stream_consumed
         assert raw.parse().content == "Hi"
         assert raw.json()["id"] == "chatcmpl-1"
