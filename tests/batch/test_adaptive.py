@@ -87,7 +87,57 @@ def test_in_flight_limit_resizes_while_requests_run() -> None:
         assert limit.in_flight == 0
         return seen
 
-    assert sorted(asyncio.run(main())) == [1, 2, 3, 4]
+    seen = asyncio.run(main())
+    # The first two entered one by one; the place of a waiter counts from the moment it is handed over.
+    assert seen[:2] == [1, 2]
+    assert len(seen) == 4
+    assert max(seen) == 4
+
+
+def test_in_flight_limit_hands_a_place_on_when_its_waiter_is_cancelled() -> None:
+    async def main() -> tuple[int, list[str]]:
+        limit = InFlightLimit(1)
+        order: list[str] = []
+
+        async def holder(name: str) -> None:
+            async with limit:
+                order.append(name)
+
+        await limit.__aenter__()  # this task holds the only place
+        doomed = asyncio.create_task(holder("doomed"))
+        last = asyncio.create_task(holder("last"))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert limit.in_flight == 1
+        # Leaving hands the place to ``doomed`` (nothing awaits in between, so it has not run yet);
+        # cancelling it then must pass the place on to ``last`` instead of losing it.
+        await limit.__aexit__(None, None, None)
+        doomed.cancel()
+        # A safety net, not a timing: a lost place would leave ``last`` waiting for ever.
+        await asyncio.wait_for(asyncio.gather(doomed, last, return_exceptions=True), 30)
+        return limit.in_flight, order
+
+    in_flight, order = asyncio.run(main())
+    assert order == ["last"]
+    assert in_flight == 0
+
+
+def test_in_flight_limit_never_exceeds_its_bound_under_many_waiters() -> None:
+    async def main() -> int:
+        limit = InFlightLimit(3)
+        peak = 0
+
+        async def one() -> None:
+            nonlocal peak
+            async with limit:
+                peak = max(peak, limit.in_flight)
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(one() for _ in range(200)))
+        assert limit.in_flight == 0
+        return peak
+
+    assert asyncio.run(main()) == 3
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._client_config import ClientConfig, open_async_client
 from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop, gated
-from ._bridge import run_sync
+from ._bridge import iterate_in_thread
 from ._prepare import InvalidBatchRequest, PreparedRequest
 from ._rows import RowSpec, output_row, row_request
 from ._runner import abatch
@@ -48,6 +48,17 @@ def _check(config: object, max_in_flight: object) -> None:
         raise TypeError(f"config must be a ClientConfig, not {type(config).__name__}")
     if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or max_in_flight < 1:
         raise ValueError(f"max_in_flight must be an integer of at least 1, not {max_in_flight!r}")
+
+
+def _check_adapt(adapt: object, adapt_interval: object) -> None:
+    if adapt not in (None, "metrics", "load"):
+        raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
+    if (
+        isinstance(adapt_interval, bool)
+        or not isinstance(adapt_interval, (int, float))
+        or not adapt_interval > 0
+    ):
+        raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
 
 
 def _records(rows: Any) -> Any:
@@ -124,10 +135,7 @@ async def arun_rows(
     (see :mod:`vllm_sdk.batch._adaptive`). ``limit`` shares one bound on requests in flight between
     several calls (the Ray processor's actor runs several batches at once under one limit).
     """
-    if adapt not in (None, "metrics", "load"):
-        raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
-    if not adapt_interval > 0:
-        raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
+    _check_adapt(adapt, adapt_interval)
     pending = _Pending(RowSpec(model, dict(params or {})))
     records = _records(rows)
     feed = pending.afeed(records) if isinstance(records, AsyncIterable) else pending.feed(records)
@@ -166,6 +174,7 @@ async def arun_partition(
 
     It also takes ``adapt`` and ``adapt_interval`` (see :func:`arun_rows`)."""
     _check(config, max_in_flight)
+    _check_adapt(adapt, adapt_interval)
     client = open_async_client(config)
     try:
         async for row in arun_rows(
@@ -194,6 +203,8 @@ def run_partition(
     stream: bool = False,
     max_in_flight: int = 64,
     max_retries: int | None = None,
+    adapt: AdaptSource | None = None,
+    adapt_interval: float = 2.0,
     **runner_options: Any,
 ) -> Iterator[dict[str, Any]]:
     """Send every row of one partition (for Spark ``mapInPandas`` / iterator ``pandas_udf`` and Dask
@@ -203,20 +214,28 @@ def run_partition(
     optionally ``url`` (chat, completions, embeddings) and ``model`` (overrides ``model=`` and the body's).
     ``params`` are merged under every body (``{"max_tokens": 64}``; a row's own values win).
     ``stream=True`` streams chat and completion requests and fills ``ttft_s``. ``max_in_flight`` bounds
-    the requests in flight; ``max_retries`` (default 3) the retries of one row. Failures are rows with
-    ``error`` set, never exceptions. Runs the async runner on a loop in a background thread, through a
-    client opened from ``config`` and closed at the end.
+    the requests in flight; ``max_retries`` (default 3) the retries of one row. ``adapt="metrics"`` (or
+    ``"load"``) reads the servers' waiting queue every ``adapt_interval`` seconds and lowers the requests
+    in flight while it grows. Failures are rows with ``error`` set, never exceptions.
+
+    It is :func:`arun_partition` run on an event loop in a background thread, through a client opened
+    from ``config`` and closed at the end; rows are read as they are needed and results handed over
+    through a bounded queue, so neither side grows without bound.
     """
     _check(config, max_in_flight)
-    pending = _Pending(RowSpec(model, dict(params or {})))
-    options = _runner_options(None, max_retries, runner_options)
-    options.setdefault("eject_after", config.eject_after)
-    options.setdefault("cooldown", config.cooldown)
-    results = run_sync(
-        lambda: open_async_client(config),
-        pending.feed(_records(rows)),
-        concurrency=max_in_flight,
-        stream=stream,
-        **options,
+    _check_adapt(adapt, adapt_interval)
+    return iterate_in_thread(
+        lambda: arun_partition(
+            rows,
+            config,
+            model=model,
+            params=params,
+            stream=stream,
+            max_in_flight=max_in_flight,
+            max_retries=max_retries,
+            adapt=adapt,
+            adapt_interval=adapt_interval,
+            **runner_options,
+        ),
+        maxsize=max_in_flight,
     )
-    return (output_row(pending.pop(result.index), result) for result in results)
