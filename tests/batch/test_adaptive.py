@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from vllm_sdk import AsyncVllmClient, ClientConfig
-from vllm_sdk.batch import arun_partition
+from vllm_sdk.batch import arun_partition, run_partition
 from vllm_sdk.batch._adaptive import InFlightLimit, WaitingQueueController, parse_waiting, poll_waiting
 
 pytest.importorskip("aiohttp")
@@ -183,3 +183,36 @@ def test_adapt_option_is_checked() -> None:
 
     with pytest.raises(ValueError, match="adapt"):
         asyncio.run(main())
+
+
+@pytest.mark.parametrize("runner", ["sync", "async"])
+def test_adapt_lowers_in_flight_while_the_mock_queue_grows(runner: str) -> None:
+    # The mock's waiting queue grows by 5 at every scrape: each sample halves the limit (8, 4, 2, 1),
+    # so the requests that start late in the run find nothing else running.
+    n, in_flight = 80, 8
+    with MockVllmServer(token_delay=0.01) as server:
+        server.metrics.waiting_growth = 5.0
+        cfg = ClientConfig(base_url=server.base_url)
+        rows = [{"i": i, "messages": [{"role": "user", "content": "x"}]} for i in range(n)]
+        options: dict[str, Any] = {
+            "model": "mock",
+            "params": {"max_tokens": 2},
+            "max_in_flight": in_flight,
+            "adapt": "metrics",
+            "adapt_interval": 0.005,
+        }
+        if runner == "sync":
+            out = list(run_partition(rows, cfg, **options))
+        else:
+
+            async def main() -> list[dict[str, Any]]:
+                return [r async for r in arun_partition(rows, cfg, **options)]
+
+            out = asyncio.run(main())
+        started = list(server.metrics.running_at_start)
+        scrapes = sum(r.path == "/metrics" for r in server.requests)
+    assert sorted(r["i"] for r in out) == list(range(n))
+    assert all(r["error"] is None for r in out)
+    assert scrapes >= 4
+    assert max(started) == in_flight  # the run began at full width
+    assert started[-10:] == [1] * 10  # and ended one request at a time
