@@ -122,12 +122,33 @@ def test_failures_are_rows_and_columns_are_kept(local_ray: Any) -> None:
     assert "NotFound" in out[2]["error"]
 
 
+@pytest.mark.parametrize("concurrency", [1, (1, 2)])
+def test_concurrency_as_an_int_or_an_autoscaling_pair(local_ray: Any, concurrency: Any) -> None:
+    n = 60
+    with MockVllmServer() as server:
+        proc = VllmProcessor(
+            ClientConfig(base_url=server.base_url),
+            model="mock",
+            params={"max_tokens": 1},
+            concurrency=concurrency,
+            batch_size=16,
+            num_cpus=0.5,
+        )
+        out = proc(local_ray.data.from_items(_rows(n))).take_all()
+    assert sorted(r["id"] for r in out) == list(range(n))
+    assert all(r["error"] is None and r["ttft_s"] is None for r in out)  # not streamed: no TTFT
+
+
 def test_processor_checks_its_arguments() -> None:
     cfg = ClientConfig(base_url="http://127.0.0.1:1/v1")
     with pytest.raises(ValueError, match="concurrency"):
         VllmProcessor(cfg, concurrency=(3, 2))
     with pytest.raises(ValueError, match="max_in_flight"):
         VllmProcessor(cfg, max_in_flight=0)
+    with pytest.raises(ValueError, match="concurrency"):
+        VllmProcessor(cfg, concurrency=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        VllmProcessor(cfg, batch_size=0)
     with pytest.raises(TypeError, match="ClientConfig"):
         VllmProcessor("http://x")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"ray\.data\.Dataset"):
