@@ -22,16 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._client_config import ClientConfig, open_async_client
+from .._exceptions import JsonError
 from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop, gated
 from ._bridge import iterate_in_thread
+from ._encode import decode_body
 from ._prepare import InvalidBatchRequest, PreparedRequest
+from ._result import RequestTiming
 from ._rows import RowSpec, output_row, row_request
 from ._runner import abatch
-from ._senders import send_with_client
+from ._senders import STREAMABLE, Outcome, send_with_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
@@ -101,6 +105,36 @@ class _Pending:
             yield self.add(row)
 
 
+async def send_row(client: Any, request: PreparedRequest, stream: bool, /) -> Outcome:
+    """The rows' sender: a non-streamed request is posted as JSON and its body kept as received (the
+    ``response`` column is those bytes, so no typed model is built, dumped and encoded again per row);
+    a streamed one goes through the client's stream engine, which measures the time to first token."""
+    body = request.body
+    if body is None or (stream and request.path in STREAMABLE):
+        return await send_with_client(client, request, stream)
+    if body.get("stream") or "stream_options" in body:
+        # Results are whole bodies; vLLM rejects stream_options on a request that does not stream.
+        body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+    sent = time.perf_counter()
+    response = await client.request(request.method, request.path, json=body)
+    timing = RequestTiming(sent, time.perf_counter())
+    raw = response.content
+    try:
+        data = decode_body(raw)
+    except ValueError as exc:
+        text = raw[:200].decode("utf-8", "replace")
+        raise JsonError(f"the response to {request.path} is not JSON: {exc}", text=text) from exc
+    return Outcome(
+        data,
+        data if isinstance(data, dict) else None,
+        None,
+        response.status_code,
+        response.headers.get("x-request-id"),
+        raw=raw,
+        timing=timing,
+    )
+
+
 def _runner_options(client: object, max_retries: int | None, options: Mapping[str, Any]) -> dict[str, Any]:
     config = getattr(client, "config", None)
     extra: dict[str, Any] = dict(options)
@@ -145,8 +179,9 @@ async def arun_rows(
         limit = InFlightLimit(max_in_flight)
         controller = WaitingQueueController(max_in_flight)
         poller = asyncio.create_task(adapt_loop(client, limit, controller, adapt, adapt_interval))
+    options.setdefault("_send", send_row)
     if limit is not None:
-        options["_send"] = gated(options.get("_send") or send_with_client, limit)
+        options["_send"] = gated(options["_send"], limit)
     try:
         async for result in abatch(client, feed, concurrency=max_in_flight, stream=stream, **options):
             yield output_row(pending.pop(result.index), result)
