@@ -35,6 +35,21 @@ __all__ = ["VllmProcessor"]
 #: The hidden column that carries a row's position through the batch (results complete out of order).
 _POSITION = "__vllm_sdk_position"
 
+#: The Arrow type of each output column.
+_OUTPUT_TYPES = {
+    "content": "string",
+    "reasoning": "string",
+    "finish_reason": "string",
+    "prompt_tokens": "int64",
+    "completion_tokens": "int64",
+    "status_code": "int64",
+    "error": "string",
+    "attempts": "int64",
+    "latency_s": "float64",
+    "ttft_s": "float64",
+    "response": "string",
+}
+
 
 class VllmProcessor:
     """Applies vLLM requests to a ``ray.data.Dataset``: ``out = VllmProcessor(cfg, model="m")(ds)``.
@@ -176,10 +191,17 @@ class _VllmActor:
             out[row.pop(_POSITION)] = row
         import pyarrow  # type: ignore[import-untyped]  # from ray[data]; imported in the actor only
 
-        # The input columns go back as they came (their Arrow types kept, nothing converted twice); the
-        # output columns' types are inferred from their values (an int column with the None of a failed
-        # row stays an int column). An input column named like an output column is replaced.
+        # The input columns go back as they came (their Arrow types kept, nothing converted twice). The
+        # output columns have one type in every batch (a batch whose rows all failed would otherwise give
+        # null-typed columns that clash with the next batch's); a value that does not fit its type (a
+        # server answering something odd) falls back to inference rather than failing the batch. An input
+        # column named like an output column is replaced.
         table = batch.drop_columns([c for c in OUTPUT_COLUMNS if c in batch.column_names])
         for name in OUTPUT_COLUMNS:
-            table = table.append_column(name, pyarrow.array([row[name] for row in out]))  # type: ignore[index]
+            values = [row[name] for row in out]  # type: ignore[index]
+            try:
+                column = pyarrow.array(values, type=pyarrow.type_for_alias(_OUTPUT_TYPES[name]))
+            except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, TypeError, ValueError, OverflowError):
+                column = pyarrow.array(values)
+            table = table.append_column(name, column)
         return table
