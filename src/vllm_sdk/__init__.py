@@ -53,6 +53,8 @@ from ._exceptions import (
 )
 from ._multimodal import image_part, image_url_part, text_part
 from ._streams import (
+    AnthropicMessageStream,
+    AsyncAnthropicMessageStream,
     AsyncCompletionStream,
     AsyncMessageStream,
     AsyncParsedMessageStream,
@@ -68,12 +70,17 @@ from ._version import __version__
 from .batch import BatchResult
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
+from .types.messages import AnthropicMessage, AnthropicStreamEvent, MessageTokenCount
 from .types.parsed import ParsedChatCompletion, ParsedToolCall
 from .types.responses import ParsedResponse, Response, ResponseStreamEvent
 
 # Plain sorted() order (tests/core checks it), not ruff's constants-first order.
 __all__ = [  # noqa: RUF022
+    "AnthropicMessage",
+    "AnthropicMessageStream",
+    "AnthropicStreamEvent",
     "ApiError",
+    "AsyncAnthropicMessageStream",
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
@@ -101,6 +108,7 @@ __all__ = [  # noqa: RUF022
     "JsonError",
     "LengthFinishReasonError",
     "MessageStream",
+    "MessageTokenCount",
     "MissingParameterError",
     "ModelNotFoundError",
     "NOT_GIVEN",

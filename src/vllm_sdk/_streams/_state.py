@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "ANTHROPIC",
     "CHAT",
     "COMPLETION",
     "DRAIN_MAX_BYTES",
@@ -231,6 +232,29 @@ RESPONSES = StreamKind(
     chunk_model=_responses_event,
 )
 
+
+def _messages_response() -> Callable[[dict[str, Any]], Any]:
+    from ..types.messages import AnthropicMessage
+
+    validate: Callable[[dict[str, Any]], Any] = AnthropicMessage.model_validate
+    return validate
+
+
+def _messages_event() -> Callable[[dict[str, Any]], Any]:
+    from ..types.messages import AnthropicStreamEvent
+
+    return AnthropicStreamEvent.model_validate
+
+
+#: Anthropic-style Messages streams (``AnthropicMessageStream`` / ``AsyncAnthropicMessageStream``).
+ANTHROPIC = StreamKind(
+    parser_name="AnthropicStreamParser",
+    token_types=(Content, Reasoning, ToolCallDelta),
+    text_type=Content,
+    message=True,
+    response_model=_messages_response,
+    chunk_model=_messages_event,
+)
 
 #: Close tasks started for abandoned async streams (referenced until they finish, as asyncio requires).
 _closing: set[asyncio.Task[None]] = set()

@@ -17,6 +17,7 @@ from ._completions import COMPLETIONS
 from ._generate import generation_handler
 from ._generation import request_seed
 from ._http import STATE_KEY, json_response, state_of
+from ._messages import add_messages_routes
 from ._middleware import middleware
 from ._pooling import add_pooling_routes
 from ._responses import add_responses_routes
@@ -91,4 +92,5 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_post("/v1/completions", generation_handler(COMPLETIONS))
     add_pooling_routes(app)
     add_responses_routes(app)
+    add_messages_routes(app)
     return app
