@@ -59,15 +59,18 @@ from ._streams import (
     AsyncMessageStream,
     AsyncParsedMessageStream,
     AsyncResponseStream,
+    AsyncTranscriptionStream,
     CompletionStream,
     MessageStream,
     ParsedMessageStream,
     ResponseStream,
+    TranscriptionStream,
 )
 from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
+from .types.audio import Transcription, TranscriptionVerbose
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
 from .types.messages import AnthropicMessage, AnthropicStreamEvent, MessageTokenCount
@@ -85,6 +88,7 @@ __all__ = [  # noqa: RUF022
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
     "AsyncResponseStream",
+    "AsyncTranscriptionStream",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -134,6 +138,9 @@ __all__ = [  # noqa: RUF022
     "ToolCall",
     "ToolCallComplete",
     "ToolCallDelta",
+    "Transcription",
+    "TranscriptionStream",
+    "TranscriptionVerbose",
     "UnprocessableEntityError",
     "Usage",
     "VllmClient",

@@ -32,6 +32,7 @@ therefore raises at most about one socket read timeout after the deadline; other
 
 from ._anthropic import AnthropicMessageStream, AsyncAnthropicMessageStream
 from ._async import AsyncCompletionStream, AsyncMessageStream
+from ._audio import AsyncTranscriptionStream, TranscriptionStream
 from ._parsed import AsyncParsedMessageStream, ParsedMessageStream
 from ._responses import AsyncResponseStream, ResponseStream
 from ._sync import CompletionStream, MessageStream
@@ -43,8 +44,10 @@ __all__ = [
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
     "AsyncResponseStream",
+    "AsyncTranscriptionStream",
     "CompletionStream",
     "MessageStream",
     "ParsedMessageStream",
     "ResponseStream",
+    "TranscriptionStream",
 ]

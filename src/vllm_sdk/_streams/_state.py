@@ -50,6 +50,7 @@ __all__ = [
     "DRAIN_MAX_BYTES",
     "DRAIN_TIMEOUT",
     "END_EVENTS",
+    "TRANSCRIPTION",
     "StreamKind",
     "StreamObserver",
     "StreamParser",
@@ -254,6 +255,31 @@ ANTHROPIC = StreamKind(
     message=True,
     response_model=_messages_response,
     chunk_model=_messages_event,
+)
+
+
+def _transcription_response() -> Callable[[dict[str, Any]], Any]:
+    from ..types.audio import Transcription
+
+    def validate(snapshot: dict[str, Any]) -> Any:
+        # The chat parser accumulates the chunks into a chat-shaped snapshot: the text is choice 0's.
+        choices = snapshot.get("choices") or [{}]
+        message = choices[0].get("message") or {}
+        return Transcription.model_validate({"text": message.get("content") or ""})
+
+    return validate
+
+
+#: Audio transcription / translation streams (``TranscriptionStream`` / ``AsyncTranscriptionStream``):
+#: vLLM streams them as chat-shaped ``transcription.chunk`` / ``translation.chunk`` chunks with
+#: ``delta.content`` and ``[DONE]`` (``speech_to_text/base/serving.py``), so the chat parser reads them.
+TRANSCRIPTION = StreamKind(
+    parser_name="ChatStreamParser",
+    token_types=(Content,),
+    text_type=Content,
+    message=True,
+    response_model=_transcription_response,
+    chunk_model=_chat_chunk,
 )
 
 #: Close tasks started for abandoned async streams (referenced until they finish, as asyncio requires).

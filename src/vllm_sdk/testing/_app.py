@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from ._audio import add_audio_routes
 from ._chat import CHAT
 from ._completions import COMPLETIONS
 from ._generate import generation_handler
@@ -93,4 +94,5 @@ def build_app(state: ServerState) -> web.Application:
     add_pooling_routes(app)
     add_responses_routes(app)
     add_messages_routes(app)
+    add_audio_routes(app)
     return app
