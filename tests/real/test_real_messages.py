@@ -20,7 +20,7 @@ from vllm_sdk import (
     Usage,
 )
 
-from .real_support import WEATHER_TOOL, ServerInfo
+from .real_support import NO_THINKING, WEATHER_TOOL, ServerInfo
 
 pytestmark = pytest.mark.real_vllm
 
@@ -63,8 +63,10 @@ def test_messages_tool_use(client: Any, main_server: ServerInfo) -> None:
     }
     request = {
         "model": main_server.model,
-        "max_tokens": 120,
+        "max_tokens": 200,
         "temperature": 0,
+        # vLLM's Messages request takes chat_template_kwargs too: no thinking, so the call fits max_tokens
+        "chat_template_kwargs": NO_THINKING,
         "messages": [{"role": "user", "content": "What's the weather in Paris?"}],
         "tools": [tool],
         "tool_choice": {"type": "any"},
