@@ -54,33 +54,44 @@ from ._exceptions import (
 from ._multimodal import image_part, image_url_part, text_part
 from ._raw_response import AsyncRawResponse, AsyncStreamedRawResponse, RawResponse, StreamedRawResponse
 from ._streams import (
+    AnthropicMessageStream,
+    AsyncAnthropicMessageStream,
     AsyncCompletionStream,
     AsyncMessageStream,
     AsyncParsedMessageStream,
     AsyncResponseStream,
+    AsyncTranscriptionStream,
     CompletionStream,
     MessageStream,
     ParsedMessageStream,
     ResponseStream,
+    TranscriptionStream,
 )
 from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
+from .types.audio import Transcription, TranscriptionVerbose
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
+from .types.messages import AnthropicMessage, AnthropicStreamEvent, MessageTokenCount
 from .types.parsed import ParsedChatCompletion, ParsedToolCall
 from .types.responses import ParsedResponse, Response, ResponseStreamEvent
 
 # Plain sorted() order (tests/core checks it), not ruff's constants-first order.
 __all__ = [  # noqa: RUF022
+    "AnthropicMessage",
+    "AnthropicMessageStream",
+    "AnthropicStreamEvent",
     "ApiError",
+    "AsyncAnthropicMessageStream",
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
     "AsyncRawResponse",
     "AsyncResponseStream",
     "AsyncStreamedRawResponse",
+    "AsyncTranscriptionStream",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -104,6 +115,7 @@ __all__ = [  # noqa: RUF022
     "JsonError",
     "LengthFinishReasonError",
     "MessageStream",
+    "MessageTokenCount",
     "MissingParameterError",
     "ModelNotFoundError",
     "NOT_GIVEN",
@@ -131,6 +143,9 @@ __all__ = [  # noqa: RUF022
     "ToolCall",
     "ToolCallComplete",
     "ToolCallDelta",
+    "Transcription",
+    "TranscriptionStream",
+    "TranscriptionVerbose",
     "UnprocessableEntityError",
     "Usage",
     "VllmClient",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
     from typing_extensions import Self
 
+    from ._multipart import Upload
     from ._otel import SpanScope
     from ._requester import CallOptions
     from ._transports import AiohttpTransport
@@ -561,6 +562,24 @@ class BaseClient(Generic[HttpClientT]):
             stream=stream,
             operation=operation,
             body=body,
+        )
+
+    def _upload_options(
+        self, path: str, upload: Upload, options: CallOptions, *, stream: bool = False
+    ) -> RequestOptions:
+        """The options of a multipart upload to ``path`` (the body already encoded: ``_multipart.py``);
+        ``extra_body`` does not apply (the form fields are the body), ``extra_headers`` may not replace
+        the multipart ``Content-Type``."""
+        headers = {**(options.extra_headers or {}), "Content-Type": upload.content_type}
+        return RequestOptions(
+            method="POST",
+            url=self.url_for(path),
+            content=upload.content,
+            headers=headers,
+            params=options.extra_query or None,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+            stream=stream,
         )
 
     def _raw_options(

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._multipart import Upload
     from ._options import RequestOptions
     from ._otel import SpanScope
     from ._requester import AsyncRequester, CallOptions, Requester
@@ -796,6 +797,15 @@ class _SyncRequester:
         opts = self._client._path_options(method, path, body, options, query=query, stream=True)
         return self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
 
+    def call_upload(self, path: str, upload: Upload, options: CallOptions) -> httpx.Response:
+        return self._client._call_raw(self._client._upload_options(path, upload, options))
+
+    def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., StreamT]
+    ) -> StreamT:
+        opts = self._client._upload_options(path, upload, options, stream=True)
+        return self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
 
 class _AsyncRequester:
     """:class:`~vllm_sdk._requester.AsyncRequester` over an :class:`AsyncVllmClient`."""
@@ -854,6 +864,15 @@ class _AsyncRequester:
         query: Mapping[str, Any] | None = None,
     ) -> StreamT:
         opts = self._client._path_options(method, path, body, options, query=query, stream=True)
+        return await self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
+    async def call_upload(self, path: str, upload: Upload, options: CallOptions) -> httpx.Response:
+        return await self._client._call_raw(self._client._upload_options(path, upload, options))
+
+    async def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., StreamT]
+    ) -> StreamT:
+        opts = self._client._upload_options(path, upload, options, stream=True)
         return await self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
 
 

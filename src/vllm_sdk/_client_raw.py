@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ._multipart import Upload
     from ._options import RequestOptions
     from ._requester import CallOptions
 
@@ -42,6 +43,10 @@ class _Core(Protocol):
         query: Mapping[str, Any] | None = None,
         stream: bool = False,
         operation: str | None = None,
+    ) -> RequestOptions: ...
+
+    def _upload_options(
+        self, path: str, upload: Upload, options: CallOptions, *, stream: bool = False
     ) -> RequestOptions: ...
 
 
@@ -129,6 +134,14 @@ class ProbeRequester:
         opts = self._client._path_options(method, path, body, options, query=query, stream=True)
         self._capture(opts, True)
 
+    def call_upload(self, path: str, upload: Upload, options: CallOptions) -> NoReturn:
+        self._capture(self._client._upload_options(path, upload, options), False)
+
+    def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., Any]
+    ) -> NoReturn:
+        self._capture(self._client._upload_options(path, upload, options, stream=True), True)
+
     def probe(self, streaming: bool) -> NoReturn:
         """Raw responses do not nest."""
         raise TypeError("with_raw_response / with_streaming_response cannot be nested")
@@ -190,6 +203,14 @@ class AsyncProbeRequester:
     ) -> NoReturn:
         opts = self._client._path_options(method, path, body, options, query=query, stream=True)
         await self._capture(opts, True)
+
+    async def call_upload(self, path: str, upload: Upload, options: CallOptions) -> NoReturn:
+        await self._capture(self._client._upload_options(path, upload, options), False)
+
+    async def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., Any]
+    ) -> NoReturn:
+        await self._capture(self._client._upload_options(path, upload, options, stream=True), True)
 
     def probe(self, streaming: bool) -> NoReturn:
         """Raw responses do not nest."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import httpx
     from pydantic import BaseModel
 
+    from ._multipart import Upload
     from ._requester import CallOptions
 
 __all__ = ["AsyncReplayRequester", "ReplayRequester", "Sent"]
@@ -116,6 +117,15 @@ class ReplayRequester:
     ) -> StreamT:
         return self.call_stream(path, body, options, stream_cls)
 
+    def call_upload(self, path: str, upload: Upload, options: CallOptions) -> httpx.Response:
+        self._body()
+        return self._sent.response
+
+    def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., StreamT]
+    ) -> StreamT:
+        return self.call_stream(path, None, options, stream_cls)
+
     def probe(self, streaming: bool) -> ReplayRequester:
         """Raw responses do not nest."""
         raise TypeError("with_raw_response / with_streaming_response cannot be nested")
@@ -181,6 +191,15 @@ class AsyncReplayRequester:
         query: Mapping[str, Any] | None = None,
     ) -> StreamT:
         return await self.call_stream(path, body, options, stream_cls)
+
+    async def call_upload(self, path: str, upload: Upload, options: CallOptions) -> httpx.Response:
+        await self._read()
+        return self._sent.response
+
+    async def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., StreamT]
+    ) -> StreamT:
+        return await self.call_stream(path, None, options, stream_cls)
 
     def probe(self, streaming: bool) -> AsyncReplayRequester:
         """Raw responses do not nest."""

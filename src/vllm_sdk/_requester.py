@@ -17,7 +17,10 @@ from ._config import NOT_GIVEN, NotGiven, TimeoutLike
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    import httpx
     from pydantic import BaseModel
+
+    from ._multipart import Upload
 
 __all__ = ["AsyncRequester", "CallOptions", "Requester"]
 
@@ -113,6 +116,16 @@ class Requester(Protocol):
         """Send a streaming request to ``path`` and wrap the 2xx response in ``stream_cls``."""
         ...
 
+    def call_upload(self, path: str, upload: Upload, options: CallOptions) -> httpx.Response:
+        """POST a multipart ``upload`` to ``path``; the 2xx response, its body read."""
+        ...
+
+    def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., StreamT]
+    ) -> StreamT:
+        """POST a multipart ``upload`` to ``path`` and wrap the 2xx streaming response in ``stream_cls``."""
+        ...
+
 
 class AsyncRequester(Protocol):
     """The asynchronous client core: :class:`Requester` with ``await``."""
@@ -171,4 +184,14 @@ class AsyncRequester(Protocol):
         query: Mapping[str, Any] | None = None,
     ) -> StreamT:
         """Send a streaming request to ``path`` and wrap the 2xx response in ``stream_cls``."""
+        ...
+
+    async def call_upload(self, path: str, upload: Upload, options: CallOptions) -> httpx.Response:
+        """POST a multipart ``upload`` to ``path``; the 2xx response, its body read."""
+        ...
+
+    async def call_upload_stream(
+        self, path: str, upload: Upload, options: CallOptions, stream_cls: Callable[..., StreamT]
+    ) -> StreamT:
+        """POST a multipart ``upload`` to ``path`` and wrap the 2xx streaming response in ``stream_cls``."""
         ...

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 __all__ = [
     "IMPLEMENTATION",
     "NO_EXTENSIONS",
+    "AnthropicStreamParser",
     "ChatStreamParser",
     "CompletionStreamParser",
     "ResponsesStreamParser",
@@ -42,12 +43,20 @@ else:
         from ._sse_py import ChatStreamParser, CompletionStreamParser, SSEDecoder
 
 # Shared by both builds: a pure-Python mapping over the selected build's SSE framing (see _responses.py).
+from ._anthropic import AnthropicStreamParser as _AnthropicStreamParser  # noqa: E402
 from ._common import DEFAULT_MAX_EVENT_SIZE  # noqa: E402
 from ._responses import ResponsesStreamParser as _ResponsesStreamParser  # noqa: E402
 
 
 class ResponsesStreamParser(_ResponsesStreamParser):
     """The Responses stream parser over the selected build's ``SSEDecoder``."""
+
+    def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
+        super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=SSEDecoder)
+
+
+class AnthropicStreamParser(_AnthropicStreamParser):
+    """The Messages (Anthropic-style) stream parser over the selected build's ``SSEDecoder``."""
 
     def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
         super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=SSEDecoder)

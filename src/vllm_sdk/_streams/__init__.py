@@ -30,18 +30,24 @@ therefore raises at most about one socket read timeout after the deadline; other
 ``MockTransport`` handler, say) are only checked between reads.
 """
 
+from ._anthropic import AnthropicMessageStream, AsyncAnthropicMessageStream
 from ._async import AsyncCompletionStream, AsyncMessageStream
+from ._audio import AsyncTranscriptionStream, TranscriptionStream
 from ._parsed import AsyncParsedMessageStream, ParsedMessageStream
 from ._responses import AsyncResponseStream, ResponseStream
 from ._sync import CompletionStream, MessageStream
 
 __all__ = [
+    "AnthropicMessageStream",
+    "AsyncAnthropicMessageStream",
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
     "AsyncResponseStream",
+    "AsyncTranscriptionStream",
     "CompletionStream",
     "MessageStream",
     "ParsedMessageStream",
     "ResponseStream",
+    "TranscriptionStream",
 ]

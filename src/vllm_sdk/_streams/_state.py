@@ -44,11 +44,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "ANTHROPIC",
     "CHAT",
     "COMPLETION",
     "DRAIN_MAX_BYTES",
     "DRAIN_TIMEOUT",
     "END_EVENTS",
+    "TRANSCRIPTION",
     "StreamKind",
     "StreamObserver",
     "StreamParser",
@@ -231,6 +233,54 @@ RESPONSES = StreamKind(
     chunk_model=_responses_event,
 )
 
+
+def _messages_response() -> Callable[[dict[str, Any]], Any]:
+    from ..types.messages import AnthropicMessage
+
+    validate: Callable[[dict[str, Any]], Any] = AnthropicMessage.model_validate
+    return validate
+
+
+def _messages_event() -> Callable[[dict[str, Any]], Any]:
+    from ..types.messages import AnthropicStreamEvent
+
+    return AnthropicStreamEvent.model_validate
+
+
+#: Anthropic-style Messages streams (``AnthropicMessageStream`` / ``AsyncAnthropicMessageStream``).
+ANTHROPIC = StreamKind(
+    parser_name="AnthropicStreamParser",
+    token_types=(Content, Reasoning, ToolCallDelta),
+    text_type=Content,
+    message=True,
+    response_model=_messages_response,
+    chunk_model=_messages_event,
+)
+
+
+def _transcription_response() -> Callable[[dict[str, Any]], Any]:
+    from ..types.audio import Transcription
+
+    def validate(snapshot: dict[str, Any]) -> Any:
+        # The chat parser accumulates the chunks into a chat-shaped snapshot: the text is choice 0's.
+        choices = snapshot.get("choices") or [{}]
+        message = choices[0].get("message") or {}
+        return Transcription.model_validate({"text": message.get("content") or ""})
+
+    return validate
+
+
+#: Audio transcription / translation streams (``TranscriptionStream`` / ``AsyncTranscriptionStream``):
+#: vLLM streams them as chat-shaped ``transcription.chunk`` / ``translation.chunk`` chunks with
+#: ``delta.content`` and ``[DONE]`` (``speech_to_text/base/serving.py``), so the chat parser reads them.
+TRANSCRIPTION = StreamKind(
+    parser_name="ChatStreamParser",
+    token_types=(Content,),
+    text_type=Content,
+    message=True,
+    response_model=_transcription_response,
+    chunk_model=_chat_chunk,
+)
 
 #: Close tasks started for abandoned async streams (referenced until they finish, as asyncio requires).
 _closing: set[asyncio.Task[None]] = set()

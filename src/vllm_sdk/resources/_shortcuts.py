@@ -1,7 +1,8 @@
 """Hand-written shortcuts on both clients, for routes whose generated method would say less than the
 API promises: ``health() -> bool`` (never raises for an unhealthy or unreachable server, never retried) and
 ``version() -> str``. The route table marks them ``hand_written`` so that codegen leaves them out. Also
-``responses``, the hand-written Responses API resource (``resources/responses.py``)."""
+``responses``, the hand-written Responses API resource (``resources/responses.py``), and ``messages``, the
+Anthropic-style Messages API (``resources/messages.py``), and ``audio`` (``resources/audio.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from .._config import NOT_GIVEN
 from .._exceptions import ApiError, HttpError
 from .._requester import CallOptions
 from ..types._generated import VersionResponse
+from .audio import AsyncAudio, Audio
+from .messages import AsyncMessages, Messages
 from .responses import AsyncResponses, Responses
 
 if TYPE_CHECKING:
@@ -32,6 +35,16 @@ class Shortcuts:
     def responses(self) -> Responses:
         """``client.responses``: the Responses API (``create``, ``parse``, ``retrieve``, ``cancel``)."""
         return Responses(self._requester)
+
+    @property
+    def messages(self) -> Messages:
+        """``client.messages``: the Anthropic-style Messages API (``create``, ``count_tokens``)."""
+        return Messages(self._requester)
+
+    @property
+    def audio(self) -> Audio:
+        """``client.audio``: speech to text (``transcriptions``, ``translations``)."""
+        return Audio(self._requester)
 
     def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
@@ -59,6 +72,16 @@ class AsyncShortcuts:
     def responses(self) -> AsyncResponses:
         """``client.responses``: the Responses API of the async client."""
         return AsyncResponses(self._requester)
+
+    @property
+    def messages(self) -> AsyncMessages:
+        """``client.messages``: the Anthropic-style Messages API of the async client."""
+        return AsyncMessages(self._requester)
+
+    @property
+    def audio(self) -> AsyncAudio:
+        """``client.audio``: speech to text of the async client."""
+        return AsyncAudio(self._requester)
 
     async def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ._audio import add_audio_routes
 from ._chat import CHAT
 from ._completions import COMPLETIONS
 from ._generate import generation_handler
 from ._generation import request_seed
 from ._http import STATE_KEY, json_response, state_of
+from ._messages import add_messages_routes
 from ._middleware import middleware
 from ._ops import LORA_KEY, add_ops_routes
 from ._pooling import add_pooling_routes
@@ -109,4 +111,6 @@ def build_app(state: ServerState) -> web.Application:
     add_pooling_routes(app)
     add_responses_routes(app)
     add_ops_routes(app)
+    add_messages_routes(app)
+    add_audio_routes(app)
     return app

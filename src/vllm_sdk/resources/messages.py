@@ -1,0 +1,487 @@
+"""``client.messages``: vLLM's Anthropic-compatible Messages API (``POST /v1/messages``,
+``POST /v1/messages/count_tokens``).
+
+Hand-written, not generated: vLLM 0.32.0 serves these routes from its Anthropic router, which the vendored
+OpenAI schema does not describe (see ``types/messages.py``); the requests go through the requester's
+``call_path`` methods. Request bodies are built by I/O-free functions shared by the keyword methods, the
+builders, sync and async.
+
+::
+
+    msg = client.messages.create(model=m, max_tokens=64, messages=[{"role": "user", "content": "Hi"}])
+    msg = client.messages.create().model(m).max_tokens(64).user("Hi").send()
+    with client.messages.create(model=m, max_tokens=64, messages=msgs, stream=True) as stream:
+        for event in stream: ...
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from typing_extensions import Self
+
+from .._body import merge_extra
+from .._config import NOT_GIVEN
+from .._exceptions import MissingParameterError
+from .._requester import CallOptions
+from .._streams import AnthropicMessageStream, AsyncAnthropicMessageStream
+from .._structured import pydantic_function_tool
+from ..types.messages import AnthropicMessage, MessageTokenCount
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
+    from .._config import NotGiven, TimeoutLike
+    from .._requester import AsyncRequester, Requester
+
+__all__ = [
+    "AnthropicMessageBuilder",
+    "AsyncAnthropicMessageBuilder",
+    "AsyncMessages",
+    "Messages",
+    "message_tool",
+]
+
+PATH = "/messages"
+COUNT_PATH = "/messages/count_tokens"
+
+
+def message_tool(tool: Mapping[str, Any] | type) -> dict[str, Any]:
+    """A Messages API tool (``{"name", "description", "input_schema"}``) from a pydantic model / dataclass
+    / TypedDict class, a chat-style function tool (``{"type": "function", "function": {...}}``) or a
+    Messages tool dict (returned as a copy)."""
+    if not isinstance(tool, Mapping):
+        tool = pydantic_function_tool(tool)
+    function = tool.get("function")
+    if tool.get("type") == "function" and isinstance(function, Mapping):
+        converted: dict[str, Any] = {"name": function.get("name")}
+        if function.get("description"):
+            converted["description"] = function["description"]
+        converted["input_schema"] = dict(function.get("parameters") or {"type": "object", "properties": {}})
+        return converted
+    return dict(tool)
+
+
+def _check_common(body: Mapping[str, Any]) -> None:
+    if not body.get("model"):
+        raise MissingParameterError("model", "model is required for a message")
+    messages = body.get("messages")
+    if not messages or isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        raise MissingParameterError(
+            "messages", "messages is required for a message (a non-empty list of {'role', 'content'} dicts)"
+        )
+
+
+def _prepare(params: Mapping[str, Any]) -> dict[str, Any]:
+    body = dict(params)
+    if body.get("tools") is not None:
+        body["tools"] = [message_tool(tool) for tool in body["tools"]]
+    messages = body.get("messages")
+    if isinstance(messages, Sequence) and not isinstance(messages, (str, bytes)):
+        body["messages"] = [dict(message) for message in messages]
+    return body
+
+
+def create_body(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of ``POST /v1/messages`` from keyword parameters (tools converted); raises
+    :class:`~vllm_sdk.MissingParameterError` without ``model``, ``messages`` or ``max_tokens`` (the
+    Messages API requires it) before any I/O."""
+    body = _prepare(params)
+    _check_common(body)
+    if body.get("max_tokens") is None:
+        raise MissingParameterError(
+            "max_tokens", "max_tokens is required for a message (the Messages API has no default)"
+        )
+    return body
+
+
+def count_body(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of ``POST /v1/messages/count_tokens`` (``model``, ``messages``, optional ``system``,
+    ``tools``...); ``max_tokens`` is not needed."""
+    body = _prepare(params)
+    _check_common(body)
+    return body
+
+
+class _MessageBuilderBase:
+    """The setters of a Messages request (no I/O); ``to_dict()`` is the body it would send.
+
+    Copy-on-write, like the chat and Responses builders: every setter returns a new builder and leaves
+    this one unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._body: dict[str, Any] = {}
+        self._extra: dict[str, Any] = {}
+
+    def _clone(self) -> Self:
+        new = object.__new__(type(self))
+        new.__dict__ = self.__dict__.copy()
+        return new
+
+    def _set(self, key: str, value: object) -> Self:
+        body = self._body.copy()
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+        new = self._clone()
+        new._body = body
+        return new
+
+    def __copy__(self) -> Self:
+        return self._clone()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # The body is copied; the requester (the client, with its pool) is shared.
+        new = self._clone()
+        new._body = copy.deepcopy(self._body, memo)
+        new._extra = copy.deepcopy(self._extra, memo)
+        return new
+
+    def model(self, value: str) -> Self:
+        """The model to answer with."""
+        return self._set("model", value)
+
+    def max_tokens(self, value: int) -> Self:
+        """The most tokens to generate (required by the Messages API)."""
+        return self._set("max_tokens", value)
+
+    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+        """Set the conversation: ``{"role": "user" | "assistant", "content": str | blocks}`` dicts."""
+        return self._set("messages", [dict(message) for message in value])
+
+    def message(self, role: Literal["user", "assistant"], content: str | Sequence[Mapping[str, Any]]) -> Self:
+        """Append one message (``content`` a string or a list of content blocks)."""
+        value: Any = content if isinstance(content, str) else [dict(block) for block in content]
+        return self._set("messages", [*(self._body.get("messages") or []), {"role": role, "content": value}])
+
+    def user(self, content: str | Sequence[Mapping[str, Any]]) -> Self:
+        """Append a user message."""
+        return self.message("user", content)
+
+    def assistant(self, content: str | Sequence[Mapping[str, Any]]) -> Self:
+        """Append an assistant message (a prefill the model continues, or an earlier turn)."""
+        return self.message("assistant", content)
+
+    def system(self, value: str | Sequence[Mapping[str, Any]]) -> Self:
+        """The system prompt (a string or text blocks)."""
+        return self._set("system", value if isinstance(value, str) else [dict(block) for block in value])
+
+    def temperature(self, value: float) -> Self:
+        """Sampling temperature."""
+        return self._set("temperature", value)
+
+    def top_p(self, value: float) -> Self:
+        """Nucleus sampling probability mass."""
+        return self._set("top_p", value)
+
+    def top_k(self, value: int) -> Self:
+        """Top-k sampling."""
+        return self._set("top_k", value)
+
+    def stop_sequences(self, value: Sequence[str]) -> Self:
+        """Strings that end generation (``stop_reason`` ``"stop_sequence"``)."""
+        return self._set("stop_sequences", list(value))
+
+    def tools(self, value: Sequence[Mapping[str, Any] | type]) -> Self:
+        """Set the tools (Messages tool dicts, chat-style function tools or model classes)."""
+        return self._set("tools", [message_tool(tool) for tool in value])
+
+    def tool(self, tool: Mapping[str, Any] | type) -> Self:
+        """Add a tool: a Messages tool dict, a chat-style function tool or a pydantic model / dataclass /
+        TypedDict class (its JSON schema becomes ``input_schema``)."""
+        return self._set("tools", [*(self._body.get("tools") or []), message_tool(tool)])
+
+    def tool_choice(self, value: Mapping[str, Any]) -> Self:
+        """``{"type": "auto"}``, ``{"type": "any"}``, ``{"type": "none"}`` or ``{"type": "tool", "name"}``."""
+        return self._set("tool_choice", dict(value))
+
+    def thinking(self, budget_tokens: int | None) -> Self:
+        """Enable extended thinking with ``budget_tokens`` (less than ``max_tokens``); ``None`` disables."""
+        if budget_tokens is None:
+            return self._set("thinking", {"type": "disabled"})
+        return self._set("thinking", {"type": "enabled", "budget_tokens": budget_tokens})
+
+    def metadata(self, value: Mapping[str, Any]) -> Self:
+        """Request metadata (e.g. ``{"user_id": ...}``)."""
+        return self._set("metadata", dict(value))
+
+    def extra(self, fields: Mapping[str, Any]) -> Self:
+        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for, such as
+        vLLM's sampling extensions). Returns a new builder."""
+        extra = dict(self._extra)
+        merge_extra(extra, fields)
+        new = self._clone()
+        new._extra = extra
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body this builder would send (without ``stream``)."""
+        body = copy.deepcopy(self._body)
+        if self._extra:
+            merge_extra(body, copy.deepcopy(self._extra))
+        return body
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} fields=[{', '.join(self.to_dict())}]>"
+
+
+class AnthropicMessageBuilder(_MessageBuilderBase):
+    """A Messages request being built: setters, then ``send()``, ``send_stream()`` or ``count_tokens()``.
+    Made by ``client.messages.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
+    without model, messages or max_tokens, before any I/O."""
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AnthropicMessage:
+        """Send the request and return the :class:`~vllm_sdk.AnthropicMessage`."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_path("POST", PATH, create_body(self._body), options, AnthropicMessage)
+
+    def send_stream(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AnthropicMessageStream:
+        """Send with ``stream: true`` and return the :class:`~vllm_sdk.AnthropicMessageStream`."""
+        options = CallOptions(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        return self._requester.call_path_stream(
+            "POST", PATH, create_body(self._body), options, AnthropicMessageStream
+        )
+
+    def count_tokens(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> MessageTokenCount:
+        """Count the input tokens of this request (``POST /v1/messages/count_tokens``)."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        body = count_body({k: v for k, v in self._body.items() if k != "max_tokens"})
+        return self._requester.call_path("POST", COUNT_PATH, body, options, MessageTokenCount)
+
+
+class AsyncAnthropicMessageBuilder(_MessageBuilderBase):
+    """The async twin of :class:`AnthropicMessageBuilder` (``await`` ``send()``, ``send_stream()``,
+    ``count_tokens()``)."""
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AnthropicMessage:
+        """Send the request and return the :class:`~vllm_sdk.AnthropicMessage`."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_path(
+            "POST", PATH, create_body(self._body), options, AnthropicMessage
+        )
+
+    async def send_stream(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncAnthropicMessageStream:
+        """Send with ``stream: true`` and return the :class:`~vllm_sdk.AsyncAnthropicMessageStream`."""
+        options = CallOptions(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        return await self._requester.call_path_stream(
+            "POST", PATH, create_body(self._body), options, AsyncAnthropicMessageStream
+        )
+
+    async def count_tokens(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> MessageTokenCount:
+        """Count the input tokens of this request (``POST /v1/messages/count_tokens``)."""
+        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
+        body = count_body({k: v for k, v in self._body.items() if k != "max_tokens"})
+        return await self._requester.call_path("POST", COUNT_PATH, body, options, MessageTokenCount)
+
+
+class Messages:
+    """``client.messages``: ``create`` (both call styles, streamed or not) and ``count_tokens``."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    @overload
+    def create(self) -> AnthropicMessageBuilder: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> AnthropicMessage: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AnthropicMessageStream: ...
+    def create(
+        self,
+        *,
+        stream: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> AnthropicMessageBuilder | AnthropicMessage | AnthropicMessageStream:
+        """Create a message (``POST /v1/messages``): ``model``, ``max_tokens``, ``messages``, ``system``,
+        ``tools``, ``tool_choice``, ``thinking``, ``stop_sequences``, ``temperature``, ... ``stream=True``
+        returns an :class:`~vllm_sdk.AnthropicMessageStream`; without any argument: an
+        :class:`AnthropicMessageBuilder`."""
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        if not params and stream is None and options.is_default():
+            return AnthropicMessageBuilder(self._requester)
+        body = create_body(params)
+        if stream:
+            return self._requester.call_path_stream("POST", PATH, body, options, AnthropicMessageStream)
+        return self._requester.call_path("POST", PATH, body, options, AnthropicMessage)
+
+    def count_tokens(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> MessageTokenCount:
+        """Count the input tokens of a message request (``POST /v1/messages/count_tokens``): ``model``,
+        ``messages``, ``system``, ``tools``."""
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_path("POST", COUNT_PATH, count_body(params), options, MessageTokenCount)
+
+
+class AsyncMessages:
+    """``client.messages`` of the async client (``await`` every method)."""
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        self._requester = requester
+
+    @overload
+    def create(self) -> AsyncAnthropicMessageBuilder: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> Coroutine[Any, Any, AnthropicMessage]: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> Coroutine[Any, Any, AsyncAnthropicMessageStream]: ...
+    def create(
+        self,
+        *,
+        stream: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Any,
+    ) -> (
+        AsyncAnthropicMessageBuilder
+        | Coroutine[Any, Any, AnthropicMessage]
+        | Coroutine[Any, Any, AsyncAnthropicMessageStream]
+    ):
+        """The async twin of :meth:`Messages.create` (no argument: an
+        :class:`AsyncAnthropicMessageBuilder`)."""
+        options = CallOptions(
+            extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
+        if not params and stream is None and options.is_default():
+            return AsyncAnthropicMessageBuilder(self._requester)
+        body = create_body(params)
+        if stream:
+            return self._requester.call_path_stream("POST", PATH, body, options, AsyncAnthropicMessageStream)
+        return self._requester.call_path("POST", PATH, body, options, AnthropicMessage)
+
+    async def count_tokens(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> MessageTokenCount:
+        """The async twin of :meth:`Messages.count_tokens`."""
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_path(
+            "POST", COUNT_PATH, count_body(params), options, MessageTokenCount
+        )
