@@ -19,6 +19,7 @@ from ._generation import request_seed
 from ._http import STATE_KEY, json_response, state_of
 from ._middleware import middleware
 from ._pooling import add_pooling_routes
+from ._realtime import add_realtime_routes
 from ._responses import add_responses_routes
 from ._wire import VLLM_VERSION, dumps
 
@@ -91,4 +92,5 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_post("/v1/completions", generation_handler(COMPLETIONS))
     add_pooling_routes(app)
     add_responses_routes(app)
+    add_realtime_routes(app)
     return app
