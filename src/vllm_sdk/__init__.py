@@ -66,6 +66,7 @@ from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
+from .realtime import AsyncRealtimeConnection, RealtimeConnection, RealtimeError
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
 from .types.parsed import ParsedChatCompletion, ParsedToolCall
@@ -77,6 +78,7 @@ __all__ = [  # noqa: RUF022
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
+    "AsyncRealtimeConnection",
     "AsyncResponseStream",
     "AsyncVllmClient",
     "AuthenticationError",
@@ -113,6 +115,8 @@ __all__ = [  # noqa: RUF022
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RealtimeConnection",
+    "RealtimeError",
     "Reasoning",
     "RequestTooLargeError",
     "Response",
