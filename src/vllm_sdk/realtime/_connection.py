@@ -199,8 +199,10 @@ class AsyncRealtimeConnection:
             if isinstance(event, Content):
                 parts.append(event.text)
             elif isinstance(event, Error):
-                event.error.partial_content = "".join(parts)  # type: ignore[attr-defined]
-                raise event.error
+                error = event.error
+                if isinstance(error, StreamError):
+                    error.partial_content = "".join(parts)
+                raise error
         return "".join(parts)
 
     # -- closing
