@@ -103,3 +103,41 @@ def test_stream_events() -> None:
 )
 def test_websocket_url(url: str, expected: str) -> None:
     assert websocket_url(url) == expected
+
+
+class _RecordingSocket:
+    """Stands in for aiohttp's WebSocket: keeps what is sent."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_str(self, text: str) -> None:
+        self.sent.append(text)
+
+
+@given(
+    samples=st.binary(min_size=2, max_size=4000).map(lambda b: b[: len(b) - len(b) % 2]),
+    chunk_samples=st.integers(min_value=1, max_value=700),
+)
+def test_append_audio_chunks_reassemble_to_the_audio(samples: bytes, chunk_samples: int) -> None:
+    import asyncio
+    import base64
+
+    from vllm_sdk.realtime import AsyncRealtimeConnection
+
+    ws = _RecordingSocket()
+    conn = AsyncRealtimeConnection(
+        None,  # type: ignore[arg-type]  # the HTTP session is only used by close()
+        ws,  # type: ignore[arg-type]
+        SessionCreated(id="s", created=0),
+        idle_timeout=None,
+        chunk_size=2,
+    )
+    count = asyncio.run(conn.append_audio(samples, chunk_size=2 * chunk_samples))
+    events = [json.loads(text) for text in ws.sent]
+    assert count == len(events) == -(-len(samples) // (2 * chunk_samples))
+    assert {e["type"] for e in events} == {"input_audio_buffer.append"}
+    assert b"".join(base64.b64decode(e["audio"]) for e in events) == samples
+    assert all(len(base64.b64decode(e["audio"])) <= 2 * chunk_samples for e in events)

@@ -6,8 +6,10 @@ logic; the loop (and its thread) live as long as the connection.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
+from .._exceptions import ClientClosedError
 from ._connection import _NOT_GIVEN, DEFAULT_CHUNK_SIZE, AsyncRealtime, AsyncRealtimeConnection
 from ._loop import LoopThread
 
@@ -70,7 +72,9 @@ class RealtimeConnection:
                     return
                 yield event
         finally:
-            self._loop.run(agen.aclose())
+            # After close() the loop is gone, and the generator with it: nothing left to finalise.
+            with contextlib.suppress(ClientClosedError):
+                self._loop.run(agen.aclose())
 
     def transcript(self) -> str:
         """Wait for the current transcription and return its text (a server error is raised)."""
