@@ -1,6 +1,6 @@
 # The two commands of the README:  `make demo`  and  `make test`.  `make test` (and every developer target)
 # creates .venv with everything, dev tools included; `make demo` creates its own .venv-demo with only what the
-# demo runs on: the package with its `mock` (the embedded server) and `cli` (rich) extras.
+# demo runs on: the package (aiohttp for the embedded server is a dependency) with its `cli` (rich) extra.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,10 +8,10 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 EXTRAS := dev,speed,mock,cli,otel
 DEMO_VENV   ?= .venv-demo
-DEMO_EXTRAS := mock,cli
+DEMO_EXTRAS := cli
 DEMO_STAMP  := $(DEMO_VENV)/.installed
 
-.PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-e2e wheel docs clean test-real
+.PHONY: demo test check test-unit test-pure lint typecheck codegen codegen-check build-ext bench bench-run bench-plots bench-e2e wheel docs clean test-real
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,8 +65,28 @@ test: check test-pure docs test-real
 # The quick developer loop: lint, types, generated code up to date, the unit suite on the compiled build.
 check: lint typecheck codegen-check test-unit
 
-bench: $(STAMP) build-ext
-	$(BIN)/python -m benchmarks.run_parsers
+# `make bench`: run the benchmarks, write their JSON into benchmarks/results/ (committed: the docs show the plots
+# of one real run without re-running anything), then render the plots of the Performance page from that JSON.
+# The end-to-end sweep runs once per event loop with the interleaved server, once with the bursting one;
+# the floors in both server modes. Streams of 128 tokens everywhere, so that the floors (which always use
+# 128) read the same streams. BENCH_E2E_ARGS="--tokens 128" makes the sweeps the full ~100k-chunk runs.
+BENCH_RESULTS  := benchmarks/results
+PERF_PLOTS     := docs/assets/perf
+BENCH_E2E_ARGS ?= --quick --tokens 128
+bench: bench-run bench-plots
+
+bench-run: $(STAMP) build-ext
+	mkdir -p $(BENCH_RESULTS)
+	$(PY) -m benchmarks.run_parsers --json $(BENCH_RESULTS)/parsers.json
+	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --loop asyncio --json $(BENCH_RESULTS)/e2e-asyncio.json
+	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --loop uvloop --json $(BENCH_RESULTS)/e2e-uvloop.json
+	$(PY) -m benchmarks.run_e2e $(BENCH_E2E_ARGS) --burst --json $(BENCH_RESULTS)/e2e-asyncio-burst.json
+	$(PY) -m benchmarks.floors --json $(BENCH_RESULTS)/floors.json
+	$(PY) -m benchmarks.floors --burst --json $(BENCH_RESULTS)/floors-burst.json
+
+# Only the plots, from the JSON already in benchmarks/results/ (matplotlib: the bench extra, part of dev).
+bench-plots: $(STAMP)
+	$(PY) -m benchmarks.plot --results $(BENCH_RESULTS) --out $(PERF_PLOTS)
 
 bench-e2e: $(STAMP) build-ext
 	$(BIN)/python -m benchmarks.run_e2e

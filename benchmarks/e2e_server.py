@@ -3,8 +3,9 @@
 Every ``POST /v1/chat/completions`` with ``stream: true`` gets the same precomputed stream, shaped like
 vLLM 0.32.0's (role chunk, one chunk per token, finish chunk, usage chunk, ``[DONE]``), written one
 event per ``write`` - so one HTTP chunk per event - with a yield to the event loop between events so
-concurrent streams interleave the way a batching engine's do. Precomputing keeps the server cheap: the
-benchmark measures the client, and the server must not be its bottleneck.
+concurrent streams interleave the way a batching engine's do. A request without ``stream: true`` gets one
+precomputed non-streamed chat completion (vLLM 0.32.0's exact field set). Precomputing keeps the server
+cheap: the benchmark measures the client, and the server must not be its bottleneck.
 
     python -m benchmarks.e2e_server --port 0 --tokens 128      # prints "serving on http://127.0.0.1:PORT/v1"
 """
@@ -94,14 +95,63 @@ def build_events(tokens: int) -> list[bytes]:
     return events
 
 
+def build_completion(tokens: int) -> bytes:
+    """One non-streamed chat completion of ``tokens`` tokens, with every field vLLM 0.32.0 sends."""
+    words = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."]
+    text = "".join(words[i % len(words)] for i in range(tokens))
+    message = {
+        "role": "assistant",
+        "content": text,
+        "refusal": None,
+        "annotations": None,
+        "audio": None,
+        "function_call": None,
+        "reasoning": None,
+    }
+    body = {
+        "id": "chatcmpl-bench0000000000",
+        "object": "chat.completion",
+        "created": 1795000000,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": "length",
+                "stop_reason": None,
+                "token_ids": None,
+                "routed_experts": None,
+            }
+        ],
+        "service_tier": None,
+        "system_fingerprint": "vllm-0.32.0-bench",
+        "usage": {
+            "prompt_tokens": 12,
+            "total_tokens": 12 + tokens,
+            "completion_tokens": tokens,
+            "prompt_tokens_details": None,
+            "completion_tokens_details": None,
+        },
+        "prompt_logprobs": None,
+        "prompt_token_ids": None,
+        "prompt_text": None,
+        "kv_transfer_params": None,
+        "ec_transfer_params": None,
+        "metrics": None,
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def make_app(tokens: int, event_delay: float, burst: bool = False) -> web.Application:
     events = build_events(tokens)
+    completion = build_completion(tokens)
     models_body = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
 
     async def chat(request: web.Request) -> web.StreamResponse:
         body = await request.json()
         if not body.get("stream"):
-            raise web.HTTPBadRequest(text="the benchmark server only streams")
+            return web.Response(body=completion, content_type="application/json")
         resp = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8"})
         await resp.prepare(request)
         if burst:  # back to back: the kernel may coalesce several events into one read on the client

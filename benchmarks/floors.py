@@ -14,7 +14,10 @@ with two clients that do no SSE or JSON work at all, printing client CPU seconds
 each on the default asyncio loop and, when uvloop is installed, on uvloop. Compare with the
 ``sdk-aiohttp-c`` and ``openai`` rows of ``python -m benchmarks.run_e2e`` taken in the same minutes.
 
-    python -m benchmarks.floors --concurrency 64 --requests 768
+    python -m benchmarks.floors --concurrency 64 --requests 768 [--json PATH]
+
+``--json PATH`` also writes the rows (client, loop, CPU seconds per 100k events) for ``benchmarks/plot.py``,
+which draws them as the reference lines of the end-to-end plot.
 """
 
 from __future__ import annotations
@@ -247,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=768)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--burst", action="store_true", help="the server writes each stream back to back")
+    parser.add_argument("--json", dest="json_out", metavar="PATH", help="also write the rows to this file")
     parser.add_argument("--worker", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio", help=argparse.SUPPRESS)
@@ -272,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             print("(uvloop is not installed: only the default asyncio loop is measured)")
         print(f"{args.concurrency} streams, {args.requests} requests, {args.tokens} tokens per stream")
         print("| client | loop | CPU s / 100k events |\n|---|---|---|")
+        rows: list[dict[str, Any]] = []
         for name in CLIENTS:
             for loop in loops:
                 cmd = [sys.executable, "-m", "benchmarks.floors", "--worker", name, "--url", url]
@@ -279,7 +284,22 @@ def main(argv: list[str] | None = None) -> int:
                 cmd += ["--loop", loop]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
                 result = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"| {name} | {loop} | {result['cpu'] / result['events'] * 1e5:.3f} |")
+                per_100k = result["cpu"] / result["events"] * 1e5
+                row = {"client": name, "loop": loop, "cpu_per_100k": per_100k, "events": result["events"]}
+                rows.append(row)
+                print(f"| {name} | {loop} | {per_100k:.3f} |")
+        if args.json_out:
+            document = {
+                "benchmark": "floors",
+                "mode": "burst" if args.burst else "interleaved",
+                "concurrency": args.concurrency,
+                "requests": args.requests,
+                "tokens": args.tokens,
+                "rows": rows,
+            }
+            with open(args.json_out, "w", encoding="utf-8") as f:
+                json.dump(document, f, indent=1)
+                f.write("\n")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                     concurrency=concurrency,
                     chunks=chunks,
                     cpu_per_100k=res["cpu"] / chunks * 100_000,
+                    cpu_per_chunk_us=res["cpu"] / chunks * 1e6,
                 )
                 rows.append(res)
                 print(

@@ -1,7 +1,8 @@
 """Parser benchmark: chunks/s of every contender on every corpus case, as a markdown table.
 
 Run with ``python -m benchmarks.run_parsers`` (``make bench``); ``--repeat-seconds`` trades time for
-stability, ``--streams``/``--chunkings`` narrow the corpus. Each cell is the best of several runs
+stability, ``--streams``/``--chunkings`` narrow the corpus, ``--json PATH`` also writes the results as JSON
+(``benchmarks/plot.py`` reads that file). Each cell is the best of several runs
 (the least disturbed one: these machines are shared), in thousands of SSE chunks per second; the ratio
 columns divide our builds by openai-python and by the split + orjson floor.
 """
@@ -9,6 +10,7 @@ columns divide our builds by openai-python and by the split + orjson floor.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -83,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat-seconds", type=float, default=0.3, help="time spent per cell (default 0.3)")
     parser.add_argument("--streams", nargs="*", default=list(STREAMS), choices=STREAMS)
     parser.add_argument("--chunkings", nargs="*", default=list(CHUNKINGS), choices=CHUNKINGS)
+    parser.add_argument("--json", dest="json_out", metavar="PATH", help="also write the results to this file")
     args = parser.parse_args(argv)
 
     contenders = available()
@@ -96,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| " + " | ".join(header + ratios) + " |")
     print("|" + "|".join(["---"] * (len(header) + len(ratios))) + "|")
     logs: dict[str, list[float]] = {r: [] for r in ratios}
+    rows: list[dict[str, object]] = []
     for case in corpus:
         rates: dict[str, float] = {}
         counts: dict[str, int] = {}
@@ -103,6 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             best, count = measure(contenders[name], case.chunks, args.repeat_seconds)
             rates[name] = case.events / best
             counts[name] = count
+        rows.append(
+            {
+                "case": case.name,
+                "events": case.events,
+                "chunks_per_s": {n: rates[n] for n in names},
+                "counts": {n: counts[n] for n in names},
+            }
+        )
         row = [case.name, str(case.events)] + [f"{rates[n] / 1e3:,.0f}" for n in names]
         for ratio in ratios:
             ours, other = ratio.split("/")
@@ -118,7 +130,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  (warning: baselines disagree on the chunk count: {counts})", file=sys.stderr)
     summary = ", ".join(f"{ratio} {math.exp(sum(v) / len(v)):.2f}x" for ratio, v in logs.items() if v)
     print(f"\nGeometric means over {len(corpus)} cases: {summary}")
+    if args.json_out:
+        write_json(args.json_out, names, rows)
     return 0
+
+
+def write_json(path: str, contenders: Sequence[str], rows: Sequence[dict[str, object]]) -> None:
+    """The run as JSON: the machine, the contenders in table order, one row per case (chunks per second)."""
+    document = {
+        "benchmark": "parsers",
+        "machine": environment(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "contenders": list(contenders),
+        "rows": list(rows),
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(document, f, indent=1)
+        f.write("\n")
 
 
 if __name__ == "__main__":

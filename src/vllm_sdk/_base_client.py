@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ._otel import SpanScope
     from ._requester import CallOptions
+    from ._transports import AiohttpTransport
 
 __all__ = ["USER_AGENT", "BaseClient", "EventHooks"]
 
@@ -443,6 +444,26 @@ class BaseClient(Generic[HttpClientT]):
             params=dict(params) if params else None,
             timeout=timeout,
         )
+
+    def _direct_transport(self, opts: RequestOptions) -> AiohttpTransport | None:
+        """The aiohttp transport a call can use directly, skipping httpx's client machinery (and, for a
+        non-streamed call, its request and response objects), or ``None`` for the httpx path. Direct only
+        where nothing can tell the difference: the SDK's own client on the aiohttp transport, no event
+        hooks (they receive httpx objects), no query parameters or cookies (httpx merges those), no debug
+        logging (it prints the httpx request), a single server (no replicas to balance over)."""
+        factory = self._pool.requests
+        if (
+            factory is None
+            or factory.direct is None
+            or self._balancer is not None  # replicas: each attempt's URL and accounting are _send's
+            or self._default_query
+            or self._request_hooks
+            or self._response_hooks
+            or logger.isEnabledFor(10)  # DEBUG
+            or not factory.direct_applies(opts.url, opts.params)
+        ):
+            return None
+        return factory.direct
 
     def _release_replica(self, replica: Replica[str] | None, error: BaseException | None) -> None:
         """End an attempt on ``replica`` (``None``: no balancing); ``error`` is how it failed, if it did."""

@@ -53,14 +53,22 @@ def _json_default(value: object) -> Any:
     raise TypeError(f"request value of type {type(value).__name__} is not JSON serialisable")
 
 
+@functools.cache
+def _field_rank(model_name: str) -> dict[str, int]:
+    return {key: rank for rank, key in enumerate(REQUEST_FIELDS.get(model_name, ()))}
+
+
+#: One encoder for every body (``json.dumps`` with these options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default)
+
+
 def canonical_body(model_name: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
     """``body`` with its keys in the schema's order for ``model_name``; unknown keys follow as given."""
-    order = REQUEST_FIELDS.get(model_name or "", ())
-    out: dict[str, Any] = {key: body[key] for key in order if key in body}
-    for key, value in body.items():
-        if key not in out:
-            out[key] = value
-    return out
+    rank = _field_rank(model_name or "")
+    last = len(rank)
+    # A stable sort by schema rank: a body's few keys, not the schema's many fields, are walked; keys the
+    # schema does not know share the last rank and so keep their given order.
+    return {key: body[key] for key in sorted(body, key=lambda key: rank.get(key, last))}
 
 
 def encode_body(
@@ -77,9 +85,7 @@ def encode_body(
         merge_extra(merged, extra)
     ordered = canonical_body(model_name, merged)
     try:
-        text = json.dumps(
-            ordered, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
-        )
+        text = _ENCODER.encode(ordered)
     except ValueError as exc:  # NaN / infinity: not JSON, and vLLM would reject it
         raise ValueError(f"request body is not valid JSON: {exc}") from exc
     return text.encode("utf-8")

@@ -37,6 +37,7 @@ __all__ = [
     "peek_body",
     "read_body",
     "read_error_body",
+    "too_large_error",
 ]
 
 #: Default ``max_response_size``: far above any real JSON answer (embeddings of a large batch included).
@@ -84,10 +85,15 @@ class _Limit:
         return data if self.limit is None else data[: self.limit]
 
     def too_large(self) -> InvalidResponseError:
-        return InvalidResponseError(
-            f"the response body is larger than max_response_size ({self.limit:,} bytes); "
-            "it was not read further (raise the client's max_response_size if this is expected)"
-        )
+        return too_large_error(self.limit or 0)
+
+
+def too_large_error(limit: int) -> InvalidResponseError:
+    """The error of a whole body larger than ``limit`` (the client's ``max_response_size``)."""
+    return InvalidResponseError(
+        f"the response body is larger than max_response_size ({limit:,} bytes); "
+        "it was not read further (raise the client's max_response_size if this is expected)"
+    )
 
 
 def _keep(response: httpx.Response, data: bytes) -> None:

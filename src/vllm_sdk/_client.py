@@ -25,6 +25,7 @@ from ._body_read import (
     peek_body,
     read_body,
     read_error_body,
+    too_large_error,
 )
 from ._client_builder import ClientBuilder
 from ._client_config import TransportChoice, register_openers
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from ._options import RequestOptions
     from ._otel import SpanScope
     from ._requester import CallOptions
+    from ._transports import AiohttpTransport
     from .batch import BatchRequest, BatchResult
 
 __all__ = ["AsyncVllmClient", "VllmClient"]
@@ -359,7 +361,8 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 async for event in stream:
                     ...
 
-    The default connection pool uses the aiohttp-backed transport when the ``speed`` extra is installed.
+    The default connection pool uses the SDK's aiohttp-backed transport (``VLLM_SDK_TRANSPORT=httpx`` picks
+    httpx's own).
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 
@@ -514,11 +517,97 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             await self._sleep(delay)
             retries += 1
 
+    async def _settle(
+        self, response: httpx.Response, opts: RequestOptions, retries: int, max_retries: int
+    ) -> float | None:
+        """Finish an attempt that got ``response``: ``None`` when it is the answer (a stream's is left
+        open, a whole body is read within ``max_response_size``), else the delay before the next attempt
+        (the error is raised when no retry is left)."""
+        error: VllmError
+        if response.is_success:
+            if opts.stream:
+                return None
+            try:
+                await aread_body(response, self._max_response_size)
+            except httpx.RequestError as exc:
+                error = map_transport_error(exc)
+                delay = self._retry_delay(error, retries, max_retries, opts)
+                if delay is None:
+                    raise error from exc
+                return delay
+            finally:
+                await response.aclose()
+            return None
+        error = error_from_response(response, *await aread_error_body(response))
+        delay = self._retry_delay(error, retries, max_retries, opts)
+        if delay is None:
+            raise error
+        return delay
+
+    async def _send_direct(
+        self, opts: RequestOptions, transport: AiohttpTransport, scope: SpanScope | None
+    ) -> tuple[httpx.Response | tuple[bytes, Mapping[str, str]], float]:
+        """:meth:`_send` through the aiohttp transport directly (see ``_direct_transport`` for when): the
+        same attempts, retries, timeouts, size limit and errors, without httpx's client machinery. A
+        non-streamed answer comes back as its body and headers (no httpx objects at all), a stream as an
+        open ``httpx.Response`` whose request is built only if asked for; an answer that needs the
+        general path (an error status, a compressed body, a cookie) as an ``httpx.Response`` from it.
+        Also the time the last attempt was sent."""
+        self._check_open()
+        factory = self._pool.requests
+        assert factory is not None  # a direct transport comes from the SDK's own request factory
+        max_retries = self._max_retries_for(opts)
+        retries = 0
+        while True:
+            headers = self._build_headers(opts)
+            timeout = _config.resolve_timeout(opts.timeout, self._timeout)
+            wire = factory.wire_headers(headers)
+
+            def make_request(
+                headers: dict[str, str] = headers, timeout: httpx.Timeout = timeout
+            ) -> httpx.Request:
+                return factory.build(
+                    opts.method, opts.url, content=opts.content, headers=headers, timeout=timeout
+                )
+
+            sent_at = time.perf_counter()
+            if scope is not None:
+                scope.sent()
+            error: VllmError
+            try:
+                head = await transport.fetch(opts.method, opts.url, wire, opts.content, timeout, make_request)
+                if head.plain_success:
+                    if opts.stream:
+                        return head.to_streaming_httpx(), sent_at
+                    content = await head.read(self._max_response_size)
+                    if content is None:
+                        raise too_large_error(self._max_response_size or 0)
+                    return (content, head.headers), sent_at
+            except httpx.RequestError as exc:
+                error = map_transport_error(exc)
+                delay = self._retry_delay(error, retries, max_retries, opts)
+                if delay is None:
+                    raise error from exc
+            else:
+                response = head.to_httpx()
+                self._pool.http.cookies.extract_cookies(response)  # as httpx's send does
+                delay = await self._settle(response, opts, retries, max_retries)
+                if delay is None:
+                    return response, sent_at
+            await self._sleep(delay)
+            retries += 1
+
     async def _call(self, opts: RequestOptions, cast_to: type[ModelT]) -> ModelT:
         scope = self._start_span(opts)
         try:
-            response, _ = await self._send(opts, scope)
-            parsed = parse_response(cast_to, response.content, response.headers)
+            transport = self._direct_transport(opts)
+            answer = (await self._send_direct(opts, transport, scope))[0] if transport else None
+            if isinstance(answer, tuple):
+                content, headers = answer
+            else:
+                response = answer if answer is not None else (await self._send(opts, scope))[0]
+                content, headers = response.content, response.headers
+            parsed = parse_response(cast_to, content, headers)
             if scope is not None:
                 scope.response(parsed)
             return parsed
@@ -542,7 +631,13 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
     ) -> StreamT:
         scope = self._start_span(opts)
         try:
-            response, sent_at = await self._send(opts, scope)
+            transport = self._direct_transport(opts)
+            if transport is not None:
+                answer, sent_at = await self._send_direct(opts, transport, scope)
+                assert not isinstance(answer, tuple)  # a stream's answer is always an open response
+                response = answer
+            else:
+                response, sent_at = await self._send(opts, scope)
             if is_wrong_stream_type(response):
                 raise wrong_stream_type_error(response, await apeek_body(response))
         except VllmError as exc:

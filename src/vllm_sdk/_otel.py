@@ -68,6 +68,14 @@ def _get_tracer() -> Any:
     return _tracer
 
 
+def _is_noop(tracer: Any) -> bool:
+    """Whether ``tracer`` is OpenTelemetry's proxy while no tracer provider is set (it hands out no-op
+    spans): then no span is started at all, which saves the no-op span's cost on every request. The
+    proxy resolves to a real tracer as soon as a provider is set, so this is asked on every call."""
+    resolved = getattr(tracer, "_tracer", tracer)  # ProxyTracer's current delegate (private, so guarded)
+    return resolved is not tracer and type(resolved).__name__ == "NoOpTracer"
+
+
 class SpanScope:
     """One open span; the clients call :meth:`response`, :meth:`error` and :meth:`end`, and a stream its
     observer methods :meth:`first_token` and :meth:`stream_failed`."""
@@ -196,7 +204,7 @@ def start_span(opts: RequestOptions, base_url: str) -> SpanScope | None:
     """A started span for ``opts`` when OpenTelemetry is installed, a tracer provider records, and the
     request is a GenAI operation; ``None`` otherwise (cheaply: nothing is built for a span not recorded)."""
     tracer = _get_tracer()
-    if tracer is None or opts.operation is None:
+    if tracer is None or opts.operation is None or _is_noop(tracer):
         return None
     body: Mapping[str, Any] = opts.body or {}
     model = body.get("model")

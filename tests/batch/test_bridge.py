@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import threading
 from typing import Any
 
 import pytest
 
+from vllm_sdk._transports import UVLOOP_ENV
 from vllm_sdk.batch import batch
 from vllm_sdk.batch._bridge import run_sync
 
@@ -82,3 +85,41 @@ def test_batch_hands_a_sync_client_its_own_batch() -> None:
 def test_batch_refuses_what_is_not_a_sync_client() -> None:
     with pytest.raises(TypeError, match="VllmClient"):
         batch(object(), lines(1))  # type: ignore[arg-type]
+
+
+def _loop_of_the_batch(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The module of the event loop ``run_sync`` runs the batch on (recorded by the client factory)."""
+    seen: list[str] = []
+
+    def factory() -> FakeAsyncClient:
+        seen.append(type(asyncio.get_running_loop()).__module__)
+        return FakeAsyncClient()
+
+    results = list(run_sync(factory, lines(5), concurrency=2, _send=FakeSender()))
+    assert len(results) == 5
+    return seen[0]
+
+
+def test_the_background_loop_is_uvloop_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("uvloop")
+    monkeypatch.delenv(UVLOOP_ENV, raising=False)
+    assert _loop_of_the_batch(monkeypatch).startswith("uvloop")
+
+
+def test_the_background_loop_is_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(UVLOOP_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # `import uvloop` fails, as where it is not installed
+    assert _loop_of_the_batch(monkeypatch).startswith("asyncio")
+
+
+def test_vllm_sdk_uvloop_0_keeps_the_asyncio_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(UVLOOP_ENV, "0")
+    assert _loop_of_the_batch(monkeypatch).startswith("asyncio")
+
+
+def test_a_bad_vllm_sdk_uvloop_value_is_raised_to_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(UVLOOP_ENV, "sometimes")
+    before = threading.active_count()
+    with pytest.raises(ValueError, match="VLLM_SDK_UVLOOP"):
+        list(run_sync(FakeAsyncClient, lines(2), _send=FakeSender()))
+    assert threading.active_count() == before

@@ -1,4 +1,4 @@
-"""Chunk JSON decoding without orjson behaves like with it (the optional speed extra changes nothing)."""
+"""Chunk JSON decoding without orjson behaves like with it (the fallback of a --no-deps install)."""
 
 from __future__ import annotations
 

@@ -46,8 +46,15 @@ async def test_async_chat_and_stream_agree(aclient: Any, main_server: ServerInfo
     assert "".join(e.text for e in events if isinstance(e, Reasoning)) == (whole.reasoning_content or "")
     assert [e.reason for e in events if isinstance(e, FinishReason)] == [whole.finish_reason]
     assert isinstance(events[-1], Done)
-    builder = aclient.chat.completions.create().model(main_server.model).messages(HELLO)
-    by_builder = await builder.temperature(0).max_tokens(64).send()
+    # Builders are immutable: the settings go on the builder that is sent twice.
+    builder = (
+        aclient.chat.completions.create()
+        .model(main_server.model)
+        .messages(HELLO)
+        .temperature(0)
+        .max_tokens(64)
+    )
+    by_builder = await builder.send()
     assert by_builder.content == whole.content
     stream = await builder.send_stream()
     async with stream:

@@ -35,7 +35,7 @@ def client(
 
 def test_selection_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TRANSPORT_ENV, raising=False)
-    assert selected_transport() == "aiohttp"  # the speed extra is installed in the dev venv
+    assert selected_transport() == "aiohttp"  # aiohttp is a dependency: the default
     monkeypatch.setenv(TRANSPORT_ENV, "httpx")
     assert selected_transport() == "httpx"
     monkeypatch.setenv(TRANSPORT_ENV, "AIOHTTP")

@@ -27,9 +27,9 @@ def _json_loads(raw: bytes) -> Any:
         raise ValueError("JSON nested too deeply") from exc
 
 
-try:  # the optional speed extra; json is the always-present fallback
+try:  # orjson is a dependency; json remains the fallback for an install made with --no-deps
     from orjson import loads as fast_loads
-except ImportError:  # pragma: no cover - exercised in environments without orjson
+except ImportError:  # pragma: no cover - tests/engine/test_json_fallback.py covers this decoder
     fast_loads = _json_loads  # type: ignore[assignment]
 
 __all__ = [

@@ -1,8 +1,9 @@
 """The HTTP transports under the clients, in the manner of httpx's ``_transports/``.
 
 The sync client always uses native httpx; the async client uses :class:`AiohttpTransport` (the throughput
-path) when aiohttp is installed, else httpx's own transport bound to one event loop at a time
-(:class:`LoopBoundHTTPTransport`). ``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one.
+path; aiohttp is a dependency of the package), and falls back to httpx's own transport bound to one event
+loop at a time (:class:`LoopBoundHTTPTransport`) only when aiohttp cannot be imported (an install made with
+``--no-deps``). ``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one.
 
 One job per module:
 
@@ -10,6 +11,7 @@ One job per module:
 * ``_aiohttp``: :class:`AiohttpTransport`, its response stream and aiohttp's errors mapped to httpx's;
 * ``_httpx``: :class:`LoopBoundHTTPTransport`;
 * ``_event_loops``: moving a transport's pool from one event loop to the next;
+* ``_uvloop``: the event loops the SDK creates itself (uvloop when installed, ``VLLM_SDK_UVLOOP=0`` opts out);
 * ``_request_build``: building a call's ``httpx.Request`` without httpx's merge where that is exact.
 
 Code outside this package imports from here, except :class:`._request_build.RequestFactory`.
@@ -24,13 +26,18 @@ from ._factory import (
     selected_transport,
 )
 from ._httpx import LoopBoundHTTPTransport
+from ._uvloop import UVLOOP_ENV, new_event_loop, run, selected_loop
 
 __all__ = [
     "TRANSPORT_ENV",
+    "UVLOOP_ENV",
     "AiohttpTransport",
     "LoopBoundHTTPTransport",
     "aiohttp_available",
     "create_async_http_client",
     "create_sync_http_client",
+    "new_event_loop",
+    "run",
+    "selected_loop",
     "selected_transport",
 ]

@@ -2,7 +2,7 @@
 
 The async client is an ordinary :class:`httpx.AsyncClient` whichever transport it runs on, so everything
 above it (request building, retries, error mapping, the stream engine) is written once against httpx.
-:class:`AiohttpTransport` is the default under it when the ``speed`` extra is installed: over loopback it
+:class:`AiohttpTransport` is the default under it (aiohttp is a dependency of the package): over loopback it
 costs several times less client CPU per streamed HTTP chunk than httpcore, whose connection pool and
 per-chunk machinery dominate when many streams run at once. This module holds the transport, the byte
 stream of its responses and the mapping of aiohttp's errors to httpx's.
@@ -20,21 +20,24 @@ aiohttp itself is imported only when a transport is built or used, so importing 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .._exceptions import VllmError
+from ._deadlines import Deadlines
 from ._event_loops import LoopShutdownHook, abandon_aiohttp_session, close_on_loop, ensure_loop_released
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
     import aiohttp
 
-__all__ = ["AiohttpTransport"]
+__all__ = ["AiohttpTransport", "DirectResponse"]
 
 
 def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
@@ -73,34 +76,182 @@ def _map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.Tran
 
 
 async def _headers_by(
-    pending: Awaitable[aiohttp.ClientResponse], connect: float | None, read: float, request: httpx.Request
+    pending: Awaitable[aiohttp.ClientResponse],
+    connect: float | None,
+    read: float,
+    make_request: Callable[[], httpx.Request],
+    deadlines: Deadlines | None,
 ) -> aiohttp.ClientResponse:
     """Await the response head within ``connect + read`` seconds, else :class:`httpx.ReadTimeout`.
 
     aiohttp drops its socket read timer when it parses an informational (1xx) response and does not
     re-arm it while waiting for the final one: a server that answers ``100 Continue`` and goes silent
     would hold the request forever. This outer bound covers every phase up to the headers (the connect,
-    then reads) the way httpcore's per-phase timeouts do, at worst one connect timeout later.
+    then reads) the way httpcore's per-phase timeouts do, at worst one connect timeout later. The
+    deadline is kept by the transport's shared :class:`Deadlines` (one timer per limit, not per request).
     """
     limit = read + (connect or 0.0)
     try:
-        if sys.version_info >= (3, 11):  # a timer on the current task: no task per request
-            async with asyncio.timeout(limit):
-                return await pending
-        return await asyncio.wait_for(pending, limit)  # pragma: no cover - Python 3.10
+        if deadlines is None:  # pragma: no cover - Python 3.10 (no Task.uncancel): a task per request
+            return await asyncio.wait_for(pending, limit)
+        wait = deadlines.start(limit)
+        try:
+            return await pending
+        except asyncio.CancelledError:
+            if wait.expired():
+                raise _no_headers(limit, make_request) from None
+            raise
+        finally:
+            wait.finish()
     except asyncio.TimeoutError as exc:
         if isinstance(exc, _aiohttp_timeouts()):
             raise  # aiohttp's own timeout (mapped by the caller): keep its phase (connect or read)
-        raise httpx.ReadTimeout(
-            f"no response headers within {limit:g} s (the server sent nothing or only a 1xx answer)",
-            request=request,
-        ) from None
+        raise _no_headers(limit, make_request) from None
+
+
+def _no_headers(limit: float, make_request: Callable[[], httpx.Request]) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(
+        f"no response headers within {limit:g} s (the server sent nothing or only a 1xx answer)",
+        request=make_request(),
+    )
 
 
 def _aiohttp_timeouts() -> tuple[type[BaseException], ...]:
     import aiohttp
 
     return (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError, aiohttp.SocketTimeoutError)
+
+
+def _to_httpx(
+    response: aiohttp.ClientResponse, request: httpx.Request, release_slot: Callable[[], None] | None
+) -> httpx.Response:
+    """The httpx response of an aiohttp response whose body is still unread (it streams on demand)."""
+    extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+    if response.reason:
+        extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
+    return httpx.Response(
+        status_code=response.status,
+        headers=response.raw_headers,
+        stream=_AiohttpResponseStream(response, request, release_slot),
+        request=request,
+        extensions=extensions,
+    )
+
+
+class DirectResponse:
+    """The head of a response of :meth:`AiohttpTransport.fetch`; the body is read once, by :meth:`read`,
+    or handed on as an ``httpx.Response`` by :meth:`to_httpx`."""
+
+    __slots__ = ("_make_request", "_release_slot", "_response", "_sent_at", "headers", "status")
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        make_request: Callable[[], httpx.Request],
+        release_slot: Callable[[], None] | None,
+        sent_at: float,
+    ) -> None:
+        self._sent_at = sent_at
+        self._response = response
+        self._make_request = make_request
+        self._release_slot = release_slot
+        self.status = response.status
+        #: The response headers, case-insensitive (aiohttp's multidict).
+        self.headers: Mapping[str, str] = response.headers
+
+    @property
+    def plain_success(self) -> bool:
+        """A 2xx answer whose body needs no decoding and that sets no cookie: :meth:`read` gives the body
+        exactly as the httpx path would (anything else goes through :meth:`to_httpx`)."""
+        if not 200 <= self.status < 300:
+            return False
+        headers = self.headers
+        encoding = headers.get("content-encoding")
+        return (not encoding or encoding.strip().lower() == "identity") and "set-cookie" not in headers
+
+    async def read(self, limit: int | None) -> bytes | None:
+        """The whole body, or ``None`` as soon as it passes ``limit`` bytes (the rest is never read and
+        the connection is closed). Read errors are raised as the httpx exceptions of the httpx path."""
+        content = self._response.content
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    return None
+                chunks.append(chunk)
+        except Exception as exc:
+            mapped = _map_aiohttp_error(exc, self._make_request())
+            if mapped is None:
+                raise
+            raise mapped from exc
+        finally:
+            self._finish()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def to_httpx(self) -> httpx.Response:
+        """The response as the httpx path would have returned it, its body unread (read it, or close it)."""
+        release, self._release_slot = self._release_slot, None
+        return _to_httpx(self._response, self._make_request(), release)
+
+    def to_streaming_httpx(self) -> httpx.Response:
+        """:meth:`to_httpx` for a body read as a stream: its ``request`` is built when first asked for
+        (a stream never needs it), and ``elapsed`` is set when it is closed, as httpx's client does."""
+        release, self._release_slot = self._release_slot, None
+        response = self._response
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
+        return _LazyRequestResponse(
+            self._make_request,
+            self._sent_at,
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_AiohttpResponseStream(response, None, release, self._make_request),
+            extensions=extensions,
+        )
+
+    def _finish(self) -> None:
+        # Back to the pool after a complete body; closed by aiohttp when the body was left part-read.
+        self._response.release()
+        release, self._release_slot = self._release_slot, None
+        if release is not None:
+            release()
+
+
+class _LazyRequestResponse(httpx.Response):
+    """An ``httpx.Response`` whose ``request`` is built on first access (see ``to_streaming_httpx``)."""
+
+    def __init__(self, make_request: Callable[[], httpx.Request], sent_at: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._make_request = make_request
+        self._sent_at = sent_at
+
+    @property
+    def request(self) -> httpx.Request:
+        """The request this is the answer to (built now if nobody asked before)."""
+        if self._request is None:
+            self._request = self._make_request()
+        return self._request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
+
+    def raise_for_status(self) -> httpx.Response:
+        """As httpx's (which needs the request)."""
+        _ = self.request
+        return super().raise_for_status()
+
+    async def aclose(self) -> None:
+        """Close the body and set ``elapsed`` (from sending the request to the close, as in httpx)."""
+        if not hasattr(self, "_elapsed"):
+            self.elapsed = datetime.timedelta(seconds=time.perf_counter() - self._sent_at)
+        await super().aclose()
 
 
 class _AiohttpResponseStream(httpx.AsyncByteStream):
@@ -110,17 +261,19 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
     was abandoned part-way (aiohttp will not reuse a connection with unread payload).
     """
 
-    __slots__ = ("_release_slot", "_request", "_response")
+    __slots__ = ("_make_request", "_release_slot", "_request", "_response")
 
     def __init__(
         self,
         response: aiohttp.ClientResponse,
-        request: httpx.Request,
+        request: httpx.Request | None,
         release_slot: Callable[[], None] | None,
+        make_request: Callable[[], httpx.Request] | None = None,
     ) -> None:
         self._response = response
-        self._request = request
+        self._request = request  # None: built by make_request for an error, if one happens
         self._release_slot = release_slot
+        self._make_request = make_request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
@@ -131,7 +284,10 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
                     break
                 yield chunk
         except Exception as exc:
-            mapped = _map_aiohttp_error(exc, self._request)
+            request = self._request
+            if request is None and self._make_request is not None:
+                request = self._make_request()
+            mapped = _map_aiohttp_error(exc, request) if request is not None else None
             if mapped is None:
                 raise
             raise mapped from exc
@@ -175,6 +331,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # httpx's pool timeout bounds the wait for a free connection only; aiohttp's own limit would
         # fold that wait into its connect timeout, so the transport counts connections itself.
         self._slots: asyncio.Semaphore | None = None
+        self._deadlines: Deadlines | None = None  # of the session's loop
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shutdown_hook: LoopShutdownHook | None = None
         self._closed = False
@@ -206,6 +363,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
         )
         self._loop = loop
+        self._deadlines = Deadlines(loop) if sys.version_info >= (3, 11) else None
         self._shutdown_hook = LoopShutdownHook(self._on_loop_shutdown)
         return self._session
 
@@ -224,16 +382,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request; the response body streams from the open connection."""
-        import aiohttp
-
         session = self._get_session()
         ext_timeout: dict[str, float | None] = request.extensions.get("timeout", {})
         connect, read = ext_timeout.get("connect"), ext_timeout.get("read")
-        timeout = self._timeouts.get((connect, read))
-        if timeout is None:  # a client uses a handful of timeouts: build each ClientTimeout once
-            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=connect, sock_read=read)
-            if len(self._timeouts) < 64:
-                self._timeouts[(connect, read)] = timeout
+        timeout = self._client_timeout(connect, read)
         body: bytes | None = await request.aread()
         encoding = request.headers.encoding
         headers = [
@@ -243,7 +395,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ]
         slots = self._slots
         if slots is not None:
-            await self._acquire_slot(slots, ext_timeout.get("pool"), request)
+            await self._acquire_slot(slots, ext_timeout.get("pool"), lambda: request)
         try:
             pending = session.request(
                 request.method,
@@ -254,7 +406,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
-            response = await (pending if read is None else _headers_by(pending, connect, read, request))
+            response = await (
+                pending
+                if read is None
+                else _headers_by(pending, connect, read, lambda: request, self._deadlines)
+            )
         except BaseException as exc:
             if slots is not None:
                 slots.release()
@@ -262,26 +418,74 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if mapped is None:
                 raise
             raise mapped from exc
-        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
-        if response.reason:
-            extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.raw_headers,
-            stream=_AiohttpResponseStream(response, request, None if slots is None else slots.release),
-            request=request,
-            extensions=extensions,
-        )
+        return _to_httpx(response, request, None if slots is None else slots.release)
+
+    async def fetch(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        timeout: httpx.Timeout,
+        make_request: Callable[[], httpx.Request],
+    ) -> DirectResponse:
+        """Send one request without building httpx objects; the response head, its body still unread.
+
+        The direct path of the SDK's own non-streamed calls (``vllm_sdk._client``): the same session,
+        timeouts, connection limit and error mapping as :meth:`handle_async_request`, minus the
+        ``httpx.Request`` / ``httpx.Response`` built around every request (most of the client's CPU per
+        request). ``headers`` are the complete request headers (the client's defaults merged in);
+        ``make_request`` builds the equivalent ``httpx.Request`` for the rare cases that need one (an
+        exception's ``request``, or :meth:`DirectResponse.to_httpx`).
+        """
+        session = self._get_session()
+        sent_at = time.perf_counter()
+        connect, read = timeout.connect, timeout.read
+        client_timeout = self._client_timeout(connect, read)
+        slots = self._slots
+        if slots is not None:
+            await self._acquire_slot(slots, timeout.pool, make_request)
+        try:
+            pending = session.request(
+                method, url, headers=headers, data=body or None, allow_redirects=False, timeout=client_timeout
+            )
+            response = await (
+                pending
+                if read is None
+                else _headers_by(pending, connect, read, make_request, self._deadlines)
+            )
+        except BaseException as exc:
+            if slots is not None:
+                slots.release()
+            mapped = _map_aiohttp_error(exc, make_request()) if isinstance(exc, Exception) else None
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return DirectResponse(response, make_request, None if slots is None else slots.release, sent_at)
+
+    def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        timeout = self._timeouts.get((connect, read))
+        if timeout is None:  # a client uses a handful of timeouts: build each ClientTimeout once
+            import aiohttp
+
+            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_connect=connect, sock_read=read)
+            if len(self._timeouts) < 64:
+                self._timeouts[(connect, read)] = timeout
+        return timeout
 
     @staticmethod
-    async def _acquire_slot(slots: asyncio.Semaphore, pool: float | None, request: httpx.Request) -> None:
+    async def _acquire_slot(
+        slots: asyncio.Semaphore, pool: float | None, make_request: Callable[[], httpx.Request]
+    ) -> None:
         if not slots.locked() or pool is None:
             await slots.acquire()
             return
         try:
             await asyncio.wait_for(slots.acquire(), pool)
         except asyncio.TimeoutError:
-            raise httpx.PoolTimeout("timed out waiting for a free connection", request=request) from None
+            raise httpx.PoolTimeout(
+                "timed out waiting for a free connection", request=make_request()
+            ) from None
 
     def _leave_loop(self) -> None:
         """Forget the session of the previous (closed or idle) loop, closing its sockets synchronously.

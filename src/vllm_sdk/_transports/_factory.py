@@ -1,7 +1,9 @@
 """Which transport the async client runs on, and the factories of the SDK's own httpx clients.
 
-* ``aiohttp`` (default when the ``speed`` extra is installed): :class:`~._aiohttp.AiohttpTransport`.
-* ``httpx``: httpx's own transport, one per event loop (:class:`~._httpx.LoopBoundHTTPTransport`).
+* ``aiohttp`` (the default; aiohttp is a dependency of the package): :class:`~._aiohttp.AiohttpTransport`.
+* ``httpx``: httpx's own transport, one per event loop (:class:`~._httpx.LoopBoundHTTPTransport`), forced by
+  ``VLLM_SDK_TRANSPORT=httpx``; it is also the fallback when aiohttp cannot be imported (an install made with
+  ``pip install --no-deps``, or an interpreter aiohttp does not support), so that such an install still works.
 
 Both transports follow the same event-loop rule: a client can move from one loop to the next (successive
 ``asyncio.run`` calls), connections of the finished loop being closed without touching it, but it serves
@@ -41,7 +43,7 @@ TransportName = Literal["aiohttp", "httpx"]
 
 
 def aiohttp_available() -> bool:
-    """Whether aiohttp (part of the ``speed`` extra) can be imported."""
+    """Whether aiohttp (a dependency of the package; missing only after ``pip install --no-deps``) imports."""
     try:
         import aiohttp  # noqa: F401
     except ImportError:
@@ -60,8 +62,8 @@ def selected_transport() -> TransportName:
     if forced == "aiohttp":
         if not aiohttp_available():
             raise ImportError(
-                f"{TRANSPORT_ENV}=aiohttp but aiohttp is not installed; "
-                "install the speed extra: pip install 'vllm-python-sdk[speed]'"
+                f"{TRANSPORT_ENV}=aiohttp but aiohttp is not installed (vllm-python-sdk depends on it: "
+                "was it installed with --no-deps?); pip install aiohttp"
             )
         return "aiohttp"
     if forced:

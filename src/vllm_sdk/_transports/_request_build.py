@@ -12,6 +12,10 @@ result equals ``build_request``'s (tests/transports/test_request_build.py compar
 
 Everything else (a user's own ``http_client``, cookies set by the server, query parameters) goes
 through ``build_request`` unchanged.
+
+The factory also says whether the client's requests can skip httpx altogether (:attr:`RequestFactory.
+direct`: the aiohttp transport, no proxy mounts) and gives the headers such a request sends
+(:meth:`RequestFactory.wire_headers`, the same merge).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import httpx
+
+from ._aiohttp import AiohttpTransport
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -28,16 +34,31 @@ __all__ = ["RequestFactory"]
 # Distinct URLs a client calls: one per route (and per base URL of a derived client); past this many
 # the cache starts over rather than grow without bound.
 _MAX_URLS = 512
+# Distinct header sets (a key function that returns a new key now and then adds one each time).
+_MAX_HEADER_SETS = 64
 
 
 class RequestFactory:
     """Builds requests for one SDK-owned httpx client (see the module docstring for when it applies)."""
 
-    __slots__ = ("_http", "_urls")
+    __slots__ = ("_absolute", "_http", "_urls", "_wire", "direct")
 
     def __init__(self, http: httpx.Client | httpx.AsyncClient) -> None:
         self._http = http
         self._urls: dict[str, httpx.URL] = {}
+        self._absolute: dict[str, bool] = {}
+        self._wire: dict[
+            tuple[tuple[tuple[str, str], ...], tuple[tuple[bytes, bytes], ...]], list[tuple[str, str]]
+        ] = {}
+        # httpx sends through its ``_transport`` unless a mount (proxies from the environment) matches:
+        # only a client with no mounts at all sends every request through the aiohttp transport.
+        transport = getattr(http, "_transport", None)
+        #: The aiohttp transport every request of this client goes through, else ``None``.
+        self.direct: AiohttpTransport | None = (
+            transport
+            if isinstance(transport, AiohttpTransport) and not getattr(http, "_mounts", None)
+            else None
+        )
 
     def applies(self, url: str, params: Mapping[str, object] | None) -> bool:
         """True when :meth:`build` gives exactly what ``build_request`` would for this call."""
@@ -45,7 +66,15 @@ class RequestFactory:
         # The jar is empty unless a server set a cookie; default params are empty on the SDK's own
         # clients but could have been set on the httpx client: checked, not assumed. A relative URL
         # would be joined to the client's base URL, so only absolute ones (all the SDK builds) qualify.
-        return not params and not http.cookies and not http.params and self._url(url).is_absolute_url
+        if params or http.cookies or http.params:
+            return False
+        absolute = self._absolute.get(url)
+        if absolute is None:
+            absolute = self._url(url).is_absolute_url
+            if len(self._absolute) >= _MAX_URLS:
+                self._absolute.clear()
+            self._absolute[url] = absolute
+        return absolute
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)
@@ -65,6 +94,40 @@ class RequestFactory:
         timeout: httpx.Timeout,
     ) -> httpx.Request:
         """The request ``build_request(method, url, content=..., headers=..., timeout=...)`` would give."""
+        return httpx.Request(
+            method,
+            self._url(url),
+            content=content,
+            headers=self._merged(headers),
+            extensions={"timeout": timeout.as_dict()},
+        )
+
+    def direct_applies(self, url: str, params: Mapping[str, object] | None) -> bool:
+        """True when a call can go through :attr:`direct` with :meth:`wire_headers`: :meth:`applies`, and
+        the client's default headers are ASCII (sent as the same bytes by either path)."""
+        return (
+            self.direct is not None
+            and self.applies(url, params)
+            and all(name.isascii() and value.isascii() for name, value in self._http.headers.raw)
+        )
+
+    def wire_headers(self, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The headers :meth:`build` would give a request (the client's defaults merged with ``headers``),
+        as text, without ``Host`` and ``Content-Length`` (the sender adds those). Do not modify the list."""
+        # Calls of one client send the same few header sets: each merge is kept (the client's defaults
+        # are part of the key, so changing them on the httpx client is seen at once).
+        key = (tuple(headers.items()), tuple(self._http.headers.raw))
+        wire = self._wire.get(key)
+        if wire is None:
+            wire = [
+                (name.decode("latin-1"), value.decode("latin-1")) for name, value in self._merged(headers)
+            ]
+            if len(self._wire) >= _MAX_HEADER_SETS:
+                self._wire.clear()
+            self._wire[key] = wire
+        return wire
+
+    def _merged(self, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
         # httpx encodes str header names and values as ASCII (and raises UnicodeEncodeError otherwise);
         # doing it here keeps that rule and lets the client's defaults stay the raw bytes they are.
         own = [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
@@ -72,10 +135,4 @@ class RequestFactory:
         # The client's defaults keep their own spelling and come first, as in httpx's merge.
         merged = [(name, value) for name, value in self._http.headers.raw if name.lower() not in names]
         merged.extend(own)
-        return httpx.Request(
-            method,
-            self._url(url),
-            content=content,
-            headers=merged,
-            extensions={"timeout": timeout.as_dict()},
-        )
+        return merged

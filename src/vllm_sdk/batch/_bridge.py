@@ -2,7 +2,8 @@
 
 The runner is async; rather than write it twice, :func:`run_sync` runs it on an event loop in a
 background thread, through an async client made by a factory the caller passes in (``VllmClient.batch``
-passes its ``_async_twin``, so batch never has to import or build client classes itself).
+passes its ``_async_twin``, so batch never has to import or build client classes itself). The SDK owns that
+loop, so it is uvloop when uvloop is installed (the ``uvloop`` extra; ``VLLM_SDK_UVLOOP=0`` opts out).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import queue
 import threading
 from typing import TYPE_CHECKING, Any
 
+from .._transports import new_event_loop
 from ._result import BatchResult
 from ._runner import abatch
 
@@ -73,14 +75,22 @@ def run_sync(
                 await close()
 
     def thread_main() -> None:
-        loop = asyncio.new_event_loop()
+        try:
+            loop = new_event_loop()
+        except BaseException as exc:  # a bad VLLM_SDK_UVLOOP value: raised in the caller's thread
+            handoff.put(exc)
+            return
         try:
             loop.run_until_complete(produce())
             handoff.put(_FINISHED)
         except BaseException as exc:
             handoff.put(exc)
         finally:
-            loop.close()
+            # asyncio.run's wind-down: async generators are closed on their loop (uvloop warns otherwise).
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
 
     thread = threading.Thread(target=thread_main, name="vllm-sdk-batch", daemon=True)
     thread.start()

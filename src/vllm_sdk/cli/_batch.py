@@ -31,6 +31,7 @@ from .._balancer import Balancer, Replica
 from .._config import split_credentials
 from .._exceptions import VllmError
 from .._transports import create_async_http_client
+from .._transports import run as run_event_loop
 from ..batch._arrivals import paced
 from ..batch._files import count_lines, iter_input, output_bytes
 from ..batch._lock import OutputLock
@@ -345,7 +346,7 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
         return await run_batch_file(options, err=out, stop=stop)
 
     try:
-        stats = asyncio.run(main())
+        stats = run_event_loop(main())  # uvloop when installed (VLLM_SDK_UVLOOP=0 opts out)
     except (OSError, VllmError) as exc:  # refused output, locked output, unreadable input, unwritable output
         print(f"error: {exc}", file=out)
         return EXIT_UNABLE

@@ -12,7 +12,6 @@ client's alone.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import json
@@ -22,6 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .._events import Content, Reasoning, ToolCallComplete
+from .._transports import run as run_event_loop
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -267,6 +267,6 @@ def run_demo(
             _chat(console, client, model)
             _stream_with_reasoning(console, client, model)
             _tool_round_trip(console, client, model)
-        asyncio.run(_batch(console, base_url, api_key, model, requests, concurrency))
+        run_event_loop(_batch(console, base_url, api_key, model, requests, concurrency))
     console.rule(f"[bold]done in {time.perf_counter() - started:.1f} s")
     return 0

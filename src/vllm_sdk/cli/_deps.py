@@ -9,11 +9,12 @@ from __future__ import annotations
 
 __all__ = ["EXTRAS", "missing_dependency_hint"]
 
-#: Top-level module -> the extra that installs it.
-EXTRAS: dict[str, str] = {
-    "aiohttp": "mock",
+#: Top-level module -> the extra that installs it (``None``: a dependency of the package itself, missing only
+#: from an install made with ``pip install --no-deps``).
+EXTRAS: dict[str, str | None] = {
+    "aiohttp": None,
     "rich": "cli",
-    "orjson": "speed",
+    "orjson": None,
     "opentelemetry": "otel",
 }
 
@@ -38,5 +39,12 @@ def missing_dependency_hint(exc: ImportError, command: str) -> str | None:
     module = _missing_module(exc)
     if module is None:
         return None
-    install = f'pip install "vllm-python-sdk[{EXTRAS[module]}]"'
-    return f"vllm-sdk {command} needs {module}, which is not installed: {install}"
+    extra = EXTRAS[module]
+    if extra is None:
+        return (
+            f"vllm-sdk {command} needs {module}, a dependency of vllm-python-sdk that is not installed "
+            f"(installed with --no-deps?): pip install {module}"
+        )
+    return (
+        f'vllm-sdk {command} needs {module}, which is not installed: pip install "vllm-python-sdk[{extra}]"'
+    )

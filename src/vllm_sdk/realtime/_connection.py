@@ -61,12 +61,9 @@ _NOT_GIVEN: Any = object()
 
 
 def _aiohttp() -> Any:
-    try:
-        import aiohttp
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            "realtime connections need aiohttp: pip install 'vllm-sdk[realtime]' (or 'vllm-sdk[speed]')"
-        ) from exc
+    # Imported on first use: aiohttp is a dependency, but `import vllm_sdk` need not pay for it.
+    import aiohttp
+
     return aiohttp
 
 

@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, TypeVar
 
 from .._exceptions import ClientClosedError
+from .._transports import new_event_loop
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -27,7 +28,8 @@ class LoopThread:
     """A running event loop on a daemon thread; :meth:`run` executes one coroutine there and waits."""
 
     def __init__(self, name: str) -> None:
-        self._loop = asyncio.new_event_loop()
+        # The kind of loop the SDK picks for the loops it owns (uvloop when installed), as the batch bridge.
+        self._loop = new_event_loop()
         self._stopped = False
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()

@@ -3,8 +3,9 @@
 ``MockVllmServer`` speaks vLLM 0.32.0's OpenAI-compatible API on loopback with deterministic output and
 fault injection (grammar in :mod:`vllm_sdk.testing._faults`, header ``x-mock-fault``); the pytest plugin
 (installed with the package) provides the ``vllm_mock_server``, ``async_vllm_mock_server`` and
-``vllm_mock_server_session`` fixtures. The server needs aiohttp (``pip install 'vllm-python-sdk[mock]'``);
-it is imported only when ``MockVllmServer`` is first used, so the plugin never breaks a test run.
+``vllm_mock_server_session`` fixtures. The server needs aiohttp (a dependency of the package);
+it is imported only when ``MockVllmServer`` is first used, so the plugin never breaks a test run even in an
+install made without dependencies.
 
 Example::
 
@@ -69,6 +70,7 @@ def _load_server_class() -> type[MockVllmServer]:
         from ._server import MockVllmServer
     except ImportError as exc:
         raise ImportError(
-            "vllm_sdk.testing.MockVllmServer needs aiohttp: pip install 'vllm-python-sdk[mock]'"
+            "vllm_sdk.testing.MockVllmServer needs aiohttp, a dependency of vllm-python-sdk that is not "
+            "installed here (an install made with --no-deps?): pip install aiohttp"
         ) from exc
     return MockVllmServer
