@@ -259,11 +259,95 @@ def validation_errors_are_400(doc: Document) -> None:
         schemas.pop(name, None)
 
 
+def _text_ok() -> dict[str, Any]:
+    return {"200": {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Success"}}
+
+
+def ops_routes(doc: Document) -> None:
+    """Add the operator routes vLLM registers only behind a flag, so the served schema lacks them.
+
+    * ``POST /v1/load_lora_adapter`` and ``POST /v1/unload_lora_adapter``: registered by
+      ``vllm/entrypoints/serve/lora/api_router.py`` only when ``VLLM_ALLOW_RUNTIME_LORA_UPDATING`` is set;
+      the bodies are ``LoadLoRAAdapterRequest`` / ``UnloadLoRAAdapterRequest`` of
+      ``vllm/entrypoints/serve/lora/protocol.py``; success is a plain-text body
+      (``Success: LoRA adapter '<name>' added successfully.``, ``openai/models/serving.py``), errors the
+      usual error JSON (400 already loaded / conflicts with a base model, 404 unknown adapter).
+    * ``GET /tokenizer_info``: registered by ``vllm/entrypoints/serve/tokenize/api_router.py`` only with
+      ``--enable-tokenizer-info-endpoint`` (the reference server had it off: transcript
+      ``A55_tokenizer_info`` is a 404); the body is ``TokenizerInfoResponse`` (``tokenizer_class`` plus the
+      tokenizer config's other keys), wired by the response schemas.
+    """
+    paths = doc.setdefault("paths", {})
+    if "/health" not in paths:  # not a vLLM server's document (a test's stub): nothing to complete
+        return
+    schemas = _schemas(doc)
+    schemas.setdefault(
+        "LoadLoRAAdapterRequest",
+        {
+            "properties": {
+                "lora_name": {"title": "Lora Name", "type": "string"},
+                "lora_path": {"title": "Lora Path", "type": "string"},
+                "load_inplace": {"default": False, "title": "Load Inplace", "type": "boolean"},
+                "is_3d_lora_weight": {"default": False, "title": "Is 3D Lora Weight", "type": "boolean"},
+            },
+            "required": ["lora_name", "lora_path"],
+            "title": "LoadLoRAAdapterRequest",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "UnloadLoRAAdapterRequest",
+        {
+            "properties": {
+                "lora_name": {"title": "Lora Name", "type": "string"},
+                "lora_int_id": {
+                    "anyOf": [{"type": "integer"}, {"type": "null"}],
+                    "default": None,
+                    "title": "Lora Int Id",
+                },
+            },
+            "required": ["lora_name"],
+            "title": "UnloadLoRAAdapterRequest",
+            "type": "object",
+        },
+    )
+    for path, model, verb in (
+        ("/v1/load_lora_adapter", "LoadLoRAAdapterRequest", "Load"),
+        ("/v1/unload_lora_adapter", "UnloadLoRAAdapterRequest", "Unload"),
+    ):
+        paths.setdefault(
+            path,
+            {
+                "post": {
+                    "operationId": f"{verb.lower()}_lora_adapter_v1_{verb.lower()}_lora_adapter_post",
+                    "requestBody": {
+                        "content": {"application/json": {"schema": _ref(model)}},
+                        "required": True,
+                    },
+                    "responses": _text_ok(),
+                    "summary": f"{verb} Lora Adapter",
+                }
+            },
+        )
+    paths.setdefault(
+        "/tokenizer_info",
+        {
+            "get": {
+                "description": "Get comprehensive tokenizer information.",
+                "operationId": "get_tokenizer_info_tokenizer_info_get",
+                "responses": {"200": {"description": "Successful Response"}},
+                "summary": "Get Tokenizer Info",
+            }
+        },
+    )
+
+
 SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     reasoning_fields,
     stop_reason_union,
     stream_usage_optional,
     status_payloads,
     classify_route,
+    ops_routes,
 )
 RESPONSE_FIXUPS: tuple[Fixup, ...] = (validation_errors_are_400, error_body_shapes)

@@ -88,6 +88,14 @@ class ClassRef:
         return "." * (len(base) - common + 1) + ".".join(target[common:])
 
 
+#: The hand-written mixins giving every generated resource class ``with_raw_response`` and
+#: ``with_streaming_response`` [sync, async].
+RAW_MIXINS = (
+    ClassRef("vllm_sdk.resources._raw", "RawResponsesMixin"),
+    ClassRef("vllm_sdk.resources._raw", "AsyncRawResponsesMixin"),
+)
+
+
 @dataclass(frozen=True)
 class RouteSettings:
     """``[tool.vllm_sdk.codegen.routes."<name>"]``."""
@@ -387,6 +395,7 @@ class ResourcesRenderer:
             )
         for pair in self.bases.values():
             refs += list(pair)
+        refs += list(RAW_MIXINS)
         for r in routes:
             if r.response:
                 refs += self._model_refs([r.response])
@@ -433,7 +442,10 @@ class ResourcesRenderer:
         requester = "AsyncRequester" if is_async else "Requester"
         children = sorted(p for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path)
         base = self.bases.get(path)
-        out = [f"\n\nclass {name}({base[is_async].name}):\n" if base else f"\n\nclass {name}:\n"]
+        bases = [base[is_async].name] if base else []
+        if path:  # every mounted resource gets with_raw_response / with_streaming_response
+            bases.append(RAW_MIXINS[is_async].name)
+        out = [f"\n\nclass {name}({', '.join(bases)}):\n" if bases else f"\n\nclass {name}:\n"]
         if path:
             dotted = ".".join(path)
             out.append(

@@ -58,6 +58,9 @@ ROUTE_SPECS: tuple[RouteSpec, ...] = (
     RouteSpec("load", "get", "/load", "LoadResponse"),
     RouteSpec("ping", "get", "/ping"),
     RouteSpec("metrics", "get", "/metrics", text_response=True),
+    RouteSpec("tokenizer_info", "get", "/tokenizer_info", "TokenizerInfoResponse"),
+    RouteSpec("load_lora_adapter", "post", "/v1/load_lora_adapter", text_response=True),
+    RouteSpec("unload_lora_adapter", "post", "/v1/unload_lora_adapter", text_response=True),
 )
 
 

@@ -140,7 +140,8 @@ def server_args(name: str, port: int, api_key: str | None) -> list[str]:
     """vLLM command-line arguments of server ``name``."""
     if name == "main":
         model = _model_dir("VLLM_SDK_TEST_MODEL", "tiny-model")
-        extra = [*TOOLS, "--reasoning-parser", "qwen3", *STRUCTURED]
+        # /tokenizer_info is only registered with its flag (tests/real/test_real_raw_ops.py uses it).
+        extra = [*TOOLS, "--reasoning-parser", "qwen3", *STRUCTURED, "--enable-tokenizer-info-endpoint"]
     elif name == "plain":
         model = _model_dir("VLLM_SDK_TEST_MODEL", "tiny-model")
         extra = [*TOOLS, *STRUCTURED]

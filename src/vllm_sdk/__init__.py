@@ -52,6 +52,7 @@ from ._exceptions import (
     VllmTimeoutError,
 )
 from ._multimodal import image_part, image_url_part, text_part
+from ._raw_response import AsyncRawResponse, AsyncStreamedRawResponse, RawResponse, StreamedRawResponse
 from ._streams import (
     AsyncCompletionStream,
     AsyncMessageStream,
@@ -78,8 +79,10 @@ __all__ = [  # noqa: RUF022
     "AsyncCompletionStream",
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
+    "AsyncRawResponse",
     "AsyncRealtimeConnection",
     "AsyncResponseStream",
+    "AsyncStreamedRawResponse",
     "AsyncVllmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -115,6 +118,7 @@ __all__ = [  # noqa: RUF022
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RealtimeConnection",
     "RealtimeError",
     "Reasoning",
@@ -125,6 +129,7 @@ __all__ = [  # noqa: RUF022
     "StreamConsumedError",
     "StreamError",
     "StreamEvent",
+    "StreamedRawResponse",
     "Text",
     "ToolArgumentsError",
     "ToolCall",

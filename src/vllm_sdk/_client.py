@@ -29,8 +29,10 @@ from ._body_read import (
 )
 from ._client_builder import ClientBuilder
 from ._client_config import TransportChoice, register_openers
+from ._client_raw import AsyncProbeRequester, ProbeRequester
 from ._exceptions import VllmError, map_transport_error
 from ._otel import wrap_stream_response
+from ._raw_response import record_retries
 from ._response import (
     ModelT,
     error_from_response,
@@ -40,6 +42,7 @@ from ._response import (
 )
 from .realtime import AsyncRealtime, Realtime, RealtimeTarget, websocket_url
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
+from .resources._raw import AsyncRawResponseView, RawResponseView
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 
     from ._options import RequestOptions
     from ._otel import SpanScope
-    from ._requester import CallOptions
+    from ._requester import AsyncRequester, CallOptions, Requester
     from ._transports import AiohttpTransport
     from .batch import BatchRequest, BatchResult
 
@@ -97,6 +100,18 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
     def _requester(self) -> _SyncRequester:
         """The client core that the generated resources call into."""
         return _SyncRequester(self)
+
+    @property
+    def with_raw_response(self) -> RawResponseView:
+        """The client's own routes (``tokenize``, ``score``, ``health``...) returning
+        :class:`~vllm_sdk.RawResponse`; resources have their own
+        (``client.chat.completions.with_raw_response``)."""
+        return RawResponseView(_Routes, self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> RawResponseView:
+        """The client's own routes as context managers over the unread answer."""
+        return RawResponseView(_Routes, self._requester, streaming=True)
 
     def __init__(
         self,
@@ -214,6 +229,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
                     if response.is_success:
                         if opts.stream:
                             self._release_replica(replica, None)
+                            record_retries(response, retries)
                             return response, sent_at
                         try:
                             read_body(response, self._max_response_size)
@@ -224,6 +240,7 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
                                 raise error from exc
                         else:
                             self._release_replica(replica, None)
+                            record_retries(response, retries)
                             return response, sent_at
                         finally:
                             response.close()
@@ -375,6 +392,16 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         """The client core that the generated resources call into."""
         return _AsyncRequester(self)
 
+    @property
+    def with_raw_response(self) -> AsyncRawResponseView:
+        """The client's own routes returning (awaitable) :class:`~vllm_sdk.AsyncRawResponse`."""
+        return AsyncRawResponseView(_AsyncRoutes, self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncRawResponseView:
+        """The client's own routes as async context managers over the unread answer."""
+        return AsyncRawResponseView(_AsyncRoutes, self._requester, streaming=True)
+
     def __init__(
         self,
         base_url: str | Sequence[str] | None = None,
@@ -492,6 +519,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                     if response.is_success:
                         if opts.stream:
                             self._release_replica(replica, None)
+                            record_retries(response, retries)
                             return response, sent_at
                         try:
                             await aread_body(response, self._max_response_size)
@@ -502,6 +530,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                                 raise error from exc
                         else:
                             self._release_replica(replica, None)
+                            record_retries(response, retries)
                             return response, sent_at
                         finally:
                             await response.aclose()
@@ -714,6 +743,28 @@ def _realtime_target(client: VllmClient | AsyncVllmClient) -> RealtimeTarget:
 # ====================================================================== requesters
 
 
+class _Routes(ClientResources, Shortcuts):
+    """The client's own routes over a given requester (what the client's raw-response views call)."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._given = requester
+
+    @property
+    def _requester(self) -> Requester:
+        return self._given
+
+
+class _AsyncRoutes(AsyncClientResources, AsyncShortcuts):
+    """The async client's own routes over a given requester."""
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        self._given = requester
+
+    @property
+    def _requester(self) -> AsyncRequester:
+        return self._given
+
+
 class _SyncRequester:
     """:class:`~vllm_sdk._requester.Requester` over a :class:`VllmClient`: what its resources call.
 
@@ -739,6 +790,9 @@ class _SyncRequester:
     ) -> StreamT:
         opts = self._client._route_options(route, body, options, stream=True)
         return self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
+    def probe(self, streaming: bool) -> ProbeRequester:
+        return ProbeRequester(self._client, streaming)
 
     def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:
         return self._client._call_raw(self._client._route_options(route, body, options)).text
@@ -796,6 +850,9 @@ class _AsyncRequester:
     ) -> StreamT:
         opts = self._client._route_options(route, body, options, stream=True)
         return await self._client._open_stream(opts, stream_cls, options.stream_idle_timeout)
+
+    def probe(self, streaming: bool) -> AsyncProbeRequester:
+        return AsyncProbeRequester(self._client, streaming)
 
     async def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:
         response = await self._client._call_raw(self._client._route_options(route, body, options))

@@ -32,6 +32,7 @@ from .types._generated import (
     EmbeddingCompletionRequest,
     EmbeddingResponse,
     IOProcessorRequest,
+    LoadLoRAAdapterRequest,
     LoadResponse,
     ModelList,
     PoolingChatRequest,
@@ -47,6 +48,8 @@ from .types._generated import (
     TokenizeChatRequest,
     TokenizeCompletionRequest,
     TokenizeResponse,
+    TokenizerInfoResponse,
+    UnloadLoRAAdapterRequest,
     VersionResponse,
 )
 
@@ -172,6 +175,16 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             streams=False,
             request_variants=(),
         ),
+        "load_lora_adapter": Route(
+            name="load_lora_adapter",
+            method="POST",
+            path="/v1/load_lora_adapter",
+            request_model=LoadLoRAAdapterRequest,
+            response_model=None,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(LoadLoRAAdapterRequest,),
+        ),
         "metrics": Route(
             name="metrics",
             method="GET",
@@ -253,6 +266,26 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
                 TokenizeCompletionRequest,
                 TokenizeChatRequest,
             ),
+        ),
+        "tokenizer_info": Route(
+            name="tokenizer_info",
+            method="GET",
+            path="/tokenizer_info",
+            request_model=None,
+            response_model=TokenizerInfoResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(),
+        ),
+        "unload_lora_adapter": Route(
+            name="unload_lora_adapter",
+            method="POST",
+            path="/v1/unload_lora_adapter",
+            request_model=UnloadLoRAAdapterRequest,
+            response_model=None,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(UnloadLoRAAdapterRequest,),
         ),
         "version": Route(
             name="version",
@@ -563,6 +596,12 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "data",
             "task",
         ),
+        "LoadLoRAAdapterRequest": (
+            "lora_name",
+            "lora_path",
+            "load_inplace",
+            "is_3d_lora_weight",
+        ),
         "PoolingChatRequest": (
             "add_special_tokens",
             "use_activation",
@@ -715,6 +754,10 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "prompt",
             "add_special_tokens",
             "return_token_strs",
+        ),
+        "UnloadLoRAAdapterRequest": (
+            "lora_name",
+            "lora_int_id",
         ),
     }
 )
@@ -1856,6 +1899,26 @@ class IOProcessorRequestBuilderBase(BuilderBase):
         return self._set("task", value)
 
 
+class LoadLoRAAdapterRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``LoadLoRAAdapterRequest`` (``stream`` excluded)."""
+
+    def lora_name(self, value: str) -> Self:
+        """Set the ``lora_name`` field of the request body."""
+        return self._set("lora_name", value)
+
+    def lora_path(self, value: str) -> Self:
+        """Set the ``lora_path`` field of the request body."""
+        return self._set("lora_path", value)
+
+    def load_inplace(self, value: bool) -> Self:
+        """Set the ``load_inplace`` field of the request body."""
+        return self._set("load_inplace", value)
+
+    def is_3d_lora_weight(self, value: bool) -> Self:
+        """Set the ``is_3d_lora_weight`` field of the request body."""
+        return self._set("is_3d_lora_weight", value)
+
+
 class PoolingChatRequestBuilderBase(BuilderBase):
     """Typed setters for the fields of ``PoolingChatRequest`` (``stream`` excluded)."""
 
@@ -2438,6 +2501,18 @@ class TokenizeCompletionRequestBuilderBase(BuilderBase):
     def return_token_strs(self, value: bool | None) -> Self:
         """If true, also return the token strings corresponding to the token ids."""
         return self._set("return_token_strs", value)
+
+
+class UnloadLoRAAdapterRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``UnloadLoRAAdapterRequest`` (``stream`` excluded)."""
+
+    def lora_name(self, value: str) -> Self:
+        """Set the ``lora_name`` field of the request body."""
+        return self._set("lora_name", value)
+
+    def lora_int_id(self, value: int | None) -> Self:
+        """Set the ``lora_int_id`` field of the request body."""
+        return self._set("lora_int_id", value)
 
 
 class ChatCompletionRequestParams(TypedDict, total=False):
@@ -3031,6 +3106,19 @@ class IOProcessorRequestParams(TypedDict, total=False):
     """Set the ``task`` field of the request body."""
 
 
+class LoadLoRAAdapterRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``LoadLoRAAdapterRequest`` (``stream`` excluded)."""
+
+    lora_name: Required[str]
+    """Set the ``lora_name`` field of the request body."""
+    lora_path: Required[str]
+    """Set the ``lora_path`` field of the request body."""
+    load_inplace: bool
+    """Set the ``load_inplace`` field of the request body."""
+    is_3d_lora_weight: bool
+    """Set the ``is_3d_lora_weight`` field of the request body."""
+
+
 class PoolingChatRequestParams(TypedDict, total=False):
     """Keyword parameters of ``PoolingChatRequest`` (``stream`` excluded)."""
 
@@ -3350,6 +3438,15 @@ class TokenizeCompletionRequestParams(TypedDict, total=False):
     """If true, also return the token strings corresponding to the token ids."""
 
 
+class UnloadLoRAAdapterRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``UnloadLoRAAdapterRequest`` (``stream`` excluded)."""
+
+    lora_name: Required[str]
+    """Set the ``lora_name`` field of the request body."""
+    lora_int_id: int | None
+    """Set the ``lora_int_id`` field of the request body."""
+
+
 __all__ = [
     "REQUEST_FIELDS",
     "ROUTES",
@@ -3376,6 +3473,8 @@ __all__ = [
     "EmbeddingCompletionRequestParams",
     "IOProcessorRequestBuilderBase",
     "IOProcessorRequestParams",
+    "LoadLoRAAdapterRequestBuilderBase",
+    "LoadLoRAAdapterRequestParams",
     "PoolingChatRequestBuilderBase",
     "PoolingChatRequestParams",
     "PoolingCompletionRequestBuilderBase",
@@ -3395,4 +3494,6 @@ __all__ = [
     "TokenizeChatRequestParams",
     "TokenizeCompletionRequestBuilderBase",
     "TokenizeCompletionRequestParams",
+    "UnloadLoRAAdapterRequestBuilderBase",
+    "UnloadLoRAAdapterRequestParams",
 ]

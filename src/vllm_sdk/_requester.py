@@ -81,6 +81,12 @@ class Requester(Protocol):
         """Send a request whose 2xx answer carries nothing worth parsing (``/ping``)."""
         ...
 
+    def probe(self, streaming: bool) -> Requester:
+        """A requester for one raw-response call (``with_raw_response``; ``streaming``: the body left
+        unread, ``with_streaming_response``): it sends the request and raises its answer out of the
+        resource method (see ``vllm_sdk._raw_replay``)."""
+        ...
+
     def call_path(
         self,
         method: str,
@@ -133,6 +139,12 @@ class AsyncRequester(Protocol):
 
     async def call_empty(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> None:
         """Send a request whose 2xx answer carries nothing worth parsing (``/ping``)."""
+        ...
+
+    def probe(self, streaming: bool) -> AsyncRequester:
+        """A requester for one raw-response call (``with_raw_response``; ``streaming``: the body left
+        unread, ``with_streaming_response``): it sends the request and raises its answer out of the
+        resource method (see ``vllm_sdk._raw_replay``)."""
         ...
 
     async def call_path(

@@ -78,6 +78,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "vllm_sdk._response",
             "vllm_sdk._pool",
             "vllm_sdk._requester",
+            "vllm_sdk._raw_response",
+            "vllm_sdk._raw_replay",
             "vllm_sdk._otel",
             "vllm_sdk._client_config",
         ),
@@ -89,7 +91,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Realtime sessions over WebSocket (aiohttp's client): built by the client, above the resources.
     ("realtime", ("vllm_sdk.realtime",)),
     ("batch", ("vllm_sdk.batch",)),
-    ("client", ("vllm_sdk._client",)),
+    ("client", ("vllm_sdk._client", "vllm_sdk._client_raw")),
     ("entry-points", ("vllm_sdk.cli", "vllm_sdk.integrations", "=vllm_sdk")),
 ]
 GROUND_FLOOR = {"primitives", "values", "engines", "public-low-level"}
@@ -113,6 +115,7 @@ def _configured_classes() -> dict[str, str]:
 #: (hand-written subclasses, stream classes, the builders' root), nothing else.
 GENERATED_MAY_ALSO_IMPORT: dict[str, str] = {
     "vllm_sdk._requester": "the requester protocol every resource method calls",
+    "vllm_sdk.resources._raw": "the raw-response mixins of every resource class (codegen RAW_MIXINS)",
     **_configured_classes(),
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from vllm_sdk import AsyncVllmClient, ClientConfig
-from vllm_sdk.batch import arun_partition
+from vllm_sdk.batch import arun_partition, run_partition
 from vllm_sdk.batch._adaptive import InFlightLimit, WaitingQueueController, parse_waiting, poll_waiting
 
 pytest.importorskip("aiohttp")
@@ -87,7 +87,57 @@ def test_in_flight_limit_resizes_while_requests_run() -> None:
         assert limit.in_flight == 0
         return seen
 
-    assert sorted(asyncio.run(main())) == [1, 2, 3, 4]
+    seen = asyncio.run(main())
+    # The first two entered one by one; the place of a waiter counts from the moment it is handed over.
+    assert seen[:2] == [1, 2]
+    assert len(seen) == 4
+    assert max(seen) == 4
+
+
+def test_in_flight_limit_hands_a_place_on_when_its_waiter_is_cancelled() -> None:
+    async def main() -> tuple[int, list[str]]:
+        limit = InFlightLimit(1)
+        order: list[str] = []
+
+        async def holder(name: str) -> None:
+            async with limit:
+                order.append(name)
+
+        await limit.__aenter__()  # this task holds the only place
+        doomed = asyncio.create_task(holder("doomed"))
+        last = asyncio.create_task(holder("last"))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert limit.in_flight == 1
+        # Leaving hands the place to ``doomed`` (nothing awaits in between, so it has not run yet);
+        # cancelling it then must pass the place on to ``last`` instead of losing it.
+        await limit.__aexit__(None, None, None)
+        doomed.cancel()
+        # A safety net, not a timing: a lost place would leave ``last`` waiting for ever.
+        await asyncio.wait_for(asyncio.gather(doomed, last, return_exceptions=True), 30)
+        return limit.in_flight, order
+
+    in_flight, order = asyncio.run(main())
+    assert order == ["last"]
+    assert in_flight == 0
+
+
+def test_in_flight_limit_never_exceeds_its_bound_under_many_waiters() -> None:
+    async def main() -> int:
+        limit = InFlightLimit(3)
+        peak = 0
+
+        async def one() -> None:
+            nonlocal peak
+            async with limit:
+                peak = max(peak, limit.in_flight)
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(one() for _ in range(200)))
+        assert limit.in_flight == 0
+        return peak
+
+    assert asyncio.run(main()) == 3
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +183,36 @@ def test_adapt_option_is_checked() -> None:
 
     with pytest.raises(ValueError, match="adapt"):
         asyncio.run(main())
+
+
+@pytest.mark.parametrize("runner", ["sync", "async"])
+def test_adapt_lowers_in_flight_while_the_mock_queue_grows(runner: str) -> None:
+    # The mock's waiting queue grows by 5 at every scrape: each sample halves the limit (8, 4, 2, 1),
+    # so the requests that start late in the run find nothing else running.
+    n, in_flight = 80, 8
+    with MockVllmServer(token_delay=0.01) as server:
+        server.metrics.waiting_growth = 5.0
+        cfg = ClientConfig(base_url=server.base_url)
+        rows = [{"i": i, "messages": [{"role": "user", "content": "x"}]} for i in range(n)]
+        options: dict[str, Any] = {
+            "model": "mock",
+            "params": {"max_tokens": 2},
+            "max_in_flight": in_flight,
+            "adapt": "metrics",
+            "adapt_interval": 0.005,
+        }
+        if runner == "sync":
+            out = list(run_partition(rows, cfg, **options))
+        else:
+
+            async def main() -> list[dict[str, Any]]:
+                return [r async for r in arun_partition(rows, cfg, **options)]
+
+            out = asyncio.run(main())
+        started = list(server.metrics.running_at_start)
+        scrapes = sum(r.path == "/metrics" for r in server.requests)
+    assert sorted(r["i"] for r in out) == list(range(n))
+    assert all(r["error"] is None for r in out)
+    assert scrapes >= 4
+    assert max(started) == in_flight  # the run began at full width
+    assert started[-10:] == [1] * 10  # and ended one request at a time

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TIMEOUT = 60.0
+# Starting a local Ray cluster alone takes 20-50 s on a loaded 2-core machine.
+SLOW_TIMEOUT = {"ray_batch.py": 240.0}
 WORKERS = 4
 
 # example -> substrings its standard output must contain
@@ -114,7 +116,7 @@ def run_example(name: str, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, str(EXAMPLES / name), *args],
         capture_output=True,
         text=True,
-        timeout=TIMEOUT,
+        timeout=SLOW_TIMEOUT.get(name, TIMEOUT),
         env=env,
         cwd=EXAMPLES,
         check=False,

@@ -122,12 +122,55 @@ def test_failures_are_rows_and_columns_are_kept(local_ray: Any) -> None:
     assert "NotFound" in out[2]["error"]
 
 
+@pytest.mark.parametrize("concurrency", [1, (1, 2)])
+def test_concurrency_as_an_int_or_an_autoscaling_pair(local_ray: Any, concurrency: Any) -> None:
+    n = 60
+    with MockVllmServer() as server:
+        proc = VllmProcessor(
+            ClientConfig(base_url=server.base_url),
+            model="mock",
+            params={"max_tokens": 1},
+            concurrency=concurrency,
+            batch_size=16,
+            num_cpus=0.5,
+        )
+        out = proc(local_ray.data.from_items(_rows(n))).take_all()
+    assert sorted(r["id"] for r in out) == list(range(n))
+    assert all(r["error"] is None and r["ttft_s"] is None for r in out)  # not streamed: no TTFT
+
+
+def test_output_columns_have_one_type_even_when_every_row_fails(local_ray: Any) -> None:
+    with MockVllmServer() as server:
+        # Two batches: one whose rows all fail (a model the server does not serve), one that succeeds.
+        rows = [
+            {"id": i, "messages": [{"role": "user", "content": "x"}], "model": "missing"} for i in range(4)
+        ]
+        rows += [{"id": 4 + i, "messages": [{"role": "user", "content": "x"}]} for i in range(4)]
+        proc = VllmProcessor(
+            ClientConfig(base_url=server.base_url), model="mock", params={"max_tokens": 1}, batch_size=4
+        )
+        ds = proc(local_ray.data.from_items(rows, override_num_blocks=2))
+        schema = ds.schema()
+        out = ds.take_all()
+    types = dict(zip(schema.names, (str(t) for t in schema.types), strict=True))
+    assert types["content"] == "string"
+    assert types["response"] == "string"
+    assert types["prompt_tokens"] == "int64"
+    assert types["ttft_s"] == "double"
+    assert sorted(r["id"] for r in out) == list(range(8))
+    assert sum(r["error"] is None for r in out) == 4
+
+
 def test_processor_checks_its_arguments() -> None:
     cfg = ClientConfig(base_url="http://127.0.0.1:1/v1")
     with pytest.raises(ValueError, match="concurrency"):
         VllmProcessor(cfg, concurrency=(3, 2))
     with pytest.raises(ValueError, match="max_in_flight"):
         VllmProcessor(cfg, max_in_flight=0)
+    with pytest.raises(ValueError, match="concurrency"):
+        VllmProcessor(cfg, concurrency=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        VllmProcessor(cfg, batch_size=0)
     with pytest.raises(TypeError, match="ClientConfig"):
         VllmProcessor("http://x")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"ray\.data\.Dataset"):

@@ -212,13 +212,19 @@ def response_components(method: str, path: str, status: int, content_type: str) 
     return _component_names(content[media].get("schema") or {})
 
 
+#: Models whose schema is open by design (``additionalProperties: true``): vLLM's ``TokenizerInfoResponse``
+#: is ``tokenizer_class`` plus whatever keys the model's tokenizer config has, so its extras are expected.
+OPEN_MODELS = frozenset({"TokenizerInfoResponse"})
+
+
 def _undeclared_fields(value: Any, where: str) -> list[str]:
     """Paths of keys a validated model kept as extras, i.e. fields the vendored schema does not declare."""
     found: list[str] = []
     if isinstance(value, pydantic.RootModel):
         return _undeclared_fields(value.root, where)
     if isinstance(value, pydantic.BaseModel):
-        for key in sorted(value.model_extra or {}):
+        open_model = type(value).__name__ in OPEN_MODELS
+        for key in sorted({} if open_model else value.model_extra or {}):
             found.append(f"{where}.{key}")
         for name in type(value).model_fields:
             found += _undeclared_fields(getattr(value, name), f"{where}.{name}")

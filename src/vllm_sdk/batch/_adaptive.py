@@ -16,6 +16,8 @@ Three parts, the first two without I/O:
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._logging import logger
@@ -73,40 +75,56 @@ class WaitingQueueController:
 
 
 class InFlightLimit:
-    """At most :attr:`limit` holders at a time (``async with limit:``); :meth:`set_limit` resizes it."""
+    """At most :attr:`limit` holders at a time (``async with limit:``); :meth:`set_limit` resizes it.
+
+    A freed place is handed to the first waiter directly (first come, first served), so a release
+    wakes one task, not all of them: the Ray actor has hundreds of requests waiting here.
+    """
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
             raise ValueError("the in-flight limit must be at least 1")
         self.limit = limit
         self.in_flight = 0
-        self._changed: asyncio.Condition | None = None  # made on first use, inside the running loop
-
-    def _condition(self) -> asyncio.Condition:
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        return self._changed
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     async def __aenter__(self) -> None:
-        changed = self._condition()
-        async with changed:
-            await changed.wait_for(lambda: self.in_flight < self.limit)
+        if self.in_flight < self.limit and not self._waiters:
             self.in_flight += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # the place is ours (in_flight already counts it) once this returns
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a place while being cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        changed = self._condition()
-        async with changed:
-            self.in_flight -= 1
-            changed.notify_all()
+        self._release()
+
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
 
     async def set_limit(self, limit: int) -> None:
-        """Resize; waiters are woken when the limit grows."""
-        changed = self._condition()
-        async with changed:
-            self.limit = max(1, limit)
-            changed.notify_all()
+        """Resize; waiters are let in when the limit grows (lowering it cancels nothing: new requests
+        wait until enough have finished)."""
+        self.limit = max(1, limit)
+        self._wake()
 
 
 def gated(send: Sender[Any], limit: InFlightLimit) -> Sender[Any]:

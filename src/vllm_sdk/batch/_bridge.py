@@ -4,6 +4,7 @@ The runner is async; rather than write it twice, :func:`run_sync` runs it on an 
 background thread, through an async client made by a factory the caller passes in (``VllmClient.batch``
 passes its ``_async_twin``, so batch never has to import or build client classes itself). The SDK owns that
 loop, so it is uvloop when uvloop is installed (the ``uvloop`` extra; ``VLLM_SDK_UVLOOP=0`` opts out).
+:func:`iterate_in_thread` is the same hand-over for any async generator (``run_partition`` uses it).
 """
 
 from __future__ import annotations
@@ -12,21 +13,21 @@ import asyncio
 import contextlib
 import queue
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._transports import new_event_loop
-from ._result import BatchResult
 from ._runner import abatch
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 
     from ._protocols import AsyncBatchClient, SyncBatchClient
-    from ._result import BatchRequest
+    from ._result import BatchRequest, BatchResult
 
-__all__ = ["batch", "run_sync"]
+__all__ = ["batch", "iterate_in_thread", "run_sync"]
 
 _FINISHED = object()
+T = TypeVar("T")
 
 
 def batch(client: SyncBatchClient, requests: Iterable[BatchRequest], **options: Any) -> Iterator[BatchResult]:
@@ -52,27 +53,41 @@ def run_sync(
     The client is made (and closed) inside that loop, since an async client belongs to the loop it runs
     on. Nothing starts until the first result is asked for.
     """
-    handoff: queue.Queue[object] = queue.Queue(maxsize=max(1, int(options.get("concurrency", 64))))
-    stop = threading.Event()
 
-    async def produce() -> None:
+    async def results() -> AsyncGenerator[BatchResult, None]:
         async_client = async_client_factory()
         try:
-            async with contextlib.aclosing(abatch(async_client, requests, **options)) as results:
-                async for result in results:
-                    # Never block the loop on a full queue: the other requests keep streaming meanwhile.
-                    while True:
-                        if stop.is_set():
-                            return
-                        try:
-                            handoff.put_nowait(result)
-                            break
-                        except queue.Full:
-                            await asyncio.sleep(0.002)
+            async with contextlib.aclosing(abatch(async_client, requests, **options)) as each:
+                async for result in each:
+                    yield result
         finally:
             close = getattr(async_client, "aclose", None)
             if close is not None:
                 await close()
+
+    return iterate_in_thread(results, maxsize=max(1, int(options.get("concurrency", 64))))
+
+
+def iterate_in_thread(make: Callable[[], AsyncGenerator[T, None]], *, maxsize: int) -> Iterator[T]:
+    """The values of the async generator ``make()`` (called inside the loop), run on an event loop in a
+    new thread, handed over through a queue of ``maxsize`` (a slow consumer slows the generator instead
+    of filling memory). Stopping the iteration early closes the generator and joins the thread; an
+    exception of the generator is raised here."""
+    handoff: queue.Queue[object] = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+
+    async def produce() -> None:
+        async with contextlib.aclosing(make()) as values:
+            async for value in values:
+                # Never block the loop on a full queue: the other requests keep streaming meanwhile.
+                while True:
+                    if stop.is_set():
+                        return
+                    try:
+                        handoff.put_nowait(_Value(value))
+                        break
+                    except queue.Full:
+                        await asyncio.sleep(0.002)
 
     def thread_main() -> None:
         try:
@@ -96,13 +111,13 @@ def run_sync(
     thread.start()
     try:
         while True:
-            value = handoff.get()
-            if value is _FINISHED:
+            item = handoff.get()
+            if item is _FINISHED:
                 return
-            if isinstance(value, BaseException):
-                raise value
-            assert isinstance(value, BatchResult)
-            yield value
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, _Value)
+            yield item.value
     finally:
         stop.set()
         # Unblock a producer waiting on a full queue, then wait for its clean shutdown.
@@ -110,3 +125,12 @@ def run_sync(
             with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.05)
         thread.join()
+
+
+class _Value(Generic[T]):
+    """One value on its way through the queue (so a value that is an exception is not raised)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value

@@ -22,16 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._client_config import ClientConfig, open_async_client
+from .._exceptions import JsonError
 from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop, gated
-from ._bridge import run_sync
+from ._bridge import iterate_in_thread
+from ._encode import decode_body
 from ._prepare import InvalidBatchRequest, PreparedRequest
+from ._result import RequestTiming
 from ._rows import RowSpec, output_row, row_request
 from ._runner import abatch
-from ._senders import send_with_client
+from ._senders import STREAMABLE, Outcome, send_with_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
@@ -48,6 +52,17 @@ def _check(config: object, max_in_flight: object) -> None:
         raise TypeError(f"config must be a ClientConfig, not {type(config).__name__}")
     if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or max_in_flight < 1:
         raise ValueError(f"max_in_flight must be an integer of at least 1, not {max_in_flight!r}")
+
+
+def _check_adapt(adapt: object, adapt_interval: object) -> None:
+    if adapt not in (None, "metrics", "load"):
+        raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
+    if (
+        isinstance(adapt_interval, bool)
+        or not isinstance(adapt_interval, (int, float))
+        or not adapt_interval > 0
+    ):
+        raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
 
 
 def _records(rows: Any) -> Any:
@@ -90,6 +105,36 @@ class _Pending:
             yield self.add(row)
 
 
+async def send_row(client: Any, request: PreparedRequest, stream: bool, /) -> Outcome:
+    """The rows' sender: a non-streamed request is posted as JSON and its body kept as received (the
+    ``response`` column is those bytes, so no typed model is built, dumped and encoded again per row);
+    a streamed one goes through the client's stream engine, which measures the time to first token."""
+    body = request.body
+    if body is None or (stream and request.path in STREAMABLE):
+        return await send_with_client(client, request, stream)
+    if body.get("stream") or "stream_options" in body:
+        # Results are whole bodies; vLLM rejects stream_options on a request that does not stream.
+        body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+    sent = time.perf_counter()
+    response = await client.request(request.method, request.path, json=body)
+    timing = RequestTiming(sent, time.perf_counter())
+    raw = response.content
+    try:
+        data = decode_body(raw)
+    except ValueError as exc:
+        text = raw[:200].decode("utf-8", "replace")
+        raise JsonError(f"the response to {request.path} is not JSON: {exc}", text=text) from exc
+    return Outcome(
+        data,
+        data if isinstance(data, dict) else None,
+        None,
+        response.status_code,
+        response.headers.get("x-request-id"),
+        raw=raw,
+        timing=timing,
+    )
+
+
 def _runner_options(client: object, max_retries: int | None, options: Mapping[str, Any]) -> dict[str, Any]:
     config = getattr(client, "config", None)
     extra: dict[str, Any] = dict(options)
@@ -124,10 +169,7 @@ async def arun_rows(
     (see :mod:`vllm_sdk.batch._adaptive`). ``limit`` shares one bound on requests in flight between
     several calls (the Ray processor's actor runs several batches at once under one limit).
     """
-    if adapt not in (None, "metrics", "load"):
-        raise ValueError(f"adapt must be 'metrics', 'load' or None, not {adapt!r}")
-    if not adapt_interval > 0:
-        raise ValueError(f"adapt_interval must be a positive number of seconds, not {adapt_interval!r}")
+    _check_adapt(adapt, adapt_interval)
     pending = _Pending(RowSpec(model, dict(params or {})))
     records = _records(rows)
     feed = pending.afeed(records) if isinstance(records, AsyncIterable) else pending.feed(records)
@@ -137,8 +179,9 @@ async def arun_rows(
         limit = InFlightLimit(max_in_flight)
         controller = WaitingQueueController(max_in_flight)
         poller = asyncio.create_task(adapt_loop(client, limit, controller, adapt, adapt_interval))
+    options.setdefault("_send", send_row)
     if limit is not None:
-        options["_send"] = gated(options.get("_send") or send_with_client, limit)
+        options["_send"] = gated(options["_send"], limit)
     try:
         async for result in abatch(client, feed, concurrency=max_in_flight, stream=stream, **options):
             yield output_row(pending.pop(result.index), result)
@@ -166,6 +209,7 @@ async def arun_partition(
 
     It also takes ``adapt`` and ``adapt_interval`` (see :func:`arun_rows`)."""
     _check(config, max_in_flight)
+    _check_adapt(adapt, adapt_interval)
     client = open_async_client(config)
     try:
         async for row in arun_rows(
@@ -194,6 +238,8 @@ def run_partition(
     stream: bool = False,
     max_in_flight: int = 64,
     max_retries: int | None = None,
+    adapt: AdaptSource | None = None,
+    adapt_interval: float = 2.0,
     **runner_options: Any,
 ) -> Iterator[dict[str, Any]]:
     """Send every row of one partition (for Spark ``mapInPandas`` / iterator ``pandas_udf`` and Dask
@@ -203,20 +249,28 @@ def run_partition(
     optionally ``url`` (chat, completions, embeddings) and ``model`` (overrides ``model=`` and the body's).
     ``params`` are merged under every body (``{"max_tokens": 64}``; a row's own values win).
     ``stream=True`` streams chat and completion requests and fills ``ttft_s``. ``max_in_flight`` bounds
-    the requests in flight; ``max_retries`` (default 3) the retries of one row. Failures are rows with
-    ``error`` set, never exceptions. Runs the async runner on a loop in a background thread, through a
-    client opened from ``config`` and closed at the end.
+    the requests in flight; ``max_retries`` (default 3) the retries of one row. ``adapt="metrics"`` (or
+    ``"load"``) reads the servers' waiting queue every ``adapt_interval`` seconds and lowers the requests
+    in flight while it grows. Failures are rows with ``error`` set, never exceptions.
+
+    It is :func:`arun_partition` run on an event loop in a background thread, through a client opened
+    from ``config`` and closed at the end; rows are read as they are needed and results handed over
+    through a bounded queue, so neither side grows without bound.
     """
     _check(config, max_in_flight)
-    pending = _Pending(RowSpec(model, dict(params or {})))
-    options = _runner_options(None, max_retries, runner_options)
-    options.setdefault("eject_after", config.eject_after)
-    options.setdefault("cooldown", config.cooldown)
-    results = run_sync(
-        lambda: open_async_client(config),
-        pending.feed(_records(rows)),
-        concurrency=max_in_flight,
-        stream=stream,
-        **options,
+    _check_adapt(adapt, adapt_interval)
+    return iterate_in_thread(
+        lambda: arun_partition(
+            rows,
+            config,
+            model=model,
+            params=params,
+            stream=stream,
+            max_in_flight=max_in_flight,
+            max_retries=max_retries,
+            adapt=adapt,
+            adapt_interval=adapt_interval,
+            **runner_options,
+        ),
+        maxsize=max_in_flight,
     )
-    return (output_row(pending.pop(result.index), result) for result in results)

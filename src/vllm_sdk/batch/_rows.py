@@ -169,7 +169,11 @@ def output_row(row: Mapping[str, Any], result: BatchResult) -> dict[str, Any]:
         elif "text" in choice:
             content = choice.get("text")
         finish_reason = choice.get("finish_reason")
-        response = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        raw = result.raw_body
+        if raw is not None and raw[:1] == b"{":
+            response = raw.decode("utf-8", "replace")  # the body as the server sent it
+        else:
+            response = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     out.update(
         content=content,
         reasoning=reasoning,

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ._prepare import PreparedRequest
     from ._protocols import AsyncBatchClient
 
-__all__ = ["Endpoint", "HttpSender", "Outcome", "Sender", "send_with_client"]
+__all__ = ["STREAMABLE", "Endpoint", "HttpSender", "Outcome", "Sender", "send_with_client"]
 
 try:
     import orjson
@@ -51,7 +51,8 @@ except ImportError:  # pragma: no cover - only without the speed extra
 
 
 #: The routes that can stream; ``stream=True`` leaves the others (embeddings ...) as they are.
-_STREAMABLE = ("/chat/completions", "/completions")
+STREAMABLE = ("/chat/completions", "/completions")
+_STREAMABLE = STREAMABLE
 
 #: The stream events that carry generated tokens: their arrival times give TTFT and the inter-token
 #: latencies (chat content, reasoning and tool-call deltas; completion text).

@@ -35,6 +35,21 @@ __all__ = ["VllmProcessor"]
 #: The hidden column that carries a row's position through the batch (results complete out of order).
 _POSITION = "__vllm_sdk_position"
 
+#: The Arrow type of each output column.
+_OUTPUT_TYPES = {
+    "content": "string",
+    "reasoning": "string",
+    "finish_reason": "string",
+    "prompt_tokens": "int64",
+    "completion_tokens": "int64",
+    "status_code": "int64",
+    "error": "string",
+    "attempts": "int64",
+    "latency_s": "float64",
+    "ttft_s": "float64",
+    "response": "string",
+}
+
 
 class VllmProcessor:
     """Applies vLLM requests to a ``ray.data.Dataset``: ``out = VllmProcessor(cfg, model="m")(ds)``.
@@ -98,22 +113,39 @@ class VllmProcessor:
             raise TypeError(f"VllmProcessor applies to a ray.data.Dataset, not {type(dataset).__name__}")
         import ray.data  # the ray extra; imported only here, when a processor is applied
 
+        calls = concurrent_batches(self._actor_options["max_in_flight"], self.batch_size)
+        # Ray Data's actors run one task (one batch) at a time unless told otherwise: the in-flight
+        # requests then drain to nothing at the end of every batch and wait for the next one, which made
+        # the processor slower than Ray's own. Several batches at once, over the actor's one event loop
+        # and one in-flight limit, keep ``max_in_flight`` requests going across batch boundaries.
+        pool: dict[str, Any] = {
+            "max_concurrent_calls_per_actor": calls,
+            "max_tasks_in_flight_per_actor": 2 * calls,
+        }
         if isinstance(self.concurrency, tuple):
             low, high = self.concurrency
-            compute = ray.data.ActorPoolStrategy(min_size=low, max_size=high)
+            compute = ray.data.ActorPoolStrategy(min_size=low, max_size=high, **pool)
         else:
-            compute = ray.data.ActorPoolStrategy(size=self.concurrency)
+            compute = ray.data.ActorPoolStrategy(size=self.concurrency, **pool)
         options: dict[str, Any] = {
             "batch_size": self.batch_size,
-            "batch_format": "pandas",
+            # Arrow in, Arrow out: ``to_pylist`` gives plain Python values (no numpy arrays to convert
+            # back), and Arrow infers each output column's type from them (an int column with a None
+            # from a failed row stays an int column).
+            "batch_format": "pyarrow",
             "compute": compute,
             "fn_constructor_kwargs": {"config": self.config, "options": self._actor_options},
-            "zero_copy_batch": False,
         }
         if self.num_cpus is not None:
             options["num_cpus"] = self.num_cpus
         options.update(self.ray_options)
         return dataset.map_batches(_VllmActor, **options)
+
+
+def concurrent_batches(max_in_flight: int, batch_size: int) -> int:
+    """Batches an actor runs at once: enough rows queued to keep ``max_in_flight`` requests going while
+    a batch finishes (at least 4, at most 32)."""
+    return max(4, min(32, -(-2 * max_in_flight // batch_size)))
 
 
 def _check_concurrency(concurrency: object) -> None:
@@ -148,17 +180,28 @@ class _VllmActor:
         return self._client
 
     async def __call__(self, batch: Any) -> Any:
-        """One pandas batch -> the same rows (in the same order) with the output columns added."""
+        """One Arrow batch -> the same rows (in the same order) with the output columns added."""
         client = self._open()
-        records = batch.to_dict("records")
+        records = batch.to_pylist()
         for position, record in enumerate(records):
             record[_POSITION] = position
         options = {k: v for k, v in self._options.items() if k not in ("adapt", "adapt_interval")}
         out: list[dict[str, Any] | None] = [None] * len(records)
         async for row in arun_rows(client, records, limit=self._limit, **options):
             out[row.pop(_POSITION)] = row
-        columns = [*batch.columns, *(c for c in OUTPUT_COLUMNS if c not in batch.columns)]
-        # dtype=object: pandas would turn an int column with a None (a failed row) into floats; Arrow
-        # infers each column's type from the Python values instead. Built with the batch's own class
-        # (a pandas DataFrame) so this module never imports pandas.
-        return type(batch)(out, columns=columns, dtype=object)
+        import pyarrow  # type: ignore[import-untyped]  # from ray[data]; imported in the actor only
+
+        # The input columns go back as they came (their Arrow types kept, nothing converted twice). The
+        # output columns have one type in every batch (a batch whose rows all failed would otherwise give
+        # null-typed columns that clash with the next batch's); a value that does not fit its type (a
+        # server answering something odd) falls back to inference rather than failing the batch. An input
+        # column named like an output column is replaced.
+        table = batch.drop_columns([c for c in OUTPUT_COLUMNS if c in batch.column_names])
+        for name in OUTPUT_COLUMNS:
+            values = [row[name] for row in out]  # type: ignore[index]
+            try:
+                column = pyarrow.array(values, type=pyarrow.type_for_alias(_OUTPUT_TYPES[name]))
+            except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, TypeError, ValueError, OverflowError):
+                column = pyarrow.array(values)
+            table = table.append_column(name, column)
+        return table

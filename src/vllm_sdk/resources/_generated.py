@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .._config import NOT_GIVEN
 from .._requester import CallOptions
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse
+from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse, TokenizerInfoResponse
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
 from ..types.lists import (
@@ -24,6 +24,7 @@ from ..types.lists import (
     ScoreResponse,
 )
 from ._parsing import AsyncChatCompletionsParsing, ChatCompletionsParsing
+from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         EmbeddingChatRequestParams,
         EmbeddingCompletionRequestParams,
         IOProcessorRequestParams,
+        LoadLoRAAdapterRequestParams,
         PoolingChatRequestParams,
         PoolingCompletionRequestParams,
         RerankRequestParams,
@@ -54,11 +56,12 @@ if TYPE_CHECKING:
         ScoreTextRequestParams,
         TokenizeChatRequestParams,
         TokenizeCompletionRequestParams,
+        UnloadLoRAAdapterRequestParams,
     )
     from .._requester import AsyncRequester, Requester
 
 
-class ChatCompletions(ChatCompletionsParsing):
+class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
     """``client.chat.completions``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -137,7 +140,7 @@ class ChatCompletions(ChatCompletionsParsing):
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
 
-class AsyncChatCompletions(AsyncChatCompletionsParsing):
+class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
     """``client.chat.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -216,7 +219,7 @@ class AsyncChatCompletions(AsyncChatCompletionsParsing):
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
 
-class Chat:
+class Chat(RawResponsesMixin):
     """``client.chat``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -228,7 +231,7 @@ class Chat:
         return ChatCompletions(self._requester)
 
 
-class AsyncChat:
+class AsyncChat(AsyncRawResponsesMixin):
     """``client.chat`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -240,7 +243,7 @@ class AsyncChat:
         return AsyncChatCompletions(self._requester)
 
 
-class Completions:
+class Completions(RawResponsesMixin):
     """``client.completions``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -319,7 +322,7 @@ class Completions:
         return self._requester.call("completions.create", params, options, CompletionResponse)
 
 
-class AsyncCompletions:
+class AsyncCompletions(AsyncRawResponsesMixin):
     """``client.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -398,7 +401,7 @@ class AsyncCompletions:
         return self._requester.call("completions.create", params, options, CompletionResponse)
 
 
-class Embeddings:
+class Embeddings(RawResponsesMixin):
     """``client.embeddings``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -483,7 +486,7 @@ class Embeddings:
         return self._requester.call("embeddings.create", params, options, EmbeddingResponse)
 
 
-class AsyncEmbeddings:
+class AsyncEmbeddings(AsyncRawResponsesMixin):
     """``client.embeddings`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -568,7 +571,7 @@ class AsyncEmbeddings:
         return await self._requester.call("embeddings.create", params, options, EmbeddingResponse)
 
 
-class Models:
+class Models(RawResponsesMixin):
     """``client.models``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -587,7 +590,7 @@ class Models:
         return self._requester.call("models.list", None, options, ModelList)
 
 
-class AsyncModels:
+class AsyncModels(AsyncRawResponsesMixin):
     """``client.models`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -705,6 +708,24 @@ class ClientResources:
         """Get Server Load Metrics. (``GET /load``)"""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("load", None, options, LoadResponse)
+
+    def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> str:
+        """Load Lora Adapter. (``POST /v1/load_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_text("load_lora_adapter", params, options)
 
     def metrics(
         self,
@@ -910,6 +931,36 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("tokenize", params, options, TokenizeResponse)
 
+    def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> TokenizerInfoResponse:
+        """Get comprehensive tokenizer information. (``GET /tokenizer_info``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("tokenizer_info", None, options, TokenizerInfoResponse)
+
+    def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> str:
+        """Unload Lora Adapter. (``POST /v1/unload_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_text("unload_lora_adapter", params, options)
+
 
 class AsyncClientResources:
     """The routes and resources mounted on the async client; the client provides ``_requester``."""
@@ -1010,6 +1061,24 @@ class AsyncClientResources:
         """Get Server Load Metrics. (``GET /load``)"""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("load", None, options, LoadResponse)
+
+    async def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> str:
+        """Load Lora Adapter. (``POST /v1/load_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_text("load_lora_adapter", params, options)
 
     async def metrics(
         self,
@@ -1214,6 +1283,36 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("tokenize", params, options, TokenizeResponse)
+
+    async def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> TokenizerInfoResponse:
+        """Get comprehensive tokenizer information. (``GET /tokenizer_info``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("tokenizer_info", None, options, TokenizerInfoResponse)
+
+    async def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> str:
+        """Unload Lora Adapter. (``POST /v1/unload_lora_adapter``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_text("unload_lora_adapter", params, options)
 
 
 __all__ = [

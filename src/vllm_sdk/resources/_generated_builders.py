@@ -21,6 +21,7 @@ from .._generated_endpoints import (
     EmbeddingChatRequestBuilderBase,
     EmbeddingCompletionRequestBuilderBase,
     IOProcessorRequestBuilderBase,
+    LoadLoRAAdapterRequestBuilderBase,
     PoolingChatRequestBuilderBase,
     PoolingCompletionRequestBuilderBase,
     RerankRequestBuilderBase,
@@ -30,6 +31,7 @@ from .._generated_endpoints import (
     ScoreTextRequestBuilderBase,
     TokenizeChatRequestBuilderBase,
     TokenizeCompletionRequestBuilderBase,
+    UnloadLoRAAdapterRequestBuilderBase,
 )
 from .._requester import CallOptions
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
@@ -477,6 +479,64 @@ class AsyncEmbeddingsCreateBuilder(
         )
 
 
+class LoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
+    """A ``POST /v1/load_lora_adapter`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "load_lora_adapter"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> str:
+        """Send the request and return the body as text. Raises :class:`~vllm_sdk.MissingParameterError` before
+        any I/O without the required fields.
+        """
+        return self._requester.call_text(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+        )
+
+
+class AsyncLoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
+    """A ``POST /v1/load_lora_adapter`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "load_lora_adapter"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> str:
+        """Send the request and return the body as text. Raises :class:`~vllm_sdk.MissingParameterError` before
+        any I/O without the required fields.
+        """
+        return await self._requester.call_text(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+        )
+
+
 class PoolingBuilder(
     BuilderMixin,
     PoolingCompletionRequestBuilderBase,
@@ -749,23 +809,85 @@ class AsyncTokenizeBuilder(
         )
 
 
+class UnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase):
+    """A ``POST /v1/unload_lora_adapter`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "unload_lora_adapter"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> str:
+        """Send the request and return the body as text. Raises :class:`~vllm_sdk.MissingParameterError` before
+        any I/O without the required fields.
+        """
+        return self._requester.call_text(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+        )
+
+
+class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase):
+    """A ``POST /v1/unload_lora_adapter`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "unload_lora_adapter"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> str:
+        """Send the request and return the body as text. Raises :class:`~vllm_sdk.MissingParameterError` before
+        any I/O without the required fields.
+        """
+        return await self._requester.call_text(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+        )
+
+
 __all__ = [
     "AsyncChatCompletionsCreateBuilder",
     "AsyncClassifyBuilder",
     "AsyncCompletionsCreateBuilder",
     "AsyncDetokenizeBuilder",
     "AsyncEmbeddingsCreateBuilder",
+    "AsyncLoadLoraAdapterBuilder",
     "AsyncPoolingBuilder",
     "AsyncRerankBuilder",
     "AsyncScoreBuilder",
     "AsyncTokenizeBuilder",
+    "AsyncUnloadLoraAdapterBuilder",
     "ChatCompletionsCreateBuilder",
     "ClassifyBuilder",
     "CompletionsCreateBuilder",
     "DetokenizeBuilder",
     "EmbeddingsCreateBuilder",
+    "LoadLoraAdapterBuilder",
     "PoolingBuilder",
     "RerankBuilder",
     "ScoreBuilder",
     "TokenizeBuilder",
+    "UnloadLoraAdapterBuilder",
 ]

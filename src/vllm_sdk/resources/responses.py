@@ -31,6 +31,7 @@ from .._requester import CallOptions
 from .._streams import AsyncResponseStream, ResponseStream
 from .._structured import FunctionTool, pydantic_function_tool, text_format_from_type
 from ..types.responses import ParsedResponse, Response, parse_response
+from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -350,7 +351,7 @@ class AsyncResponseBuilder(_ResponseBuilderBase):
         return parse_response(response, text_format, body.get("tools"))
 
 
-class Responses:
+class Responses(RawResponsesMixin):
     """``client.responses``: ``create``, ``parse``, ``retrieve``, ``cancel``."""
 
     def __init__(self, requester: Requester) -> None:
@@ -532,7 +533,7 @@ class Responses:
         return self._requester.call_path("POST", _item_path(response_id, "/cancel"), None, options, Response)
 
 
-class AsyncResponses:
+class AsyncResponses(AsyncRawResponsesMixin):
     """``client.responses`` of the async client (``await`` every method)."""
 
     def __init__(self, requester: AsyncRequester) -> None:

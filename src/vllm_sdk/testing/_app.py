@@ -8,7 +8,7 @@ and auth are the middleware's (:mod:`._middleware`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -18,6 +18,7 @@ from ._generate import generation_handler
 from ._generation import request_seed
 from ._http import STATE_KEY, json_response, state_of
 from ._middleware import middleware
+from ._ops import LORA_KEY, add_ops_routes
 from ._pooling import add_pooling_routes
 from ._realtime import add_realtime_routes
 from ._responses import add_responses_routes
@@ -45,6 +46,23 @@ async def _metrics(request: web.Request) -> web.StreamResponse:
     )
 
 
+def _permission(state: ServerState, name: str) -> dict[str, Any]:
+    return {
+        "id": f"modelperm-{request_seed('perm', name):016x}",
+        "object": "model_permission",
+        "created": state.created,
+        "allow_create_engine": False,
+        "allow_sampling": True,
+        "allow_logprobs": True,
+        "allow_search_indices": False,
+        "allow_view": True,
+        "allow_fine_tuning": False,
+        "organization": "*",
+        "group": None,
+        "is_blocking": False,
+    }
+
+
 async def _models(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
     data = [
@@ -56,25 +74,24 @@ async def _models(request: web.Request) -> web.StreamResponse:
             "root": state.models[0],
             "parent": None,
             "max_model_len": state.max_model_len,
-            "permission": [
-                {
-                    "id": f"modelperm-{request_seed('perm', name):016x}",
-                    "object": "model_permission",
-                    "created": state.created,
-                    "allow_create_engine": False,
-                    "allow_sampling": True,
-                    "allow_logprobs": True,
-                    "allow_search_indices": False,
-                    "allow_view": True,
-                    "allow_fine_tuning": False,
-                    "organization": "*",
-                    "group": None,
-                    "is_blocking": False,
-                }
-            ],
+            "permission": [_permission(state, name)],
         }
         for name in state.models
     ]
+    # Runtime LoRA adapters are listed after the base models, rooted at their path (vLLM's models route).
+    for name, path in request.app[LORA_KEY].items():
+        data.append(
+            {
+                "id": name,
+                "object": "model",
+                "created": state.created,
+                "owned_by": "vllm",
+                "root": path,
+                "parent": state.models[0],
+                "max_model_len": None,
+                "permission": [_permission(state, name)],
+            }
+        )
     return json_response(dumps({"object": "list", "data": data}).encode())
 
 
@@ -93,4 +110,5 @@ def build_app(state: ServerState) -> web.Application:
     add_pooling_routes(app)
     add_responses_routes(app)
     add_realtime_routes(app)
+    add_ops_routes(app)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import threading
 import time
@@ -51,6 +52,12 @@ class Metrics:
         self.prompt_tokens = 0
         self.generation_tokens = 0
         self.running = 0
+        #: The waiting queue reported as ``vllm:num_requests_waiting`` (the mock queues nothing itself:
+        #: tests set it), and how much it grows after each scrape of ``/metrics`` (a backlog building up).
+        self.waiting = 0.0
+        self.waiting_growth = 0.0
+        #: How many requests were running as each generation request started (the latest 1,000).
+        self.running_at_start: collections.deque[int] = collections.deque(maxlen=1000)
         self.finished: dict[str, int] = {"stop": 0, "length": 0, "abort": 0, "error": 0, "repetition": 0}
         self.created = time.time()
 
@@ -58,6 +65,7 @@ class Metrics:
         """A generation request began."""
         with self._lock:
             self.running += 1
+            self.running_at_start.append(self.running)
 
     def request_finished(self, reason: str, prompt_tokens: int, generation_tokens: int) -> None:
         """A generation request ended (``reason``: stop, length, abort, error)."""
@@ -89,8 +97,9 @@ class Metrics:
                 "vllm:num_requests_waiting",
                 "gauge",
                 "Number of requests waiting to be processed.",
-                [(lbl, 0)],
+                [(lbl, self.waiting)],
             )
+            self.waiting += self.waiting_growth
             metric(
                 "vllm:prompt_tokens_total",
                 "counter",

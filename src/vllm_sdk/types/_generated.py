@@ -691,6 +691,16 @@ class LegacyStructuralTagResponseFormat(BaseModel):
     triggers: Annotated[list[str], Field(title="Triggers")]
 
 
+class LoadLoRAAdapterRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    lora_name: Annotated[str, Field(title="Lora Name")]
+    lora_path: Annotated[str, Field(title="Lora Path")]
+    load_inplace: Annotated[bool | None, Field(title="Load Inplace")] = False
+    is_3d_lora_weight: Annotated[bool | None, Field(title="Is 3D Lora Weight")] = False
+
+
 class LoadResponse(BaseModel):
     """
     Body of `GET /load`: the number of requests the server is working on.
@@ -961,6 +971,18 @@ class TokenizeResponse(BaseModel):
     tokens: Annotated[list[int], Field(title="Tokens")]
 
 
+class TokenizerInfoResponse(BaseModel):
+    """
+    Response containing tokenizer configuration
+    equivalent to tokenizer_config.json
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    tokenizer_class: Annotated[str, Field(title="Tokenizer Class")]
+
+
 class ToolCall(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -968,6 +990,14 @@ class ToolCall(BaseModel):
     function: FunctionCall
     id: Annotated[str | None, Field(title="Id")] = None
     type: Annotated[Literal["function"], Field(title="Type")] = "function"
+
+
+class UnloadLoRAAdapterRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    lora_name: Annotated[str, Field(title="Lora Name")]
+    lora_int_id: Annotated[int | None, Field(title="Lora Int Id")] = None
 
 
 class UsageInfo(BaseModel):

@@ -1,0 +1,151 @@
+"""``with_raw_response`` / ``with_streaming_response`` for every resource (generated or hand-written).
+
+A resource class gets both properties from :class:`RawResponsesMixin` (sync) or
+:class:`AsyncRawResponsesMixin`; the views they return call the resource's own methods over a probe
+requester (which sends the request and raises its answer) and hand back a raw response whose ``parse()``
+replays the method over the captured answer (``vllm_sdk._raw_replay``). The per-method logic therefore
+exists once, in the method itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._raw_replay import AsyncReplayRequester, ReplayRequester, Sent
+from .._raw_response import (
+    AsyncRawResponse,
+    AsyncStreamedRawResponse,
+    AsyncStreamedRawResponseManager,
+    RawResponse,
+    StreamedRawResponse,
+    StreamedRawResponseManager,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._requester import AsyncRequester, Requester
+
+__all__ = ["AsyncRawResponseView", "AsyncRawResponsesMixin", "RawResponseView", "RawResponsesMixin"]
+
+
+def _not_sent(name: str) -> TypeError:
+    return TypeError(
+        f"{name}() sent no request (called without arguments it returns a builder): pass the request "
+        "parameters as keywords to get a raw response"
+    )
+
+
+class RawResponseView:
+    """The methods of a resource answering with raw responses
+    (``client.chat.completions.with_raw_response``).
+
+    Each method takes the arguments of the plain method and returns a :class:`~vllm_sdk.RawResponse`
+    (``streaming``: a context manager giving a :class:`~vllm_sdk.StreamedRawResponse`).
+    """
+
+    def __init__(self, factory: Callable[[Requester], Any], requester: Requester, streaming: bool) -> None:
+        self._factory = factory
+        self._requester = requester
+        self._streaming = streaming
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
+            raise AttributeError(name)
+
+        def send_raw(*args: Any, **kwargs: Any) -> Any:
+            try:
+                getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
+            except Sent as signal:
+                sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
+
+                def replay() -> Any:
+                    return getattr(self._factory(ReplayRequester(sent)), name)(*args, **kwargs)
+
+                cls = StreamedRawResponse if self._streaming else RawResponse
+                return cls(sent.response, sent.elapsed, replay, sent.max_size)
+            raise _not_sent(name)
+
+        if not self._streaming:
+            return send_raw
+
+        def send_streaming(*args: Any, **kwargs: Any) -> StreamedRawResponseManager[Any]:
+            return StreamedRawResponseManager(lambda: send_raw(*args, **kwargs))
+
+        return send_streaming
+
+
+class AsyncRawResponseView:
+    """The async twin of :class:`RawResponseView`: ``await view.method(...)`` gives an
+    :class:`~vllm_sdk.AsyncRawResponse`; in streaming mode ``async with view.method(...) as raw``."""
+
+    def __init__(
+        self, factory: Callable[[AsyncRequester], Any], requester: AsyncRequester, streaming: bool
+    ) -> None:
+        self._factory = factory
+        self._requester = requester
+        self._streaming = streaming
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
+            raise AttributeError(name)
+
+        async def send_raw(*args: Any, **kwargs: Any) -> Any:
+            result = getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
+            try:
+                if not hasattr(result, "__await__"):
+                    raise _not_sent(name)
+                await result
+            except Sent as signal:
+                sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
+
+                async def replay() -> Any:
+                    value = getattr(self._factory(AsyncReplayRequester(sent)), name)(*args, **kwargs)
+                    return await value
+
+                cls = AsyncStreamedRawResponse if self._streaming else AsyncRawResponse
+                return cls(sent.response, sent.elapsed, replay, sent.max_size)
+            raise _not_sent(name)
+
+        if not self._streaming:
+            return send_raw
+
+        def send_streaming(*args: Any, **kwargs: Any) -> AsyncStreamedRawResponseManager[Any]:
+            return AsyncStreamedRawResponseManager(send_raw(*args, **kwargs))
+
+        return send_streaming
+
+
+class RawResponsesMixin:
+    """Gives a sync resource class (constructed from its requester) the two raw-response views."""
+
+    _requester: Requester
+
+    @property
+    def with_raw_response(self) -> RawResponseView:
+        """This resource's methods returning :class:`~vllm_sdk.RawResponse` (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return RawResponseView(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> RawResponseView:
+        """This resource's methods as context managers over the unread answer
+        (:class:`~vllm_sdk.StreamedRawResponse`: ``iter_bytes()``, ``iter_lines()``, ``parse()``)."""
+        return RawResponseView(type(self), self._requester, streaming=True)
+
+
+class AsyncRawResponsesMixin:
+    """Gives an async resource class the two raw-response views."""
+
+    _requester: AsyncRequester
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponseView:
+        """This resource's methods returning (awaitable) :class:`~vllm_sdk.AsyncRawResponse`."""
+        return AsyncRawResponseView(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncRawResponseView:
+        """This resource's methods as async context managers over the unread answer
+        (:class:`~vllm_sdk.AsyncStreamedRawResponse`)."""
+        return AsyncRawResponseView(type(self), self._requester, streaming=True)
