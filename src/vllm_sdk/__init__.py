@@ -71,6 +71,7 @@ from ._structured import FunctionTool, pydantic_function_tool
 from ._tool_call import ToolCall
 from ._version import __version__
 from .batch import BatchResult
+from .realtime import AsyncRealtimeConnection, RealtimeConnection, RealtimeError
 from .types.audio import Transcription, TranscriptionVerbose
 from .types.chat import ChatCompletionResponse
 from .types.completions import CompletionResponse
@@ -89,6 +90,7 @@ __all__ = [  # noqa: RUF022
     "AsyncMessageStream",
     "AsyncParsedMessageStream",
     "AsyncRawResponse",
+    "AsyncRealtimeConnection",
     "AsyncResponseStream",
     "AsyncStreamedRawResponse",
     "AsyncTranscriptionStream",
@@ -129,6 +131,8 @@ __all__ = [  # noqa: RUF022
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "RealtimeConnection",
+    "RealtimeError",
     "Reasoning",
     "RequestTooLargeError",
     "Response",

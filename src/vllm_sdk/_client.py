@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _config
-from ._base_client import BaseClient, EventHooks
+from ._base_client import USER_AGENT, BaseClient, EventHooks
 from ._body_read import (
     DEFAULT_MAX_RESPONSE_SIZE,
     apeek_body,
@@ -40,6 +40,7 @@ from ._response import (
     parse_response,
     wrong_stream_type_error,
 )
+from .realtime import AsyncRealtime, Realtime, RealtimeTarget, websocket_url
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
 from .resources._raw import AsyncRawResponseView, RawResponseView
 
@@ -339,6 +340,11 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         from .batch._bridge import run_sync
 
         return run_sync(self._async_twin, requests, **options)
+
+    @property
+    def realtime(self) -> Realtime:
+        """Realtime transcription over WebSocket: ``with client.realtime.connect(model=...) as conn``."""
+        return Realtime(lambda: _realtime_target(self))
 
     def _async_twin(self) -> AsyncVllmClient:
         """An :class:`AsyncVllmClient` configured like this client (the sync batch runs on one)."""
@@ -708,6 +714,31 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         from .batch import abatch
 
         return abatch(self, requests, **options)
+
+    @property
+    def realtime(self) -> AsyncRealtime:
+        """Realtime transcription over WebSocket: ``async with client.realtime.connect(model=...)``."""
+        return AsyncRealtime(lambda: _realtime_target(self))
+
+
+def _realtime_target(client: VllmClient | AsyncVllmClient) -> RealtimeTarget:
+    """Where ``client.realtime`` connects: ``/v1/realtime`` as ws/wss, with the client's auth and timeouts."""
+    client._check_open()
+    headers: dict[str, str] = {"User-Agent": USER_AGENT}
+    key = client._current_api_key()
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    elif client._basic_auth is not None:
+        headers["Authorization"] = client._basic_auth
+    headers.update(client._headers)
+    timeout = client._timeout
+    idle = client._stream_idle_timeout if client._stream_idle_timeout is not None else timeout.read
+    return RealtimeTarget(
+        url=websocket_url(client.url_for("/v1/realtime")),
+        headers=headers,
+        connect_timeout=timeout.connect,
+        idle_timeout=idle,
+    )
 
 
 # ====================================================================== requesters

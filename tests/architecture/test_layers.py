@@ -89,6 +89,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # ---- above the core
     ("streams", ("vllm_sdk._streams",)),
     ("resources", ("vllm_sdk.resources",)),
+    # Realtime sessions over WebSocket (aiohttp's client): built by the client, above the resources.
+    ("realtime", ("vllm_sdk.realtime",)),
     ("batch", ("vllm_sdk.batch",)),
     ("client", ("vllm_sdk._client", "vllm_sdk._client_raw")),
     ("entry-points", ("vllm_sdk.cli", "vllm_sdk.integrations", "=vllm_sdk")),

@@ -94,6 +94,14 @@ EXPECTED: dict[str, list[str]] = {
         "streamed text matches: True",
         "translation:",
     ],
+    "realtime_transcription.py": [
+        "session: sess-",
+        "sent 48000 bytes in 3 chunks",
+        "transcript: heard 1.50 seconds of audio in 3 chunks",
+        "[done]",
+        "server error: RealtimeError code=unknown_event",
+        "async transcript: heard 1.50 seconds of audio in 3 chunks",
+    ],
     "ray_batch.py": ["rows back (", "ok, 1 failed", "ttft=", "status=400 error=InvalidBatchRequest"],
     "async_concurrency.py": [
         "50 answers",

@@ -22,6 +22,7 @@ from ._messages import add_messages_routes
 from ._middleware import middleware
 from ._ops import LORA_KEY, add_ops_routes
 from ._pooling import add_pooling_routes
+from ._realtime import add_realtime_routes
 from ._responses import add_responses_routes
 from ._wire import VLLM_VERSION, dumps
 
@@ -110,6 +111,7 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_post("/v1/completions", generation_handler(COMPLETIONS))
     add_pooling_routes(app)
     add_responses_routes(app)
+    add_realtime_routes(app)
     add_ops_routes(app)
     add_messages_routes(app)
     add_audio_routes(app)
