@@ -7,6 +7,7 @@ command line can name a result without pulling in the runner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import sub
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ class RequestTiming:
     def itls(self) -> list[float]:
         """The intervals between successive token events."""
         times = self.token_times
-        return [times[i] - times[i - 1] for i in range(1, len(times))]
+        # Each time minus the one before; map() stops at the shorter sequence (C speed, once per token).
+        return list(map(sub, times[1:], times))
 
 
 @dataclass(frozen=True, slots=True)

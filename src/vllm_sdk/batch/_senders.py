@@ -28,6 +28,7 @@ from .._body_read import DEFAULT_MAX_RESPONSE_SIZE, apeek_body, aread_body, area
 from .._events import Content, Reasoning, Text, ToolCallDelta
 from .._exceptions import ApiError, JsonError, map_transport_error
 from .._response import error_from_response, is_wrong_stream_type, wrong_stream_type_error
+from .._transports._request_build import RequestFactory
 from ._encode import TOO_DEEP, decode_body, keep_raw
 from ._result import RequestTiming
 
@@ -196,6 +197,10 @@ class Endpoint:
     base_url: str
     http: httpx.AsyncClient
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Built on first send: the request headers of every POST (the endpoint's and the content type) and
+    # the request factory that says whether the client can skip httpx's machinery (see HttpSender).
+    _post_headers: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _requests: RequestFactory | None = field(default=None, init=False, repr=False)
 
 
 class HttpSender:
@@ -231,15 +236,11 @@ class HttpSender:
             # Results are whole bodies; vLLM rejects stream_options on a request that does not stream.
             body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
         started = time.perf_counter()
-        headers = {**endpoint.headers, "content-type": "application/json"}
-        http = endpoint.http
+        headers = endpoint._post_headers
+        if headers is None:
+            headers = endpoint._post_headers = {**endpoint.headers, "content-type": "application/json"}
         try:
-            response = await http.send(
-                http.build_request(
-                    request.method, self._url(endpoint, request.path), content=_dumps(body), headers=headers
-                ),
-                stream=True,
-            )
+            response = await self._send(endpoint, request.method, request.path, _dumps(body), headers)
         except httpx.HTTPError as exc:
             raise map_transport_error(exc) from exc
         try:
@@ -273,6 +274,46 @@ class HttpSender:
             raise map_transport_error(exc) from exc
         finally:
             await response.aclose()
+
+    async def _send(
+        self, endpoint: Endpoint, method: str, path: str, content: bytes, headers: dict[str, str]
+    ) -> httpx.Response:
+        """The open response of one request (its body unread).
+
+        On the command's own client (the aiohttp transport, no event hooks, no cookies, no proxy mounts)
+        the request goes straight through the transport, as the SDK client's calls do: building the
+        ``httpx.Request`` and running httpx's send machinery was most of the batch's CPU per request.
+        Anything else goes through ``httpx.AsyncClient.send``; both give the same request on the wire and
+        the same errors.
+        """
+        http = endpoint.http
+        url = self._url(endpoint, path)
+        factory = endpoint._requests
+        if factory is None:
+            factory = endpoint._requests = RequestFactory(http)
+        transport = factory.direct
+        hooks = http.event_hooks
+        if transport is None or hooks["request"] or hooks["response"]:
+            return await http.send(
+                http.build_request(method, url, content=content, headers=headers), stream=True
+            )
+        text = str(url)
+        if not factory.direct_applies(text, None):
+            return await http.send(
+                http.build_request(method, url, content=content, headers=headers), stream=True
+            )
+        timeout = http.timeout
+
+        def make_request() -> httpx.Request:
+            # Only for an exception's ``request`` or an answer handed on as an httpx response.
+            return factory.build(method, text, content=content, headers=headers, timeout=timeout)
+
+        head = await transport.fetch(
+            method, text, factory.wire_headers(headers), content, timeout, make_request
+        )
+        # A plain 2xx answer streams as it comes; anything else (an error status, a compressed body, a
+        # cookie) becomes the response httpx would have given, so the code below sees no difference.
+        return head.to_streaming_httpx() if head.plain_success else head.to_httpx()
 
     async def _collect(
         self, response: httpx.Response, path: str, started: float, request_id: str | None
