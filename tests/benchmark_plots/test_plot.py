@@ -154,6 +154,33 @@ def test_per_request_batch_summaries_become_histograms(tmp_path: Path) -> None:
     assert "end-to-end latency (2 values)" in nested_svg
 
 
+def test_a_detailed_batch_summary_of_the_command_plots(tmp_path: Path) -> None:
+    # What `vllm-sdk batch --json-summary PATH --save-detailed` writes is what the histograms read.
+    from vllm_sdk import cli
+    from vllm_sdk.testing import MockVllmServer
+
+    body = {"model": "mock", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8}
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(
+        "".join(
+            json.dumps({"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions", "body": body})
+            + "\n"
+            for i in range(10)
+        )
+    )
+    summary = tmp_path / "run-summary.json"
+    with MockVllmServer() as server:
+        argv = ["batch", str(inp), "-o", str(tmp_path / "out.jsonl"), "--base-url", server.base_url]
+        assert cli.main([*argv, "--stream", "--json-summary", str(summary), "--save-detailed"]) == 0
+    out = tmp_path / "plots"
+    done = plot("--summary", str(summary), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    svg = (out / "batch-latency-run-summary.svg").read_text()
+    assert "time to first token (10 values)" in svg
+    assert "end-to-end latency (10 values)" in svg
+    assert "inter-token latency (" in svg
+
+
 def test_a_summary_of_aggregates_only_is_skipped_with_one_line(tmp_path: Path) -> None:
     aggregates = write(
         tmp_path / "run-summary.json", {"completed": 10, "mean_ttft_ms": 12.0, "p99_e2el_ms": 80.0}

@@ -43,6 +43,30 @@ def write_load(path: Path, n: int, *, tokens: int = TOKENS) -> Path:
     return path
 
 
+def test_save_detailed_writes_the_measured_values(batch_dir: Path) -> None:
+    inp = write_load(batch_dir / "in.jsonl", 20)
+    out, summary_path = batch_dir / "out.jsonl", batch_dir / "summary.json"
+    with MockVllmServer() as srv:
+        args = ["batch", str(inp), "-o", str(out), "--base-url", srv.base_url, "--stream"]
+        assert cli.main([*args, "--json-summary", str(summary_path), "--save-detailed"]) == 0
+        summary: dict[str, Any] = json.loads(summary_path.read_text())
+        assert len(summary["ttft_s"]) == len(summary["e2e_s"]) == len(summary["tpot_s"]) == 20
+        assert all(
+            0 < t <= e for t, e in zip(sorted(summary["ttft_s"]), sorted(summary["e2e_s"]), strict=True)
+        )
+        itls = summary["itl_s"]
+        assert itls
+        assert all(v >= 0 for v in itls)
+        # The values are the ones the aggregates were computed from.
+        assert sum(itls) / len(itls) * 1000 == pytest.approx(summary["mean_itl_ms"])
+        assert max(summary["e2e_s"]) * 1000 == pytest.approx(summary["p99_e2el_ms"], rel=0.05)
+        # Without the flag the summary stays aggregates only; the flag alone is refused.
+        plain_path = batch_dir / "plain.json"
+        assert cli.main([*args, "--json-summary", str(plain_path), "--retry-failed"]) == 0
+        assert "ttft_s" not in json.loads(plain_path.read_text())
+        assert cli.main([*args, "--save-detailed"]) == 1
+
+
 def test_json_summary_has_every_metric(batch_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     inp = write_load(batch_dir / "in.jsonl", 30)
     out, summary_path = batch_dir / "out.jsonl", batch_dir / "summary.json"

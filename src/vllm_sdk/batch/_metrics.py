@@ -59,6 +59,9 @@ METRICS = (
     ("e2el", "End-to-end Latency", "E2EL"),
 )
 
+#: The keys of :meth:`LoadMetrics.detail` (seconds), per distribution.
+_DETAIL_KEYS = {"ttft": "ttft_s", "tpot": "tpot_s", "itl": "itl_s", "e2el": "e2e_s"}
+
 #: What ``--slo`` accepts (milliseconds each), as ``vllm bench serve --goodput``.
 SLO_METRICS = ("ttft", "tpot", "e2el")
 
@@ -252,6 +255,12 @@ class LoadMetrics:
         if "tpot" in slo and (ttft is None or (tpot or 0.0) > slo["tpot"]):
             return False
         return not ("e2el" in slo and e2e > slo["e2el"])
+
+    def detail(self) -> dict[str, list[float]]:
+        """The measured values themselves, in seconds, under the keys the plot script reads
+        (``ttft_s``, ``tpot_s``, ``itl_s``, ``e2e_s``): every value, or a uniform sample of about
+        :data:`DEFAULT_MAX_SAMPLES` when a distribution had more (``summary()["sampled"]`` says so)."""
+        return {f"{_DETAIL_KEYS[key]}": self.samples[key].values.tolist() for key, _, _ in METRICS}
 
     def summary(self, duration: float, **extra: Any) -> dict[str, Any]:
         """The run's figures as a flat dict with ``vllm bench serve``'s JSON keys (milliseconds for

@@ -89,6 +89,7 @@ class BatchFileOptions:
     seed: int = 0  # seeds the arrival gaps
     slo: dict[str, float] | None = None  # milliseconds per SLO metric (goodput)
     json_summary: str | None = None  # where to write the metrics as JSON
+    save_detailed: bool = False  # the JSON summary also carries the measured values (for plots)
 
     def check(self) -> None:
         """Raise :class:`BatchFileError` for a value no run can use."""
@@ -101,6 +102,8 @@ class BatchFileOptions:
                 raise BatchFileError(f"{name} must be a number of seconds above 0, not {value}")
         if not self.request_rate > 0:
             raise BatchFileError(f"--request-rate must be above 0 (or inf), not {self.request_rate}")
+        if self.save_detailed and self.json_summary is None:
+            raise BatchFileError("--save-detailed needs --json-summary PATH (the values go into that file)")
         if self.slo and not self.stream and {"ttft", "tpot"} & set(self.slo):
             raise BatchFileError("--slo ttft/tpot need --stream (only streamed requests have a first token)")
 
@@ -360,7 +363,10 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
         print(line, file=out)
     if options.json_summary is not None:
         try:
-            _write_json(options.json_summary, summary)
+            _write_json(
+                options.json_summary,
+                {**summary, **stats.metrics.detail()} if options.save_detailed else summary,
+            )
         except OSError as exc:
             print(f"error: cannot write the JSON summary: {exc}", file=out)
             return EXIT_UNABLE

@@ -101,6 +101,12 @@ def _load_options(batch: argparse.ArgumentParser) -> None:
     )
     batch.add_argument("--json-summary", metavar="PATH", help="write the metrics as JSON to PATH")
     batch.add_argument(
+        "--save-detailed",
+        action="store_true",
+        help="also write the measured values (ttft_s, tpot_s, itl_s, e2e_s lists, seconds) into the JSON "
+        "summary, for benchmarks/plot.py's histograms",
+    )
+    batch.add_argument(
         "--progress",
         choices=("auto", "bar", "plain", "none"),
         default="auto",
@@ -287,6 +293,7 @@ def _run(argv: list[str]) -> int:
                     seed=args.seed,
                     slo=args.slo,
                     json_summary=args.json_summary,
+                    save_detailed=args.save_detailed,
                 )
             )
         from ._chat import (
