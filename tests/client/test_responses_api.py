@@ -117,10 +117,12 @@ def test_reasoning_parser_items(api: Api) -> None:
 
 def test_missing_model_or_input_fails_before_io(api: Api) -> None:
     client = api.make()
-    with pytest.raises(MissingParameterError, match="input"):
+    with pytest.raises(MissingParameterError, match="input") as info:
         api.run(client.responses.create(model="tiny"))
-    with pytest.raises(MissingParameterError, match="model"):
+    assert info.value.parameter == "input"
+    with pytest.raises(MissingParameterError, match="model") as info:
         api.run(client.responses.create().input("x").send())
+    assert info.value.parameter == "model"
     assert api.sent == []
 
 
@@ -203,8 +205,9 @@ def test_retrieve_and_cancel_paths(api: Api) -> None:
         ("GET", "/v1/responses/resp_1"),
         ("POST", "/v1/responses/resp%2F1/cancel"),
     ]
-    with pytest.raises(MissingParameterError):
+    with pytest.raises(MissingParameterError) as info:
         api.run(client.responses.retrieve(""))
+    assert info.value.parameter == "response_id"
 
 
 def test_retrieve_stream_resumes_with_starting_after(api: Api) -> None:

@@ -48,7 +48,9 @@ PATH = "/responses"
 
 def _item_path(response_id: str, suffix: str = "") -> str:
     if not isinstance(response_id, str) or not response_id:
-        raise MissingParameterError("response_id is required (the id of a response, e.g. 'resp_...')")
+        raise MissingParameterError(
+            "response_id", "response_id is required (the id of a response, e.g. 'resp_...')"
+        )
     return f"{PATH}/{quote(response_id, safe='')}{suffix}"
 
 
@@ -76,9 +78,11 @@ def create_body(params: Mapping[str, Any]) -> dict[str, Any]:
     if "tools" in body and body["tools"] is not None:
         body["tools"] = [response_tool(tool) for tool in body["tools"]]
     if not body.get("model"):
-        raise MissingParameterError("model is required for a response")
+        raise MissingParameterError("model", "model is required for a response")
     if body.get("input") is None and not body.get("previous_response_id") and not body.get("prompt"):
-        raise MissingParameterError("input is required for a response (or previous_response_id / prompt)")
+        raise MissingParameterError(
+            "input", "input is required for a response (or previous_response_id / prompt)"
+        )
     return body
 
 
