@@ -26,7 +26,7 @@ from .._generated_endpoints import BuilderBase
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["BuilderMixin"]
+__all__ = ["BuilderMixin", "PlainBodyBuilder"]
 
 
 def _plain(value: Any) -> Any:
@@ -115,3 +115,59 @@ class BuilderMixin(BuilderBase):
     def __repr__(self) -> str:
         keys = ", ".join(self.to_dict())
         return f"<{type(self).__name__} fields=[{keys}]>"
+
+
+class PlainBodyBuilder:
+    """Copy-on-write setters over a plain JSON body, for the hand-written builders (Responses, Messages)
+    whose routes have no generated builder base: every setter returns a new builder and leaves this one
+    unchanged; ``extra(dict)`` is merged in last; ``to_dict()`` is the body it would send (no I/O)."""
+
+    def __init__(self) -> None:
+        self._body: dict[str, Any] = {}
+        self._extra: dict[str, Any] = {}
+
+    def _clone(self) -> Self:
+        """A new builder sharing this one's state (which is never changed in place)."""
+        new = object.__new__(type(self))
+        new.__dict__ = self.__dict__.copy()
+        return new
+
+    def _set(self, key: str, value: object) -> Self:
+        """A new builder with ``value`` under ``key`` (``None`` removes the key)."""
+        body = self._body.copy()
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+        new = self._clone()
+        new._body = body
+        return new
+
+    def __copy__(self) -> Self:
+        return self._clone()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # The body is copied; the requester (the client, with its pool) is shared.
+        new = self._clone()
+        new._body = copy.deepcopy(self._body, memo)
+        new._extra = copy.deepcopy(self._extra, memo)
+        return new
+
+    def extra(self, fields: Mapping[str, Any]) -> Self:
+        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for). Returns a
+        new builder."""
+        extra = dict(self._extra)
+        merge_extra(extra, fields)  # nested dicts are merged into new dicts, never in place
+        new = self._clone()
+        new._extra = extra
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body this builder would send (without ``stream``)."""
+        body = copy.deepcopy(self._body)
+        if self._extra:
+            merge_extra(body, copy.deepcopy(self._extra))
+        return body
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} fields=[{', '.join(self.to_dict())}]>"

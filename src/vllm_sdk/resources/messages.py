@@ -16,19 +16,18 @@ builders, sync and async.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from typing_extensions import Self
 
-from .._body import merge_extra
 from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
 from .._requester import CallOptions
 from .._streams import AnthropicMessageStream, AsyncAnthropicMessageStream
 from .._structured import pydantic_function_tool
 from ..types.messages import AnthropicMessage, MessageTokenCount
+from ._builder import PlainBodyBuilder
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -105,41 +104,12 @@ def count_body(params: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-class _MessageBuilderBase:
+class _MessageBuilderBase(PlainBodyBuilder):
     """The setters of a Messages request (no I/O); ``to_dict()`` is the body it would send.
 
     Copy-on-write, like the chat and Responses builders: every setter returns a new builder and leaves
     this one unchanged.
     """
-
-    def __init__(self) -> None:
-        self._body: dict[str, Any] = {}
-        self._extra: dict[str, Any] = {}
-
-    def _clone(self) -> Self:
-        new = object.__new__(type(self))
-        new.__dict__ = self.__dict__.copy()
-        return new
-
-    def _set(self, key: str, value: object) -> Self:
-        body = self._body.copy()
-        if value is None:
-            body.pop(key, None)
-        else:
-            body[key] = value
-        new = self._clone()
-        new._body = body
-        return new
-
-    def __copy__(self) -> Self:
-        return self._clone()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
-        # The body is copied; the requester (the client, with its pool) is shared.
-        new = self._clone()
-        new._body = copy.deepcopy(self._body, memo)
-        new._extra = copy.deepcopy(self._extra, memo)
-        return new
 
     def model(self, value: str) -> Self:
         """The model to answer with."""
@@ -208,25 +178,6 @@ class _MessageBuilderBase:
     def metadata(self, value: Mapping[str, Any]) -> Self:
         """Request metadata (e.g. ``{"user_id": ...}``)."""
         return self._set("metadata", dict(value))
-
-    def extra(self, fields: Mapping[str, Any]) -> Self:
-        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for, such as
-        vLLM's sampling extensions). Returns a new builder."""
-        extra = dict(self._extra)
-        merge_extra(extra, fields)
-        new = self._clone()
-        new._extra = extra
-        return new
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON body this builder would send (without ``stream``)."""
-        body = copy.deepcopy(self._body)
-        if self._extra:
-            merge_extra(body, copy.deepcopy(self._extra))
-        return body
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} fields=[{', '.join(self.to_dict())}]>"
 
 
 class AnthropicMessageBuilder(_MessageBuilderBase):

@@ -16,7 +16,6 @@ shared by the keyword methods, the builders, sync and async.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
@@ -24,13 +23,13 @@ from urllib.parse import quote
 
 from typing_extensions import Self
 
-from .._body import merge_extra
 from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
 from .._requester import CallOptions
 from .._streams import AsyncResponseStream, ResponseStream
 from .._structured import FunctionTool, pydantic_function_tool, text_format_from_type
 from ..types.responses import ParsedResponse, Response, parse_response
+from ._builder import PlainBodyBuilder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 
 if TYPE_CHECKING:
@@ -108,42 +107,12 @@ def _stream_factory(cls: Callable[..., Any], text_format: Any) -> Callable[..., 
     return functools.partial(cls, text_format=text_format) if text_format is not None else cls
 
 
-class _ResponseBuilderBase:
+class _ResponseBuilderBase(PlainBodyBuilder):
     """The setters of a Responses request (no I/O); ``to_dict()`` is the body it would send.
 
     Copy-on-write, like the chat builders: every setter returns a new builder and leaves this one
     unchanged, so a half-built request can be kept and sent many times.
     """
-
-    def __init__(self) -> None:
-        self._body: dict[str, Any] = {}
-        self._extra: dict[str, Any] = {}
-
-    def _clone(self) -> Self:
-        """A new builder sharing this one's state (which is never changed in place)."""
-        new = object.__new__(type(self))
-        new.__dict__ = self.__dict__.copy()
-        return new
-
-    def _set(self, key: str, value: object) -> Self:
-        body = self._body.copy()
-        if value is None:
-            body.pop(key, None)
-        else:
-            body[key] = value
-        new = self._clone()
-        new._body = body
-        return new
-
-    def __copy__(self) -> Self:
-        return self._clone()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
-        # The body is copied; the requester (the client, with its pool) is shared.
-        new = self._clone()
-        new._body = copy.deepcopy(self._body, memo)
-        new._extra = copy.deepcopy(self._extra, memo)
-        return new
 
     def model(self, value: str) -> Self:
         """The model to answer with."""
@@ -222,25 +191,6 @@ class _ResponseBuilderBase:
     def structured_outputs(self, value: Mapping[str, Any]) -> Self:
         """vLLM's ``structured_outputs`` (``json``, ``choice``, ``regex``, ``grammar``...)."""
         return self._set("structured_outputs", dict(value))
-
-    def extra(self, fields: Mapping[str, Any]) -> Self:
-        """Merge ``fields`` into the JSON body (for parameters this builder has no setter for). Returns a
-        new builder."""
-        extra = dict(self._extra)
-        merge_extra(extra, fields)  # nested dicts are merged into new dicts, never in place
-        new = self._clone()
-        new._extra = extra
-        return new
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON body this builder would send (without ``stream``)."""
-        body = copy.deepcopy(self._body)
-        if self._extra:
-            merge_extra(body, copy.deepcopy(self._extra))
-        return body
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} fields=[{', '.join(self.to_dict())}]>"
 
 
 class ResponseBuilder(_ResponseBuilderBase):
