@@ -12,6 +12,7 @@ One job per module:
 * ``_httpx``: :class:`LoopBoundHTTPTransport`;
 * ``_event_loops``: moving a transport's pool from one event loop to the next;
 * ``_uvloop``: the event loops the SDK creates itself (uvloop when installed, ``VLLM_SDK_UVLOOP=0`` opts out);
+* ``_settings``: the typed error of a bad ``VLLM_SDK_TRANSPORT`` / ``VLLM_SDK_UVLOOP`` value;
 * ``_request_build``: building a call's ``httpx.Request`` without httpx's merge where that is exact.
 
 Code outside this package imports from here, except :class:`._request_build.RequestFactory`.
@@ -20,19 +21,24 @@ Code outside this package imports from here, except :class:`._request_build.Requ
 from ._aiohttp import AiohttpTransport
 from ._factory import (
     TRANSPORT_ENV,
+    TransportSettingError,
     aiohttp_available,
     create_async_http_client,
     create_sync_http_client,
     selected_transport,
 )
 from ._httpx import LoopBoundHTTPTransport
-from ._uvloop import UVLOOP_ENV, new_event_loop, run, selected_loop
+from ._settings import EnvSettingError
+from ._uvloop import UVLOOP_ENV, LoopSettingError, new_event_loop, run, selected_loop
 
 __all__ = [
     "TRANSPORT_ENV",
     "UVLOOP_ENV",
     "AiohttpTransport",
+    "EnvSettingError",
     "LoopBoundHTTPTransport",
+    "LoopSettingError",
+    "TransportSettingError",
     "aiohttp_available",
     "create_async_http_client",
     "create_sync_http_client",

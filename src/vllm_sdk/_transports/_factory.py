@@ -16,13 +16,13 @@ The sync client is always native httpx. Both factories install the cookie shortc
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import httpx
 
 from ._aiohttp import AiohttpTransport
 from ._httpx import LoopBoundHTTPTransport
+from ._settings import EnvSettingError, env_setting
 
 if TYPE_CHECKING:
     import ssl
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TRANSPORT_ENV",
     "TransportName",
+    "TransportSettingError",
     "aiohttp_available",
     "create_async_http_client",
     "create_sync_http_client",
@@ -40,6 +41,12 @@ __all__ = [
 TRANSPORT_ENV = "VLLM_SDK_TRANSPORT"
 
 TransportName = Literal["aiohttp", "httpx"]
+
+_TRANSPORT_NAMES: tuple[TransportName, ...] = ("httpx", "aiohttp")
+
+
+class TransportSettingError(EnvSettingError):
+    """``VLLM_SDK_TRANSPORT`` names no transport (a ``VllmError`` and a ``ValueError``)."""
 
 
 def aiohttp_available() -> bool:
@@ -54,9 +61,10 @@ def aiohttp_available() -> bool:
 def selected_transport() -> TransportName:
     """The async transport :func:`create_async_http_client` will use, after ``VLLM_SDK_TRANSPORT``.
 
-    Raises ``ValueError`` for an unknown value and ``ImportError`` when ``aiohttp`` is forced but missing.
+    Raises :class:`TransportSettingError` (a ``VllmError`` and a ``ValueError``) for an unknown value and
+    ``ImportError`` when ``aiohttp`` is forced but missing.
     """
-    forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    forced = env_setting(TRANSPORT_ENV)
     if forced == "httpx":
         return "httpx"
     if forced == "aiohttp":
@@ -67,7 +75,7 @@ def selected_transport() -> TransportName:
             )
         return "aiohttp"
     if forced:
-        raise ValueError(f"{TRANSPORT_ENV} must be 'httpx' or 'aiohttp', not {forced!r}")
+        raise TransportSettingError(TRANSPORT_ENV, forced, _TRANSPORT_NAMES)
     return "aiohttp" if aiohttp_available() else "httpx"
 
 
