@@ -31,16 +31,13 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._events import Content, Done, Error, Reasoning, ToolCallComplete, ToolCallDelta, Usage
 from .._exceptions import StreamError
 from .._tool_call import ToolCall
-from ._common import DEFAULT_MAX_EVENT_SIZE, THINK_CLOSE, THINK_OPEN
+from ._common import THINK_CLOSE, THINK_OPEN
 from ._typed_events import TypedEventStreamParser, int_field
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 __all__ = ["AnthropicStreamParser", "usage_from_anthropic"]
 
@@ -121,25 +118,15 @@ class _ThinkSplitter:
 
 
 class AnthropicStreamParser(TypedEventStreamParser):
-    """Incremental, I/O-free parser of a ``/v1/messages`` stream: ``feed(bytes) -> events``,
-    ``close() -> events``, ``snapshot()`` (the message so far, in the non-streaming shape).
-
-    ``decoder_cls`` is the SSE decoder class of a build (``vllm_sdk._speedups.AnthropicStreamParser`` binds
-    the selected build's; tests pass each build's). With ``keep_raw=True`` the decoded event dicts are
-    kept for ``take_raw()``.
+    """Incremental, I/O-free parser of a ``/v1/messages`` stream (see :class:`TypedEventStreamParser`;
+    ``snapshot()`` is the message so far). ``vllm_sdk._speedups.AnthropicStreamParser`` binds the selected
+    build's decoder.
     """
 
     API = "Messages"
     TERMINAL = "message_stop"
 
-    def __init__(
-        self,
-        *,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        keep_raw: bool = False,
-        decoder_cls: Callable[[int], Any],
-    ) -> None:
-        super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=decoder_cls)
+    def _start(self) -> None:
         self._message: dict[str, Any] = {}
         self._blocks: dict[int, dict[str, Any]] = {}
         self._json: dict[int, list[str]] = {}  # block index -> input_json fragments of a tool_use block

@@ -28,16 +28,12 @@ from __future__ import annotations
 import copy
 import json
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._events import Content, Done, Error, Reasoning, ToolCallComplete, ToolCallDelta, Usage
 from .._exceptions import StreamError
 from .._tool_call import ToolCall
-from ._common import DEFAULT_MAX_EVENT_SIZE
 from ._typed_events import TypedEventStreamParser, int_field
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 __all__ = ["TERMINAL_EVENTS", "ResponsesStreamParser", "usage_from_responses"]
 
@@ -61,25 +57,15 @@ def usage_from_responses(usage: dict[str, Any]) -> Usage:
 
 
 class ResponsesStreamParser(TypedEventStreamParser):
-    """Incremental, I/O-free parser of a ``/v1/responses`` stream: ``feed(bytes) -> events``,
-    ``close() -> events``, ``snapshot()`` (the response so far, in the non-streaming shape).
-
-    ``decoder_cls`` is the SSE decoder class of a build (``vllm_sdk._speedups.ResponsesStreamParser`` binds
-    the selected build's; tests pass each build's). With ``keep_raw=True`` the decoded event dicts are
-    kept for ``take_raw()``.
+    """Incremental, I/O-free parser of a ``/v1/responses`` stream (see :class:`TypedEventStreamParser`;
+    ``snapshot()`` is the response so far). ``vllm_sdk._speedups.ResponsesStreamParser`` binds the selected
+    build's decoder.
     """
 
     API = "Responses"
     TERMINAL = "response.completed"
 
-    def __init__(
-        self,
-        *,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        keep_raw: bool = False,
-        decoder_cls: Callable[[int], Any],
-    ) -> None:
-        super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=decoder_cls)
+    def _start(self) -> None:
         self._response: dict[str, Any] = {}
         self._items: dict[int, dict[str, Any]] = {}
         self._calls: dict[int, int] = {}  # output_index -> tool call position

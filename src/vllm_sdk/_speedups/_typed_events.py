@@ -45,9 +45,9 @@ class TypedEventStreamParser(ABC):
     """Incremental, I/O-free parser of a typed-event stream: ``feed(bytes) -> events``,
     ``close() -> events``, ``snapshot()`` (what was received so far, in the non-streaming shape).
 
-    ``decoder_cls`` is the SSE decoder class of a build. With ``keep_raw=True`` the decoded event dicts are
-    kept for ``take_raw()``. Subclasses set :attr:`API` and :attr:`TERMINAL` and implement
-    :meth:`_handle`, :meth:`_text` and :meth:`snapshot`.
+    ``decoder_cls`` is the SSE decoder class of a build (tests pass each build's). With ``keep_raw=True``
+    the decoded event dicts are kept for ``take_raw()``. Subclasses set :attr:`API` and :attr:`TERMINAL`
+    and implement :meth:`_start`, :meth:`_handle`, :meth:`_text` and :meth:`snapshot`.
     """
 
     #: The API's name in error messages ("Responses", "Messages").
@@ -69,6 +69,7 @@ class TypedEventStreamParser(ABC):
         self._stopped = False
         self._pending: StreamError | None = None
         self._events = 0
+        self._start()
 
     @property
     def done(self) -> bool:
@@ -149,6 +150,10 @@ class TypedEventStreamParser(ABC):
         self._done = isinstance(last, Done)
         self._stopped = True
         return True
+
+    @abstractmethod
+    def _start(self) -> None:
+        """Set up the API's own accumulated state (called by ``__init__``)."""
 
     @abstractmethod
     def _handle(self, kind: str, event: dict[str, Any], out: list[Any]) -> bool:
