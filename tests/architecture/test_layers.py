@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "vllm_sdk._events",
             "vllm_sdk._multimodal",
             "vllm_sdk._multipart",
+            "vllm_sdk._file_source",
             "vllm_sdk._retry",
             "vllm_sdk._options",
             "vllm_sdk._balancer",
