@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from upload_files import CountingFile
 from vllm_sdk import (
     BadRequestError,
     Content,
@@ -237,20 +238,13 @@ def test_mock_sync_streams_a_file_from_disk_and_again_on_a_retry(
     server.reset()
     audio = _wav() * 40  # 640 kB: several chunks of the upload
     assert len(audio) > 2 * CHUNK_SIZE
-    reads: list[int] = []
-
-    class Counting(io.BytesIO):
-        def read(self, size: int | None = -1, /) -> bytes:
-            data = super().read(size)
-            reads.append(len(data))
-            return data
-
+    handle = CountingFile(audio)
     big = tmp_path / "talk.wav"
     big.write_bytes(_wav() + b"\x00" * (2 * CHUNK_SIZE))
     server.faults = "status=503:1"
     try:
         with VllmClient(server.base_url, max_retries=1) as client:
-            assert client.audio.transcriptions.create(file=Counting(audio), model=server.model).text
+            assert client.audio.transcriptions.create(file=handle, model=server.model).text
             assert client.audio.transcriptions.create(file=big, model=server.model).text
         uploads = [r for r in server.requests if r.path.endswith("/audio/transcriptions")]
         assert len(uploads) == 3  # the first one answered 503, then resent whole
@@ -258,7 +252,7 @@ def test_mock_sync_streams_a_file_from_disk_and_again_on_a_retry(
         assert big.read_bytes() in uploads[2].body
         assert all(r.headers["content-length"] == str(len(r.body)) for r in uploads)
         assert all("transfer-encoding" not in r.headers for r in uploads)
-        assert max(reads) <= CHUNK_SIZE
-        assert sum(reads) >= 2 * len(audio)
+        assert max(handle.reads) <= CHUNK_SIZE
+        assert sum(handle.reads) >= 2 * len(audio)
     finally:
         server.reset()

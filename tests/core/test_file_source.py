@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from upload_files import CountingFile
 from vllm_sdk import VllmError
 from vllm_sdk._file_source import CHUNK_SIZE, HEAD_SIZE, FileSource
 from vllm_sdk._multipart import StreamedBody, encode_multipart, open_file_input, read_file_input
@@ -26,19 +27,6 @@ RIFF = b"RIFF\x00\x00\x00\x00WAVEfmt "
 
 def _content(size: int) -> bytes:
     return RIFF + bytes(i % 251 for i in range(size - len(RIFF)))
-
-
-class CountingFile(io.BytesIO):
-    """A seekable binary file that records the size of every read."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.reads: list[int] = []
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        data = super().read(size)
-        self.reads.append(len(data))
-        return data
 
 
 class Pipe(io.RawIOBase):

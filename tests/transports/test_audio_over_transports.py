@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from aiohttp import web
 
+from upload_files import CountingFile
 from vllm_sdk import AsyncVllmClient, Content, Done, Transcription, TranscriptionVerbose, Usage
 from vllm_sdk._file_source import CHUNK_SIZE
 from vllm_sdk._transports import TRANSPORT_ENV, AiohttpTransport
@@ -129,26 +130,13 @@ async def test_the_form_arrives_intact(transport_name: str, monkeypatch: pytest.
     assert "response_format" not in received  # None fields are left out
 
 
-class _CountingFile(io.BytesIO):
-    """A seekable binary file that records the size of every read."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.reads: list[int] = []
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        data = super().read(size)
-        self.reads.append(len(data))
-        return data
-
-
 async def test_a_file_streams_from_disk_with_its_length_and_again_on_a_retry(
     srv: MockVllmServer, transport_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv(TRANSPORT_ENV, transport_name)
     audio = _wav(20.0, 16000)  # 640 kB: several chunks
     assert len(audio) > 2 * CHUNK_SIZE
-    handle = _CountingFile(audio)
+    handle = CountingFile(audio)
     srv.faults = "status=503:1"  # the first attempt fails: the body must be sent whole again
     async with AsyncVllmClient(srv.base_url, max_retries=1, timeout=10.0) as c:
         result = await c.audio.transcriptions.create(file=handle, model=srv.model)

@@ -192,19 +192,6 @@ class _MessageBuilderBase(PlainBodyBuilder):
         """Request metadata (e.g. ``{"user_id": ...}``)."""
         return self._set("metadata", dict(value))
 
-    def _options(
-        self,
-        timeout: TimeoutLike | NotGiven | None,
-        extra_headers: Mapping[str, str | None] | None,
-        extra_query: Mapping[str, Any] | None,
-        max_retries: int | None,
-        stream_idle_timeout: float | None = None,
-    ) -> CallOptions:
-        """The call options of a send (``extra()`` is the extra body)."""
-        return call_options(
-            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
-        )
-
     def _message_request(self, options: CallOptions) -> PlannedRequest:
         """This builder's message request; raises before any I/O when incomplete."""
         return _create_request(self._body, options)

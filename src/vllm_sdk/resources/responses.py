@@ -207,19 +207,8 @@ class _ResponseBuilderBase(PlainBodyBuilder):
         """vLLM's ``structured_outputs`` (``json``, ``choice``, ``regex``, ``grammar``...)."""
         return self._set("structured_outputs", dict(value))
 
-    def _request(
-        self,
-        timeout: TimeoutLike | NotGiven | None,
-        extra_headers: Mapping[str, str | None] | None,
-        extra_query: Mapping[str, Any] | None,
-        max_retries: int | None,
-        stream_idle_timeout: float | None = None,
-        text_format: Any = None,
-    ) -> PlannedRequest:
-        """This builder's request (``extra()`` is its extra body); raises before any I/O when incomplete."""
-        options = call_options(
-            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
-        )
+    def _request(self, options: CallOptions, text_format: Any = None) -> PlannedRequest:
+        """This builder's request; raises before any I/O when incomplete."""
         return _create_request(self._body, options, text_format)
 
 
@@ -241,7 +230,7 @@ class ResponseBuilder(_ResponseBuilderBase):
         max_retries: int | None = None,
     ) -> Response:
         """Send the request and return the :class:`Response`."""
-        request = self._request(timeout, extra_headers, extra_query, max_retries)
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries))
         return request.send(self._requester, Response)
 
     def send_stream(
@@ -254,7 +243,9 @@ class ResponseBuilder(_ResponseBuilderBase):
         stream_idle_timeout: float | None = None,
     ) -> ResponseStream[Any]:
         """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.ResponseStream`."""
-        request = self._request(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        request = self._request(
+            self._options(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        )
         stream: ResponseStream[Any] = request.open_stream(self._requester, ResponseStream)
         return stream
 
@@ -269,7 +260,7 @@ class ResponseBuilder(_ResponseBuilderBase):
     ) -> ParsedResponse[ContentT]:
         """Send with ``text_format`` as a strict ``json_schema`` text format and return the response with
         ``output_parsed`` (see ``client.responses.parse``)."""
-        request = self._request(timeout, extra_headers, extra_query, max_retries, text_format=text_format)
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries), text_format)
         return _parsed(request.send(self._requester, Response), text_format, request)
 
 
@@ -289,7 +280,7 @@ class AsyncResponseBuilder(_ResponseBuilderBase):
         max_retries: int | None = None,
     ) -> Response:
         """Send the request and return the :class:`Response`."""
-        request = self._request(timeout, extra_headers, extra_query, max_retries)
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries))
         return await request.send(self._requester, Response)
 
     async def send_stream(
@@ -302,7 +293,9 @@ class AsyncResponseBuilder(_ResponseBuilderBase):
         stream_idle_timeout: float | None = None,
     ) -> AsyncResponseStream[Any]:
         """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncResponseStream`."""
-        request = self._request(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        request = self._request(
+            self._options(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        )
         stream: AsyncResponseStream[Any] = await request.open_stream(self._requester, AsyncResponseStream)
         return stream
 
@@ -316,7 +309,7 @@ class AsyncResponseBuilder(_ResponseBuilderBase):
         max_retries: int | None = None,
     ) -> ParsedResponse[ContentT]:
         """The async twin of :meth:`ResponseBuilder.parse`."""
-        request = self._request(timeout, extra_headers, extra_query, max_retries, text_format=text_format)
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries), text_format)
         return _parsed(await request.send(self._requester, Response), text_format, request)
 
 
