@@ -150,6 +150,7 @@ from .lists import (
     RerankResponse,
     ScoreResponse,
 )
+from .render import GenerateRequestList
 
 __all__ = [
     "Annotation",
@@ -237,6 +238,7 @@ __all__ = [
     "Function",
     "FunctionCall",
     "GenerateRequest",
+    "GenerateRequestList",
     "GenerativeScoringItemResult",
     "GenerativeScoringRequest",
     "GenerativeScoringResponse",
