@@ -33,6 +33,7 @@ from vllm_sdk.types import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+HELLO = [{"role": "user", "content": "Hello"}]
 CONVERSATIONS = [
     [{"role": "user", "content": "Hello"}],
     [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is two plus two?"}],
@@ -281,3 +282,45 @@ def test_raw_response_of_completions_render(client: VllmClient) -> None:
     parsed = raw.parse()
     assert isinstance(parsed, GenerateRequestList)
     assert len(parsed) == 2
+
+
+# ------------------------------------------------------------------- Messages and Responses render
+
+
+def test_messages_render(server: MockVllmServer, client: VllmClient) -> None:
+    rendered = client.messages.render(
+        model=server.model, max_tokens=9, system="Be brief.", messages=[{"role": "user", "content": "Hello"}]
+    )
+    assert isinstance(rendered, GenerateRequest)
+    # the Messages request as the chat request /v1/messages makes of it: the system prompt comes first
+    chat = client.tokenize(
+        model=server.model,
+        messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}],
+    )
+    assert rendered.token_ids == chat.tokens
+    assert rendered.sampling_params.max_tokens == 9
+    assert server.requests[-2].path == "/v1/messages/render"
+    with pytest.raises(MissingParameterError, match="max_tokens"):
+        client.messages.render(model=server.model, messages=[{"role": "user", "content": "Hello"}])
+
+
+def test_responses_render(server: MockVllmServer, client: VllmClient) -> None:
+    rendered = client.responses.render(model=server.model, input="Hello", max_output_tokens=6)
+    assert isinstance(rendered, GenerateRequest)
+    assert rendered.token_ids == client.tokenize(model=server.model, messages=HELLO).tokens
+    assert rendered.sampling_params.max_tokens == 6
+    # the render endpoint is stateless
+    with pytest.raises(BadRequestError, match="previous_response_id is not supported") as info:
+        client.responses.render(model=server.model, input="more", previous_response_id="resp_1")
+    assert info.value.param == "previous_response_id"
+
+
+def test_messages_and_responses_render_async(server: MockVllmServer) -> None:
+    async def main() -> tuple[GenerateRequest, GenerateRequest]:
+        async with AsyncVllmClient(server.base_url, max_retries=0) as c:
+            one = await c.messages.render(model=server.model, max_tokens=4, messages=HELLO)
+            two = await c.responses.render(model=server.model, input="Hello")
+            return one, two
+
+    one, two = asyncio.run(main())
+    assert one.token_ids == two.token_ids  # the same conversation, the same prompt

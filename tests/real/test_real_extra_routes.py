@@ -73,6 +73,18 @@ async def test_real_render_async(make_async_client: Any, main_server: ServerInfo
     assert chat.token_ids
 
 
+def test_real_messages_and_responses_render(client: Any, main_server: ServerInfo) -> None:
+    messages = client.messages.render(model=main_server.model, max_tokens=5, messages=HELLO)
+    assert isinstance(messages, GenerateRequest)
+    assert messages.token_ids
+    assert messages.sampling_params.max_tokens == 5
+    responses = client.responses.render(model=main_server.model, input="Hello", max_output_tokens=5)
+    assert isinstance(responses, GenerateRequest)
+    assert responses.token_ids
+    with pytest.raises(BadRequestError, match="previous_response_id"):
+        client.responses.render(model=main_server.model, input="Hello", previous_response_id="resp_x")
+
+
 def test_real_render_without_scale_out_is_forbidden(make_client: Any, plain_server: ServerInfo) -> None:
     client = make_client(plain_server)
     with pytest.raises(PermissionDeniedError, match="--enable-scale-out"):

@@ -11,6 +11,9 @@ Shapes from vLLM 0.32.0's source (``vllm/entrypoints/...``):
   ``scale_out/token_in_token_out/protocol.py``; completions answer a JSON array, one per prompt). A real
   server serves them only with ``--enable-scale-out`` and otherwise answers 403 (transcripts A50, A51);
   the mock always serves them;
+* ``POST /v1/messages/render`` and ``POST /v1/responses/render``: the same router; Messages are converted
+  to a chat request first, as ``/v1/messages`` does; Responses refuse ``previous_response_id`` (the render
+  endpoint is stateless); errors keep the OpenAI error shape (the router returns ``ErrorResponse``);
 * ``POST /generative_scoring``: ``generate/generative_scoring/serving.py`` (the probability of the first
   label token after query + item, softmaxed over the label tokens unless ``apply_softmax`` is false; one
   completion token per item);
@@ -36,8 +39,13 @@ from ._chat import CHAT
 from ._completions import COMPLETIONS
 from ._generation import request_seed
 from ._http import chat_prompt, hex16, json_response, resolve_model, state_of
+from ._messages import _chat_messages as messages_as_chat
+from ._messages import _chat_tools as message_tools_as_chat
 from ._pooling import unit_vector
+from ._responses import _chat_tools as response_tools_as_chat
+from ._responses import _messages as responses_as_chat
 from ._validation import (
+    RequestRejected,
     bad_request,
     check_context,
     check_sampling,
@@ -45,7 +53,7 @@ from ._validation import (
     parse_json_body,
     validation_error,
 )
-from ._wire import dumps
+from ._wire import dumps, error_body
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -215,6 +223,49 @@ async def _render_completions(request: web.Request) -> web.StreamResponse:
     for _text, _pieces, ids in prompts:
         check_context(len(ids), body.get("max_tokens"), state.max_model_len)
     out = [_rendered(f"{base}-{i}", ids, body, model, state) for i, (_t, _p, ids) in enumerate(prompts)]
+    return json_response(dumps(out).encode())
+
+
+async def _render_messages(request: web.Request) -> web.StreamResponse:
+    state = state_of(request)
+    body = await _body(request)
+    model = resolve_model(state, body)
+    max_tokens = body.get("max_tokens")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise validation_error("int_type", "body.max_tokens", "Input should be a valid integer", max_tokens)
+    ids = tok.encode(chat_prompt(messages_as_chat(body), message_tools_as_chat(body.get("tools"))))
+    check_context(len(ids), max_tokens, state.max_model_len)
+    # The chat request /v1/messages would make of it (AnthropicServingMessages.to_chat_completion_request).
+    chat = {
+        "max_tokens": max_tokens,
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "top_k": body.get("top_k"),
+        "stop": body.get("stop_sequences") or [],
+        "stream": body.get("stream"),
+    }
+    out = _rendered(_request_id(request, "chatcmpl"), ids, chat, model, state)
+    return json_response(dumps(out).encode())
+
+
+async def _render_responses(request: web.Request) -> web.StreamResponse:
+    state = state_of(request)
+    body = await _body(request)
+    model = resolve_model(state, body)
+    if body.get("previous_response_id") is not None:
+        message = "previous_response_id is not supported by the stateless render endpoint."
+        raise RequestRejected(400, error_body(message, "invalid_request_error", 400, "previous_response_id"))
+    ids = tok.encode(chat_prompt(responses_as_chat(body, []), response_tools_as_chat(body.get("tools"))))
+    max_tokens = body.get("max_output_tokens")
+    check_context(len(ids), max_tokens, state.max_model_len)
+    chat = {
+        "max_tokens": max_tokens,
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "top_k": body.get("top_k"),
+        "stream": body.get("stream"),
+    }
+    out = _rendered(body.get("request_id") or f"resp_{hex16()}", ids, chat, model, state)
     return json_response(dumps(out).encode())
 
 
@@ -418,9 +469,11 @@ async def _cohere_embed(request: web.Request) -> web.StreamResponse:
 
 
 def add_extra_routes(app: web.Application) -> None:
-    """Mount batch chat, the render routes, generative scoring and ``/v2/embed``."""
+    """Mount batch chat, the four render routes, generative scoring and ``/v2/embed``."""
     app.router.add_post("/v1/chat/completions/batch", _batch_chat)
     app.router.add_post("/v1/chat/completions/render", _render_chat)
     app.router.add_post("/v1/completions/render", _render_completions)
+    app.router.add_post("/v1/messages/render", _render_messages)
+    app.router.add_post("/v1/responses/render", _render_responses)
     app.router.add_post("/generative_scoring", _generative_scoring)
     app.router.add_post("/v2/embed", _cohere_embed)
