@@ -3,7 +3,9 @@
 The output holds, with no hand edits:
 
 * ``Route`` and ``ROUTES`` — one entry per operation marked ``x-sdk-route`` by ``vendor``: dotted name,
-  method, path, request model, response model, stream chunk model, whether it streams;
+  method, path, request model, response model (``None`` for a bare JSON array, which is a type alias),
+  stream chunk model, whether it streams (query parameters are read into :class:`RouteInfo` for
+  ``codegen/resources.py``);
 * ``REQUEST_FIELDS`` — every request model's JSON keys in schema order (the canonical body order);
 * per request model a ``<Model>BuilderBase`` (one typed setter per field, docstring = schema description)
   and a ``<Model>Params`` ``TypedDict`` for the keyword style.

@@ -16,6 +16,11 @@ Two generated modules, next to the hand-written resources:
   builder (the hand-written subclass that the route's ``builder_classes`` names, when there is one).
   Each body is one call into the requester protocol (``vllm_sdk._requester``).
 
+An operation's query parameters (``in: query``) become typed keyword arguments of its method and setters of
+its route builder that fill the URL query (see ``codegen/query.py``); a body-less route with query
+parameters gets a builder too. A route answering a bare JSON array names its model class in
+``response_classes`` (a type alias is no model).
+
 Everything the generated code takes from hand-written code is named in the configuration (the requester
 protocol and ``NOT_GIVEN`` of the ground floor aside): ``builder_base`` (the builders' root mixin, with
 ``extra()`` and ``to_dict()``), ``response_classes``, and per route its stream and builder classes, so the
