@@ -92,7 +92,7 @@ async def _tokenizer_info(request: web.Request) -> web.StreamResponse:
     return json_response(dumps(info).encode())
 
 
-def _query_error(loc: str, msg: str, kind: str, value: str, ctx: dict[str, Any]) -> RequestRejected:
+def _query_error(loc: str, msg: str, kind: str, value: str, ctx: dict[str, Any] | None) -> RequestRejected:
     """FastAPI's query validation failure, as vLLM's handler answers it (400, like a body's)."""
     return validation_error(kind, f"query.{loc}", msg, value, ctx)
 
@@ -109,7 +109,7 @@ def _level(request: web.Request) -> int:
             "Input should be a valid integer, unable to parse string as an integer",
             "int_parsing",
             raw,
-            {},
+            None,
         ) from None
     if level < 0:
         raise _query_error(
