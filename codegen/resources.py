@@ -238,7 +238,7 @@ class ResourcesRenderer:
 
     def render_builders(self) -> str:
         # Routes with a body get a builder; so do body-less routes with query parameters (its setters fill
-        # the URL query: ``SleepBuilder(client).level(2).send()``).
+        # the URL query: ``SleepBuilder(requester).level(2).send()``).
         routes = [r for r in self.routes if r.request_variants or r.query]
         refs: list[ClassRef] = [
             ClassRef("vllm_sdk._config", "NOT_GIVEN"),
