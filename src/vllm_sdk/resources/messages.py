@@ -1,5 +1,5 @@
 """``client.messages``: vLLM's Anthropic-compatible Messages API (``POST /v1/messages``,
-``POST /v1/messages/count_tokens``).
+``POST /v1/messages/count_tokens``, ``POST /v1/messages/render``).
 
 Hand-written, not generated: vLLM 0.32.0 serves these routes from its Anthropic router, which the vendored
 OpenAI schema does not describe (see ``types/messages.py``); the requests go through the requester's
@@ -25,6 +25,7 @@ from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
 from .._streams import AnthropicMessageStream, AsyncAnthropicMessageStream
 from .._structured import pydantic_function_tool
+from ..types._generated import GenerateRequest
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, call_options, wants_builder
@@ -45,6 +46,7 @@ __all__ = [
 
 PATH = "/messages"
 COUNT_PATH = "/messages/count_tokens"
+RENDER_PATH = "/messages/render"
 
 
 def message_tool(tool: Mapping[str, Any] | type) -> dict[str, Any]:
@@ -115,6 +117,11 @@ def _create_request(params: Mapping[str, Any], options: CallOptions) -> PlannedR
 def _count_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
     """``POST /v1/messages/count_tokens``."""
     return PlannedRequest("POST", COUNT_PATH, count_body(params), options)
+
+
+def _render_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
+    """``POST /v1/messages/render``: the body of ``create()``, rendered into tokens, nothing generated."""
+    return PlannedRequest("POST", RENDER_PATH, create_body(params), options)
 
 
 class _MessageBuilderBase(PlainBodyBuilder):
@@ -295,7 +302,7 @@ class AsyncAnthropicMessageBuilder(_MessageBuilderBase):
 
 
 class Messages:
-    """``client.messages``: ``create`` (both call styles, streamed or not) and ``count_tokens``."""
+    """``client.messages``: ``create`` (both call styles, streamed or not), ``count_tokens``, ``render``."""
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
@@ -367,6 +374,23 @@ class Messages:
         ``messages``, ``system``, ``tools``."""
         options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
         return _count_request(params, options).send(self._requester, MessageTokenCount)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """Render a Messages request into the token-level request vLLM would generate from, without
+        generating (``POST /v1/messages/render``; vLLM serves it only with ``--enable-scale-out``, otherwise
+        :class:`~vllm_sdk.PermissionDeniedError`): the parameters of :meth:`create`, answered by a
+        :class:`~vllm_sdk.types.GenerateRequest` (``.token_ids``, ``.sampling_params``)."""
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return _render_request(params, options).send(self._requester, GenerateRequest)
 
 
 class AsyncMessages:
@@ -443,3 +467,17 @@ class AsyncMessages:
         """The async twin of :meth:`Messages.count_tokens`."""
         options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await _count_request(params, options).send(self._requester, MessageTokenCount)
+
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """The async twin of :meth:`Messages.render`."""
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await _render_request(params, options).send(self._requester, GenerateRequest)

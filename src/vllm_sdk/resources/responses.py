@@ -26,6 +26,7 @@ from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
 from .._streams import AsyncResponseStream, ResponseStream
 from .._structured import FunctionTool, pydantic_function_tool, text_format_from_type
+from ..types._generated import GenerateRequest
 from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, bind_stream, call_options, wants_builder
@@ -42,6 +43,7 @@ __all__ = ["AsyncResponseBuilder", "AsyncResponses", "ResponseBuilder", "Respons
 ContentT = TypeVar("ContentT")
 
 PATH = "/responses"
+RENDER_PATH = "/responses/render"
 
 
 def _item_path(response_id: str, suffix: str = "") -> str:
@@ -115,6 +117,11 @@ def _retrieve_request(
 def _cancel_request(response_id: str, options: CallOptions) -> PlannedRequest:
     """``POST /v1/responses/{id}/cancel``."""
     return PlannedRequest("POST", _item_path(response_id, "/cancel"), None, options)
+
+
+def _render_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
+    """``POST /v1/responses/render``: the body of ``create()``, rendered into tokens, nothing generated."""
+    return PlannedRequest("POST", RENDER_PATH, create_body(params), options)
 
 
 def _parsed(response: Response, text_format: Any, request: PlannedRequest) -> ParsedResponse[Any]:
@@ -482,6 +489,23 @@ class Responses(RawResponsesMixin):
         options = call_options(None, extra_headers, extra_query, timeout, max_retries)
         return _cancel_request(response_id, options).send(self._requester, Response)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """Render a Responses request into the token-level request vLLM would generate from, without
+        generating (``POST /v1/responses/render``; vLLM serves it only with ``--enable-scale-out``, otherwise
+        :class:`~vllm_sdk.PermissionDeniedError`): the parameters of :meth:`create`, answered by a
+        :class:`~vllm_sdk.types.GenerateRequest` (``.token_ids``, ``.sampling_params``)."""
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return _render_request(params, options).send(self._requester, GenerateRequest)
+
 
 class AsyncResponses(AsyncRawResponsesMixin):
     """``client.responses`` of the async client (``await`` every method)."""
@@ -647,3 +671,17 @@ class AsyncResponses(AsyncRawResponsesMixin):
         """The async twin of :meth:`Responses.cancel`."""
         options = call_options(None, extra_headers, extra_query, timeout, max_retries)
         return await _cancel_request(response_id, options).send(self._requester, Response)
+
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """The async twin of :meth:`Responses.render`."""
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await _render_request(params, options).send(self._requester, GenerateRequest)
