@@ -238,8 +238,14 @@ class EndpointsRenderer:
         models_import: str,
         setter_renames: Mapping[str, Mapping[str, str]] | None = None,
         route_settings: Mapping[str, Mapping[str, Any]] | None = None,
+        field_types: Mapping[str, str] | None = None,
+        field_imports: Sequence[str] = (),
     ) -> None:
         self.doc = doc
+        # ``"Model.key"`` → the type expression of that setter and keyword (``codegen/params.py``'s
+        # TypedDicts), and the import lines the expressions need.
+        self.field_types = field_types or {}
+        self.field_imports = tuple(field_imports)
         self.route_settings = route_settings or {}
         self.schemas: Mapping[str, Any] = doc.get("components", {}).get("schemas", {})
         self.models_import = models_import
@@ -257,6 +263,10 @@ class EndpointsRenderer:
             if key in table:
                 return table[key]
         return _identifier(key)
+
+    def field_annotation(self, model: str, key: str, schema: Any) -> str:
+        """The input type of one request field: configured (``params.request_fields``) or from the schema."""
+        return self.field_types.get(f"{model}.{key}") or self.types.annotation(schema)
 
     def _fields(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         schema = self.schemas.get(model)
@@ -293,7 +303,9 @@ class EndpointsRenderer:
         )
         out.append(f"from {self.models_import} import (\n")
         out.extend(f"    {name},\n" for name in imported)
-        out.append(")\n\n")
+        out.append(")\n")
+        out.extend(f"{line}\n" for line in self.field_imports)
+        out.append("\n")
         out.append(self._render_route_class())
         out.append(self._render_routes())
         out.append(self._render_request_fields(models))
@@ -402,7 +414,7 @@ class EndpointsRenderer:
                     "add a setter_renames entry"
                 )
             seen[setter] = key
-            annotation = self.types.annotation(schema)
+            annotation = self.field_annotation(model, key, schema)
             out.append(f"\n    def {setter}(self, value: {annotation}) -> Self:\n")
             out.append(_docstring(_field_doc(key, schema), "        "))
             out.append(f"        return self._set({key!r}, value)\n")
@@ -415,7 +427,7 @@ class EndpointsRenderer:
         for key, schema in self._fields(model):
             if key in EXCLUDED_FIELDS:
                 continue
-            annotation = self.types.annotation(schema)
+            annotation = self.field_annotation(model, key, schema)
             if key in required:
                 annotation = f"Required[{annotation}]"
             fields.append((key, annotation, schema))

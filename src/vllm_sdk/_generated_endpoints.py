@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from typing_extensions import Required, Self, TypedDict
 
+from ._structured import FunctionTool
 from .types._generated import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -51,6 +52,11 @@ from .types._generated import (
     TokenizerInfoResponse,
     UnloadLoRAAdapterRequest,
     VersionResponse,
+)
+from .types._generated_params import (
+    ChatCompletionMessageParam,
+    ChatCompletionToolChoiceOptionParam,
+    ChatCompletionToolParam,
 )
 
 
@@ -779,7 +785,7 @@ class BuilderBase:
 class ChatCompletionRequestBuilderBase(BuilderBase):
     """Typed setters for the fields of ``ChatCompletionRequest`` (``stream`` excluded)."""
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -843,11 +849,11 @@ class ChatCompletionRequestBuilderBase(BuilderBase):
         """Set the ``top_p`` field of the request body."""
         return self._set("top_p", value)
 
-    def tools(self, value: Sequence[Mapping[str, Any]] | None) -> Self:
+    def tools(self, value: Sequence[ChatCompletionToolParam | FunctionTool] | None) -> Self:
         """Set the ``tools`` field of the request body."""
         return self._set("tools", value)
 
-    def tool_choice(self, value: Literal["none", "auto", "required"] | Mapping[str, Any] | None) -> Self:
+    def tool_choice(self, value: ChatCompletionToolChoiceOptionParam | None) -> Self:
         """Set the ``tool_choice`` field of the request body."""
         return self._set("tool_choice", value)
 
@@ -2518,7 +2524,7 @@ class UnloadLoRAAdapterRequestBuilderBase(BuilderBase):
 class ChatCompletionRequestParams(TypedDict, total=False):
     """Keyword parameters of ``ChatCompletionRequest`` (``stream`` excluded)."""
 
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -2550,9 +2556,9 @@ class ChatCompletionRequestParams(TypedDict, total=False):
     """Set the ``temperature`` field of the request body."""
     top_p: float | None
     """Set the ``top_p`` field of the request body."""
-    tools: Sequence[Mapping[str, Any]] | None
+    tools: Sequence[ChatCompletionToolParam | FunctionTool] | None
     """Set the ``tools`` field of the request body."""
-    tool_choice: Literal["none", "auto", "required"] | Mapping[str, Any] | None
+    tool_choice: ChatCompletionToolChoiceOptionParam | None
     """Set the ``tool_choice`` field of the request body."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
     """Constrains effort on reasoning for reasoning models. Currently supported values are none, minimal, low, medium, high, xhigh, and max. Reducing reasoning effort can result in faster responses and fewer tokens used on reasoning in a response. Note that 'max' is specific to the DeepSeek V4 series and is not part of the standard OpenAI API specification."""

@@ -21,6 +21,7 @@ from vllm_sdk import (
     ToolCall,
     VllmClient,
 )
+from vllm_sdk.types import ChatCompletionMessageParam
 
 
 class Weather(BaseModel):
@@ -28,7 +29,7 @@ class Weather(BaseModel):
 
 
 def sync_checks(client: VllmClient) -> None:
-    msgs = [{"role": "user", "content": "hi"}]
+    msgs: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     parsed = client.chat.completions.parse(model="m", messages=msgs, response_format=Weather)
     assert_type(parsed, ParsedChatCompletion[Weather])
     assert_type(parsed.parsed, Weather | None)
@@ -54,7 +55,7 @@ def sync_checks(client: VllmClient) -> None:
 
 
 async def async_checks(client: AsyncVllmClient) -> None:
-    msgs = [{"role": "user", "content": "hi"}]
+    msgs: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     parsed = await client.chat.completions.parse(model="m", messages=msgs, response_format=Weather)
     assert_type(parsed, ParsedChatCompletion[Weather])
     assert_type(await client.responses.create(model="m", input="hi"), Response)

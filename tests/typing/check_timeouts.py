@@ -22,9 +22,9 @@ from vllm_sdk import (
     NotGiven,
     VllmClient,
 )
-from vllm_sdk.types import EmbeddingResponse, ModelList, TokenizeResponse
+from vllm_sdk.types import ChatCompletionMessageParam, EmbeddingResponse, ModelList, TokenizeResponse
 
-MSGS: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]
+MSGS: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def forwarded(client: VllmClient, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN) -> None:
