@@ -120,9 +120,10 @@ def _relative_import(config: CodegenConfig) -> str:
 
 
 def _module_path(config: CodegenConfig, dotted: str) -> Path:
-    """The file (without suffix) of the SDK module ``dotted``, found beside the models module."""
-    depth = config.models_module.count(".")
-    return config.models_output.parents[depth] / dotted.replace(".", "/")
+    """The file (without suffix) of the SDK module ``dotted`` (``vllm_sdk._structured``), found from the
+    models module's place (the package may be generated under another name, as the tests do)."""
+    package_dir = config.models_output.parents[config.models_module.count(".") - 1]
+    return package_dir.joinpath(*dotted.split(".")[1:])
 
 
 def _relative_from(config: CodegenConfig, target: Path) -> str:

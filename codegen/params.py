@@ -30,6 +30,7 @@ A field is ``Required`` when the schema lists it as required; every other field 
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -240,25 +241,30 @@ class ParamsRenderer:
             '"""Typed message, content-part and tool params of the chat API (generated TypedDicts).\n\n'
             "Plain dicts at run time; mypy and IDEs check and complete them. See ``codegen/params.py``.\n"
             '"""\n\n',
-            "from __future__ import annotations\n\n",
             "from collections.abc import Mapping, Sequence\n",
             "from typing import Any, Literal, TypeAlias\n\n",
             "from typing_extensions import Required, TypedDict\n\n",
         ]
+        # name -> (its text, the type expressions it evaluates at import)
+        blocks: dict[str, tuple[str, list[str]]] = {}
         for component in self.components:
-            out.append(self._render_class(component))
+            blocks[self.class_names[component]] = self._render_class(component)
         for union in self.spec.unions:
             members = _join([m for s in self._union_members[union.name] for m in self._members(s)])
-            out.append(f"\n{union.name}: TypeAlias = {members}\n")
-            out.append(_docstring(union.doc or f"Any member of ``{union.source}`` (generated).", ""))
+            doc = _docstring(union.doc or f"Any member of ``{union.source}`` (generated).", "")
+            blocks[union.name] = (f"\n\n{union.name}: TypeAlias = {members}\n{doc}", [members])
         for alias, target in sorted(self.spec.aliases.items()):
-            out.append(f"\n{alias}: TypeAlias = {target}\n")
-            out.append(_docstring(f"The same type as :data:`{target}` (openai-python's name).", ""))
+            doc = _docstring(f"The same type as :data:`{target}` (openai-python's name).", "")
+            blocks[alias] = (f"\n\n{alias}: TypeAlias = {target}\n{doc}", [target])
+        deps = {
+            name: {w for e in exprs for w in re.findall(r"\w+", e)} for name, (_, exprs) in blocks.items()
+        }
+        out.extend(blocks[name][0] for name in _dependency_order(deps))
         body = "".join(f"    {name!r},\n" for name in self.names())
         out.append(f"\n__all__ = [\n{body}]\n")
         return "".join(out)
 
-    def _render_class(self, component: str) -> str:
+    def _render_class(self, component: str) -> tuple[str, list[str]]:
         schema = self.schemas[component]
         cls = self.class_names[component]
         required = set(schema.get("required", []))
@@ -272,18 +278,47 @@ class ParamsRenderer:
                 annotation = f"Required[{annotation}]"
             text = str(prop.get("description") or f"The ``{key}`` field.")
             fields.append((key, annotation, text))
+        annotations = [annotation for _, annotation, _ in fields]
         if any(not key.isidentifier() or keyword.iskeyword(key) for key, _, _ in fields):
-            items = "".join(f"        {key!r}: {annotation!r},\n" for key, annotation, _ in fields)
-            return f"\n{cls} = TypedDict(\n    {cls!r},\n    {{\n{items}    }},\n    total=False,\n)\n" + (
-                _docstring(doc, "")
-            )
+            # A JSON key that is not a Python identifier needs the functional form (no per-key docs).
+            items = "".join(f"        {key!r}: {annotation},\n" for key, annotation, _ in fields)
+            head = f"\n\n{cls} = TypedDict(\n    {cls!r},\n    {{\n{items}    }},\n    total=False,\n)\n"
+            return head + _docstring(doc, ""), annotations
         out = [f"\n\nclass {cls}(TypedDict, total=False):\n", _docstring(doc, "    ")]
         for key, annotation, text in fields:
             out.append(f"\n    {key}: {annotation}\n")
             out.append(_docstring(text, "    "))
         if not fields:
             out.append("\n")
-        return "".join(out) + "\n"
+        return "".join(out) + "\n", annotations
+
+
+def _dependency_order(deps: Mapping[str, set[str]]) -> list[str]:
+    """Names in an order where each block follows every name its annotations use.
+
+    The module has no ``from __future__ import annotations``: with string annotations ``Required[...]``
+    would be invisible to ``TypedDict`` (``__required_keys__`` would be empty), so annotations are
+    evaluated at import and what they name must already exist. Ties keep alphabetical order.
+    """
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            raise ParamsError(
+                f"the params types refer to each other in a cycle: {' -> '.join((*path, name))}"
+            )
+        state[name] = 1
+        for dep in sorted(deps[name] & deps.keys()):
+            visit(dep, (*path, name))
+        state[name] = 2
+        order.append(name)
+
+    for name in sorted(deps):
+        visit(name, ())
+    return order
 
 
 def _join(members: Sequence[str]) -> str:

@@ -4,8 +4,6 @@
 Plain dicts at run time; mypy and IDEs check and complete them. See ``codegen/params.py``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
@@ -26,6 +24,101 @@ class AudioURLParam(TypedDict, total=False):
 
     url: Required[str]
     """The ``url`` field."""
+
+
+class ChatCompletionContentPartRefusalParam(TypedDict, total=False):
+    """The ``ChatCompletionContentPartRefusalParam`` object of vLLM's schema."""
+
+    refusal: Required[str]
+    """The ``refusal`` field."""
+
+    type: Required[Literal["refusal"]]
+    """The ``type`` field."""
+
+
+class PromptCacheBreakpointParam(TypedDict, total=False):
+    """Marks the exact end of a reusable prompt prefix.
+
+    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
+    """
+
+    mode: Required[Literal["explicit"]]
+    """The ``mode`` field."""
+
+    ttl: Literal["30m", "12h"]
+    """The ``ttl`` field."""
+
+
+class ChatCompletionContentPartTextParam(TypedDict, total=False):
+    """Learn about [text inputs](https://developers.openai.com/api/docs/guides/text)."""
+
+    text: Required[str]
+    """The ``text`` field."""
+
+    type: Required[Literal["text"]]
+    """The ``type`` field."""
+
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
+    """The ``prompt_cache_breakpoint`` field."""
+
+
+class CustomParam(TypedDict, total=False):
+    """The custom tool that the model called."""
+
+    input: Required[str]
+    """The ``input`` field."""
+
+    name: Required[str]
+    """The ``name`` field."""
+
+
+class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
+    """A call to a custom tool created by the model."""
+
+    id: Required[str]
+    """The ``id`` field."""
+
+    custom: Required[CustomParam]
+    """The ``custom`` field."""
+
+    type: Required[Literal["custom"]]
+    """The ``type`` field."""
+
+
+class FunctionParam(TypedDict, total=False):
+    """The function that the model called."""
+
+    arguments: Required[str]
+    """The ``arguments`` field."""
+
+    name: Required[str]
+    """The ``name`` field."""
+
+
+class ChatCompletionMessageFunctionToolCallParam(TypedDict, total=False):
+    """A call to a function tool created by the model."""
+
+    id: Required[str]
+    """The ``id`` field."""
+
+    function: Required[FunctionParam]
+    """The ``function`` field."""
+
+    type: Required[Literal["function"]]
+    """The ``type`` field."""
+
+
+class FunctionCallParam(TypedDict, total=False):
+    """The ``FunctionCall`` object of vLLM's schema."""
+
+    arguments: Required[str]
+    """The ``arguments`` field."""
+
+    id: str | None
+    """The ``id`` field."""
+
+    name: Required[str]
+    """The ``name`` field."""
 
 
 class ChatCompletionAssistantMessageParam(TypedDict, total=False):
@@ -91,6 +184,16 @@ class ChatCompletionContentPartImageEmbedsParam(TypedDict, total=False):
     """The ``uuid`` field."""
 
 
+class ImageURLParam(TypedDict, total=False):
+    """The ``ImageURL`` object of vLLM's schema."""
+
+    url: Required[str]
+    """The ``url`` field."""
+
+    detail: Literal["auto", "low", "high", "original"]
+    """The ``detail`` field."""
+
+
 class ChatCompletionContentPartImageParam(TypedDict, total=False):
     """Learn about [image inputs](https://developers.openai.com/api/docs/guides/images-vision)."""
 
@@ -102,6 +205,16 @@ class ChatCompletionContentPartImageParam(TypedDict, total=False):
 
     prompt_cache_breakpoint: PromptCacheBreakpointParam
     """The ``prompt_cache_breakpoint`` field."""
+
+
+class InputAudioParam(TypedDict, total=False):
+    """The ``InputAudio`` object of vLLM's schema."""
+
+    data: Required[str]
+    """The ``data`` field."""
+
+    format: Required[Literal["wav", "mp3"]]
+    """The ``format`` field."""
 
 
 class ChatCompletionContentPartInputAudioParam(TypedDict, total=False):
@@ -127,29 +240,6 @@ class ChatCompletionContentPartPromptEmbedsParam(TypedDict, total=False):
     """The ``type`` field."""
 
 
-class ChatCompletionContentPartRefusalParam(TypedDict, total=False):
-    """The ``ChatCompletionContentPartRefusalParam`` object of vLLM's schema."""
-
-    refusal: Required[str]
-    """The ``refusal`` field."""
-
-    type: Required[Literal["refusal"]]
-    """The ``type`` field."""
-
-
-class ChatCompletionContentPartTextParam(TypedDict, total=False):
-    """Learn about [text inputs](https://developers.openai.com/api/docs/guides/text)."""
-
-    text: Required[str]
-    """The ``text`` field."""
-
-    type: Required[Literal["text"]]
-    """The ``type`` field."""
-
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
-    """The ``prompt_cache_breakpoint`` field."""
-
-
 class ChatCompletionContentPartVideoEmbedsParam(TypedDict, total=False):
     """The ``ChatCompletionContentPartVideoEmbedsParam`` object of vLLM's schema."""
 
@@ -163,6 +253,13 @@ class ChatCompletionContentPartVideoEmbedsParam(TypedDict, total=False):
     """The ``uuid`` field."""
 
 
+class VideoURLParam(TypedDict, total=False):
+    """The ``VideoURL`` object of vLLM's schema."""
+
+    url: Required[str]
+    """The ``url`` field."""
+
+
 class ChatCompletionContentPartVideoParam(TypedDict, total=False):
     """The ``ChatCompletionContentPartVideoParam`` object of vLLM's schema."""
 
@@ -171,155 +268,6 @@ class ChatCompletionContentPartVideoParam(TypedDict, total=False):
 
     type: Required[Literal["video_url"]]
     """The ``type`` field."""
-
-
-class ChatCompletionDeveloperMessageParam(TypedDict, total=False):
-    """Developer-provided instructions that the model should follow, regardless of
-    messages sent by the user. With o1 models and newer, `developer` messages
-    replace the previous `system` messages.
-    """
-
-    content: Required[str | Sequence[ChatCompletionContentPartTextParam]]
-    """The ``content`` field."""
-
-    role: Required[Literal["developer"]]
-    """The ``role`` field."""
-
-    name: str
-    """The ``name`` field."""
-
-
-class ChatCompletionFunctionMessageParam(TypedDict, total=False):
-    """The ``ChatCompletionFunctionMessageParam`` object of vLLM's schema."""
-
-    content: Required[str | None]
-    """The ``content`` field."""
-
-    name: Required[str]
-    """The ``name`` field."""
-
-    role: Required[Literal["function"]]
-    """The ``role`` field."""
-
-
-class ChatCompletionFunctionToolParam(TypedDict, total=False):
-    """A function tool that can be used to generate a response."""
-
-    function: Required[OpenAIFunctionDefinitionParam]
-    """The ``function`` field."""
-
-    type: Required[Literal["function"]]
-    """The ``type`` field."""
-
-
-class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
-    """A call to a custom tool created by the model."""
-
-    id: Required[str]
-    """The ``id`` field."""
-
-    custom: Required[CustomParam]
-    """The ``custom`` field."""
-
-    type: Required[Literal["custom"]]
-    """The ``type`` field."""
-
-
-class ChatCompletionMessageFunctionToolCallParam(TypedDict, total=False):
-    """A call to a function tool created by the model."""
-
-    id: Required[str]
-    """The ``id`` field."""
-
-    function: Required[FunctionParam]
-    """The ``function`` field."""
-
-    type: Required[Literal["function"]]
-    """The ``type`` field."""
-
-
-class ChatCompletionNamedFunctionParam(TypedDict, total=False):
-    """The ``ChatCompletionNamedFunction`` object of vLLM's schema."""
-
-    name: Required[str]
-    """The ``name`` field."""
-
-
-class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
-    """The ``ChatCompletionNamedToolChoiceParam`` object of vLLM's schema."""
-
-    function: Required[ChatCompletionNamedFunctionParam]
-    """The ``function`` field."""
-
-    type: Literal["function"]
-    """The ``type`` field."""
-
-
-class ChatCompletionSystemMessageParam(TypedDict, total=False):
-    """Developer-provided instructions that the model should follow, regardless of
-    messages sent by the user. With o1 models and newer, use `developer` messages
-    for this purpose instead.
-    """
-
-    content: Required[str | Sequence[ChatCompletionContentPartTextParam]]
-    """The ``content`` field."""
-
-    role: Required[Literal["system"]]
-    """The ``role`` field."""
-
-    name: str
-    """The ``name`` field."""
-
-
-class ChatCompletionToolMessageParam(TypedDict, total=False):
-    """The ``ChatCompletionToolMessageParam`` object of vLLM's schema."""
-
-    content: Required[str | Sequence[ChatCompletionContentPartTextParam]]
-    """The ``content`` field."""
-
-    role: Required[Literal["tool"]]
-    """The ``role`` field."""
-
-    tool_call_id: Required[str]
-    """The ``tool_call_id`` field."""
-
-
-class ChatCompletionToolsParam(TypedDict, total=False):
-    """The ``ChatCompletionToolsParam`` object of vLLM's schema."""
-
-    type: Literal["function"]
-    """The ``type`` field."""
-
-    function: Required[FunctionDefinitionParam]
-    """The ``function`` field."""
-
-    defer_loading: bool | None
-    """The ``defer_loading`` field."""
-
-
-class ChatCompletionUserMessageParam(TypedDict, total=False):
-    """Messages sent by an end user, containing prompts or additional context
-    information.
-    """
-
-    content: Required[str | Sequence[ChatCompletionContentPartParam]]
-    """The ``content`` field."""
-
-    role: Required[Literal["user"]]
-    """The ``role`` field."""
-
-    name: str
-    """The ``name`` field."""
-
-
-class CustomParam(TypedDict, total=False):
-    """The custom tool that the model called."""
-
-    input: Required[str]
-    """The ``input`` field."""
-
-    name: Required[str]
-    """The ``name`` field."""
 
 
 class CustomChatCompletionContentSimpleAudioParam(TypedDict, total=False):
@@ -385,6 +333,257 @@ class CustomChatCompletionContentToolReferenceParam(TypedDict, total=False):
     """The ``type`` field."""
 
 
+class CustomThinkCompletionContentParam(TypedDict, total=False):
+    """A Think Completion Content Param that accepts a plain text and a boolean.
+
+    Example:
+    {
+        "thinking": "I am thinking about the answer",
+        "closed": True,
+        "type": "thinking"
+    }
+    """
+
+    thinking: Required[str]
+    """The ``thinking`` field."""
+
+    closed: bool
+    """The ``closed`` field."""
+
+    type: Required[Literal["thinking"]]
+    """The ``type`` field."""
+
+
+class FileFileParam(TypedDict, total=False):
+    """The ``FileFile`` object of vLLM's schema."""
+
+    file_data: str
+    """The ``file_data`` field."""
+
+    file_id: str
+    """The ``file_id`` field."""
+
+    filename: str
+    """The ``filename`` field."""
+
+
+class FilePromptCacheBreakpointParam(TypedDict, total=False):
+    """Marks the exact end of a reusable prompt prefix.
+
+    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
+    """
+
+    mode: Required[Literal["explicit"]]
+    """The ``mode`` field."""
+
+    ttl: Literal["30m", "12h"]
+    """The ``ttl`` field."""
+
+
+class FileParam(TypedDict, total=False):
+    """Learn about [file inputs](https://developers.openai.com/api/docs/guides/text) for text generation."""
+
+    file: Required[FileFileParam]
+    """The ``file`` field."""
+
+    type: Required[Literal["file"]]
+    """The ``type`` field."""
+
+    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
+    """The ``prompt_cache_breakpoint`` field."""
+
+
+ChatCompletionContentPartParam: TypeAlias = (
+    ChatCompletionContentPartTextParam
+    | ChatCompletionContentPartImageParam
+    | ChatCompletionContentPartInputAudioParam
+    | FileParam
+    | ChatCompletionContentPartAudioParam
+    | ChatCompletionContentPartVideoParam
+    | ChatCompletionContentPartRefusalParam
+    | CustomChatCompletionContentSimpleImageParam
+    | ChatCompletionContentPartImageEmbedsParam
+    | ChatCompletionContentPartAudioEmbedsParam
+    | ChatCompletionContentPartVideoEmbedsParam
+    | ChatCompletionContentPartPromptEmbedsParam
+    | CustomChatCompletionContentSimpleAudioParam
+    | CustomChatCompletionContentSimpleVideoParam
+    | CustomChatCompletionContentToolReferenceParam
+    | str
+    | CustomThinkCompletionContentParam
+)
+"""One part of a message's content: every part vLLM 0.32.0 accepts (text, image_url, input_audio, file, audio_url, video_url, embeddings, thinking...)."""
+
+
+class ChatCompletionDeveloperMessageParam(TypedDict, total=False):
+    """Developer-provided instructions that the model should follow, regardless of
+    messages sent by the user. With o1 models and newer, `developer` messages
+    replace the previous `system` messages.
+    """
+
+    content: Required[str | Sequence[ChatCompletionContentPartTextParam]]
+    """The ``content`` field."""
+
+    role: Required[Literal["developer"]]
+    """The ``role`` field."""
+
+    name: str
+    """The ``name`` field."""
+
+
+class ChatCompletionFunctionMessageParam(TypedDict, total=False):
+    """The ``ChatCompletionFunctionMessageParam`` object of vLLM's schema."""
+
+    content: Required[str | None]
+    """The ``content`` field."""
+
+    name: Required[str]
+    """The ``name`` field."""
+
+    role: Required[Literal["function"]]
+    """The ``role`` field."""
+
+
+class OpenAIFunctionDefinitionParam(TypedDict, total=False):
+    """The ``FunctionDefinition`` object of vLLM's schema."""
+
+    name: Required[str]
+    """The ``name`` field."""
+
+    description: str
+    """The ``description`` field."""
+
+    parameters: Mapping[str, Any]
+    """The ``parameters`` field."""
+
+    strict: bool | None
+    """The ``strict`` field."""
+
+
+class ChatCompletionFunctionToolParam(TypedDict, total=False):
+    """A function tool that can be used to generate a response."""
+
+    function: Required[OpenAIFunctionDefinitionParam]
+    """The ``function`` field."""
+
+    type: Required[Literal["function"]]
+    """The ``type`` field."""
+
+
+class ChatCompletionSystemMessageParam(TypedDict, total=False):
+    """Developer-provided instructions that the model should follow, regardless of
+    messages sent by the user. With o1 models and newer, use `developer` messages
+    for this purpose instead.
+    """
+
+    content: Required[str | Sequence[ChatCompletionContentPartTextParam]]
+    """The ``content`` field."""
+
+    role: Required[Literal["system"]]
+    """The ``role`` field."""
+
+    name: str
+    """The ``name`` field."""
+
+
+class ChatCompletionToolMessageParam(TypedDict, total=False):
+    """The ``ChatCompletionToolMessageParam`` object of vLLM's schema."""
+
+    content: Required[str | Sequence[ChatCompletionContentPartTextParam]]
+    """The ``content`` field."""
+
+    role: Required[Literal["tool"]]
+    """The ``role`` field."""
+
+    tool_call_id: Required[str]
+    """The ``tool_call_id`` field."""
+
+
+class ChatCompletionUserMessageParam(TypedDict, total=False):
+    """Messages sent by an end user, containing prompts or additional context
+    information.
+    """
+
+    content: Required[str | Sequence[ChatCompletionContentPartParam]]
+    """The ``content`` field."""
+
+    role: Required[Literal["user"]]
+    """The ``role`` field."""
+
+    name: str
+    """The ``name`` field."""
+
+
+ChatCompletionMessageParam: TypeAlias = (
+    ChatCompletionDeveloperMessageParam
+    | ChatCompletionSystemMessageParam
+    | ChatCompletionUserMessageParam
+    | ChatCompletionAssistantMessageParam
+    | ChatCompletionToolMessageParam
+    | ChatCompletionFunctionMessageParam
+)
+"""One chat message: a system, developer, user, assistant, tool or function message dict."""
+
+
+class ChatCompletionNamedFunctionParam(TypedDict, total=False):
+    """The ``ChatCompletionNamedFunction`` object of vLLM's schema."""
+
+    name: Required[str]
+    """The ``name`` field."""
+
+
+class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+    """The ``ChatCompletionNamedToolChoiceParam`` object of vLLM's schema."""
+
+    function: Required[ChatCompletionNamedFunctionParam]
+    """The ``function`` field."""
+
+    type: Literal["function"]
+    """The ``type`` field."""
+
+
+ChatCompletionToolChoiceOptionParam: TypeAlias = (
+    Literal["none", "auto", "required"] | ChatCompletionNamedToolChoiceParam
+)
+"""``tool_choice``: ``"none"``, ``"auto"``, ``"required"`` or a named function."""
+
+
+class FunctionDefinitionParam(TypedDict, total=False):
+    """The ``FunctionDefinition`` object of vLLM's schema."""
+
+    name: Required[str]
+    """The ``name`` field."""
+
+    description: str | None
+    """The ``description`` field."""
+
+    parameters: Mapping[str, Any] | None
+    """The ``parameters`` field."""
+
+    strict: bool | None
+    """The ``strict`` field."""
+
+    defer_loading: bool | None
+    """The ``defer_loading`` field."""
+
+
+class ChatCompletionToolsParam(TypedDict, total=False):
+    """The ``ChatCompletionToolsParam`` object of vLLM's schema."""
+
+    type: Literal["function"]
+    """The ``type`` field."""
+
+    function: Required[FunctionDefinitionParam]
+    """The ``function`` field."""
+
+    defer_loading: bool | None
+    """The ``defer_loading`` field."""
+
+
+ChatCompletionToolParam: TypeAlias = ChatCompletionToolsParam
+"""The same type as :data:`ChatCompletionToolsParam` (openai-python's name)."""
+
+
 class CustomChatCompletionMessageParam(TypedDict, total=False):
     """Enables custom roles in the Chat Completion API."""
 
@@ -433,203 +632,6 @@ class CustomChatCompletionMessageParam(TypedDict, total=False):
     task: str | None
     """The ``task`` field."""
 
-
-class CustomThinkCompletionContentParam(TypedDict, total=False):
-    """A Think Completion Content Param that accepts a plain text and a boolean.
-
-    Example:
-    {
-        "thinking": "I am thinking about the answer",
-        "closed": True,
-        "type": "thinking"
-    }
-    """
-
-    thinking: Required[str]
-    """The ``thinking`` field."""
-
-    closed: bool
-    """The ``closed`` field."""
-
-    type: Required[Literal["thinking"]]
-    """The ``type`` field."""
-
-
-class FileParam(TypedDict, total=False):
-    """Learn about [file inputs](https://developers.openai.com/api/docs/guides/text) for text generation."""
-
-    file: Required[FileFileParam]
-    """The ``file`` field."""
-
-    type: Required[Literal["file"]]
-    """The ``type`` field."""
-
-    prompt_cache_breakpoint: FilePromptCacheBreakpointParam
-    """The ``prompt_cache_breakpoint`` field."""
-
-
-class FileFileParam(TypedDict, total=False):
-    """The ``FileFile`` object of vLLM's schema."""
-
-    file_data: str
-    """The ``file_data`` field."""
-
-    file_id: str
-    """The ``file_id`` field."""
-
-    filename: str
-    """The ``filename`` field."""
-
-
-class FilePromptCacheBreakpointParam(TypedDict, total=False):
-    """Marks the exact end of a reusable prompt prefix.
-
-    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
-    """
-
-    mode: Required[Literal["explicit"]]
-    """The ``mode`` field."""
-
-    ttl: Literal["30m", "12h"]
-    """The ``ttl`` field."""
-
-
-class FunctionParam(TypedDict, total=False):
-    """The function that the model called."""
-
-    arguments: Required[str]
-    """The ``arguments`` field."""
-
-    name: Required[str]
-    """The ``name`` field."""
-
-
-class FunctionCallParam(TypedDict, total=False):
-    """The ``FunctionCall`` object of vLLM's schema."""
-
-    arguments: Required[str]
-    """The ``arguments`` field."""
-
-    id: str | None
-    """The ``id`` field."""
-
-    name: Required[str]
-    """The ``name`` field."""
-
-
-class ImageURLParam(TypedDict, total=False):
-    """The ``ImageURL`` object of vLLM's schema."""
-
-    url: Required[str]
-    """The ``url`` field."""
-
-    detail: Literal["auto", "low", "high", "original"]
-    """The ``detail`` field."""
-
-
-class InputAudioParam(TypedDict, total=False):
-    """The ``InputAudio`` object of vLLM's schema."""
-
-    data: Required[str]
-    """The ``data`` field."""
-
-    format: Required[Literal["wav", "mp3"]]
-    """The ``format`` field."""
-
-
-class PromptCacheBreakpointParam(TypedDict, total=False):
-    """Marks the exact end of a reusable prompt prefix.
-
-    When `ttl` is omitted, the breakpoint inherits the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
-    """
-
-    mode: Required[Literal["explicit"]]
-    """The ``mode`` field."""
-
-    ttl: Literal["30m", "12h"]
-    """The ``ttl`` field."""
-
-
-class VideoURLParam(TypedDict, total=False):
-    """The ``VideoURL`` object of vLLM's schema."""
-
-    url: Required[str]
-    """The ``url`` field."""
-
-
-class OpenAIFunctionDefinitionParam(TypedDict, total=False):
-    """The ``FunctionDefinition`` object of vLLM's schema."""
-
-    name: Required[str]
-    """The ``name`` field."""
-
-    description: str
-    """The ``description`` field."""
-
-    parameters: Mapping[str, Any]
-    """The ``parameters`` field."""
-
-    strict: bool | None
-    """The ``strict`` field."""
-
-
-class FunctionDefinitionParam(TypedDict, total=False):
-    """The ``FunctionDefinition`` object of vLLM's schema."""
-
-    name: Required[str]
-    """The ``name`` field."""
-
-    description: str | None
-    """The ``description`` field."""
-
-    parameters: Mapping[str, Any] | None
-    """The ``parameters`` field."""
-
-    strict: bool | None
-    """The ``strict`` field."""
-
-    defer_loading: bool | None
-    """The ``defer_loading`` field."""
-
-
-ChatCompletionMessageParam: TypeAlias = (
-    ChatCompletionDeveloperMessageParam
-    | ChatCompletionSystemMessageParam
-    | ChatCompletionUserMessageParam
-    | ChatCompletionAssistantMessageParam
-    | ChatCompletionToolMessageParam
-    | ChatCompletionFunctionMessageParam
-)
-"""One chat message: a system, developer, user, assistant, tool or function message dict."""
-
-ChatCompletionContentPartParam: TypeAlias = (
-    ChatCompletionContentPartTextParam
-    | ChatCompletionContentPartImageParam
-    | ChatCompletionContentPartInputAudioParam
-    | FileParam
-    | ChatCompletionContentPartAudioParam
-    | ChatCompletionContentPartVideoParam
-    | ChatCompletionContentPartRefusalParam
-    | CustomChatCompletionContentSimpleImageParam
-    | ChatCompletionContentPartImageEmbedsParam
-    | ChatCompletionContentPartAudioEmbedsParam
-    | ChatCompletionContentPartVideoEmbedsParam
-    | ChatCompletionContentPartPromptEmbedsParam
-    | CustomChatCompletionContentSimpleAudioParam
-    | CustomChatCompletionContentSimpleVideoParam
-    | CustomChatCompletionContentToolReferenceParam
-    | str
-    | CustomThinkCompletionContentParam
-)
-"""One part of a message's content: every part vLLM 0.32.0 accepts (text, image_url, input_audio, file, audio_url, video_url, embeddings, thinking...)."""
-
-ChatCompletionToolChoiceOptionParam: TypeAlias = (
-    Literal["none", "auto", "required"] | ChatCompletionNamedToolChoiceParam
-)
-"""``tool_choice``: ``"none"``, ``"auto"``, ``"required"`` or a named function."""
-
-ChatCompletionToolParam: TypeAlias = ChatCompletionToolsParam
-"""The same type as :data:`ChatCompletionToolsParam` (openai-python's name)."""
 
 __all__ = [
     "AudioParam",
