@@ -4,7 +4,7 @@ pick the response or the stream from ``stream=``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from typing_extensions import assert_type
@@ -21,7 +21,9 @@ from vllm_sdk import (
     ToolCall,
     VllmClient,
 )
-from vllm_sdk.types import ChatCompletionMessageParam
+
+if TYPE_CHECKING:
+    from vllm_sdk.types import ChatCompletionMessageParam
 
 
 class Weather(BaseModel):

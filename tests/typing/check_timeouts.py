@@ -6,8 +6,6 @@ accepts them, and neither changes which keyword overload is picked.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from typing_extensions import assert_type
 
