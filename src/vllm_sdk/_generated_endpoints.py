@@ -1087,7 +1087,7 @@ class ClassificationChatRequestBuilderBase(BuilderBase):
         """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
         return self._set("media_io_kwargs", value)
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -1972,7 +1972,7 @@ class PoolingChatRequestBuilderBase(BuilderBase):
         """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
         return self._set("media_io_kwargs", value)
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -2448,7 +2448,7 @@ class TokenizeChatRequestBuilderBase(BuilderBase):
         """Set the ``model`` field of the request body."""
         return self._set("model", value)
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -2484,7 +2484,7 @@ class TokenizeChatRequestBuilderBase(BuilderBase):
         """Additional kwargs to pass to the HF processor."""
         return self._set("mm_processor_kwargs", value)
 
-    def tools(self, value: Sequence[Mapping[str, Any]] | None) -> Self:
+    def tools(self, value: Sequence[ChatCompletionToolParam | FunctionTool] | None) -> Self:
         """A list of tools the model may call."""
         return self._set("tools", value)
 
@@ -2677,7 +2677,7 @@ class ClassificationChatRequestParams(TypedDict, total=False):
     """Additional keyword args to pass to the template renderer. Will be accessible by the chat template."""
     media_io_kwargs: Mapping[str, Mapping[str, Any]] | None
     """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -3150,7 +3150,7 @@ class PoolingChatRequestParams(TypedDict, total=False):
     """Additional keyword args to pass to the template renderer. Will be accessible by the chat template."""
     media_io_kwargs: Mapping[str, Mapping[str, Any]] | None
     """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -3409,7 +3409,7 @@ class TokenizeChatRequestParams(TypedDict, total=False):
 
     model: str | None
     """Set the ``model`` field of the request body."""
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     add_generation_prompt: bool
     """If true, the generation prompt will be added to the chat template. This is a parameter used by chat template in tokenizer config of the model."""
@@ -3427,7 +3427,7 @@ class TokenizeChatRequestParams(TypedDict, total=False):
     """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
     mm_processor_kwargs: Mapping[str, Any] | None
     """Additional kwargs to pass to the HF processor."""
-    tools: Sequence[Mapping[str, Any]] | None
+    tools: Sequence[ChatCompletionToolParam | FunctionTool] | None
     """A list of tools the model may call."""
 
 

@@ -151,6 +151,8 @@ def misuse_check(client: VllmClient) -> None:
     client.chat.completions.create().messages([{"role": "usr", "content": "hi"}])  # type: ignore[list-item]
     client.chat.completions.create().add_message({"role": "usr", "content": "hi"})  # type: ignore[arg-type]
     client.chat.completions.create().tool_choice("sometimes")  # type: ignore[arg-type]
+    client.tokenize(model="m", messages=[{"role": "usr", "content": "hi"}])  # type: ignore[list-item]
+    client.pooling(model="m", messages=[{"role": "usr", "content": "hi"}])  # type: ignore[list-item]
     untyped = [{"role": "user", "content": "hi"}]  # inferred list[dict[str, str]], as in openai-python
     client.chat.completions.create(model="m", messages=untyped)  # type: ignore[arg-type]
 
