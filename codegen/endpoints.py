@@ -252,6 +252,10 @@ class EndpointsRenderer:
         self.renames = setter_renames or {}
         self.types = TypeMapper(self.schemas)
         self.routes = read_routes(doc)
+        for dotted in self.field_types:
+            model, _, key = dotted.partition(".")
+            if model not in self.request_models() or key not in dict(self._fields(model)):
+                raise EndpointsError(f"request field {dotted!r} (params.request_fields) is not in the schema")
 
     def request_models(self) -> list[str]:
         """Every request-body model of a routed operation, sorted, without duplicates."""

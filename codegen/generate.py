@@ -110,13 +110,7 @@ def render_models(config: CodegenConfig, schema: Path) -> str:
 
 def _relative_import(config: CodegenConfig) -> str:
     """The ``from`` target that reaches the models module from the endpoints module (relative import)."""
-    endpoints_dir = config.endpoints_output.parent
-    models = config.models_output.with_suffix("")
-    rel = os.path.relpath(models, endpoints_dir).replace(os.sep, "/")
-    parts = rel.split("/")
-    ups = sum(1 for p in parts if p == "..")
-    tail = [p for p in parts if p != ".."]
-    return "." * (ups + 1) + ".".join(tail)
+    return _relative_from(config, config.models_output.with_suffix(""))
 
 
 def _module_path(config: CodegenConfig, dotted: str) -> Path:

@@ -241,3 +241,16 @@ def test_types_that_refer_to_each_other_are_refused() -> None:
     doc["components"]["schemas"]["ImageURL"]["properties"]["back"] = _ref("Named")
     with pytest.raises(ParamsError, match="cycle"):
         ParamsRenderer(doc, _spec()).render()
+
+
+def test_request_fields_type_the_setters_and_params_and_must_exist(committed_schema: dict[str, Any]) -> None:
+    from codegen.endpoints import EndpointsError, EndpointsRenderer
+
+    fields = {"ChatCompletionRequest.messages": "Sequence[ChatCompletionMessageParam]"}
+    text = EndpointsRenderer(committed_schema, ".types._generated", field_types=fields).render()
+    assert "    def messages(self, value: Sequence[ChatCompletionMessageParam]) -> Self:" in text
+    assert "    messages: Required[Sequence[ChatCompletionMessageParam]]" in text
+    with pytest.raises(EndpointsError, match=r"ChatCompletionRequest\.mesages"):
+        EndpointsRenderer(
+            committed_schema, ".types._generated", field_types={"ChatCompletionRequest.mesages": "X"}
+        )
