@@ -950,7 +950,7 @@ class BuilderBase:
 class BatchChatCompletionRequestBuilderBase(BuilderBase):
     """Typed setters for the fields of ``BatchChatCompletionRequest`` (``stream`` excluded)."""
 
-    def messages(self, value: Sequence[Sequence[Mapping[str, Any]]]) -> Self:
+    def messages(self, value: Sequence[Sequence[ChatCompletionMessageParam | BaseModel]]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -2951,7 +2951,7 @@ class UnloadLoRAAdapterRequestBuilderBase(BuilderBase):
 class BatchChatCompletionRequestParams(TypedDict, total=False):
     """Keyword parameters of ``BatchChatCompletionRequest`` (``stream`` excluded)."""
 
-    messages: Required[Sequence[Sequence[Mapping[str, Any]]]]
+    messages: Required[Sequence[Sequence[ChatCompletionMessageParam | BaseModel]]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
