@@ -18,10 +18,11 @@ from ..types.parsed import ParsedChatCompletion, parse_chat_completion
 from ._plan import PlannedRequest, bind_stream, call_options
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, CallOptions, Requester
+    from ._inputs import ChatMessageInput, ChatToolChoiceInput, ChatToolInput
 
 __all__ = ["AsyncChatCompletionsParsing", "ChatCompletionsParsing", "parse_body"]
 
@@ -44,6 +45,12 @@ def _parse_request(params: Mapping[str, Any], response_format: Any, options: Cal
     return PlannedRequest.for_route(ROUTE, parse_body(params, response_format), options)
 
 
+def _with_chat_inputs(params: dict[str, Any], messages: Any, tools: Any, tool_choice: Any) -> dict[str, Any]:
+    """``params`` with the typed keywords put back where they were given (in ``create()``'s order)."""
+    given = {"messages": messages, "tools": tools, "tool_choice": tool_choice}
+    return {**{k: v for k, v in given.items() if v is not NOT_GIVEN}, **params}
+
+
 class ChatCompletionsParsing:
     """``parse()`` on ``client.chat.completions``."""
 
@@ -60,6 +67,9 @@ class ChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any]: ...
 
@@ -75,6 +85,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedMessageStream[Any]: ...
 
@@ -89,6 +102,9 @@ class ChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[ContentT]: ...
 
@@ -104,6 +120,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedMessageStream[ContentT]: ...
 
@@ -118,6 +137,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any] | ParsedMessageStream[Any]:
         """Create a chat completion whose content is validated into ``response_format``.
@@ -132,6 +154,7 @@ class ChatCompletionsParsing:
         and :class:`~vllm_sdk.InvalidResponseError` (``error`` is the validation error) when it does not
         validate.
         """
+        params = _with_chat_inputs(params, messages, tools, tool_choice)
         options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
@@ -162,6 +185,9 @@ class AsyncChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any]: ...
 
@@ -177,6 +203,9 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> AsyncParsedMessageStream[Any]: ...
 
@@ -191,6 +220,9 @@ class AsyncChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[ContentT]: ...
 
@@ -206,6 +238,9 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> AsyncParsedMessageStream[ContentT]: ...
 
@@ -220,9 +255,13 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any] | AsyncParsedMessageStream[Any]:
         """The async twin of :meth:`ChatCompletionsParsing.parse`."""
+        params = _with_chat_inputs(params, messages, tools, tool_choice)
         options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
