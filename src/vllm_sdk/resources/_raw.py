@@ -9,6 +9,7 @@ exists once, in the method itself.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from .._raw_replay import AsyncReplayRequester, ReplayRequester, Sent
@@ -26,7 +27,16 @@ if TYPE_CHECKING:
 
     from .._requester import AsyncRequester, Requester
 
-__all__ = ["AsyncRawResponseView", "AsyncRawResponsesMixin", "RawResponseView", "RawResponsesMixin"]
+__all__ = [
+    "AsyncRawResponse",
+    "AsyncRawResponseView",
+    "AsyncRawResponsesMixin",
+    "AsyncStreamedRawResponseManager",
+    "RawResponse",
+    "RawResponseView",
+    "RawResponsesMixin",
+    "StreamedRawResponseManager",
+]
 
 
 def _not_sent(name: str) -> TypeError:
@@ -50,29 +60,29 @@ class RawResponseView:
         self._streaming = streaming
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
+        # The untyped path (the client's own routes, a method a typed view does not declare).
         if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
             raise AttributeError(name)
+        return functools.partial(self._call, name)
 
-        def send_raw(*args: Any, **kwargs: Any) -> Any:
-            try:
-                getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
-            except Sent as signal:
-                sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
+    def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call the resource's method ``name`` over the probe: a :class:`~vllm_sdk.RawResponse`, or in
+        streaming mode the context manager sending the request on entering."""
+        if self._streaming:
+            return StreamedRawResponseManager(lambda: self._send(StreamedRawResponse, name, args, kwargs))
+        return self._send(RawResponse, name, args, kwargs)
 
-                def replay() -> Any:
-                    return getattr(self._factory(ReplayRequester(sent)), name)(*args, **kwargs)
+    def _send(self, cls: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
+        except Sent as signal:
+            sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
 
-                cls = StreamedRawResponse if self._streaming else RawResponse
-                return cls(sent.response, sent.elapsed, replay, sent.max_size)
-            raise _not_sent(name)
+            def replay() -> Any:
+                return getattr(self._factory(ReplayRequester(sent)), name)(*args, **kwargs)
 
-        if not self._streaming:
-            return send_raw
-
-        def send_streaming(*args: Any, **kwargs: Any) -> StreamedRawResponseManager[Any]:
-            return StreamedRawResponseManager(lambda: send_raw(*args, **kwargs))
-
-        return send_streaming
+            return cls(sent.response, sent.elapsed, replay, sent.max_size)
+        raise _not_sent(name)
 
 
 class AsyncRawResponseView:
@@ -89,31 +99,32 @@ class AsyncRawResponseView:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
             raise AttributeError(name)
+        return functools.partial(self._call, name)
 
-        async def send_raw(*args: Any, **kwargs: Any) -> Any:
-            result = getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
-            try:
-                if not hasattr(result, "__await__"):
-                    raise _not_sent(name)
-                await result
-            except Sent as signal:
-                sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
+    def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call the resource's method ``name`` over the probe: an awaitable
+        :class:`~vllm_sdk.AsyncRawResponse`, or in streaming mode the async context manager."""
+        if self._streaming:
+            return AsyncStreamedRawResponseManager(self._send(AsyncStreamedRawResponse, name, args, kwargs))
+        return self._send(AsyncRawResponse, name, args, kwargs)
 
-                async def replay() -> Any:
-                    value = getattr(self._factory(AsyncReplayRequester(sent)), name)(*args, **kwargs)
-                    return await value
+    async def _send(
+        self, cls: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        result = getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
+        try:
+            if not hasattr(result, "__await__"):
+                raise _not_sent(name)
+            await result
+        except Sent as signal:
+            sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
 
-                cls = AsyncStreamedRawResponse if self._streaming else AsyncRawResponse
-                return cls(sent.response, sent.elapsed, replay, sent.max_size)
-            raise _not_sent(name)
+            async def replay() -> Any:
+                value = getattr(self._factory(AsyncReplayRequester(sent)), name)(*args, **kwargs)
+                return await value
 
-        if not self._streaming:
-            return send_raw
-
-        def send_streaming(*args: Any, **kwargs: Any) -> AsyncStreamedRawResponseManager[Any]:
-            return AsyncStreamedRawResponseManager(send_raw(*args, **kwargs))
-
-        return send_streaming
+            return cls(sent.response, sent.elapsed, replay, sent.max_size)
+        raise _not_sent(name)
 
 
 class RawResponsesMixin:

@@ -28,6 +28,12 @@ from .._streams import AnthropicMessageStream, AsyncAnthropicMessageStream
 from .._structured import pydantic_function_tool
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
+from ._raw_views import (
+    AsyncMessagesWithRawResponse,
+    AsyncMessagesWithStreamingResponse,
+    MessagesWithRawResponse,
+    MessagesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -291,6 +297,18 @@ class Messages:
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
 
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return MessagesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return MessagesWithStreamingResponse(type(self), self._requester, streaming=True)
+
     @overload
     def create(self) -> AnthropicMessageBuilder: ...
     @overload
@@ -365,6 +383,18 @@ class AsyncMessages:
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncMessagesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return AsyncMessagesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncMessagesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return AsyncMessagesWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> AsyncAnthropicMessageBuilder: ...

@@ -31,6 +31,12 @@ from .._structured import FunctionTool, pydantic_function_tool, text_format_from
 from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
+from ._raw_views import (
+    AsyncResponsesWithRawResponse,
+    AsyncResponsesWithStreamingResponse,
+    ResponsesWithRawResponse,
+    ResponsesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -311,6 +317,18 @@ class Responses(RawResponsesMixin):
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
 
+    @property
+    def with_raw_response(self) -> ResponsesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return ResponsesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> ResponsesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return ResponsesWithStreamingResponse(type(self), self._requester, streaming=True)
+
     @overload
     def create(self) -> ResponseBuilder: ...
     @overload
@@ -492,6 +510,18 @@ class AsyncResponses(AsyncRawResponsesMixin):
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncResponsesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return AsyncResponsesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return AsyncResponsesWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> AsyncResponseBuilder: ...
