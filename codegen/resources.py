@@ -265,6 +265,7 @@ class ResourcesRenderer:
             streams = self.settings[r.name].stream_classes
             if streams:
                 refs += list(streams)
+        refs += [ClassRef("vllm_sdk.resources._raw", n) for n in ("async_builder_raw", "builder_raw")]
         out = [
             BUILDERS_HEADER,
             '"""Route builders (generated): typed setters of every request variant, then ``send()``.\n\n',
@@ -275,7 +276,8 @@ class ResourcesRenderer:
             "\nif TYPE_CHECKING:\n",
             "__TYPING_ONLY__\n",
             "    from .._config import NotGiven, TimeoutLike\n",
-            "    from .._requester import AsyncRequester, Requester\n\n",
+            "    from .._requester import AsyncRequester, Requester\n",
+            "    from ._raw import AsyncRawResponse, RawResponse\n\n",
         ]
         names: list[str] = []
         for route in routes:
@@ -372,6 +374,9 @@ class ResourcesRenderer:
             + _docstring(send_doc, "        ")
             + f"        return {call}\n"
         )
+        out.append(self._raw_sender("send", returns, SEND_OPTIONS, is_async))
+        if streams:
+            out.append(self._raw_sender("send_stream", streams[is_async].name, SEND_OPTIONS + IDLE, is_async))
         if streams:
             stream_cls = streams[is_async].name
             stream_options = (
@@ -391,6 +396,26 @@ class ResourcesRenderer:
                 f"{stream_cls})\n"
             )
         return "".join(out)
+
+    @staticmethod
+    def _raw_sender(method: str, returns: str, params: str, is_async: bool) -> str:
+        """``send_raw()`` / ``send_stream_raw()``: ``method`` answered as a raw response (the builder form of
+        ``with_raw_response``)."""
+        asy, aw = ("async ", "await ") if is_async else ("", "")
+        typed = f"AsyncRawResponse[{returns}]" if is_async else f"RawResponse[{returns}]"
+        helper = "async_builder_raw" if is_async else "builder_raw"
+        names = [line.split(":")[0].strip() for line in params.splitlines()]
+        forward = ", ".join(f"{n!r}: {n}" for n in names)
+        doc = (
+            f"``{method}()`` answered as a raw response (status, headers, request id); its ``parse()`` "
+            f"gives what ``{method}()`` returns."
+        )
+        return (
+            _signature(asy, f"{method}_raw", params, typed)
+            + _docstring(doc, "        ")
+            + f"        raw: {typed} = {aw}{helper}(self, {method!r}, {{{forward}}})\n"
+            + "        return raw\n"
+        )
 
     # ------------------------------------------------------------------ resources module
 

@@ -413,3 +413,12 @@ def test_raw_calls_of_routes_without_a_genai_operation_have_no_span(api: Api, sp
     client = api.make(httpx.Response(200, json={"data": [], "object": "list"}))
     api.run(client.models.with_raw_response.list())
     assert spans.get_finished_spans() == ()
+
+
+def test_builder_send_raw_makes_the_span_too(api: Api, spans: Any) -> None:
+    client = api.make(httpx.Response(200, json=chat_body()))
+    raw = api.run(client.chat.completions.create().model("m").user("hi").send_raw())
+    assert raw.status_code == 200
+    (span,) = spans.get_finished_spans()
+    assert span.name == "chat m"
+    assert span.attributes["gen_ai.usage.input_tokens"] == 3

@@ -17,6 +17,7 @@ from vllm_sdk import (
     AsyncVllmClient,
     BadRequestError,
     MessageTokenCount,
+    MissingParameterError,
     RawResponse,
     StreamedRawResponse,
     Transcription,
@@ -122,5 +123,57 @@ def test_async_raw_messages_and_audio(server: MockVllmServer) -> None:
             traw = await client.audio.translations.with_raw_response.create(file=_wav(), model=server.model)
             assert traw.http_response.request.url.path == "/v1/audio/translations"
             assert (await traw.parse()).text
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------- builders: send_raw / send_stream_raw
+
+
+def test_builders_send_raw_and_send_stream_raw(server: MockVllmServer) -> None:
+    with VllmClient(server.base_url, max_retries=0) as client:
+        builder = client.chat.completions.create().model(server.model).user("Hello").max_tokens(8)
+        raw = builder.send_raw(extra_headers={"x-trace": "1"})
+        assert isinstance(raw, RawResponse)
+        assert raw.http_response.request.headers["x-trace"] == "1"
+        assert raw.http_response.request.url.path == "/v1/chat/completions"
+        assert raw.parse().content == builder.send().content  # the builder is unchanged and reusable
+        sraw = builder.send_stream_raw()
+        assert sraw.headers["content-type"].startswith("text/event-stream")
+        with sraw.parse() as stream:
+            assert stream.collect_content() == raw.parse().content
+
+        rb = client.responses.create().model(server.model).input("Hello")
+        rraw = rb.send_raw()
+        assert rraw.parse().output_text == rb.send().output_text
+        with rb.send_stream_raw().parse() as rstream:
+            assert rstream.collect().output_text == rraw.parse().output_text
+
+        mb = client.messages.create().model(server.model).user("Hello").max_tokens(8)
+        assert mb.send_raw().parse().content == mb.send().content
+        with mb.send_stream_raw().parse() as mstream:
+            assert mstream.collect().content == mb.send().content
+
+        bare = client.chat.completions.create()
+        with pytest.raises(MissingParameterError):  # checked before any I/O, as send() does
+            bare.send_raw()
+
+
+def test_async_builders_send_raw(server: MockVllmServer) -> None:
+    async def main() -> None:
+        async with AsyncVllmClient(server.base_url, max_retries=0) as client:
+            builder = client.chat.completions.create().model(server.model).user("Hello").max_tokens(8)
+            raw = await builder.send_raw()
+            assert isinstance(raw, AsyncRawResponse)
+            assert (await raw.parse()).content == (await builder.send()).content
+            sraw = await builder.send_stream_raw()
+            stream = await sraw.parse()
+            assert await stream.collect_content() == (await raw.parse()).content
+            rraw = await client.responses.create().model(server.model).input("Hello").send_raw()
+            assert (await rraw.parse()).output_text
+            mraw = (
+                await client.messages.create().model(server.model).user("Hi").max_tokens(8).send_stream_raw()
+            )
+            assert (await (await mraw.parse()).collect()).content
 
     asyncio.run(main())

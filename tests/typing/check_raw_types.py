@@ -156,3 +156,26 @@ async def async_checks(client: AsyncVllmClient) -> None:
         assert_type(await count.parse(), MessageTokenCount)
     traw = await client.audio.transcriptions.with_raw_response.create(file=b"x", stream=True)
     assert_type(await traw.parse(), AsyncTranscriptionStream)
+
+
+def builder_checks(client: VllmClient) -> None:
+    builder = client.chat.completions.create().model("m").user("hi")
+    assert_type(builder.send_raw(), RawResponse[ChatCompletionResponse])
+    assert_type(builder.send_stream_raw().parse(), MessageStream)
+    assert_type(client.completions.create().model("m").prompt("p").send_raw().parse(), CompletionResponse)
+    assert_type(client.responses.create().model("m").input("hi").send_raw(), RawResponse[Response])
+    assert_type(client.responses.create().model("m").send_stream_raw().parse(), ResponseStream[Any])
+    assert_type(client.messages.create().model("m").send_raw().parse(), AnthropicMessage)
+    assert_type(client.messages.create().model("m").send_stream_raw().parse(), AnthropicMessageStream)
+
+
+async def async_builder_checks(client: AsyncVllmClient) -> None:
+    builder = client.chat.completions.create().model("m").user("hi")
+    assert_type(await builder.send_raw(), AsyncRawResponse[ChatCompletionResponse])
+    assert_type(await (await builder.send_stream_raw()).parse(), AsyncMessageStream)
+    assert_type(
+        await client.responses.create().model("m").send_stream_raw(),
+        AsyncRawResponse[AsyncResponseStream[Any]],
+    )
+    messages = await client.messages.create().model("m").send_stream_raw()
+    assert_type(await messages.parse(), AsyncAnthropicMessageStream)

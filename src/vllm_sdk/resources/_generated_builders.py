@@ -46,6 +46,7 @@ from ..types.lists import (
     ScoreResponse,
 )
 from ._builder import BuilderMixin
+from ._raw import async_builder_raw, builder_raw
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, Requester
+    from ._raw import AsyncRawResponse, RawResponse
 
 
 class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
@@ -85,6 +87,54 @@ class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBas
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             ChatCompletionResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ChatCompletionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[MessageStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: RawResponse[MessageStream] = builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
 
     def send_stream(
         self,
@@ -135,6 +185,54 @@ class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuild
             ChatCompletionResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ChatCompletionResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    async def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncMessageStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: AsyncRawResponse[AsyncMessageStream] = await async_builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
     async def send_stream(
         self,
         *,
@@ -184,6 +282,29 @@ class ClassifyBuilder(
             ClassificationResponse,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ClassificationResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ClassificationResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncClassifyBuilder(
     BuilderMixin, ClassificationCompletionRequestBuilderBase, ClassificationChatRequestBuilderBase
@@ -216,6 +337,29 @@ class AsyncClassifyBuilder(
             ClassificationResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ClassificationResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ClassificationResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
     """A ``POST /v1/completions`` request being built: one typed setter per field of the schema, then
@@ -245,6 +389,54 @@ class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             CompletionResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[CompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[CompletionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[CompletionStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: RawResponse[CompletionStream] = builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
 
     def send_stream(
         self,
@@ -295,6 +487,54 @@ class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
             CompletionResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[CompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[CompletionResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    async def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncCompletionStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: AsyncRawResponse[AsyncCompletionStream] = await async_builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
     async def send_stream(
         self,
         *,
@@ -342,6 +582,29 @@ class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
             DetokenizeResponse,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[DetokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[DetokenizeResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
     """A ``POST /detokenize`` request being built: one typed setter per field of the schema, then ``send()``
@@ -371,6 +634,29 @@ class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             DetokenizeResponse,
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[DetokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[DetokenizeResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class EmbeddingsCreateBuilder(
@@ -425,6 +711,29 @@ class EmbeddingsCreateBuilder(
             EmbeddingResponse,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[EmbeddingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[EmbeddingResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncEmbeddingsCreateBuilder(
     BuilderMixin,
@@ -478,6 +787,29 @@ class AsyncEmbeddingsCreateBuilder(
             EmbeddingResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[EmbeddingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[EmbeddingResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class LoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/load_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -507,6 +839,29 @@ class LoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[str] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncLoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/load_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -535,6 +890,29 @@ class AsyncLoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBas
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[str] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class PoolingBuilder(
@@ -576,6 +954,29 @@ class PoolingBuilder(
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             PoolingResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[PoolingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[PoolingResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncPoolingBuilder(
@@ -620,6 +1021,29 @@ class AsyncPoolingBuilder(
             PoolingResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[PoolingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[PoolingResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class RerankBuilder(BuilderMixin, RerankRequestBuilderBase):
     """A ``POST /v1/rerank`` request being built: one typed setter per field of the schema, then ``send()``."""
@@ -647,6 +1071,29 @@ class RerankBuilder(BuilderMixin, RerankRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             RerankResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[RerankResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[RerankResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
@@ -677,6 +1124,29 @@ class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             RerankResponse,
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[RerankResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[RerankResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class ScoreBuilder(
@@ -711,6 +1181,29 @@ class ScoreBuilder(
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             ScoreResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ScoreResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ScoreResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncScoreBuilder(
@@ -748,6 +1241,29 @@ class AsyncScoreBuilder(
             ScoreResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ScoreResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ScoreResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, TokenizeChatRequestBuilderBase):
     """A ``POST /tokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
@@ -775,6 +1291,29 @@ class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, Tokeni
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             TokenizeResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[TokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[TokenizeResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncTokenizeBuilder(
@@ -808,6 +1347,29 @@ class AsyncTokenizeBuilder(
             TokenizeResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[TokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[TokenizeResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class UnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/unload_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -837,6 +1399,29 @@ class UnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[str] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/unload_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -865,6 +1450,29 @@ class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilde
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[str] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 __all__ = [

@@ -9,6 +9,7 @@ exists once, in the method itself.
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from .._raw_response import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from .._requester import AsyncRequester, Requester
 
@@ -36,6 +37,8 @@ __all__ = [
     "RawResponseView",
     "RawResponsesMixin",
     "StreamedRawResponseManager",
+    "async_builder_raw",
+    "builder_raw",
 ]
 
 
@@ -160,3 +163,24 @@ class AsyncRawResponsesMixin:
         """This resource's methods as async context managers over the unread answer
         (:class:`~vllm_sdk.AsyncStreamedRawResponse`)."""
         return AsyncRawResponseView(type(self), self._requester, streaming=True)
+
+
+def _rebound(builder: Any, requester: Any) -> Any:
+    """``builder`` over another requester. Builders are copy-on-write (a setter returns a new builder), so
+    the shallow copy shares the body with the original and neither ever changes it."""
+    clone = copy.copy(builder)
+    clone._requester = requester
+    return clone
+
+
+def builder_raw(builder: Any, method: str, options: Mapping[str, Any]) -> Any:
+    """``builder.<method>(**options)`` (``send``, ``send_stream``) as a raw call on the sync client: a
+    :class:`~vllm_sdk.RawResponse` whose ``parse()`` gives what the method returns."""
+    view = RawResponseView(functools.partial(_rebound, builder), builder._requester, streaming=False)
+    return view._call(method, **options)
+
+
+def async_builder_raw(builder: Any, method: str, options: Mapping[str, Any]) -> Any:
+    """The async twin of :func:`builder_raw`: an awaitable giving an :class:`~vllm_sdk.AsyncRawResponse`."""
+    view = AsyncRawResponseView(functools.partial(_rebound, builder), builder._requester, streaming=False)
+    return view._call(method, **options)

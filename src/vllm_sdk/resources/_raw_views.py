@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from ._raw import AsyncRawResponseView, RawResponseView
+from .._config import NOT_GIVEN
+from ._raw import AsyncRawResponseView, RawResponseView, async_builder_raw, builder_raw
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Coroutine, Mapping
 
+    from .._config import NotGiven, TimeoutLike
     from .._multipart import FileInput
     from .._streams import (
         AnthropicMessageStream,
@@ -38,14 +40,18 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AnthropicMessageBuilderRaw",
+    "AsyncAnthropicMessageBuilderRaw",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",
+    "AsyncResponseBuilderRaw",
     "AsyncResponsesWithRawResponse",
     "AsyncResponsesWithStreamingResponse",
     "AsyncTranscriptionsWithRawResponse",
     "AsyncTranscriptionsWithStreamingResponse",
     "MessagesWithRawResponse",
     "MessagesWithStreamingResponse",
+    "ResponseBuilderRaw",
     "ResponsesWithRawResponse",
     "ResponsesWithStreamingResponse",
     "TranscriptionsWithRawResponse",
@@ -551,3 +557,203 @@ class AsyncTranscriptionsWithStreamingResponse(AsyncRawResponseView):
         """``create()`` with the same arguments,
         answered as an async context manager over the unread answer."""
         return self._call("create", *args, **kwargs)
+
+
+class ResponseBuilderRaw:
+    """``send_raw()`` / ``send_stream_raw()`` of the Responses builder: ``send()`` / ``send_stream()``
+    answered as raw responses (the builder form of ``with_raw_response``)."""
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[Response]:
+        """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
+        raw: RawResponse[Response] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[ResponseStream[Any]]:
+        """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
+        returns."""
+        raw: RawResponse[ResponseStream[Any]] = builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
+
+class AsyncResponseBuilderRaw:
+    """``send_raw()`` / ``send_stream_raw()`` of the async Responses builder: ``send()`` / ``send_stream()``
+    answered as raw responses (the builder form of ``with_raw_response``)."""
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[Response]:
+        """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
+        raw: AsyncRawResponse[Response] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    async def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncResponseStream[Any]]:
+        """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
+        returns."""
+        raw: AsyncRawResponse[AsyncResponseStream[Any]] = await async_builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
+
+class AnthropicMessageBuilderRaw:
+    """``send_raw()`` / ``send_stream_raw()`` of the Messages builder: ``send()`` / ``send_stream()``
+    answered as raw responses (the builder form of ``with_raw_response``)."""
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[AnthropicMessage]:
+        """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
+        raw: RawResponse[AnthropicMessage] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[AnthropicMessageStream]:
+        """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
+        returns."""
+        raw: RawResponse[AnthropicMessageStream] = builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
+
+class AsyncAnthropicMessageBuilderRaw:
+    """``send_raw()`` / ``send_stream_raw()`` of the async Messages builder: ``send()`` / ``send_stream()``
+    answered as raw responses (the builder form of ``with_raw_response``)."""
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[AnthropicMessage]:
+        """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
+        raw: AsyncRawResponse[AnthropicMessage] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    async def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncAnthropicMessageStream]:
+        """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
+        returns."""
+        raw: AsyncRawResponse[AsyncAnthropicMessageStream] = await async_builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw

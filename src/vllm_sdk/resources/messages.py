@@ -29,6 +29,8 @@ from .._structured import pydantic_function_tool
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
 from ._raw_views import (
+    AnthropicMessageBuilderRaw,
+    AsyncAnthropicMessageBuilderRaw,
     AsyncMessagesWithRawResponse,
     AsyncMessagesWithStreamingResponse,
     MessagesWithRawResponse,
@@ -186,7 +188,7 @@ class _MessageBuilderBase(PlainBodyBuilder):
         return self._set("metadata", dict(value))
 
 
-class AnthropicMessageBuilder(_MessageBuilderBase):
+class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
     """A Messages request being built: setters, then ``send()``, ``send_stream()`` or ``count_tokens()``.
     Made by ``client.messages.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
     without model, messages or max_tokens, before any I/O."""
@@ -238,7 +240,7 @@ class AnthropicMessageBuilder(_MessageBuilderBase):
         return self._requester.call_path("POST", COUNT_PATH, body, options, MessageTokenCount)
 
 
-class AsyncAnthropicMessageBuilder(_MessageBuilderBase):
+class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBuilderRaw):
     """The async twin of :class:`AnthropicMessageBuilder` (``await`` ``send()``, ``send_stream()``,
     ``count_tokens()``)."""
 

@@ -32,8 +32,10 @@ from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 from ._raw_views import (
+    AsyncResponseBuilderRaw,
     AsyncResponsesWithRawResponse,
     AsyncResponsesWithStreamingResponse,
+    ResponseBuilderRaw,
     ResponsesWithRawResponse,
     ResponsesWithStreamingResponse,
 )
@@ -199,7 +201,7 @@ class _ResponseBuilderBase(PlainBodyBuilder):
         return self._set("structured_outputs", dict(value))
 
 
-class ResponseBuilder(_ResponseBuilderBase):
+class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
     """A Responses request being built: setters, then ``send()``, ``send_stream()`` or ``parse(Model)``.
     Made by ``client.responses.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
     without model or input, before any I/O."""
@@ -258,7 +260,7 @@ class ResponseBuilder(_ResponseBuilderBase):
         return parse_response(response, text_format, body.get("tools"))
 
 
-class AsyncResponseBuilder(_ResponseBuilderBase):
+class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
     """The async twin of :class:`ResponseBuilder` (``await`` ``send()``, ``send_stream()``, ``parse()``)."""
 
     def __init__(self, requester: AsyncRequester) -> None:
