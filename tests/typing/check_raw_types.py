@@ -20,6 +20,7 @@ from vllm_sdk import (
     AsyncRawResponse,
     AsyncResponseStream,
     AsyncStreamedRawResponse,
+    AsyncStreamedRawResponseManager,
     AsyncTranscriptionStream,
     AsyncVllmClient,
     ChatCompletionResponse,
@@ -33,12 +34,12 @@ from vllm_sdk import (
     Response,
     ResponseStream,
     StreamedRawResponse,
+    StreamedRawResponseManager,
     Transcription,
     TranscriptionStream,
     TranscriptionVerbose,
     VllmClient,
 )
-from vllm_sdk._raw_response import AsyncStreamedRawResponseManager, StreamedRawResponseManager
 from vllm_sdk.types import ModelList, TokenizeResponse
 
 
