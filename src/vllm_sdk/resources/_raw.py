@@ -5,6 +5,12 @@ A resource class gets both properties from :class:`RawResponsesMixin` (sync) or
 requester (which sends the request and raises its answer) and hand back a raw response whose ``parse()``
 replays the method over the captured answer (``vllm_sdk._raw_replay``). The per-method logic therefore
 exists once, in the method itself.
+
+:class:`RawResponseView` does the work for any method name; its typed subclasses (generated ones in
+``_generated.py``, hand-written ones in ``_raw_views.py`` and ``_parsing.py``) only declare each method's
+overloads with ``RawResponse[T]`` results and call :meth:`RawResponseView._call`, and each resource's
+``with_raw_response`` property returns its typed view. :func:`builder_raw` runs a builder's ``send()`` /
+``send_stream()`` the same way (``send_raw()`` / ``send_stream_raw()``).
 """
 
 from __future__ import annotations
