@@ -18,8 +18,9 @@ Servers (each ~3 GiB RSS and 25-50 s to become healthy on 2 cores, so they run i
 
 * ``main``  tiny model, hermes tool parser, qwen3 reasoning parser, compact-JSON structured outputs,
   runtime LoRA loading and ``--api-key`` (a random key handed to the tests), so one server covers nearly
-  every feature and auth.
-* ``plain`` the same without a reasoning parser and without a key: ``<think>`` arrives inside ``content``.
+  every feature and auth; ``--enable-scale-out`` for the render routes.
+* ``plain`` the same without a reasoning parser and without a key: ``<think>`` arrives inside ``content``;
+  run with ``VLLM_SERVER_DEV_MODE=1`` for the sleep-mode routes.
 * ``embed`` tiny-embed with ``--runner pooling --convert embed`` for ``/v1/embeddings``.
 
 Environment:
@@ -85,8 +86,6 @@ TOOLS = ("--enable-auto-tool-choice", "--tool-call-parser", "hermes")
 # 2 shared cores: the main server became healthy in 68 s with them (load average ~5) and in 75 s without
 # (load average ~10), i.e. no start-up cost that the machine's noise does not swamp.
 LORA = ("--enable-lora", "--max-lora-rank", "8", "--max-loras", "1")
-# Per-server environment on top of SERVER_ENV.
-SERVER_EXTRA_ENV: dict[str, dict[str, str]] = {"main": {"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "1"}}
 
 
 # The Popen objects of the servers this process started, by pid (a dropped Popen of a live process is a
@@ -137,6 +136,15 @@ def _model_dir(env_var: str, default_name: str) -> Path:
     return path
 
 
+#: Per-server environment: `plain` runs in vLLM's dev mode, which registers /sleep, /wake_up and
+#: /is_sleeping (sleep mode itself needs CUDA/HIP; tests/real/test_real_extra_routes.py checks what the CPU
+#: build answers); `main` registers the runtime LoRA routes (see LORA).
+SERVER_EXTRA_ENV: dict[str, dict[str, str]] = {
+    "main": {"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "1"},
+    "plain": {"VLLM_SERVER_DEV_MODE": "1"},
+}
+
+
 def free_port() -> int:
     """A currently free loopback port (vLLM needs a concrete number; the race is harmless in practice)."""
     with socket.socket() as sock:
@@ -148,13 +156,16 @@ def server_args(name: str, port: int, api_key: str | None) -> list[str]:
     """vLLM command-line arguments of server ``name``."""
     if name == "main":
         model = _model_dir("VLLM_SDK_TEST_MODEL", "tiny-model")
-        # /tokenizer_info is only registered with its flag (tests/real/test_real_raw_ops.py uses it).
+        # /tokenizer_info is only registered with its flag (tests/real/test_real_raw_ops.py uses it); the
+        # render routes only with --enable-scale-out (tests/real/test_real_extra_routes.py; `plain` keeps
+        # the default 403); LORA for tests/real/test_real_lora.py.
         extra = [
             *TOOLS,
             "--reasoning-parser",
             "qwen3",
             *STRUCTURED,
             "--enable-tokenizer-info-endpoint",
+            "--enable-scale-out",
             *LORA,
         ]
     elif name == "plain":

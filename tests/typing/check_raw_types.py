@@ -41,6 +41,7 @@ from vllm_sdk import (
     VllmClient,
 )
 from vllm_sdk.types import ModelList, TokenizeResponse
+from vllm_sdk.types._generated import SleepResponse
 
 
 class Weather(BaseModel):
@@ -87,6 +88,8 @@ def sync_checks(client: VllmClient) -> None:
     )
     assert_type(client.models.with_raw_response.list(), RawResponse[ModelList])
     assert_type(client.with_raw_response.tokenize(model="m", prompt="p").parse(), TokenizeResponse)
+    assert_type(client.with_raw_response.sleep(level=1).parse(), SleepResponse)
+    client.with_raw_response.sleep(level="deep")  # type: ignore[arg-type]
     with client.with_streaming_response.tokenize(model="m", prompt="p") as tok:
         assert_type(tok.parse(), TokenizeResponse)
 

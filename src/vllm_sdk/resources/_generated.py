@@ -10,9 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._config import NOT_GIVEN
-from .._requester import CallOptions
+from .._requester import CallOptions, query_options
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse, TokenizerInfoResponse
+from ..types._generated import (
+    CohereEmbedResponse,
+    DetokenizeResponse,
+    GenerateRequest,
+    GenerativeScoringResponse,
+    IsSleepingResponse,
+    LoadResponse,
+    SleepResponse,
+    TokenizeResponse,
+    TokenizerInfoResponse,
+    WakeUpResponse,
+)
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
 from ..types.lists import (
@@ -23,6 +34,7 @@ from ..types.lists import (
     RerankResponse,
     ScoreResponse,
 )
+from ..types.render import GenerateRequestList
 from ._parsing import (
     AsyncChatCompletionsParsing,
     AsyncChatCompletionsParsingWithRawResponse,
@@ -36,15 +48,17 @@ from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Mapping
+    from collections.abc import Coroutine, Mapping, Sequence
 
     from typing_extensions import Unpack
 
     from .._config import NotGiven, TimeoutLike
     from .._generated_endpoints import (
+        BatchChatCompletionRequestParams,
         ChatCompletionRequestParams,
         ClassificationChatRequestParams,
         ClassificationCompletionRequestParams,
+        CohereEmbedRequestParams,
         CompletionRequestParams,
         DetokenizeRequestParams,
         EmbeddingBatchChatInputRequestParams,
@@ -52,6 +66,7 @@ if TYPE_CHECKING:
         EmbeddingChatInputRequestParams,
         EmbeddingChatRequestParams,
         EmbeddingCompletionRequestParams,
+        GenerativeScoringRequestParams,
         IOProcessorRequestParams,
         LoadLoRAAdapterRequestParams,
         PoolingChatRequestParams,
@@ -78,6 +93,28 @@ class ChatCompletionsWithRawResponse(ChatCompletionsParsingWithRawResponse):
     """``client.chat.completions.with_raw_response``: each method takes the arguments of the plain method and
     returns a raw response whose ``parse()`` gives what the plain method returns.
     """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> RawResponse[ChatCompletionResponse]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as a raw response."""
+        raw: RawResponse[ChatCompletionResponse] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
     @overload
     def create(
@@ -124,12 +161,58 @@ class ChatCompletionsWithRawResponse(ChatCompletionsParsingWithRawResponse):
         """``create()`` (``POST /v1/chat/completions``), answered as a raw response."""
         return self._call("create", **kwargs)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> RawResponse[GenerateRequest]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as a raw response."""
+        raw: RawResponse[GenerateRequest] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
 
 class ChatCompletionsWithStreamingResponse(ChatCompletionsParsingWithStreamingResponse):
     """``client.chat.completions.with_streaming_response``: each method takes the arguments of the plain method
     and returns a context manager over the unread answer whose ``parse()`` gives what the plain method
     returns.
     """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[ChatCompletionResponse]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[ChatCompletionResponse] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
     @overload
     def create(
@@ -176,6 +259,30 @@ class ChatCompletionsWithStreamingResponse(ChatCompletionsParsingWithStreamingRe
         """``create()`` (``POST /v1/chat/completions``), answered as a context manager over the unread answer."""
         return self._call("create", **kwargs)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[GenerateRequest] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
 
 class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
     """``client.chat.completions``."""
@@ -194,6 +301,24 @@ class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
         request id, ``parse()``).
         """
         return ChatCompletionsWithStreamingResponse(type(self), self._requester, streaming=True)
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> ChatCompletionResponse:
+        """Create Batch Chat Completion. (``POST /v1/chat/completions/batch``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("chat.completions.batch", params, options, ChatCompletionResponse)
 
     @overload
     def create(self) -> ChatCompletionBuilder: ...
@@ -267,11 +392,52 @@ class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
             return self._requester.call_stream("chat.completions.create", params, options, MessageStream)
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> GenerateRequest:
+        """Render a chat request into the token ids and sampling parameters it would generate from. (``POST
+        /v1/chat/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("chat.completions.render", params, options, GenerateRequest)
+
 
 class AsyncChatCompletionsWithRawResponse(AsyncChatCompletionsParsingWithRawResponse):
     """``client.chat.completions.with_raw_response``: each method takes the arguments of the plain method and
     returns an awaitable raw response whose ``parse()`` gives what the plain method returns.
     """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ChatCompletionResponse]]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[ChatCompletionResponse]] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
     @overload
     def create(
@@ -318,12 +484,58 @@ class AsyncChatCompletionsWithRawResponse(AsyncChatCompletionsParsingWithRawResp
         """``create()`` (``POST /v1/chat/completions``), answered as an awaitable raw response."""
         return self._call("create", **kwargs)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
 
 class AsyncChatCompletionsWithStreamingResponse(AsyncChatCompletionsParsingWithStreamingResponse):
     """``client.chat.completions.with_streaming_response``: each method takes the arguments of the plain method
     and returns a context manager over the unread answer whose ``parse()`` gives what the plain method
     returns.
     """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ChatCompletionResponse]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[ChatCompletionResponse] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
     @overload
     def create(
@@ -370,6 +582,30 @@ class AsyncChatCompletionsWithStreamingResponse(AsyncChatCompletionsParsingWithS
         """``create()`` (``POST /v1/chat/completions``), answered as a context manager over the unread answer."""
         return self._call("create", **kwargs)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[GenerateRequest] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
 
 class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
     """``client.chat.completions`` of the async client."""
@@ -388,6 +624,24 @@ class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
         request id, ``parse()``).
         """
         return AsyncChatCompletionsWithStreamingResponse(type(self), self._requester, streaming=True)
+
+    async def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> ChatCompletionResponse:
+        """Create Batch Chat Completion. (``POST /v1/chat/completions/batch``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("chat.completions.batch", params, options, ChatCompletionResponse)
 
     @overload
     def create(self) -> AsyncChatCompletionBuilder: ...
@@ -461,6 +715,25 @@ class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
             return self._requester.call_stream("chat.completions.create", params, options, AsyncMessageStream)
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> GenerateRequest:
+        """Render a chat request into the token ids and sampling parameters it would generate from. (``POST
+        /v1/chat/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("chat.completions.render", params, options, GenerateRequest)
+
 
 class ChatWithRawResponse(RawResponseView):
     """``client.chat.with_raw_response``: each method takes the arguments of the plain method and returns a raw
@@ -494,7 +767,9 @@ class Chat(RawResponsesMixin):
 
     @property
     def completions(self) -> ChatCompletions:
-        """``client.chat.completions``: ``chat.completions.create``."""
+        """``client.chat.completions``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return ChatCompletions(self._requester)
 
 
@@ -530,7 +805,9 @@ class AsyncChat(AsyncRawResponsesMixin):
 
     @property
     def completions(self) -> AsyncChatCompletions:
-        """``client.chat.completions``: ``chat.completions.create``."""
+        """``client.chat.completions``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return AsyncChatCompletions(self._requester)
 
 
@@ -584,6 +861,28 @@ class CompletionsWithRawResponse(RawResponseView):
         """``create()`` (``POST /v1/completions``), answered as a raw response."""
         return self._call("create", **kwargs)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> RawResponse[GenerateRequestList]:
+        """``render()`` (``POST /v1/completions/render``), answered as a raw response."""
+        raw: RawResponse[GenerateRequestList] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
 
 class CompletionsWithStreamingResponse(RawResponseView):
     """``client.completions.with_streaming_response``: each method takes the arguments of the plain method and
@@ -634,6 +933,30 @@ class CompletionsWithStreamingResponse(RawResponseView):
     def create(self, **kwargs: Any) -> Any:
         """``create()`` (``POST /v1/completions``), answered as a context manager over the unread answer."""
         return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> StreamedRawResponseManager[GenerateRequestList]:
+        """``render()`` (``POST /v1/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[GenerateRequestList] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
 
 class Completions(RawResponsesMixin):
@@ -726,6 +1049,25 @@ class Completions(RawResponsesMixin):
             return self._requester.call_stream("completions.create", params, options, CompletionStream)
         return self._requester.call("completions.create", params, options, CompletionResponse)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> GenerateRequestList:
+        """Render a completions request into one token-level generate request per prompt. (``POST
+        /v1/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("completions.render", params, options, GenerateRequestList)
+
 
 class AsyncCompletionsWithRawResponse(AsyncRawResponseView):
     """``client.completions.with_raw_response``: each method takes the arguments of the plain method and
@@ -777,6 +1119,28 @@ class AsyncCompletionsWithRawResponse(AsyncRawResponseView):
         """``create()`` (``POST /v1/completions``), answered as an awaitable raw response."""
         return self._call("create", **kwargs)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[GenerateRequestList]]:
+        """``render()`` (``POST /v1/completions/render``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerateRequestList]] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
 
 class AsyncCompletionsWithStreamingResponse(AsyncRawResponseView):
     """``client.completions.with_streaming_response``: each method takes the arguments of the plain method and
@@ -827,6 +1191,30 @@ class AsyncCompletionsWithStreamingResponse(AsyncRawResponseView):
     def create(self, **kwargs: Any) -> Any:
         """``create()`` (``POST /v1/completions``), answered as a context manager over the unread answer."""
         return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[GenerateRequestList]:
+        """``render()`` (``POST /v1/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[GenerateRequestList] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
 
 class AsyncCompletions(AsyncRawResponsesMixin):
@@ -918,6 +1306,25 @@ class AsyncCompletions(AsyncRawResponsesMixin):
         if stream:
             return self._requester.call_stream("completions.create", params, options, AsyncCompletionStream)
         return self._requester.call("completions.create", params, options, CompletionResponse)
+
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> GenerateRequestList:
+        """Render a completions request into one token-level generate request per prompt. (``POST
+        /v1/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("completions.render", params, options, GenerateRequestList)
 
 
 class EmbeddingsWithRawResponse(RawResponseView):
@@ -1607,6 +2014,68 @@ class ClientResourcesWithRawResponse(RawResponseView):
         )
         return raw
 
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> RawResponse[CohereEmbedResponse]:
+        """``embed()`` (``POST /v2/embed``), answered as a raw response."""
+        raw: RawResponse[CohereEmbedResponse] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> RawResponse[GenerativeScoringResponse]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as a raw response."""
+        raw: RawResponse[GenerativeScoringResponse] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[IsSleepingResponse]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as a raw response."""
+        raw: RawResponse[IsSleepingResponse] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     def load(
         self,
         *,
@@ -1797,6 +2266,28 @@ class ClientResourcesWithRawResponse(RawResponseView):
         """``score()`` (``POST /v1/score``), answered as a raw response."""
         return self._call("score", **kwargs)
 
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[SleepResponse]:
+        """``sleep()`` (``POST /sleep``), answered as a raw response."""
+        raw: RawResponse[SleepResponse] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     @overload
     def tokenize(
         self,
@@ -1865,6 +2356,26 @@ class ClientResourcesWithRawResponse(RawResponseView):
         )
         return raw
 
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[WakeUpResponse]:
+        """``wake_up()`` (``POST /wake_up``), answered as a raw response."""
+        raw: RawResponse[WakeUpResponse] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
 
 class ClientResourcesWithStreamingResponse(RawResponseView):
     """``the client.with_streaming_response``: each method takes the arguments of the plain method and returns
@@ -1918,6 +2429,70 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
             timeout=timeout,
             max_retries=max_retries,
             **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> StreamedRawResponseManager[CohereEmbedResponse]:
+        """``embed()`` (``POST /v2/embed``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[CohereEmbedResponse] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> StreamedRawResponseManager[GenerativeScoringResponse]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as a context manager over the
+        unread answer.
+        """
+        raw: StreamedRawResponseManager[GenerativeScoringResponse] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[IsSleepingResponse]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[IsSleepingResponse] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
         )
         return raw
 
@@ -2113,6 +2688,28 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
         """``score()`` (``POST /v1/score``), answered as a context manager over the unread answer."""
         return self._call("score", **kwargs)
 
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[SleepResponse]:
+        """``sleep()`` (``POST /sleep``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[SleepResponse] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     @overload
     def tokenize(
         self,
@@ -2185,6 +2782,26 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
         )
         return raw
 
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[WakeUpResponse]:
+        """``wake_up()`` (``POST /wake_up``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[WakeUpResponse] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
 
 class ClientResources:
     """The routes and resources mounted on the client; the client provides ``_requester``."""
@@ -2196,12 +2813,14 @@ class ClientResources:
 
     @property
     def chat(self) -> Chat:
-        """``client.chat``: ``chat.completions.create``."""
+        """``client.chat``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return Chat(self._requester)
 
     @property
     def completions(self) -> Completions:
-        """``client.completions``: ``completions.create``."""
+        """``client.completions``: ``completions.create``, ``completions.render``."""
         return Completions(self._requester)
 
     @property
@@ -2273,6 +2892,54 @@ class ClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("detokenize", params, options, DetokenizeResponse)
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> CohereEmbedResponse:
+        """Create Cohere Embedding. (``POST /v2/embed``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("embed", params, options, CohereEmbedResponse)
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> GenerativeScoringResponse:
+        """Create Generative Scoring. (``POST /generative_scoring``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("generative_scoring", params, options, GenerativeScoringResponse)
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> IsSleepingResponse:
+        """Whether the engine sleeps (dev mode only). (``GET /is_sleeping``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("is_sleeping", None, options, IsSleepingResponse)
 
     def load(
         self,
@@ -2466,6 +3133,31 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("score", params, options, ScoreResponse)
 
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Put the engine to sleep, freeing accelerator memory (dev mode only). (``POST /sleep``)
+
+        Query parameters (sent in the URL, left out when not given): ``level``: Sleep level: 1 offloads the
+        weights and drops the KV cache, 2 drops both (server default: ``1``). ``mode``: What happens to
+        running requests: abort them, wait for them, or keep them paused (server default: ``'abort'``).
+        """
+        options = CallOptions(
+            None,
+            extra_headers,
+            query_options({"level": level, "mode": mode}, extra_query),
+            timeout,
+            max_retries,
+        )
+        return self._requester.call("sleep", None, options, SleepResponse)
+
     @overload
     def tokenize(
         self,
@@ -2538,6 +3230,25 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call_text("unload_lora_adapter", params, options)
 
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Wake the engine up (dev mode only). (``POST /wake_up``)
+
+        Query parameters (sent in the URL, left out when not given): ``tags``: Wake only these parts (for
+        example `weights`, `kv_cache`); none: everything.
+        """
+        options = CallOptions(
+            None, extra_headers, query_options({"tags": tags}, extra_query), timeout, max_retries
+        )
+        return self._requester.call("wake_up", None, options, WakeUpResponse)
+
 
 class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
     """``the client.with_raw_response``: each method takes the arguments of the plain method and returns an
@@ -2591,6 +3302,68 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
             timeout=timeout,
             max_retries=max_retries,
             **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[CohereEmbedResponse]]:
+        """``embed()`` (``POST /v2/embed``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[CohereEmbedResponse]] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[GenerativeScoringResponse]]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerativeScoringResponse]] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[IsSleepingResponse]]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[IsSleepingResponse]] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
         )
         return raw
 
@@ -2784,6 +3557,28 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
         """``score()`` (``POST /v1/score``), answered as an awaitable raw response."""
         return self._call("score", **kwargs)
 
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[SleepResponse]]:
+        """``sleep()`` (``POST /sleep``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[SleepResponse]] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     @overload
     def tokenize(
         self,
@@ -2852,6 +3647,26 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
         )
         return raw
 
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[WakeUpResponse]]:
+        """``wake_up()`` (``POST /wake_up``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[WakeUpResponse]] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
 
 class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
     """``the client.with_streaming_response``: each method takes the arguments of the plain method and returns
@@ -2905,6 +3720,70 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
             timeout=timeout,
             max_retries=max_retries,
             **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> AsyncStreamedRawResponseManager[CohereEmbedResponse]:
+        """``embed()`` (``POST /v2/embed``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[CohereEmbedResponse] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> AsyncStreamedRawResponseManager[GenerativeScoringResponse]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as a context manager over the
+        unread answer.
+        """
+        raw: AsyncStreamedRawResponseManager[GenerativeScoringResponse] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[IsSleepingResponse]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[IsSleepingResponse] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
         )
         return raw
 
@@ -3100,6 +3979,28 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
         """``score()`` (``POST /v1/score``), answered as a context manager over the unread answer."""
         return self._call("score", **kwargs)
 
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[SleepResponse]:
+        """``sleep()`` (``POST /sleep``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[SleepResponse] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     @overload
     def tokenize(
         self,
@@ -3172,6 +4073,26 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
         )
         return raw
 
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[WakeUpResponse]:
+        """``wake_up()`` (``POST /wake_up``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[WakeUpResponse] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
 
 class AsyncClientResources:
     """The routes and resources mounted on the async client; the client provides ``_requester``."""
@@ -3183,12 +4104,14 @@ class AsyncClientResources:
 
     @property
     def chat(self) -> AsyncChat:
-        """``client.chat``: ``chat.completions.create``."""
+        """``client.chat``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return AsyncChat(self._requester)
 
     @property
     def completions(self) -> AsyncCompletions:
-        """``client.completions``: ``completions.create``."""
+        """``client.completions``: ``completions.create``, ``completions.render``."""
         return AsyncCompletions(self._requester)
 
     @property
@@ -3260,6 +4183,54 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("detokenize", params, options, DetokenizeResponse)
+
+    async def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> CohereEmbedResponse:
+        """Create Cohere Embedding. (``POST /v2/embed``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("embed", params, options, CohereEmbedResponse)
+
+    async def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> GenerativeScoringResponse:
+        """Create Generative Scoring. (``POST /generative_scoring``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("generative_scoring", params, options, GenerativeScoringResponse)
+
+    async def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> IsSleepingResponse:
+        """Whether the engine sleeps (dev mode only). (``GET /is_sleeping``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("is_sleeping", None, options, IsSleepingResponse)
 
     async def load(
         self,
@@ -3453,6 +4424,31 @@ class AsyncClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("score", params, options, ScoreResponse)
 
+    async def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Put the engine to sleep, freeing accelerator memory (dev mode only). (``POST /sleep``)
+
+        Query parameters (sent in the URL, left out when not given): ``level``: Sleep level: 1 offloads the
+        weights and drops the KV cache, 2 drops both (server default: ``1``). ``mode``: What happens to
+        running requests: abort them, wait for them, or keep them paused (server default: ``'abort'``).
+        """
+        options = CallOptions(
+            None,
+            extra_headers,
+            query_options({"level": level, "mode": mode}, extra_query),
+            timeout,
+            max_retries,
+        )
+        return await self._requester.call("sleep", None, options, SleepResponse)
+
     @overload
     async def tokenize(
         self,
@@ -3524,6 +4520,25 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call_text("unload_lora_adapter", params, options)
+
+    async def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Wake the engine up (dev mode only). (``POST /wake_up``)
+
+        Query parameters (sent in the URL, left out when not given): ``tags``: Wake only these parts (for
+        example `weights`, `kv_cache`); none: everything.
+        """
+        options = CallOptions(
+            None, extra_headers, query_options({"tags": tags}, extra_query), timeout, max_retries
+        )
+        return await self._requester.call("wake_up", None, options, WakeUpResponse)
 
 
 __all__ = [

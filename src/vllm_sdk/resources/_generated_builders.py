@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import NOT_GIVEN
 from .._generated_endpoints import (
+    BatchChatCompletionRequestBuilderBase,
     ChatCompletionRequestBuilderBase,
     ClassificationChatRequestBuilderBase,
     ClassificationCompletionRequestBuilderBase,
+    CohereEmbedRequestBuilderBase,
     CompletionRequestBuilderBase,
     DetokenizeRequestBuilderBase,
     EmbeddingBatchChatInputRequestBuilderBase,
@@ -20,6 +22,7 @@ from .._generated_endpoints import (
     EmbeddingChatInputRequestBuilderBase,
     EmbeddingChatRequestBuilderBase,
     EmbeddingCompletionRequestBuilderBase,
+    GenerativeScoringRequestBuilderBase,
     IOProcessorRequestBuilderBase,
     LoadLoRAAdapterRequestBuilderBase,
     PoolingChatRequestBuilderBase,
@@ -33,9 +36,17 @@ from .._generated_endpoints import (
     TokenizeCompletionRequestBuilderBase,
     UnloadLoRAAdapterRequestBuilderBase,
 )
-from .._requester import CallOptions
+from .._requester import CallOptions, query_options
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import DetokenizeResponse, TokenizeResponse
+from ..types._generated import (
+    CohereEmbedResponse,
+    DetokenizeResponse,
+    GenerateRequest,
+    GenerativeScoringResponse,
+    SleepResponse,
+    TokenizeResponse,
+    WakeUpResponse,
+)
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
 from ..types.lists import (
@@ -45,6 +56,7 @@ from ..types.lists import (
     RerankResponse,
     ScoreResponse,
 )
+from ..types.render import GenerateRequestList
 from ._builder import BuilderMixin
 from ._raw import async_builder_raw, builder_raw
 
@@ -57,6 +69,112 @@ if TYPE_CHECKING:
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, Requester
     from ._raw import AsyncRawResponse, RawResponse
+
+
+class ChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/batch`` request being built: one typed setter per field of the schema,
+    then ``send()``.
+    """
+
+    _route = "chat.completions.batch"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ChatCompletionResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            ChatCompletionResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ChatCompletionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/batch`` request being built: one typed setter per field of the schema,
+    then ``send()`` (``await`` them).
+    """
+
+    _route = "chat.completions.batch"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ChatCompletionResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            ChatCompletionResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ChatCompletionResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
@@ -251,6 +369,112 @@ class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuild
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout),
             AsyncMessageStream,
         )
+
+
+class ChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/render`` request being built: one typed setter per field of the schema,
+    then ``send()``.
+    """
+
+    _route = "chat.completions.render"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequest:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequest,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[GenerateRequest]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[GenerateRequest] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/render`` request being built: one typed setter per field of the schema,
+    then ``send()`` (``await`` them).
+    """
+
+    _route = "chat.completions.render"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequest:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequest,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[GenerateRequest]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[GenerateRequest] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class ClassifyBuilder(
@@ -555,6 +779,112 @@ class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
         )
 
 
+class CompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
+    """A ``POST /v1/completions/render`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "completions.render"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequestList:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequestList,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[GenerateRequestList]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[GenerateRequestList] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncCompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
+    """A ``POST /v1/completions/render`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "completions.render"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequestList:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequestList,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[GenerateRequestList]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[GenerateRequestList] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
 class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
     """A ``POST /detokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
 
@@ -647,6 +977,110 @@ class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
         ``send()`` returns.
         """
         raw: AsyncRawResponse[DetokenizeResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class EmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
+    """A ``POST /v2/embed`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "embed"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> CohereEmbedResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            CohereEmbedResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[CohereEmbedResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[CohereEmbedResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncEmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
+    """A ``POST /v2/embed`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "embed"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> CohereEmbedResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            CohereEmbedResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[CohereEmbedResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[CohereEmbedResponse] = await async_builder_raw(
             self,
             "send",
             {
@@ -799,6 +1233,112 @@ class AsyncEmbeddingsCreateBuilder(
         ``send()`` returns.
         """
         raw: AsyncRawResponse[EmbeddingResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class GenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase):
+    """A ``POST /generative_scoring`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "generative_scoring"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerativeScoringResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerativeScoringResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[GenerativeScoringResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[GenerativeScoringResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncGenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase):
+    """A ``POST /generative_scoring`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "generative_scoring"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerativeScoringResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerativeScoringResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[GenerativeScoringResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[GenerativeScoringResponse] = await async_builder_raw(
             self,
             "send",
             {
@@ -1265,6 +1805,130 @@ class AsyncScoreBuilder(
         return raw
 
 
+class SleepBuilder(BuilderMixin):
+    """A ``POST /sleep`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "sleep"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def level(self, value: int) -> Self:
+        """Sleep level: 1 offloads the weights and drops the KV cache, 2 drops both (the ``level`` query parameter of the URL)."""
+        return self._set_query("level", value)
+
+    def mode(self, value: Literal["abort", "wait", "keep"]) -> Self:
+        """What happens to running requests: abort them, wait for them, or keep them paused (the ``mode`` query parameter of the URL)."""
+        return self._set_query("mode", value)
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            SleepResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[SleepResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[SleepResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncSleepBuilder(BuilderMixin):
+    """A ``POST /sleep`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "sleep"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def level(self, value: int) -> Self:
+        """Sleep level: 1 offloads the weights and drops the KV cache, 2 drops both (the ``level`` query parameter of the URL)."""
+        return self._set_query("level", value)
+
+    def mode(self, value: Literal["abort", "wait", "keep"]) -> Self:
+        """What happens to running requests: abort them, wait for them, or keep them paused (the ``mode`` query parameter of the URL)."""
+        return self._set_query("mode", value)
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            SleepResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[SleepResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[SleepResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
 class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, TokenizeChatRequestBuilderBase):
     """A ``POST /tokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
 
@@ -1475,27 +2139,157 @@ class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilde
         return raw
 
 
+class WakeUpBuilder(BuilderMixin):
+    """A ``POST /wake_up`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "wake_up"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def tags(self, value: Sequence[str]) -> Self:
+        """Wake only these parts (for example `weights`, `kv_cache`); none: everything (the ``tags`` query parameter of the URL)."""
+        return self._set_query("tags", value)
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            WakeUpResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[WakeUpResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[WakeUpResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncWakeUpBuilder(BuilderMixin):
+    """A ``POST /wake_up`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "wake_up"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def tags(self, value: Sequence[str]) -> Self:
+        """Wake only these parts (for example `weights`, `kv_cache`); none: everything (the ``tags`` query parameter of the URL)."""
+        return self._set_query("tags", value)
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            WakeUpResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[WakeUpResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[WakeUpResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
 __all__ = [
+    "AsyncChatCompletionsBatchBuilder",
     "AsyncChatCompletionsCreateBuilder",
+    "AsyncChatCompletionsRenderBuilder",
     "AsyncClassifyBuilder",
     "AsyncCompletionsCreateBuilder",
+    "AsyncCompletionsRenderBuilder",
     "AsyncDetokenizeBuilder",
+    "AsyncEmbedBuilder",
     "AsyncEmbeddingsCreateBuilder",
+    "AsyncGenerativeScoringBuilder",
     "AsyncLoadLoraAdapterBuilder",
     "AsyncPoolingBuilder",
     "AsyncRerankBuilder",
     "AsyncScoreBuilder",
+    "AsyncSleepBuilder",
     "AsyncTokenizeBuilder",
     "AsyncUnloadLoraAdapterBuilder",
+    "AsyncWakeUpBuilder",
+    "ChatCompletionsBatchBuilder",
     "ChatCompletionsCreateBuilder",
+    "ChatCompletionsRenderBuilder",
     "ClassifyBuilder",
     "CompletionsCreateBuilder",
+    "CompletionsRenderBuilder",
     "DetokenizeBuilder",
+    "EmbedBuilder",
     "EmbeddingsCreateBuilder",
+    "GenerativeScoringBuilder",
     "LoadLoraAdapterBuilder",
     "PoolingBuilder",
     "RerankBuilder",
     "ScoreBuilder",
+    "SleepBuilder",
     "TokenizeBuilder",
     "UnloadLoraAdapterBuilder",
+    "WakeUpBuilder",
 ]
