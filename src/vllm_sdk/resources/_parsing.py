@@ -20,10 +20,11 @@ from ..types.parsed import ParsedChatCompletion, parse_chat_completion
 from ._raw import AsyncRawResponseView, RawResponseView
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine, Mapping
+    from collections.abc import Callable, Coroutine, Mapping, Sequence
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, Requester
+    from ._inputs import ChatMessageInput, ChatToolChoiceInput, ChatToolInput
     from ._raw import (
         AsyncRawResponse,
         AsyncStreamedRawResponseManager,
@@ -55,6 +56,12 @@ def parse_body(params: Mapping[str, Any], response_format: Any) -> dict[str, Any
     return body
 
 
+def _with_chat_inputs(params: dict[str, Any], messages: Any, tools: Any, tool_choice: Any) -> dict[str, Any]:
+    """``params`` with the typed keywords put back where they were given (in ``create()``'s order)."""
+    given = {"messages": messages, "tools": tools, "tool_choice": tool_choice}
+    return {**{k: v for k, v in given.items() if v is not NOT_GIVEN}, **params}
+
+
 def _stream_factory(cls: Callable[..., Any], response_format: Any, tools: Any) -> Callable[..., Any]:
     """``cls`` with the type to parse into bound (the requester passes the response and stream options)."""
     return functools.partial(cls, response_format=response_format, tools=tools)
@@ -76,6 +83,9 @@ class ChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any]: ...
 
@@ -91,6 +101,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedMessageStream[Any]: ...
 
@@ -105,6 +118,9 @@ class ChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[ContentT]: ...
 
@@ -120,6 +136,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedMessageStream[ContentT]: ...
 
@@ -134,6 +153,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any] | ParsedMessageStream[Any]:
         """Create a chat completion whose content is validated into ``response_format``.
@@ -148,6 +170,7 @@ class ChatCompletionsParsing:
         and :class:`~vllm_sdk.InvalidResponseError` (``error`` is the validation error) when it does not
         validate.
         """
+        params = _with_chat_inputs(params, messages, tools, tool_choice)
         body = parse_body(params, response_format)
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
@@ -177,6 +200,9 @@ class AsyncChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any]: ...
 
@@ -192,6 +218,9 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> AsyncParsedMessageStream[Any]: ...
 
@@ -206,6 +235,9 @@ class AsyncChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[ContentT]: ...
 
@@ -221,6 +253,9 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> AsyncParsedMessageStream[ContentT]: ...
 
@@ -235,9 +270,13 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any] | AsyncParsedMessageStream[Any]:
         """The async twin of :meth:`ChatCompletionsParsing.parse`."""
+        params = _with_chat_inputs(params, messages, tools, tool_choice)
         body = parse_body(params, response_format)
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
