@@ -42,7 +42,12 @@ from ._response import (
 )
 from .realtime import AsyncRealtime, Realtime, RealtimeTarget, websocket_url
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
-from .resources._raw import AsyncRawResponseView, RawResponseView
+from .resources._generated import (
+    AsyncClientResourcesWithRawResponse,
+    AsyncClientResourcesWithStreamingResponse,
+    ClientResourcesWithRawResponse,
+    ClientResourcesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -103,16 +108,16 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         return _SyncRequester(self)
 
     @property
-    def with_raw_response(self) -> RawResponseView:
+    def with_raw_response(self) -> ClientResourcesWithRawResponse:
         """The client's own routes (``tokenize``, ``score``, ``health``...) returning
         :class:`~vllm_sdk.RawResponse`; resources have their own
         (``client.chat.completions.with_raw_response``)."""
-        return RawResponseView(_Routes, self._requester, streaming=False)
+        return ClientResourcesWithRawResponse(_Routes, self._requester, streaming=False)
 
     @property
-    def with_streaming_response(self) -> RawResponseView:
+    def with_streaming_response(self) -> ClientResourcesWithStreamingResponse:
         """The client's own routes as context managers over the unread answer."""
-        return RawResponseView(_Routes, self._requester, streaming=True)
+        return ClientResourcesWithStreamingResponse(_Routes, self._requester, streaming=True)
 
     def __init__(
         self,
@@ -394,14 +399,14 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         return _AsyncRequester(self)
 
     @property
-    def with_raw_response(self) -> AsyncRawResponseView:
+    def with_raw_response(self) -> AsyncClientResourcesWithRawResponse:
         """The client's own routes returning (awaitable) :class:`~vllm_sdk.AsyncRawResponse`."""
-        return AsyncRawResponseView(_AsyncRoutes, self._requester, streaming=False)
+        return AsyncClientResourcesWithRawResponse(_AsyncRoutes, self._requester, streaming=False)
 
     @property
-    def with_streaming_response(self) -> AsyncRawResponseView:
+    def with_streaming_response(self) -> AsyncClientResourcesWithStreamingResponse:
         """The client's own routes as async context managers over the unread answer."""
-        return AsyncRawResponseView(_AsyncRoutes, self._requester, streaming=True)
+        return AsyncClientResourcesWithStreamingResponse(_AsyncRoutes, self._requester, streaming=True)
 
     def __init__(
         self,
