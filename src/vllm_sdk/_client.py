@@ -605,7 +605,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 scope.sent()
             error: VllmError
             try:
-                head = await transport.fetch(opts.method, opts.url, wire, opts.content, timeout, make_request)
+                head = await transport.fetch(
+                    opts.method, opts.url, wire, opts.content, timeout, make_request, opts.stream
+                )
                 if head.plain_success:
                     if opts.stream:
                         return head.to_streaming_httpx(), sent_at
