@@ -1,11 +1,12 @@
 """The SDK's own HTTP/1.1 client connection: an ``asyncio.Protocol`` that de-frames a response as it arrives.
 
-Streamed calls spend most of the client's CPU per chunk in the HTTP library under them, not in the SDK: with
-aiohttp, its ``StreamReader`` bookkeeping per chunk (``feed_data``, ``_read_nowait_chunk``,
-``resume_reading``) cost more than the SSE parser. :class:`WireConnection` does the least per socket read:
-``data_received`` de-frames the body (``Content-Length``, chunked, or close-delimited) into a list of pieces
-and wakes the waiting consumer once per read; the consumer (:class:`WireBody`) takes everything queued at
-once and hands it to the stream engine's parser as one ``feed``.
+Streamed calls spend most of the client's CPU per chunk in the HTTP library under them, not in the SDK:
+with aiohttp, its ``StreamReader`` bookkeeping per chunk (``feed_data``, ``_read_nowait_chunk``,
+``resume_reading``) cost more than the SSE parser. :class:`WireConnection` does the least per socket
+read: ``data_received`` de-frames the body (``Content-Length``; chunked, by the compiled ``_speedups``
+build when there is one; or close-delimited) into a list of pieces and wakes the waiting consumer once
+per read; the consumer (:class:`WireBody`) takes everything queued at once and hands it to the stream
+engine's parser as one ``feed``.
 
 What the protocol guards against, so that a hostile server gets a typed error rather than memory or time:
 
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from .._speedups import ChunkedDecoder, ChunkedError
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
@@ -39,8 +42,6 @@ __all__ = ["HIGH_WATER", "MAX_HEAD", "MAX_HEADERS", "WireBody", "WireConnection"
 MAX_HEAD = 64 * 1024
 #: Most header lines accepted in a response head (or in a chunked body's trailers).
 MAX_HEADERS = 128
-#: Longest chunk-size line (the size and its extensions) accepted.
-MAX_CHUNK_LINE = 4096
 #: Queued body bytes past which the socket is no longer read until the consumer takes them.
 HIGH_WATER = 256 * 1024
 
@@ -52,15 +53,7 @@ _CHUNKED = 3  # a chunked body
 _UNTIL_CLOSE = 4  # a body delimited by the close of the connection
 _DONE = 5  # the body is complete
 
-# Sub-states of a chunked body.
-_SIZE = 0  # the chunk-size line
-_DATA = 1  # chunk data
-_DATA_END = 2  # the CRLF after chunk data
-_TRAILER = 3  # trailer lines, up to the empty line
-
 _CUT_BODY = "peer closed connection without sending complete message body"
-_LONG_LINE = f"chunk line longer than {MAX_CHUNK_LINE} bytes"
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _STATUS = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: (.*))?")
 _DIGITS = re.compile(rb"[0-9]{1,18}")
@@ -76,17 +69,14 @@ class WireConnection(asyncio.Protocol):
 
     # Plain attributes, read and written on every socket read: slots keep them cheap.
     __slots__ = (
-        "_chunk_left",
-        "_chunk_state",
+        "_decoder",
         "_head_buf",
         "_head_deadline",
         "_last_read",
-        "_line",
         "_loop",
         "_no_body",
         "_read_timeout",
         "_timer",
-        "_trailer_lines",
         "body_left",
         "closed",
         "content_encoding",
@@ -136,10 +126,7 @@ class WireConnection(asyncio.Protocol):
         self.idle_since = 0.0
         self._no_body = False
         self._head_buf = bytearray()
-        self._line = b""
-        self._chunk_state = _SIZE
-        self._chunk_left = 0
-        self._trailer_lines = 0
+        self._decoder: ChunkedDecoder | None = None
         self._read_timeout: float | None = None
         self._head_deadline = 0.0
         self._last_read = 0.0
@@ -360,9 +347,7 @@ class WireConnection(asyncio.Protocol):
             self._finish()
         elif left == -1:
             self.state = _CHUNKED
-            self._chunk_state = _SIZE
-            self._line = b""
-            self._trailer_lines = 0
+            self._decoder = ChunkedDecoder()
         elif left == -2:
             self.state = _UNTIL_CLOSE
             self.keep_alive = False
@@ -374,86 +359,19 @@ class WireConnection(asyncio.Protocol):
     # -- a chunked body
 
     def _chunked(self, data: bytes) -> None:
-        pos = 0
-        end = len(data)
-        state = self._chunk_state
-        while pos < end:
-            if state == _DATA:
-                left = self._chunk_left
-                stop = pos + left
-                if stop <= end:
-                    self._push(data[pos:stop] if pos or stop < end else data)
-                    pos = stop
-                    self._chunk_left = 0
-                    state = _DATA_END
-                    self._line = b""
-                else:
-                    self._push(data[pos:] if pos else data)
-                    self._chunk_left = left - (end - pos)
-                    pos = end
-            elif state == _DATA_END:
-                # The CRLF after the data; it may be cut across reads.
-                got = self._line + data[pos : pos + 2 - len(self._line)]
-                pos += len(got) - len(self._line)
-                if got == b"\r\n":
-                    self._line = b""
-                    state = _SIZE
-                elif got in (b"\r",):
-                    self._line = got
-                else:
-                    self._chunk_state = state
-                    self._fail(httpx.RemoteProtocolError, "chunk data not followed by CRLF")
-                    return
-            else:
-                newline = data.find(b"\n", pos)
-                if newline < 0:
-                    self._line += data[pos:]
-                    if len(self._line) > MAX_CHUNK_LINE:
-                        self._chunk_state = state
-                        self._fail(
-                            httpx.RemoteProtocolError, f"chunk line longer than {MAX_CHUNK_LINE} bytes"
-                        )
-                        return
-                    break
-                line = self._line + data[pos:newline] if self._line else data[pos:newline]
-                self._line = b""
-                pos = newline + 1
-                if len(line) > MAX_CHUNK_LINE:
-                    self._chunk_state = state
-                    self._fail(httpx.RemoteProtocolError, _LONG_LINE)
-                    return
-                if line[-1:] == b"\r":
-                    line = line[:-1]
-                else:
-                    self._chunk_state = state
-                    self._fail(httpx.RemoteProtocolError, "chunk line not ended by CRLF")
-                    return
-                if state == _SIZE:
-                    size_text = line.partition(b";")[0].strip(b" \t")
-                    if _HEX.fullmatch(size_text) is None:
-                        self._chunk_state = state
-                        self._fail(httpx.RemoteProtocolError, f"invalid chunk size {line[:40]!r}")
-                        return
-                    size = int(size_text, 16)
-                    if size:
-                        self._chunk_left = size
-                        state = _DATA
-                    else:
-                        state = _TRAILER
-                        self._trailer_lines = 0
-                elif line:  # a trailer field: bounded, then ignored (as httpx does)
-                    self._trailer_lines += 1
-                    if self._trailer_lines > MAX_HEADERS:
-                        self._chunk_state = state
-                        self._fail(httpx.RemoteProtocolError, f"more than {MAX_HEADERS} trailer lines")
-                        return
-                else:
-                    self._chunk_state = state
-                    if pos < end:
-                        self.keep_alive = False  # bytes past the body
-                    self._finish()
-                    return
-        self._chunk_state = state
+        decoder = self._decoder
+        assert decoder is not None  # set with the _CHUNKED state
+        try:
+            body = decoder.feed(data)
+        except ChunkedError as exc:
+            self._fail(httpx.RemoteProtocolError, str(exc))
+            return
+        if body:
+            self._push(body)
+        if decoder.done:
+            if decoder.extra:
+                self.keep_alive = False  # bytes past the body
+            self._finish()
 
     # -- queueing body pieces for the consumer
 
