@@ -1,10 +1,10 @@
 """The HTTP transports under the clients, in the manner of httpx's ``_transports/``.
 
 The sync client always uses native httpx; the async client uses :class:`AiohttpTransport` (the throughput
-path; aiohttp is a dependency of the package), and falls back to httpx's own transport bound to one event
-loop at a time (:class:`LoopBoundHTTPTransport`) only when aiohttp cannot be imported (an install made with
-``--no-deps``). ``VLLM_SDK_TRANSPORT=wire|aiohttp|httpx`` forces one (``wire``: the aiohttp transport with the
-SDK's own HTTP/1.1 connections for streamed calls).
+path; aiohttp is a dependency of the package) whose streamed calls go over the SDK's own HTTP/1.1
+connections (``wire``, the default), and falls back to httpx's own transport bound to one event loop at a
+time (:class:`LoopBoundHTTPTransport`) only when aiohttp cannot be imported (an install made with
+``--no-deps``). ``VLLM_SDK_TRANSPORT=wire|aiohttp|httpx`` forces one (``aiohttp``: aiohttp for streams too).
 
 One job per module:
 
