@@ -38,7 +38,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "sdk-httpx-py": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "httpx", "VLLM_SDK_NO_EXTENSIONS": "1"}),
     "openai": ("openai", {}),
 }
-BASELINE, OURS = "openai", "sdk-aiohttp-c"
+BASELINE, OURS = "openai", "sdk-wire-c"
 
 
 # ---------------------------------------------------------------- the client processes

@@ -379,8 +379,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 async for event in stream:
                     ...
 
-    The default connection pool uses the SDK's aiohttp-backed transport (``VLLM_SDK_TRANSPORT=httpx`` picks
-    httpx's own).
+    The default connection pool uses the SDK's aiohttp-backed transport, streams going over the SDK's own
+    HTTP/1.1 connections (``transport="aiohttp"`` or ``VLLM_SDK_TRANSPORT=aiohttp`` keeps them on aiohttp,
+    ``VLLM_SDK_TRANSPORT=httpx`` picks httpx's own).
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 

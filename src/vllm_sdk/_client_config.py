@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientConfig", "TransportChoice", "open_async_client", "open_sync_client", "register_openers"]
 
-#: The async client's HTTP transport; ``None``: ``VLLM_SDK_TRANSPORT``, else aiohttp when installed.
+#: The async client's HTTP transport; ``None``: ``VLLM_SDK_TRANSPORT``, else ``wire`` (aiohttp installed).
 TransportChoice = Literal["wire", "aiohttp", "httpx"]
 
 
