@@ -326,3 +326,55 @@ async def test_the_batch_http_sender_streams_over_the_wire_path(wire: dict[str, 
     ] * 3
     assert all(outcome.request_id == "req-w" and outcome.ttft is not None for outcome in outcomes)
     assert wire["wire"] == 3
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [httpx.Limits(keepalive_expiry=0), httpx.Limits(max_keepalive_connections=0)],
+    ids=["expired", "no-keepalive"],
+)
+async def test_connections_past_the_keepalive_limits_are_not_reused(
+    wire: dict[str, int], limits: httpx.Limits
+) -> None:
+    with HostileServer(_serve_all) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10, limits=limits) as client:
+            assert await _collect(client) == "hi"
+            assert await _collect(client) == "hi"
+            pool = client.http_client._transport._wire  # type: ignore[attr-defined]
+            assert len(pool._live) <= 1  # the first connection was closed, not kept
+        assert len(server.connections) == 2
+
+
+async def test_a_url_the_wire_path_does_not_serve_goes_through_aiohttp() -> None:
+    pool = WirePool(asyncio.get_running_loop(), verify=True, keepalive_expiry=5.0, max_keepalive=None)
+    assert pool.target("http://user:pw@127.0.0.1:8000/v1/chat/completions") is None  # credentials
+    target = pool.target("http://127.0.0.1:8000/v1/chat/completions?x=1")
+    assert target is not None
+    assert target.request_target == b"/v1/chat/completions?x=1"
+    assert target.host_header == b"127.0.0.1:8000"
+    default_port = pool.target("https://example.test/v1/completions")
+    assert default_port is not None
+    assert default_port.host_header == b"example.test"
+    assert default_port.port == 443
+    assert default_port.tls
+    v6 = pool.target("http://[::1]:9000/v1")
+    assert v6 is not None
+    assert v6.host_header == b"[::1]:9000"
+    pool.close()
+
+
+@pytest.mark.parametrize(
+    "header", [("x-bad", "a\r\nInjected: 1"), ("x-bad", "a\nb"), ("x-bad", "a\0b"), ("bad:name", "v")]
+)
+def test_a_header_that_would_break_the_request_framing_is_refused(header: tuple[str, str]) -> None:
+    from vllm_sdk._transports._wire_pool import WireTarget, _request_bytes
+
+    target = WireTarget(httpx.URL("http://127.0.0.1:8000/v1/chat/completions"))
+    request = httpx.Request("POST", "http://127.0.0.1:8000/v1/chat/completions")
+    with pytest.raises(httpx.LocalProtocolError, match="invalid request header"):
+        _request_bytes(target, "POST", [header], b"{}", lambda: request)
+    good = _request_bytes(target, "POST", [("x-ok", "v")], b"{}", lambda: request)
+    assert good == (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+        b"x-ok: v\r\nContent-Length: 2\r\n\r\n{}"
+    )
