@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from .._speedups import ChunkedDecoder, ChunkedError
+from ._event_loops import abandon_asyncio_transport
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -238,7 +239,10 @@ class WireConnection(asyncio.Protocol):
         transport = self.transport
         if transport is not None and not self.closed:
             self.closed = True
-            transport.abort()  # discard whatever is unsent or unread: nobody will read it
+            if self._loop.is_closed():  # a body dropped after its loop ended: close the socket directly
+                abandon_asyncio_transport(transport)
+            else:
+                transport.abort()  # discard whatever is unsent or unread: nobody will read it
 
     # -- the head
 
