@@ -189,15 +189,7 @@ class WireConnection(asyncio.Protocol):
         elif state == _HEAD:
             self._fail(httpx.RemoteProtocolError, "Server disconnected without sending a response.")
         else:
-            self._fail(
-                httpx.RemoteProtocolError, "peer closed connection without sending complete message body"
-            )
-
-    def pause_writing(self) -> None:  # pragma: no cover - request bodies are small; nothing to throttle
-        pass
-
-    def resume_writing(self) -> None:  # pragma: no cover - see pause_writing
-        pass
+            self._fail(httpx.RemoteProtocolError, _CUT_BODY)
 
     # -- the request
 
