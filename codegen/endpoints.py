@@ -3,7 +3,9 @@
 The output holds, with no hand edits:
 
 * ``Route`` and ``ROUTES`` — one entry per operation marked ``x-sdk-route`` by ``vendor``: dotted name,
-  method, path, request model, response model, stream chunk model, whether it streams;
+  method, path, request model, response model (``None`` for a bare JSON array, which is a type alias),
+  stream chunk model, whether it streams (query parameters are read into :class:`RouteInfo` for
+  ``codegen/resources.py``);
 * ``REQUEST_FIELDS`` — every request model's JSON keys in schema order (the canonical body order);
 * per request model a ``<Model>BuilderBase`` (one typed setter per field, docstring = schema description)
   and a ``<Model>Params`` ``TypedDict`` for the keyword style.
@@ -51,6 +53,16 @@ class EndpointsError(Exception):
 
 
 @dataclass(frozen=True)
+class QueryParam:
+    """One ``in: query`` parameter of an operation: its name, JSON schema, whether it is required."""
+
+    name: str
+    schema: Mapping[str, Any]
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
 class RouteInfo:
     """One ``x-sdk-route`` operation, as read from the schema."""
 
@@ -60,6 +72,27 @@ class RouteInfo:
     request_variants: tuple[str, ...]
     response: str | None
     stream_response: str | None
+    query: tuple[QueryParam, ...] = ()
+
+
+def read_query(
+    path: str, method: str, item: Mapping[str, Any], op: Mapping[str, Any]
+) -> tuple[QueryParam, ...]:
+    """The query parameters of an operation (path-item level first, the operation's override them).
+
+    Only ``in: query`` is supported: a path, header or cookie parameter would be silently dropped by the
+    generated methods, so it is an error until codegen learns it.
+    """
+    by_name: dict[str, QueryParam] = {}
+    for param in [*item.get("parameters", []), *op.get("parameters", [])]:
+        where = param.get("in")
+        name = param.get("name")
+        if where != "query" or not isinstance(name, str):
+            raise EndpointsError(f"{method.upper()} {path}: parameter {name!r} in {where!r} is not supported")
+        schema = param.get("schema", {})
+        description = str(param.get("description") or schema.get("description") or "")
+        by_name[name] = QueryParam(name, schema, bool(param.get("required", False)), description)
+    return tuple(by_name.values())
 
 
 def _ref_name(node: Mapping[str, Any]) -> str | None:
@@ -74,7 +107,7 @@ def read_routes(doc: Mapping[str, Any]) -> list[RouteInfo]:
     routes: list[RouteInfo] = []
     for path, item in doc.get("paths", {}).items():
         for method, op in item.items():
-            if not isinstance(op, dict) or X_ROUTE not in op:
+            if method == "parameters" or not isinstance(op, dict) or X_ROUTE not in op:
                 continue
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             variants: list[str] = []
@@ -90,8 +123,9 @@ def read_routes(doc: Mapping[str, Any]) -> list[RouteInfo]:
             response = _ref_name(ok.get("content", {}).get("application/json", {}).get("schema", {}))
             stream = ok.get(X_STREAM_RESPONSE)
             stream_name = _ref_name(stream) if isinstance(stream, dict) else None
+            query = read_query(path, method, item, op)
             routes.append(
-                RouteInfo(op[X_ROUTE], method.upper(), path, tuple(variants), response, stream_name)
+                RouteInfo(op[X_ROUTE], method.upper(), path, tuple(variants), response, stream_name, query)
             )
     return sorted(routes, key=lambda r: r.name)
 
@@ -247,6 +281,11 @@ class EndpointsRenderer:
         self.types = TypeMapper(self.schemas)
         self.routes = read_routes(doc)
 
+    def is_array(self, model: str | None) -> bool:
+        """Whether the component ``model`` is a bare JSON array (a type alias, not a model class: the route
+        table has no response model for it, and the resources name a hand-written class for it)."""
+        return model is not None and self.schemas.get(model, {}).get("type") == "array"
+
     def request_models(self) -> list[str]:
         """Every request-body model of a routed operation, sorted, without duplicates."""
         names = {name for route in self.routes for name in route.request_variants}
@@ -270,7 +309,7 @@ class EndpointsRenderer:
         imported = sorted(
             {
                 *models,
-                *(r.response for r in self.routes if r.response),
+                *(r.response for r in self.routes if r.response and not self.is_array(r.response)),
                 *(r.stream_response for r in self.routes if r.stream_response),
             }
         )
@@ -319,7 +358,7 @@ class EndpointsRenderer:
             "    request_model: type[BaseModel] | None\n"
             '    """Model of the JSON body (the first variant when vLLM accepts several), or ``None``."""\n'
             "    response_model: type[BaseModel] | None\n"
-            '    """Model of the JSON 200 body, or ``None`` (empty or plain-text body)."""\n'
+            '    """Model of the JSON 200 body, or ``None`` (empty, plain-text or bare-array body)."""\n'
             "    stream_response_model: type[BaseModel] | None\n"
             '    """Model of one ``text/event-stream`` chunk, or ``None``."""\n'
             "    streams: bool\n"
@@ -336,6 +375,7 @@ class EndpointsRenderer:
         lines = ["\nROUTES: Mapping[str, Route] = MappingProxyType(\n    {\n"]
         for r in self.routes:
             request = r.request_variants[0] if r.request_variants else "None"
+            response = r.response if r.response and not self.is_array(r.response) else None
             variants = "".join(f"{v}, " for v in r.request_variants)
             lines.append(
                 f"        {r.name!r}: Route(\n"
@@ -343,7 +383,7 @@ class EndpointsRenderer:
                 f"            method={r.method!r},\n"
                 f"            path={r.path!r},\n"
                 f"            request_model={request},\n"
-                f"            response_model={r.response or 'None'},\n"
+                f"            response_model={response or 'None'},\n"
                 f"            stream_response_model={r.stream_response or 'None'},\n"
                 f"            streams={r.stream_response is not None},\n"
                 f"            request_variants=({variants}),\n" + self._route_extras(r.name) + "        ),\n"

@@ -342,6 +342,196 @@ def ops_routes(doc: Document) -> None:
     )
 
 
+def _error_responses(*statuses: int) -> dict[str, Any]:
+    """Error entries of an operation (their bodies are set by ``error_body_shapes``)."""
+    names = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
+    names.update({501: "Not Implemented"})
+    return {str(status): {"description": names[status]} for status in statuses}
+
+
+def render_routes(doc: Document) -> None:
+    """Add ``POST /v1/chat/completions/render`` and ``POST /v1/completions/render``.
+
+    ``vllm/entrypoints/scale_out/render/api_router.py`` registers them only with ``--enable-scale-out``
+    (or ``vllm launch render`` / ``--tokens-only``); otherwise ``scale_out/factories.py`` adds a stand-in
+    answering ``403 PermissionDeniedError`` that is left out of the schema (transcripts
+    ``A50_chat_render`` and ``A51_completions_render``), so the served document lacks both. The bodies are
+    the ordinary ``ChatCompletionRequest`` / ``CompletionRequest``; the answers are the
+    ``GenerateRequest`` the request renders to (``scale_out/token_in_token_out/protocol.py``, in the
+    response schemas) and, for completions, a JSON array of them, one per prompt (``GenerateRequestList``).
+    """
+    paths = doc.setdefault("paths", {})
+    schemas = _schemas(doc)
+    if "GenerateRequest" not in schemas:  # no response schemas merged (a test's stub): nothing to wire
+        return
+    schemas.setdefault(
+        "GenerateRequestList",
+        {
+            "description": "Body of `POST /v1/completions/render`: one rendered request per prompt.",
+            "items": _ref("GenerateRequest"),
+            "title": "GenerateRequestList",
+            "type": "array",
+        },
+    )
+    for path, model, op_id, summary, errors in (
+        (
+            "/v1/chat/completions/render",
+            "ChatCompletionRequest",
+            "render_chat_completion_v1_chat_completions_render_post",
+            "Render a chat request into the token ids and sampling parameters it would generate from.",
+            (400, 403, 404, 500, 501),
+        ),
+        (
+            "/v1/completions/render",
+            "CompletionRequest",
+            "render_completion_v1_completions_render_post",
+            "Render a completions request into one token-level generate request per prompt.",
+            (400, 403, 404, 500),
+        ),
+    ):
+        if model not in schemas:
+            continue
+        paths.setdefault(
+            path,
+            {
+                "post": {
+                    "operationId": op_id,
+                    "requestBody": {
+                        "content": {"application/json": {"schema": _ref(model)}},
+                        "required": True,
+                    },
+                    "responses": {"200": {"description": "Successful Response"}, **_error_responses(*errors)},
+                    "summary": summary,
+                }
+            },
+        )
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "in": "query", "name": name, "required": False, "schema": schema}
+
+
+def sleep_routes(doc: Document) -> None:
+    """Add ``POST /sleep``, ``POST /wake_up`` and ``GET /is_sleeping`` (query parameters, no body).
+
+    ``vllm/entrypoints/serve/dev/sleep/api_router.py`` registers them only when the server runs with
+    ``VLLM_SERVER_DEV_MODE=1`` (``launchers/api_server/routers.py``), so the served document lacks them.
+    ``/sleep`` reads ``level`` (``Query(ge=0, le=2)``, default 1) and ``mode`` (``PauseMode`` of
+    ``vllm/v1/engine/__init__.py``: ``abort``, ``wait`` or ``keep``; default ``abort``) and answers
+    ``{"status": "sleeping", "level": level}``; ``/wake_up`` reads the repeated ``tags`` query parameter
+    (none: every tag) and answers ``{"status": "awake" | "sleeping", "tags": [...] | null}`` (``sleeping``
+    while some tags still sleep); ``/is_sleeping`` answers ``{"is_sleeping": bool}``. All three are plain
+    ``JSONResponse`` dicts in vLLM, so their models are defined here.
+    """
+    paths = doc.setdefault("paths", {})
+    if "/health" not in paths:  # not a vLLM server's document (a test's stub): nothing to complete
+        return
+    schemas = _schemas(doc)
+    schemas.setdefault(
+        "SleepResponse",
+        {
+            "additionalProperties": True,
+            "description": "Body of `POST /sleep`: the engine is asleep at `level`.",
+            "properties": {
+                "status": {"title": "Status", "type": "string"},
+                "level": {"title": "Level", "type": "integer"},
+            },
+            "required": ["status", "level"],
+            "title": "SleepResponse",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "WakeUpResponse",
+        {
+            "additionalProperties": True,
+            "description": (
+                "Body of `POST /wake_up`: `status` is `awake` once every tag is awake, `sleeping` while "
+                "some still sleep; `tags` echoes the tags asked for (`null`: all)."
+            ),
+            "properties": {
+                "status": {"title": "Status", "type": "string"},
+                "tags": {
+                    "anyOf": [{"items": {"type": "string"}, "type": "array"}, {"type": "null"}],
+                    "default": None,
+                    "title": "Tags",
+                },
+            },
+            "required": ["status"],
+            "title": "WakeUpResponse",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "IsSleepingResponse",
+        {
+            "additionalProperties": True,
+            "description": "Body of `GET /is_sleeping`.",
+            "properties": {"is_sleeping": {"title": "Is Sleeping", "type": "boolean"}},
+            "required": ["is_sleeping"],
+            "title": "IsSleepingResponse",
+            "type": "object",
+        },
+    )
+    paths.setdefault(
+        "/sleep",
+        {
+            "post": {
+                "description": "Put the engine to sleep, freeing accelerator memory (dev mode only).",
+                "operationId": "sleep_sleep_post",
+                "parameters": [
+                    _query(
+                        "level",
+                        {"default": 1, "maximum": 2, "minimum": 0, "title": "Level", "type": "integer"},
+                        "Sleep level: 1 offloads the weights and drops the KV cache, 2 drops both.",
+                    ),
+                    _query(
+                        "mode",
+                        {
+                            "default": "abort",
+                            "enum": ["abort", "wait", "keep"],
+                            "title": "Mode",
+                            "type": "string",
+                        },
+                        "What happens to running requests: abort them, wait for them, or keep them paused.",
+                    ),
+                ],
+                "responses": {"200": {"description": "Successful Response"}},
+                "summary": "Sleep",
+            }
+        },
+    )
+    paths.setdefault(
+        "/wake_up",
+        {
+            "post": {
+                "description": "Wake the engine up (dev mode only).",
+                "operationId": "wake_up_wake_up_post",
+                "parameters": [
+                    _query(
+                        "tags",
+                        {"items": {"type": "string"}, "title": "Tags", "type": "array"},
+                        "Wake only these parts (for example `weights`, `kv_cache`); none: everything.",
+                    )
+                ],
+                "responses": {"200": {"description": "Successful Response"}},
+                "summary": "Wake Up",
+            }
+        },
+    )
+    paths.setdefault(
+        "/is_sleeping",
+        {
+            "get": {
+                "description": "Whether the engine sleeps (dev mode only).",
+                "operationId": "is_sleeping_is_sleeping_get",
+                "responses": {"200": {"description": "Successful Response"}},
+                "summary": "Is Sleeping",
+            }
+        },
+    )
+
+
 SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     reasoning_fields,
     stop_reason_union,
@@ -349,5 +539,7 @@ SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     status_payloads,
     classify_route,
     ops_routes,
+    render_routes,
+    sleep_routes,
 )
 RESPONSE_FIXUPS: tuple[Fixup, ...] = (validation_errors_are_400, error_body_shapes)

@@ -131,7 +131,11 @@ def render_type_exports(config: CodegenConfig, models_text: str) -> tuple[Path, 
     if config.exports_output is None:
         return None
     models = sorted(set(re.findall(r"^class (\w+)\(", models_text, flags=re.M)))
-    refined = {name: ref for name, ref in config.response_classes.items() if name in models}
+    # A bare-array component is a type alias, not a class: its configured class is exported in its place.
+    aliases = set(re.findall(r"^(\w+) = TypeAliasType\(", models_text, flags=re.M))
+    refined = {
+        name: ref for name, ref in config.response_classes.items() if name in models or name in aliases
+    }
     generated = [name for name in models if name not in refined]
     lines = [
         MODELS_HEADER.replace("(datamodel-code-generator)", "(codegen/generate.py)"),

@@ -16,6 +16,11 @@ Two generated modules, next to the hand-written resources:
   builder (the hand-written subclass that the route's ``builder_classes`` names, when there is one).
   Each body is one call into the requester protocol (``vllm_sdk._requester``).
 
+An operation's query parameters (``in: query``) become typed keyword arguments of its method and setters of
+its route builder that fill the URL query (see ``codegen/query.py``); a body-less route with query
+parameters gets a builder too. A route answering a bare JSON array names its model class in
+``response_classes`` (a type alias is no model).
+
 Everything the generated code takes from hand-written code is named in the configuration (the requester
 protocol and ``NOT_GIVEN`` of the ground floor aside): ``builder_base`` (the builders' root mixin, with
 ``extra()`` and ``to_dict()``), ``response_classes``, and per route its stream and builder classes, so the
@@ -37,6 +42,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import query as _query
 from .endpoints import HEADER as _ENDPOINTS_HEADER
 from .endpoints import EndpointsError, EndpointsRenderer, RouteInfo
 from .endpoints import _docstring as _raw_docstring
@@ -164,6 +170,16 @@ class ResourcesRenderer:
                 raise EndpointsError(f"resource_bases.{dotted} must be [sync, async] class references")
             self.bases[tuple(dotted.split("."))] = (ClassRef.parse(pair[0]), ClassRef.parse(pair[1]))
         for route in self.routes:
+            if endpoints.is_array(route.response) and route.response not in self.responses:
+                raise EndpointsError(
+                    f"route {route.name!r} answers a bare JSON array ({route.response}): name the model "
+                    "class that validates it in [tool.vllm_sdk.codegen.response_classes]"
+                )
+            if route.query and self.settings[route.name].mounts_builder:
+                raise EndpointsError(
+                    f"route {route.name!r} has query parameters: its method cannot also return a builder "
+                    "when called without arguments (query parameters are keywords and builder setters)"
+                )
             if route.stream_response and self.settings[route.name].stream_classes is None:
                 raise EndpointsError(
                     f"route {route.name!r} streams: name its stream classes in "
@@ -221,12 +237,16 @@ class ResourcesRenderer:
     # ------------------------------------------------------------------ builders module
 
     def render_builders(self) -> str:
-        routes = [r for r in self.routes if r.request_variants]
+        # Routes with a body get a builder; so do body-less routes with query parameters (its setters fill
+        # the URL query: ``SleepBuilder(requester).level(2).send()``).
+        routes = [r for r in self.routes if r.request_variants or r.query]
         refs: list[ClassRef] = [
             ClassRef("vllm_sdk._config", "NOT_GIVEN"),
             ClassRef("vllm_sdk._requester", "CallOptions"),
             self.builder_base,
         ]
+        if any(r.query for r in routes):
+            refs.append(ClassRef("vllm_sdk._requester", "query_options"))
         for r in routes:
             refs += [ClassRef("vllm_sdk._generated_endpoints", f"{v}BuilderBase") for v in r.request_variants]
             if r.response:
@@ -321,18 +341,22 @@ class ResourcesRenderer:
             "        self._requester = requester\n"
         )
         out.extend(self._merged_setters(route))
+        taken = [self.e._setter_name(v, k) for v in route.request_variants for k, _ in self.e._fields(v)]
+        out.extend(_query.setters(route, self.e.types, taken))
         aw, asy = ("await ", "async ") if is_async else ("", "")
-        options = "CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)"
+        query = "query_options(self._query, extra_query)" if route.query else "extra_query"
+        options = f"CallOptions(self._extra, extra_headers, {query}, timeout, max_retries)"
+        body = "self._body" if route.request_variants else "None"
         if response is not None:
             send_doc = "Send the request and return the whole response."
-            call = f"{aw}self._requester.call(self._route, self._body, {options}, {response})"
+            call = f"{aw}self._requester.call(self._route, {body}, {options}, {response})"
             returns = response
         elif self._is_text(route):
             send_doc, returns = "Send the request and return the body as text.", "str"
-            call = f"{aw}self._requester.call_text(self._route, self._body, {options})"
+            call = f"{aw}self._requester.call_text(self._route, {body}, {options})"
         else:
             send_doc, returns = "Send the request (its answer has no body worth parsing).", "None"
-            call = f"{aw}self._requester.call_empty(self._route, self._body, {options})"
+            call = f"{aw}self._requester.call_empty(self._route, {body}, {options})"
         send_doc += (
             " Raises :class:`~vllm_sdk.MissingParameterError` before any I/O without the required fields."
         )
@@ -344,8 +368,7 @@ class ResourcesRenderer:
         if streams:
             stream_cls = streams[is_async].name
             stream_options = (
-                "CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries, "
-                "stream_idle_timeout)"
+                f"CallOptions(self._extra, extra_headers, {query}, timeout, max_retries, stream_idle_timeout)"
             )
             out.append(
                 f"\n    {asy}def send_stream(\n        self,\n        *,\n"
@@ -396,6 +419,8 @@ class ResourcesRenderer:
         for pair in self.bases.values():
             refs += list(pair)
         refs += list(RAW_MIXINS)
+        if any(r.query for r in routes):
+            refs.append(ClassRef("vllm_sdk._requester", "query_options"))
         for r in routes:
             if r.response:
                 refs += self._model_refs([r.response])
@@ -433,7 +458,14 @@ class ResourcesRenderer:
                 out.append(self._render_resource(path, tree, is_async))
                 names.append(self.resource_class(path, is_async))
         out.append(_all(names))
-        return "".join(out)
+        text = "".join(out)
+        if "Sequence[" in text:  # a query parameter typed as an array (``tags`` of ``/wake_up``)
+            text = text.replace(
+                "from collections.abc import Coroutine, Mapping\n",
+                "from collections.abc import Coroutine, Mapping, Sequence\n",
+                1,
+            )
+        return text
 
     def _render_resource(
         self, path: tuple[str, ...], tree: Mapping[tuple[str, ...], list[RouteInfo]], is_async: bool
@@ -578,10 +610,13 @@ class ResourcesRenderer:
             "``extra_body``, ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` "
             "apply to this call only."
         )
+        query_doc = _query.docs(route.query)
+        if query_doc:
+            full_doc += "\n\n" + query_doc
         out.append(
-            _signature(asy, method, PER_CALL + params, response)
+            _signature(asy, method, _query.signature(route, self.e.types) + PER_CALL + params, response)
             + _docstring(full_doc, "        ")
-            + "        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)\n"
+            + f"        options = {_query.options_expr(route, 'extra_body')}\n"
             + f"        return {aw}{self._call_expr(route, response, 'params', 'options')}\n"
         )
         return "".join(out)
@@ -597,16 +632,19 @@ class ResourcesRenderer:
         self, route: RouteInfo, method: str, response: str, doc: str, is_async: bool
     ) -> str:
         asy, aw = ("async ", "await ") if is_async else ("", "")
-        params = (
+        params = _query.signature(route, self.e.types) + (
             "timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,\n"
             "extra_headers: Mapping[str, str | None] | None = None,\n"
             "extra_query: Mapping[str, Any] | None = None,\n"
             "max_retries: int | None = None,\n"
         )
+        query_doc = _query.docs(route.query)
+        if query_doc:
+            doc += "\n\n" + query_doc
         return (
             f"\n    {asy}def {method}(\n        self,\n        *,\n{_indent(params, 8)}    ) -> {response}:\n"
             + _docstring(doc, "        ")
-            + "        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)\n"
+            + f"        options = {_query.options_expr(route, 'None')}\n"
             + f"        return {aw}{self._call_expr(route, response, 'None', 'options')}\n"
         )
 

@@ -16,7 +16,7 @@ import importlib.metadata
 import pkgutil
 from typing import TYPE_CHECKING, Any
 
-from .routes import ROUTE_SPECS
+from .routes import FIXUP_RESPONSES, ROUTE_SPECS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,8 +29,8 @@ def wanted_models() -> list[str]:
     names = {"ErrorResponse"}
     for spec in ROUTE_SPECS:
         names.update(n for n in (spec.response, spec.stream_response) if n)
-    # VersionResponse / LoadResponse are ours (fix-up status_payloads), not vLLM classes.
-    return sorted(names - {"VersionResponse", "LoadResponse"})
+    # The schema fix-ups define these (status_payloads, render_routes, sleep_routes): not vLLM classes.
+    return sorted(names - FIXUP_RESPONSES)
 
 
 def _modules(package: str) -> Iterable[Any]:

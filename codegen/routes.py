@@ -45,6 +45,11 @@ ROUTE_SPECS: tuple[RouteSpec, ...] = (
     RouteSpec(
         "completions.create", "post", "/v1/completions", "CompletionResponse", "CompletionStreamResponse"
     ),
+    # One choice per conversation: vLLM answers with its ordinary ``ChatCompletionResponse``
+    # (``openai/chat_completion/api_router.py``, ``create_batch_chat_completion``).
+    RouteSpec("chat.completions.batch", "post", "/v1/chat/completions/batch", "ChatCompletionResponse"),
+    RouteSpec("chat.completions.render", "post", "/v1/chat/completions/render", "GenerateRequest"),
+    RouteSpec("completions.render", "post", "/v1/completions/render", "GenerateRequestList"),
     RouteSpec("models.list", "get", "/v1/models", "ModelList"),
     RouteSpec("embeddings.create", "post", "/v1/embeddings", "EmbeddingResponse"),
     RouteSpec("tokenize", "post", "/tokenize", "TokenizeResponse"),
@@ -59,8 +64,27 @@ ROUTE_SPECS: tuple[RouteSpec, ...] = (
     RouteSpec("ping", "get", "/ping"),
     RouteSpec("metrics", "get", "/metrics", text_response=True),
     RouteSpec("tokenizer_info", "get", "/tokenizer_info", "TokenizerInfoResponse"),
+    RouteSpec("generative_scoring", "post", "/generative_scoring", "GenerativeScoringResponse"),
+    RouteSpec("embed", "post", "/v2/embed", "CohereEmbedResponse"),
+    RouteSpec("sleep", "post", "/sleep", "SleepResponse"),
+    RouteSpec("wake_up", "post", "/wake_up", "WakeUpResponse"),
+    RouteSpec("is_sleeping", "get", "/is_sleeping", "IsSleepingResponse"),
     RouteSpec("load_lora_adapter", "post", "/v1/load_lora_adapter", text_response=True),
     RouteSpec("unload_lora_adapter", "post", "/v1/unload_lora_adapter", text_response=True),
+)
+
+
+#: Response components the schema fix-ups define (vLLM answers these with ad-hoc dicts or a bare list, so
+#: there is no vLLM model to dump): ``dump-responses`` does not look for them.
+FIXUP_RESPONSES = frozenset(
+    {
+        "VersionResponse",
+        "LoadResponse",
+        "GenerateRequestList",
+        "SleepResponse",
+        "WakeUpResponse",
+        "IsSleepingResponse",
+    }
 )
 
 

@@ -17,8 +17,10 @@ Subcommands::
 Servers (each ~3 GiB RSS and 25-50 s to become healthy on 2 cores, so they run in two sequential phases):
 
 * ``main``  tiny model, hermes tool parser, qwen3 reasoning parser, compact-JSON structured outputs and
-  ``--api-key`` (a random key handed to the tests), so one server covers nearly every feature and auth.
-* ``plain`` the same without a reasoning parser and without a key: ``<think>`` arrives inside ``content``.
+  ``--api-key`` (a random key handed to the tests), so one server covers nearly every feature and auth;
+  ``--enable-scale-out`` for the render routes.
+* ``plain`` the same without a reasoning parser and without a key: ``<think>`` arrives inside ``content``;
+  run with ``VLLM_SERVER_DEV_MODE=1`` for the sleep-mode routes.
 * ``embed`` tiny-embed with ``--runner pooling --convert embed`` for ``/v1/embeddings``.
 
 Environment:
@@ -129,6 +131,12 @@ def _model_dir(env_var: str, default_name: str) -> Path:
     return path
 
 
+#: Per-server environment: `plain` runs in vLLM's dev mode, which registers /sleep, /wake_up and
+#: /is_sleeping (sleep mode itself needs CUDA/HIP; tests/real/test_real_extra_routes.py checks what the CPU
+#: build answers).
+SERVER_EXTRA_ENV: dict[str, dict[str, str]] = {"plain": {"VLLM_SERVER_DEV_MODE": "1"}}
+
+
 def free_port() -> int:
     """A currently free loopback port (vLLM needs a concrete number; the race is harmless in practice)."""
     with socket.socket() as sock:
@@ -140,8 +148,17 @@ def server_args(name: str, port: int, api_key: str | None) -> list[str]:
     """vLLM command-line arguments of server ``name``."""
     if name == "main":
         model = _model_dir("VLLM_SDK_TEST_MODEL", "tiny-model")
-        # /tokenizer_info is only registered with its flag (tests/real/test_real_raw_ops.py uses it).
-        extra = [*TOOLS, "--reasoning-parser", "qwen3", *STRUCTURED, "--enable-tokenizer-info-endpoint"]
+        # /tokenizer_info is only registered with its flag (tests/real/test_real_raw_ops.py uses it); the
+        # render routes only with --enable-scale-out (tests/real/test_real_extra_routes.py; `plain` keeps
+        # the default 403).
+        extra = [
+            *TOOLS,
+            "--reasoning-parser",
+            "qwen3",
+            *STRUCTURED,
+            "--enable-tokenizer-info-endpoint",
+            "--enable-scale-out",
+        ]
     elif name == "plain":
         model = _model_dir("VLLM_SDK_TEST_MODEL", "tiny-model")
         extra = [*TOOLS, *STRUCTURED]
@@ -173,7 +190,7 @@ def start_server(name: str, venv: Path) -> Server:
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **SERVER_ENV},
+            env={**os.environ, **SERVER_ENV, **SERVER_EXTRA_ENV.get(name, {})},
             cwd=STATE_DIR,
             start_new_session=True,
         )

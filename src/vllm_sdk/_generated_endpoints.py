@@ -14,12 +14,15 @@ from pydantic import BaseModel
 from typing_extensions import Required, Self, TypedDict
 
 from .types._generated import (
+    BatchChatCompletionRequest,
     ChatCompletionRequest,
     ChatCompletionResponse,
     ChatCompletionStreamResponse,
     ClassificationChatRequest,
     ClassificationCompletionRequest,
     ClassificationResponse,
+    CohereEmbedRequest,
+    CohereEmbedResponse,
     CompletionRequest,
     CompletionResponse,
     CompletionStreamResponse,
@@ -31,7 +34,11 @@ from .types._generated import (
     EmbeddingChatRequest,
     EmbeddingCompletionRequest,
     EmbeddingResponse,
+    GenerateRequest,
+    GenerativeScoringRequest,
+    GenerativeScoringResponse,
     IOProcessorRequest,
+    IsSleepingResponse,
     LoadLoRAAdapterRequest,
     LoadResponse,
     ModelList,
@@ -45,12 +52,14 @@ from .types._generated import (
     ScoreQueriesItemsRequest,
     ScoreResponse,
     ScoreTextRequest,
+    SleepResponse,
     TokenizeChatRequest,
     TokenizeCompletionRequest,
     TokenizeResponse,
     TokenizerInfoResponse,
     UnloadLoRAAdapterRequest,
     VersionResponse,
+    WakeUpResponse,
 )
 
 
@@ -67,7 +76,7 @@ class Route:
     request_model: type[BaseModel] | None
     """Model of the JSON body (the first variant when vLLM accepts several), or ``None``."""
     response_model: type[BaseModel] | None
-    """Model of the JSON 200 body, or ``None`` (empty or plain-text body)."""
+    """Model of the JSON 200 body, or ``None`` (empty, plain-text or bare-array body)."""
     stream_response_model: type[BaseModel] | None
     """Model of one ``text/event-stream`` chunk, or ``None``."""
     streams: bool
@@ -82,6 +91,17 @@ class Route:
 
 ROUTES: Mapping[str, Route] = MappingProxyType(
     {
+        "chat.completions.batch": Route(
+            name="chat.completions.batch",
+            method="POST",
+            path="/v1/chat/completions/batch",
+            request_model=BatchChatCompletionRequest,
+            response_model=ChatCompletionResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(BatchChatCompletionRequest,),
+            required=(("messages",),),
+        ),
         "chat.completions.create": Route(
             name="chat.completions.create",
             method="POST",
@@ -96,6 +116,17 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
                 ("model",),
                 ("messages",),
             ),
+        ),
+        "chat.completions.render": Route(
+            name="chat.completions.render",
+            method="POST",
+            path="/v1/chat/completions/render",
+            request_model=ChatCompletionRequest,
+            response_model=GenerateRequest,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(ChatCompletionRequest,),
+            required=(("messages",),),
         ),
         "classify": Route(
             name="classify",
@@ -128,6 +159,22 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
                 ),
             ),
         ),
+        "completions.render": Route(
+            name="completions.render",
+            method="POST",
+            path="/v1/completions/render",
+            request_model=CompletionRequest,
+            response_model=None,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(CompletionRequest,),
+            required=(
+                (
+                    "prompt",
+                    "prompt_embeds",
+                ),
+            ),
+        ),
         "detokenize": Route(
             name="detokenize",
             method="POST",
@@ -137,6 +184,16 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             stream_response_model=None,
             streams=False,
             request_variants=(DetokenizeRequest,),
+        ),
+        "embed": Route(
+            name="embed",
+            method="POST",
+            path="/v2/embed",
+            request_model=CohereEmbedRequest,
+            response_model=CohereEmbedResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(CohereEmbedRequest,),
         ),
         "embeddings.create": Route(
             name="embeddings.create",
@@ -155,12 +212,32 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             ),
             operation="embeddings",
         ),
+        "generative_scoring": Route(
+            name="generative_scoring",
+            method="POST",
+            path="/generative_scoring",
+            request_model=GenerativeScoringRequest,
+            response_model=GenerativeScoringResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(GenerativeScoringRequest,),
+        ),
         "health": Route(
             name="health",
             method="GET",
             path="/health",
             request_model=None,
             response_model=None,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(),
+        ),
+        "is_sleeping": Route(
+            name="is_sleeping",
+            method="GET",
+            path="/is_sleeping",
+            request_model=None,
+            response_model=IsSleepingResponse,
             stream_response_model=None,
             streams=False,
             request_variants=(),
@@ -254,6 +331,16 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
                 ScoreTextRequest,
             ),
         ),
+        "sleep": Route(
+            name="sleep",
+            method="POST",
+            path="/sleep",
+            request_model=None,
+            response_model=SleepResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(),
+        ),
         "tokenize": Route(
             name="tokenize",
             method="POST",
@@ -297,6 +384,16 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             streams=False,
             request_variants=(),
         ),
+        "wake_up": Route(
+            name="wake_up",
+            method="POST",
+            path="/wake_up",
+            request_model=None,
+            response_model=WakeUpResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(),
+        ),
     }
 )
 """Every supported route by dotted name."""
@@ -304,6 +401,50 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
 
 REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
+        "BatchChatCompletionRequest": (
+            "messages",
+            "model",
+            "frequency_penalty",
+            "logit_bias",
+            "logprobs",
+            "top_logprobs",
+            "logprob_token_ids",
+            "max_tokens",
+            "max_completion_tokens",
+            "n",
+            "presence_penalty",
+            "response_format",
+            "seed",
+            "stop",
+            "temperature",
+            "top_p",
+            "user",
+            "tool_choice",
+            "include_reasoning",
+            "best_of",
+            "use_beam_search",
+            "top_k",
+            "min_p",
+            "repetition_penalty",
+            "watermarking",
+            "length_penalty",
+            "early_stopping",
+            "structured_outputs",
+            "request_id",
+            "add_generation_prompt",
+            "continue_final_message",
+            "chat_template",
+            "chat_template_kwargs",
+            "media_io_kwargs",
+            "mm_processor_kwargs",
+            "priority",
+            "cache_salt",
+            "include_stop_str_in_output",
+            "guided_decoding_backend",
+            "echo",
+            "return_tokens_as_token_ids",
+            "return_token_ids",
+        ),
         "ChatCompletionRequest": (
             "messages",
             "model",
@@ -406,6 +547,18 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "priority",
             "mm_processor_kwargs",
             "cache_salt",
+        ),
+        "CohereEmbedRequest": (
+            "model",
+            "input_type",
+            "texts",
+            "images",
+            "inputs",
+            "output_dimension",
+            "embedding_types",
+            "truncate",
+            "max_tokens",
+            "priority",
         ),
         "CompletionRequest": (
             "model",
@@ -579,6 +732,18 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "priority",
             "mm_processor_kwargs",
             "cache_salt",
+        ),
+        "GenerativeScoringRequest": (
+            "model",
+            "query",
+            "items",
+            "label_token_ids",
+            "apply_softmax",
+            "item_first",
+            "add_special_tokens",
+            "cache_salt",
+            "priority",
+            "request_id",
         ),
         "IOProcessorRequest": (
             "encoding_format",
@@ -774,6 +939,178 @@ class BuilderBase:
         """Store ``value`` under the JSON key ``key`` and return the builder for chaining."""
         self._body[key] = value
         return self
+
+
+class BatchChatCompletionRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``BatchChatCompletionRequest`` (``stream`` excluded)."""
+
+    def messages(self, value: Sequence[Sequence[Mapping[str, Any]]]) -> Self:
+        """Set the ``messages`` field of the request body."""
+        return self._set("messages", value)
+
+    def model(self, value: str | None) -> Self:
+        """Set the ``model`` field of the request body."""
+        return self._set("model", value)
+
+    def frequency_penalty(self, value: float | None) -> Self:
+        """Set the ``frequency_penalty`` field of the request body."""
+        return self._set("frequency_penalty", value)
+
+    def logit_bias(self, value: Mapping[str, float] | None) -> Self:
+        """Set the ``logit_bias`` field of the request body."""
+        return self._set("logit_bias", value)
+
+    def logprobs(self, value: bool | None) -> Self:
+        """Set the ``logprobs`` field of the request body."""
+        return self._set("logprobs", value)
+
+    def top_logprobs(self, value: int | None) -> Self:
+        """Set the ``top_logprobs`` field of the request body."""
+        return self._set("top_logprobs", value)
+
+    def logprob_token_ids(self, value: Sequence[int] | None) -> Self:
+        """Specific vocab token IDs to return logprobs for at each generated position, in addition to the sampled token. Requires `logprobs=True`."""
+        return self._set("logprob_token_ids", value)
+
+    def max_tokens(self, value: int | None) -> Self:
+        """Set the ``max_tokens`` field of the request body."""
+        return self._set("max_tokens", value)
+
+    def max_completion_tokens(self, value: int | None) -> Self:
+        """Set the ``max_completion_tokens`` field of the request body."""
+        return self._set("max_completion_tokens", value)
+
+    def n(self, value: int | None) -> Self:
+        """Set the ``n`` field of the request body."""
+        return self._set("n", value)
+
+    def presence_penalty(self, value: float | None) -> Self:
+        """Set the ``presence_penalty`` field of the request body."""
+        return self._set("presence_penalty", value)
+
+    def response_format(self, value: Any) -> Self:
+        """Set the ``response_format`` field of the request body."""
+        return self._set("response_format", value)
+
+    def seed(self, value: int | None) -> Self:
+        """Set the ``seed`` field of the request body."""
+        return self._set("seed", value)
+
+    def stop(self, value: str | Sequence[str] | None) -> Self:
+        """Set the ``stop`` field of the request body."""
+        return self._set("stop", value)
+
+    def temperature(self, value: float | None) -> Self:
+        """Set the ``temperature`` field of the request body."""
+        return self._set("temperature", value)
+
+    def top_p(self, value: float | None) -> Self:
+        """Set the ``top_p`` field of the request body."""
+        return self._set("top_p", value)
+
+    def user(self, value: str | None) -> Self:
+        """Set the ``user`` field of the request body."""
+        return self._set("user", value)
+
+    def tool_choice(self, value: Literal["none"] | None) -> Self:
+        """Set the ``tool_choice`` field of the request body."""
+        return self._set("tool_choice", value)
+
+    def include_reasoning(self, value: bool) -> Self:
+        """Set the ``include_reasoning`` field of the request body."""
+        return self._set("include_reasoning", value)
+
+    def best_of(self, value: int | None) -> Self:
+        """Set the ``best_of`` field of the request body."""
+        return self._set("best_of", value)
+
+    def use_beam_search(self, value: bool) -> Self:
+        """Set the ``use_beam_search`` field of the request body."""
+        return self._set("use_beam_search", value)
+
+    def top_k(self, value: int | None) -> Self:
+        """Set the ``top_k`` field of the request body."""
+        return self._set("top_k", value)
+
+    def min_p(self, value: float | None) -> Self:
+        """Set the ``min_p`` field of the request body."""
+        return self._set("min_p", value)
+
+    def repetition_penalty(self, value: float | None) -> Self:
+        """Set the ``repetition_penalty`` field of the request body."""
+        return self._set("repetition_penalty", value)
+
+    def watermarking(self, value: bool | None) -> Self:
+        """Set the ``watermarking`` field of the request body."""
+        return self._set("watermarking", value)
+
+    def length_penalty(self, value: float | None) -> Self:
+        """Set the ``length_penalty`` field of the request body."""
+        return self._set("length_penalty", value)
+
+    def early_stopping(self, value: bool) -> Self:
+        """Set the ``early_stopping`` field of the request body."""
+        return self._set("early_stopping", value)
+
+    def structured_outputs(self, value: Mapping[str, Any] | None) -> Self:
+        """Set the ``structured_outputs`` field of the request body."""
+        return self._set("structured_outputs", value)
+
+    def request_id(self, value: str | None) -> Self:
+        """Set the ``request_id`` field of the request body."""
+        return self._set("request_id", value)
+
+    def add_generation_prompt(self, value: bool) -> Self:
+        """Set the ``add_generation_prompt`` field of the request body."""
+        return self._set("add_generation_prompt", value)
+
+    def continue_final_message(self, value: bool) -> Self:
+        """Set the ``continue_final_message`` field of the request body."""
+        return self._set("continue_final_message", value)
+
+    def chat_template(self, value: str | None) -> Self:
+        """Set the ``chat_template`` field of the request body."""
+        return self._set("chat_template", value)
+
+    def chat_template_kwargs(self, value: Mapping[str, Any] | None) -> Self:
+        """Set the ``chat_template_kwargs`` field of the request body."""
+        return self._set("chat_template_kwargs", value)
+
+    def media_io_kwargs(self, value: Mapping[str, Mapping[str, Any]] | None) -> Self:
+        """Set the ``media_io_kwargs`` field of the request body."""
+        return self._set("media_io_kwargs", value)
+
+    def mm_processor_kwargs(self, value: Mapping[str, Any] | None) -> Self:
+        """Set the ``mm_processor_kwargs`` field of the request body."""
+        return self._set("mm_processor_kwargs", value)
+
+    def priority(self, value: int) -> Self:
+        """Set the ``priority`` field of the request body."""
+        return self._set("priority", value)
+
+    def cache_salt(self, value: str | None) -> Self:
+        """Set the ``cache_salt`` field of the request body."""
+        return self._set("cache_salt", value)
+
+    def include_stop_str_in_output(self, value: bool) -> Self:
+        """Set the ``include_stop_str_in_output`` field of the request body."""
+        return self._set("include_stop_str_in_output", value)
+
+    def guided_decoding_backend(self, value: str | None) -> Self:
+        """Set the ``guided_decoding_backend`` field of the request body."""
+        return self._set("guided_decoding_backend", value)
+
+    def echo(self, value: bool) -> Self:
+        """Set the ``echo`` field of the request body."""
+        return self._set("echo", value)
+
+    def return_tokens_as_token_ids(self, value: bool | None) -> Self:
+        """Set the ``return_tokens_as_token_ids`` field of the request body."""
+        return self._set("return_tokens_as_token_ids", value)
+
+    def return_token_ids(self, value: bool) -> Self:
+        """Set the ``return_token_ids`` field of the request body."""
+        return self._set("return_token_ids", value)
 
 
 class ChatCompletionRequestBuilderBase(BuilderBase):
@@ -1172,6 +1509,52 @@ class ClassificationCompletionRequestBuilderBase(BuilderBase):
     def cache_salt(self, value: str | None) -> Self:
         """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
         return self._set("cache_salt", value)
+
+
+class CohereEmbedRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``CohereEmbedRequest`` (``stream`` excluded)."""
+
+    def model(self, value: str | None) -> Self:
+        """Set the ``model`` field of the request body."""
+        return self._set("model", value)
+
+    def input_type(self, value: str | None) -> Self:
+        """Set the ``input_type`` field of the request body."""
+        return self._set("input_type", value)
+
+    def texts(self, value: Sequence[str] | None) -> Self:
+        """Set the ``texts`` field of the request body."""
+        return self._set("texts", value)
+
+    def images(self, value: Sequence[str] | None) -> Self:
+        """Set the ``images`` field of the request body."""
+        return self._set("images", value)
+
+    def inputs(self, value: Sequence[Mapping[str, Any]] | None) -> Self:
+        """Set the ``inputs`` field of the request body."""
+        return self._set("inputs", value)
+
+    def output_dimension(self, value: int | None) -> Self:
+        """Set the ``output_dimension`` field of the request body."""
+        return self._set("output_dimension", value)
+
+    def embedding_types(
+        self, value: Sequence[Literal["float", "binary", "ubinary", "base64"]] | None
+    ) -> Self:
+        """Set the ``embedding_types`` field of the request body."""
+        return self._set("embedding_types", value)
+
+    def truncate(self, value: Literal["NONE", "START", "END"]) -> Self:
+        """Set the ``truncate`` field of the request body."""
+        return self._set("truncate", value)
+
+    def max_tokens(self, value: int | None) -> Self:
+        """Set the ``max_tokens`` field of the request body."""
+        return self._set("max_tokens", value)
+
+    def priority(self, value: int) -> Self:
+        """Set the ``priority`` field of the request body."""
+        return self._set("priority", value)
 
 
 class CompletionRequestBuilderBase(BuilderBase):
@@ -1832,6 +2215,50 @@ class EmbeddingCompletionRequestBuilderBase(BuilderBase):
     def cache_salt(self, value: str | None) -> Self:
         """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
         return self._set("cache_salt", value)
+
+
+class GenerativeScoringRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``GenerativeScoringRequest`` (``stream`` excluded)."""
+
+    def model(self, value: str | None) -> Self:
+        """Set the ``model`` field of the request body."""
+        return self._set("model", value)
+
+    def query(self, value: str | Sequence[int]) -> Self:
+        """The query text or pre-tokenized query token IDs."""
+        return self._set("query", value)
+
+    def items(self, value: Sequence[str] | Sequence[Sequence[int]]) -> Self:
+        """List of item texts or pre-tokenized item token IDs."""
+        return self._set("items", value)
+
+    def label_token_ids(self, value: Sequence[int]) -> Self:
+        """List of token IDs to compute probabilities for."""
+        return self._set("label_token_ids", value)
+
+    def apply_softmax(self, value: bool) -> Self:
+        """If True, normalize probabilities using softmax over only the label_token_ids. If False, return the true model probabilities over the full vocab for those ids."""
+        return self._set("apply_softmax", value)
+
+    def item_first(self, value: bool) -> Self:
+        """If True, prepend items to query. Otherwise append items to query."""
+        return self._set("item_first", value)
+
+    def add_special_tokens(self, value: bool) -> Self:
+        """Whether to add special tokens when tokenizing."""
+        return self._set("add_special_tokens", value)
+
+    def cache_salt(self, value: str | None) -> Self:
+        """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
+        return self._set("cache_salt", value)
+
+    def priority(self, value: int) -> Self:
+        """The priority of the request (lower means earlier handling; default: 0)."""
+        return self._set("priority", value)
+
+    def request_id(self, value: str) -> Self:
+        """The request_id related to this request."""
+        return self._set("request_id", value)
 
 
 class IOProcessorRequestBuilderBase(BuilderBase):
@@ -2515,6 +2942,95 @@ class UnloadLoRAAdapterRequestBuilderBase(BuilderBase):
         return self._set("lora_int_id", value)
 
 
+class BatchChatCompletionRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``BatchChatCompletionRequest`` (``stream`` excluded)."""
+
+    messages: Required[Sequence[Sequence[Mapping[str, Any]]]]
+    """Set the ``messages`` field of the request body."""
+    model: str | None
+    """Set the ``model`` field of the request body."""
+    frequency_penalty: float | None
+    """Set the ``frequency_penalty`` field of the request body."""
+    logit_bias: Mapping[str, float] | None
+    """Set the ``logit_bias`` field of the request body."""
+    logprobs: bool | None
+    """Set the ``logprobs`` field of the request body."""
+    top_logprobs: int | None
+    """Set the ``top_logprobs`` field of the request body."""
+    logprob_token_ids: Sequence[int] | None
+    """Specific vocab token IDs to return logprobs for at each generated position, in addition to the sampled token. Requires `logprobs=True`."""
+    max_tokens: int | None
+    """Set the ``max_tokens`` field of the request body."""
+    max_completion_tokens: int | None
+    """Set the ``max_completion_tokens`` field of the request body."""
+    n: int | None
+    """Set the ``n`` field of the request body."""
+    presence_penalty: float | None
+    """Set the ``presence_penalty`` field of the request body."""
+    response_format: Any
+    """Set the ``response_format`` field of the request body."""
+    seed: int | None
+    """Set the ``seed`` field of the request body."""
+    stop: str | Sequence[str] | None
+    """Set the ``stop`` field of the request body."""
+    temperature: float | None
+    """Set the ``temperature`` field of the request body."""
+    top_p: float | None
+    """Set the ``top_p`` field of the request body."""
+    user: str | None
+    """Set the ``user`` field of the request body."""
+    tool_choice: Literal["none"] | None
+    """Set the ``tool_choice`` field of the request body."""
+    include_reasoning: bool
+    """Set the ``include_reasoning`` field of the request body."""
+    best_of: int | None
+    """Set the ``best_of`` field of the request body."""
+    use_beam_search: bool
+    """Set the ``use_beam_search`` field of the request body."""
+    top_k: int | None
+    """Set the ``top_k`` field of the request body."""
+    min_p: float | None
+    """Set the ``min_p`` field of the request body."""
+    repetition_penalty: float | None
+    """Set the ``repetition_penalty`` field of the request body."""
+    watermarking: bool | None
+    """Set the ``watermarking`` field of the request body."""
+    length_penalty: float | None
+    """Set the ``length_penalty`` field of the request body."""
+    early_stopping: bool
+    """Set the ``early_stopping`` field of the request body."""
+    structured_outputs: Mapping[str, Any] | None
+    """Set the ``structured_outputs`` field of the request body."""
+    request_id: str | None
+    """Set the ``request_id`` field of the request body."""
+    add_generation_prompt: bool
+    """Set the ``add_generation_prompt`` field of the request body."""
+    continue_final_message: bool
+    """Set the ``continue_final_message`` field of the request body."""
+    chat_template: str | None
+    """Set the ``chat_template`` field of the request body."""
+    chat_template_kwargs: Mapping[str, Any] | None
+    """Set the ``chat_template_kwargs`` field of the request body."""
+    media_io_kwargs: Mapping[str, Mapping[str, Any]] | None
+    """Set the ``media_io_kwargs`` field of the request body."""
+    mm_processor_kwargs: Mapping[str, Any] | None
+    """Set the ``mm_processor_kwargs`` field of the request body."""
+    priority: int
+    """Set the ``priority`` field of the request body."""
+    cache_salt: str | None
+    """Set the ``cache_salt`` field of the request body."""
+    include_stop_str_in_output: bool
+    """Set the ``include_stop_str_in_output`` field of the request body."""
+    guided_decoding_backend: str | None
+    """Set the ``guided_decoding_backend`` field of the request body."""
+    echo: bool
+    """Set the ``echo`` field of the request body."""
+    return_tokens_as_token_ids: bool | None
+    """Set the ``return_tokens_as_token_ids`` field of the request body."""
+    return_token_ids: bool
+    """Set the ``return_token_ids`` field of the request body."""
+
+
 class ChatCompletionRequestParams(TypedDict, total=False):
     """Keyword parameters of ``ChatCompletionRequest`` (``stream`` excluded)."""
 
@@ -2720,6 +3236,31 @@ class ClassificationCompletionRequestParams(TypedDict, total=False):
     """Additional kwargs to pass to the HF processor."""
     cache_salt: str | None
     """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
+
+
+class CohereEmbedRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``CohereEmbedRequest`` (``stream`` excluded)."""
+
+    model: str | None
+    """Set the ``model`` field of the request body."""
+    input_type: str | None
+    """Set the ``input_type`` field of the request body."""
+    texts: Sequence[str] | None
+    """Set the ``texts`` field of the request body."""
+    images: Sequence[str] | None
+    """Set the ``images`` field of the request body."""
+    inputs: Sequence[Mapping[str, Any]] | None
+    """Set the ``inputs`` field of the request body."""
+    output_dimension: int | None
+    """Set the ``output_dimension`` field of the request body."""
+    embedding_types: Sequence[Literal["float", "binary", "ubinary", "base64"]] | None
+    """Set the ``embedding_types`` field of the request body."""
+    truncate: Literal["NONE", "START", "END"]
+    """Set the ``truncate`` field of the request body."""
+    max_tokens: int | None
+    """Set the ``max_tokens`` field of the request body."""
+    priority: int
+    """Set the ``priority`` field of the request body."""
 
 
 class CompletionRequestParams(TypedDict, total=False):
@@ -3071,6 +3612,31 @@ class EmbeddingCompletionRequestParams(TypedDict, total=False):
     """Additional kwargs to pass to the HF processor."""
     cache_salt: str | None
     """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
+
+
+class GenerativeScoringRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``GenerativeScoringRequest`` (``stream`` excluded)."""
+
+    model: str | None
+    """Set the ``model`` field of the request body."""
+    query: Required[str | Sequence[int]]
+    """The query text or pre-tokenized query token IDs."""
+    items: Required[Sequence[str] | Sequence[Sequence[int]]]
+    """List of item texts or pre-tokenized item token IDs."""
+    label_token_ids: Required[Sequence[int]]
+    """List of token IDs to compute probabilities for."""
+    apply_softmax: bool
+    """If True, normalize probabilities using softmax over only the label_token_ids. If False, return the true model probabilities over the full vocab for those ids."""
+    item_first: bool
+    """If True, prepend items to query. Otherwise append items to query."""
+    add_special_tokens: bool
+    """Whether to add special tokens when tokenizing."""
+    cache_salt: str | None
+    """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
+    priority: int
+    """The priority of the request (lower means earlier handling; default: 0)."""
+    request_id: str
+    """The request_id related to this request."""
 
 
 class IOProcessorRequestParams(TypedDict, total=False):
@@ -3450,6 +4016,8 @@ class UnloadLoRAAdapterRequestParams(TypedDict, total=False):
 __all__ = [
     "REQUEST_FIELDS",
     "ROUTES",
+    "BatchChatCompletionRequestBuilderBase",
+    "BatchChatCompletionRequestParams",
     "BuilderBase",
     "ChatCompletionRequestBuilderBase",
     "ChatCompletionRequestParams",
@@ -3457,6 +4025,8 @@ __all__ = [
     "ClassificationChatRequestParams",
     "ClassificationCompletionRequestBuilderBase",
     "ClassificationCompletionRequestParams",
+    "CohereEmbedRequestBuilderBase",
+    "CohereEmbedRequestParams",
     "CompletionRequestBuilderBase",
     "CompletionRequestParams",
     "DetokenizeRequestBuilderBase",
@@ -3471,6 +4041,8 @@ __all__ = [
     "EmbeddingChatRequestParams",
     "EmbeddingCompletionRequestBuilderBase",
     "EmbeddingCompletionRequestParams",
+    "GenerativeScoringRequestBuilderBase",
+    "GenerativeScoringRequestParams",
     "IOProcessorRequestBuilderBase",
     "IOProcessorRequestParams",
     "LoadLoRAAdapterRequestBuilderBase",

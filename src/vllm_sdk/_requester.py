@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ._multipart import Upload
 
-__all__ = ["AsyncRequester", "CallOptions", "Requester"]
+__all__ = ["AsyncRequester", "CallOptions", "Requester", "query_options"]
 
 ModelT = TypeVar("ModelT", bound="BaseModel")
 StreamT = TypeVar("StreamT")
@@ -55,6 +55,24 @@ class CallOptions:
             and self.max_retries is None
             and self.stream_idle_timeout is None
         )
+
+
+def query_options(
+    given: Mapping[str, object], extra_query: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    """The URL query of a call: the typed query parameters that were given, under ``extra_query``.
+
+    ``NOT_GIVEN`` values are left out (the server's default applies); sequences become lists (a repeated
+    parameter, ``?tags=a&tags=b``); ``extra_query`` wins on a clash, as it does for every per-call override.
+    """
+    query: dict[str, Any] = {}
+    for key, value in given.items():
+        if isinstance(value, NotGiven):
+            continue
+        query[key] = list(value) if isinstance(value, (tuple, list)) else value
+    if extra_query:
+        query.update(extra_query)
+    return query or None
 
 
 class Requester(Protocol):

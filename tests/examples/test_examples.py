@@ -85,6 +85,18 @@ EXPECTED: dict[str, list[str]] = {
         "stop_reason=tool_use",
         "streamed tool calls: ['GetWeather']",
     ],
+    "ops_routes.py": [
+        "conversation 0:",
+        "conversation 1:",
+        "rendered prompt tokens:",
+        "completions render:",
+        "scores: [",
+        "embed: 2 vectors of 128, 16 packed bytes each",
+        "sleep: sleeping",
+        "is_sleeping: True",
+        "wake_up weights: sleeping",
+        "wake_up all: awake | is_sleeping: False",
+    ],
     "audio_transcription.py": [
         "json:",
         "audio seconds: 2",

@@ -237,10 +237,14 @@ def _undeclared_fields(value: Any, where: str) -> list[str]:
     return found
 
 
+@functools.cache
 def _generated_model(name: str) -> type[pydantic.BaseModel]:
     from vllm_sdk.types import _generated
 
     model = getattr(_generated, name, None)
+    value = getattr(model, "__value__", None)
+    if value is not None:  # a bare-array component is a type alias (GenerateRequestList): validate its value
+        return pydantic.RootModel[value]  # type: ignore[no-any-return,valid-type]
     if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
         raise LookupError(f"vllm_sdk.types._generated has no model {name!r} (schema/openapi.yaml names it)")
     return model

@@ -50,6 +50,8 @@ class BuilderMixin(BuilderBase):
     def __init__(self) -> None:
         super().__init__()
         self._extra = {}
+        # The URL query of a route with query parameters (``SleepBuilder.level()``); never in the body.
+        self._query: dict[str, Any] = {}
 
     def _clone(self) -> Self:
         """A new builder sharing this one's state (which is never changed in place)."""
@@ -67,6 +69,12 @@ class BuilderMixin(BuilderBase):
         new.__dict__ = state
         return new
 
+    def _set_query(self, key: str, value: object) -> Self:
+        """A new builder with ``value`` as the URL query parameter ``key``; this builder is left unchanged."""
+        new = self._clone()
+        new._query = {**self._query, key: value}
+        return new
+
     def __copy__(self) -> Self:
         return self._clone()
 
@@ -76,6 +84,7 @@ class BuilderMixin(BuilderBase):
         new = self._clone()
         new._body = copy.deepcopy(self._body, memo)
         new._extra = copy.deepcopy(self._extra, memo)
+        new._query = copy.deepcopy(self._query, memo)
         return new
 
     def extra(self, fields: Mapping[str, Any]) -> Self:

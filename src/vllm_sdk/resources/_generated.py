@@ -10,9 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._config import NOT_GIVEN
-from .._requester import CallOptions
+from .._requester import CallOptions, query_options
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import DetokenizeResponse, LoadResponse, TokenizeResponse, TokenizerInfoResponse
+from ..types._generated import (
+    CohereEmbedResponse,
+    DetokenizeResponse,
+    GenerateRequest,
+    GenerativeScoringResponse,
+    IsSleepingResponse,
+    LoadResponse,
+    SleepResponse,
+    TokenizeResponse,
+    TokenizerInfoResponse,
+    WakeUpResponse,
+)
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
 from ..types.lists import (
@@ -23,21 +34,24 @@ from ..types.lists import (
     RerankResponse,
     ScoreResponse,
 )
+from ..types.render import GenerateRequestList
 from ._parsing import AsyncChatCompletionsParsing, ChatCompletionsParsing
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Mapping
+    from collections.abc import Coroutine, Mapping, Sequence
 
     from typing_extensions import Unpack
 
     from .._config import NotGiven, TimeoutLike
     from .._generated_endpoints import (
+        BatchChatCompletionRequestParams,
         ChatCompletionRequestParams,
         ClassificationChatRequestParams,
         ClassificationCompletionRequestParams,
+        CohereEmbedRequestParams,
         CompletionRequestParams,
         DetokenizeRequestParams,
         EmbeddingBatchChatInputRequestParams,
@@ -45,6 +59,7 @@ if TYPE_CHECKING:
         EmbeddingChatInputRequestParams,
         EmbeddingChatRequestParams,
         EmbeddingCompletionRequestParams,
+        GenerativeScoringRequestParams,
         IOProcessorRequestParams,
         LoadLoRAAdapterRequestParams,
         PoolingChatRequestParams,
@@ -66,6 +81,24 @@ class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> ChatCompletionResponse:
+        """Create Batch Chat Completion. (``POST /v1/chat/completions/batch``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("chat.completions.batch", params, options, ChatCompletionResponse)
 
     @overload
     def create(self) -> ChatCompletionBuilder: ...
@@ -139,12 +172,49 @@ class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
             return self._requester.call_stream("chat.completions.create", params, options, MessageStream)
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> GenerateRequest:
+        """Render a chat request into the token ids and sampling parameters it would generate from. (``POST
+        /v1/chat/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("chat.completions.render", params, options, GenerateRequest)
+
 
 class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
     """``client.chat.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    async def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> ChatCompletionResponse:
+        """Create Batch Chat Completion. (``POST /v1/chat/completions/batch``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("chat.completions.batch", params, options, ChatCompletionResponse)
 
     @overload
     def create(self) -> AsyncChatCompletionBuilder: ...
@@ -218,6 +288,25 @@ class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
             return self._requester.call_stream("chat.completions.create", params, options, AsyncMessageStream)
         return self._requester.call("chat.completions.create", params, options, ChatCompletionResponse)
 
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> GenerateRequest:
+        """Render a chat request into the token ids and sampling parameters it would generate from. (``POST
+        /v1/chat/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("chat.completions.render", params, options, GenerateRequest)
+
 
 class Chat(RawResponsesMixin):
     """``client.chat``."""
@@ -227,7 +316,9 @@ class Chat(RawResponsesMixin):
 
     @property
     def completions(self) -> ChatCompletions:
-        """``client.chat.completions``: ``chat.completions.create``."""
+        """``client.chat.completions``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return ChatCompletions(self._requester)
 
 
@@ -239,7 +330,9 @@ class AsyncChat(AsyncRawResponsesMixin):
 
     @property
     def completions(self) -> AsyncChatCompletions:
-        """``client.chat.completions``: ``chat.completions.create``."""
+        """``client.chat.completions``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return AsyncChatCompletions(self._requester)
 
 
@@ -321,6 +414,25 @@ class Completions(RawResponsesMixin):
             return self._requester.call_stream("completions.create", params, options, CompletionStream)
         return self._requester.call("completions.create", params, options, CompletionResponse)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> GenerateRequestList:
+        """Render a completions request into one token-level generate request per prompt. (``POST
+        /v1/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("completions.render", params, options, GenerateRequestList)
+
 
 class AsyncCompletions(AsyncRawResponsesMixin):
     """``client.completions`` of the async client."""
@@ -399,6 +511,25 @@ class AsyncCompletions(AsyncRawResponsesMixin):
         if stream:
             return self._requester.call_stream("completions.create", params, options, AsyncCompletionStream)
         return self._requester.call("completions.create", params, options, CompletionResponse)
+
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> GenerateRequestList:
+        """Render a completions request into one token-level generate request per prompt. (``POST
+        /v1/completions/render``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("completions.render", params, options, GenerateRequestList)
 
 
 class Embeddings(RawResponsesMixin):
@@ -619,12 +750,14 @@ class ClientResources:
 
     @property
     def chat(self) -> Chat:
-        """``client.chat``: ``chat.completions.create``."""
+        """``client.chat``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return Chat(self._requester)
 
     @property
     def completions(self) -> Completions:
-        """``client.completions``: ``completions.create``."""
+        """``client.completions``: ``completions.create``, ``completions.render``."""
         return Completions(self._requester)
 
     @property
@@ -696,6 +829,54 @@ class ClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("detokenize", params, options, DetokenizeResponse)
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> CohereEmbedResponse:
+        """Create Cohere Embedding. (``POST /v2/embed``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("embed", params, options, CohereEmbedResponse)
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> GenerativeScoringResponse:
+        """Create Generative Scoring. (``POST /generative_scoring``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("generative_scoring", params, options, GenerativeScoringResponse)
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> IsSleepingResponse:
+        """Whether the engine sleeps (dev mode only). (``GET /is_sleeping``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("is_sleeping", None, options, IsSleepingResponse)
 
     def load(
         self,
@@ -889,6 +1070,31 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("score", params, options, ScoreResponse)
 
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Put the engine to sleep, freeing accelerator memory (dev mode only). (``POST /sleep``)
+
+        Query parameters (sent in the URL, left out when not given): ``level``: Sleep level: 1 offloads the
+        weights and drops the KV cache, 2 drops both (server default: ``1``). ``mode``: What happens to
+        running requests: abort them, wait for them, or keep them paused (server default: ``'abort'``).
+        """
+        options = CallOptions(
+            None,
+            extra_headers,
+            query_options({"level": level, "mode": mode}, extra_query),
+            timeout,
+            max_retries,
+        )
+        return self._requester.call("sleep", None, options, SleepResponse)
+
     @overload
     def tokenize(
         self,
@@ -961,6 +1167,25 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call_text("unload_lora_adapter", params, options)
 
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Wake the engine up (dev mode only). (``POST /wake_up``)
+
+        Query parameters (sent in the URL, left out when not given): ``tags``: Wake only these parts (for
+        example `weights`, `kv_cache`); none: everything.
+        """
+        options = CallOptions(
+            None, extra_headers, query_options({"tags": tags}, extra_query), timeout, max_retries
+        )
+        return self._requester.call("wake_up", None, options, WakeUpResponse)
+
 
 class AsyncClientResources:
     """The routes and resources mounted on the async client; the client provides ``_requester``."""
@@ -972,12 +1197,14 @@ class AsyncClientResources:
 
     @property
     def chat(self) -> AsyncChat:
-        """``client.chat``: ``chat.completions.create``."""
+        """``client.chat``: ``chat.completions.batch``, ``chat.completions.create``,
+        ``chat.completions.render``.
+        """
         return AsyncChat(self._requester)
 
     @property
     def completions(self) -> AsyncCompletions:
-        """``client.completions``: ``completions.create``."""
+        """``client.completions``: ``completions.create``, ``completions.render``."""
         return AsyncCompletions(self._requester)
 
     @property
@@ -1049,6 +1276,54 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("detokenize", params, options, DetokenizeResponse)
+
+    async def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> CohereEmbedResponse:
+        """Create Cohere Embedding. (``POST /v2/embed``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("embed", params, options, CohereEmbedResponse)
+
+    async def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> GenerativeScoringResponse:
+        """Create Generative Scoring. (``POST /generative_scoring``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("generative_scoring", params, options, GenerativeScoringResponse)
+
+    async def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> IsSleepingResponse:
+        """Whether the engine sleeps (dev mode only). (``GET /is_sleeping``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("is_sleeping", None, options, IsSleepingResponse)
 
     async def load(
         self,
@@ -1242,6 +1517,31 @@ class AsyncClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("score", params, options, ScoreResponse)
 
+    async def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Put the engine to sleep, freeing accelerator memory (dev mode only). (``POST /sleep``)
+
+        Query parameters (sent in the URL, left out when not given): ``level``: Sleep level: 1 offloads the
+        weights and drops the KV cache, 2 drops both (server default: ``1``). ``mode``: What happens to
+        running requests: abort them, wait for them, or keep them paused (server default: ``'abort'``).
+        """
+        options = CallOptions(
+            None,
+            extra_headers,
+            query_options({"level": level, "mode": mode}, extra_query),
+            timeout,
+            max_retries,
+        )
+        return await self._requester.call("sleep", None, options, SleepResponse)
+
     @overload
     async def tokenize(
         self,
@@ -1313,6 +1613,25 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call_text("unload_lora_adapter", params, options)
+
+    async def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Wake the engine up (dev mode only). (``POST /wake_up``)
+
+        Query parameters (sent in the URL, left out when not given): ``tags``: Wake only these parts (for
+        example `weights`, `kv_cache`); none: everything.
+        """
+        options = CallOptions(
+            None, extra_headers, query_options({"tags": tags}, extra_query), timeout, max_retries
+        )
+        return await self._requester.call("wake_up", None, options, WakeUpResponse)
 
 
 __all__ = [

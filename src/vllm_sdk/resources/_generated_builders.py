@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import NOT_GIVEN
 from .._generated_endpoints import (
+    BatchChatCompletionRequestBuilderBase,
     ChatCompletionRequestBuilderBase,
     ClassificationChatRequestBuilderBase,
     ClassificationCompletionRequestBuilderBase,
+    CohereEmbedRequestBuilderBase,
     CompletionRequestBuilderBase,
     DetokenizeRequestBuilderBase,
     EmbeddingBatchChatInputRequestBuilderBase,
@@ -20,6 +22,7 @@ from .._generated_endpoints import (
     EmbeddingChatInputRequestBuilderBase,
     EmbeddingChatRequestBuilderBase,
     EmbeddingCompletionRequestBuilderBase,
+    GenerativeScoringRequestBuilderBase,
     IOProcessorRequestBuilderBase,
     LoadLoRAAdapterRequestBuilderBase,
     PoolingChatRequestBuilderBase,
@@ -33,9 +36,17 @@ from .._generated_endpoints import (
     TokenizeCompletionRequestBuilderBase,
     UnloadLoRAAdapterRequestBuilderBase,
 )
-from .._requester import CallOptions
+from .._requester import CallOptions, query_options
 from .._streams import AsyncCompletionStream, AsyncMessageStream, CompletionStream, MessageStream
-from ..types._generated import DetokenizeResponse, TokenizeResponse
+from ..types._generated import (
+    CohereEmbedResponse,
+    DetokenizeResponse,
+    GenerateRequest,
+    GenerativeScoringResponse,
+    SleepResponse,
+    TokenizeResponse,
+    WakeUpResponse,
+)
 from ..types.chat import ChatCompletionResponse
 from ..types.completions import CompletionResponse
 from ..types.lists import (
@@ -45,6 +56,7 @@ from ..types.lists import (
     RerankResponse,
     ScoreResponse,
 )
+from ..types.render import GenerateRequestList
 from ._builder import BuilderMixin
 
 if TYPE_CHECKING:
@@ -55,6 +67,66 @@ if TYPE_CHECKING:
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, Requester
+
+
+class ChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/batch`` request being built: one typed setter per field of the schema,
+    then ``send()``.
+    """
+
+    _route = "chat.completions.batch"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ChatCompletionResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            ChatCompletionResponse,
+        )
+
+
+class AsyncChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/batch`` request being built: one typed setter per field of the schema,
+    then ``send()`` (``await`` them).
+    """
+
+    _route = "chat.completions.batch"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ChatCompletionResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            ChatCompletionResponse,
+        )
 
 
 class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
@@ -152,6 +224,66 @@ class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuild
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout),
             AsyncMessageStream,
+        )
+
+
+class ChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/render`` request being built: one typed setter per field of the schema,
+    then ``send()``.
+    """
+
+    _route = "chat.completions.render"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequest:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequest,
+        )
+
+
+class AsyncChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
+    """A ``POST /v1/chat/completions/render`` request being built: one typed setter per field of the schema,
+    then ``send()`` (``await`` them).
+    """
+
+    _route = "chat.completions.render"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequest:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequest,
         )
 
 
@@ -315,6 +447,66 @@ class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
         )
 
 
+class CompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
+    """A ``POST /v1/completions/render`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "completions.render"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequestList:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequestList,
+        )
+
+
+class AsyncCompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
+    """A ``POST /v1/completions/render`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "completions.render"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerateRequestList:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerateRequestList,
+        )
+
+
 class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
     """A ``POST /detokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
 
@@ -370,6 +562,64 @@ class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             DetokenizeResponse,
+        )
+
+
+class EmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
+    """A ``POST /v2/embed`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "embed"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> CohereEmbedResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            CohereEmbedResponse,
+        )
+
+
+class AsyncEmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
+    """A ``POST /v2/embed`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "embed"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> CohereEmbedResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            CohereEmbedResponse,
         )
 
 
@@ -476,6 +726,66 @@ class AsyncEmbeddingsCreateBuilder(
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             EmbeddingResponse,
+        )
+
+
+class GenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase):
+    """A ``POST /generative_scoring`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "generative_scoring"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerativeScoringResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerativeScoringResponse,
+        )
+
+
+class AsyncGenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase):
+    """A ``POST /generative_scoring`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "generative_scoring"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> GenerativeScoringResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            GenerativeScoringResponse,
         )
 
 
@@ -749,6 +1059,84 @@ class AsyncScoreBuilder(
         )
 
 
+class SleepBuilder(BuilderMixin):
+    """A ``POST /sleep`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "sleep"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def level(self, value: int) -> Self:
+        """Sleep level: 1 offloads the weights and drops the KV cache, 2 drops both (the ``level`` query parameter of the URL)."""
+        return self._set_query("level", value)
+
+    def mode(self, value: Literal["abort", "wait", "keep"]) -> Self:
+        """What happens to running requests: abort them, wait for them, or keep them paused (the ``mode`` query parameter of the URL)."""
+        return self._set_query("mode", value)
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            SleepResponse,
+        )
+
+
+class AsyncSleepBuilder(BuilderMixin):
+    """A ``POST /sleep`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "sleep"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def level(self, value: int) -> Self:
+        """Sleep level: 1 offloads the weights and drops the KV cache, 2 drops both (the ``level`` query parameter of the URL)."""
+        return self._set_query("level", value)
+
+    def mode(self, value: Literal["abort", "wait", "keep"]) -> Self:
+        """What happens to running requests: abort them, wait for them, or keep them paused (the ``mode`` query parameter of the URL)."""
+        return self._set_query("mode", value)
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> SleepResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            SleepResponse,
+        )
+
+
 class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, TokenizeChatRequestBuilderBase):
     """A ``POST /tokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
 
@@ -867,27 +1255,111 @@ class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilde
         )
 
 
+class WakeUpBuilder(BuilderMixin):
+    """A ``POST /wake_up`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "wake_up"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def tags(self, value: Sequence[str]) -> Self:
+        """Wake only these parts (for example `weights`, `kv_cache`); none: everything (the ``tags`` query parameter of the URL)."""
+        return self._set_query("tags", value)
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            WakeUpResponse,
+        )
+
+
+class AsyncWakeUpBuilder(BuilderMixin):
+    """A ``POST /wake_up`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "wake_up"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def tags(self, value: Sequence[str]) -> Self:
+        """Wake only these parts (for example `weights`, `kv_cache`); none: everything (the ``tags`` query parameter of the URL)."""
+        return self._set_query("tags", value)
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> WakeUpResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            None,
+            CallOptions(
+                self._extra, extra_headers, query_options(self._query, extra_query), timeout, max_retries
+            ),
+            WakeUpResponse,
+        )
+
+
 __all__ = [
+    "AsyncChatCompletionsBatchBuilder",
     "AsyncChatCompletionsCreateBuilder",
+    "AsyncChatCompletionsRenderBuilder",
     "AsyncClassifyBuilder",
     "AsyncCompletionsCreateBuilder",
+    "AsyncCompletionsRenderBuilder",
     "AsyncDetokenizeBuilder",
+    "AsyncEmbedBuilder",
     "AsyncEmbeddingsCreateBuilder",
+    "AsyncGenerativeScoringBuilder",
     "AsyncLoadLoraAdapterBuilder",
     "AsyncPoolingBuilder",
     "AsyncRerankBuilder",
     "AsyncScoreBuilder",
+    "AsyncSleepBuilder",
     "AsyncTokenizeBuilder",
     "AsyncUnloadLoraAdapterBuilder",
+    "AsyncWakeUpBuilder",
+    "ChatCompletionsBatchBuilder",
     "ChatCompletionsCreateBuilder",
+    "ChatCompletionsRenderBuilder",
     "ClassifyBuilder",
     "CompletionsCreateBuilder",
+    "CompletionsRenderBuilder",
     "DetokenizeBuilder",
+    "EmbedBuilder",
     "EmbeddingsCreateBuilder",
+    "GenerativeScoringBuilder",
     "LoadLoraAdapterBuilder",
     "PoolingBuilder",
     "RerankBuilder",
     "ScoreBuilder",
+    "SleepBuilder",
     "TokenizeBuilder",
     "UnloadLoraAdapterBuilder",
+    "WakeUpBuilder",
 ]

@@ -1,5 +1,5 @@
 """``client.messages``: vLLM's Anthropic-compatible Messages API (``POST /v1/messages``,
-``POST /v1/messages/count_tokens``).
+``POST /v1/messages/count_tokens``, ``POST /v1/messages/render``).
 
 Hand-written, not generated: vLLM 0.32.0 serves these routes from its Anthropic router, which the vendored
 OpenAI schema does not describe (see ``types/messages.py``); the requests go through the requester's
@@ -26,6 +26,7 @@ from .._exceptions import MissingParameterError
 from .._requester import CallOptions
 from .._streams import AnthropicMessageStream, AsyncAnthropicMessageStream
 from .._structured import pydantic_function_tool
+from ..types._generated import GenerateRequest
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
 
@@ -45,6 +46,7 @@ __all__ = [
 
 PATH = "/messages"
 COUNT_PATH = "/messages/count_tokens"
+RENDER_PATH = "/messages/render"
 
 
 def message_tool(tool: Mapping[str, Any] | type) -> dict[str, Any]:
@@ -286,7 +288,7 @@ class AsyncAnthropicMessageBuilder(_MessageBuilderBase):
 
 
 class Messages:
-    """``client.messages``: ``create`` (both call styles, streamed or not) and ``count_tokens``."""
+    """``client.messages``: ``create`` (both call styles, streamed or not), ``count_tokens``, ``render``."""
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
@@ -358,6 +360,23 @@ class Messages:
         ``messages``, ``system``, ``tools``."""
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call_path("POST", COUNT_PATH, count_body(params), options, MessageTokenCount)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """Render a Messages request into the token-level request vLLM would generate from, without
+        generating (``POST /v1/messages/render``; vLLM serves it only with ``--enable-scale-out``, otherwise
+        :class:`~vllm_sdk.PermissionDeniedError`): the parameters of :meth:`create`, answered by a
+        :class:`~vllm_sdk.types.GenerateRequest` (``.token_ids``, ``.sampling_params``)."""
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_path("POST", RENDER_PATH, create_body(params), options, GenerateRequest)
 
 
 class AsyncMessages:
@@ -435,4 +454,20 @@ class AsyncMessages:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call_path(
             "POST", COUNT_PATH, count_body(params), options, MessageTokenCount
+        )
+
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """The async twin of :meth:`Messages.render`."""
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_path(
+            "POST", RENDER_PATH, create_body(params), options, GenerateRequest
         )

@@ -28,6 +28,7 @@ from .._exceptions import MissingParameterError
 from .._requester import CallOptions
 from .._streams import AsyncResponseStream, ResponseStream
 from .._structured import FunctionTool, pydantic_function_tool, text_format_from_type
+from ..types._generated import GenerateRequest
 from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
@@ -43,6 +44,7 @@ __all__ = ["AsyncResponseBuilder", "AsyncResponses", "ResponseBuilder", "Respons
 ContentT = TypeVar("ContentT")
 
 PATH = "/responses"
+RENDER_PATH = "/responses/render"
 
 
 def _item_path(response_id: str, suffix: str = "") -> str:
@@ -486,6 +488,23 @@ class Responses(RawResponsesMixin):
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call_path("POST", _item_path(response_id, "/cancel"), None, options, Response)
 
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """Render a Responses request into the token-level request vLLM would generate from, without
+        generating (``POST /v1/responses/render``; vLLM serves it only with ``--enable-scale-out``, otherwise
+        :class:`~vllm_sdk.PermissionDeniedError`): the parameters of :meth:`create`, answered by a
+        :class:`~vllm_sdk.types.GenerateRequest` (``.token_ids``, ``.sampling_params``)."""
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call_path("POST", RENDER_PATH, create_body(params), options, GenerateRequest)
+
 
 class AsyncResponses(AsyncRawResponsesMixin):
     """``client.responses`` of the async client (``await`` every method)."""
@@ -655,4 +674,20 @@ class AsyncResponses(AsyncRawResponsesMixin):
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call_path(
             "POST", _item_path(response_id, "/cancel"), None, options, Response
+        )
+
+    async def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> GenerateRequest:
+        """The async twin of :meth:`Responses.render`."""
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call_path(
+            "POST", RENDER_PATH, create_body(params), options, GenerateRequest
         )

@@ -15,12 +15,13 @@ from aiohttp import web
 from ._audio import add_audio_routes
 from ._chat import CHAT
 from ._completions import COMPLETIONS
+from ._extra import add_extra_routes
 from ._generate import generation_handler
 from ._generation import request_seed
 from ._http import STATE_KEY, json_response, state_of
 from ._messages import add_messages_routes
 from ._middleware import middleware
-from ._ops import LORA_KEY, add_ops_routes
+from ._ops import LORA_KEY, add_ops_routes, add_sleep_routes
 from ._pooling import add_pooling_routes
 from ._realtime import add_realtime_routes
 from ._responses import add_responses_routes
@@ -113,6 +114,8 @@ def build_app(state: ServerState) -> web.Application:
     add_responses_routes(app)
     add_realtime_routes(app)
     add_ops_routes(app)
+    add_sleep_routes(app)
+    add_extra_routes(app)
     add_messages_routes(app)
     add_audio_routes(app)
     return app

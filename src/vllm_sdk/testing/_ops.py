@@ -1,11 +1,15 @@
-"""The operator routes of the mock server: runtime LoRA adapters and ``/tokenizer_info``.
+"""The operator routes of the mock server: runtime LoRA adapters, ``/tokenizer_info`` and sleep mode.
 
 vLLM 0.32.0 registers these only behind flags (``VLLM_ALLOW_RUNTIME_LORA_UPDATING``,
 ``--enable-tokenizer-info-endpoint``); the mock always serves them. Shapes from vLLM's source:
 ``entrypoints/serve/lora/api_router.py`` and ``entrypoints/openai/models/serving.py`` (plain-text success,
 error JSON for a name already loaded, one that is a base model, or an unknown one),
 ``entrypoints/serve/tokenize/api_router.py`` (``TokenizerInfoResponse``: ``tokenizer_class`` plus the
-tokenizer config's keys).
+tokenizer config's keys). Sleep mode (``/sleep``, ``/wake_up``, ``/is_sleeping``; a real server registers
+them only with ``VLLM_SERVER_DEV_MODE=1``): ``entrypoints/serve/dev/sleep/api_router.py`` (query
+parameters ``level`` in 0..2 and ``mode`` in ``abort``/``wait``/``keep``; ``wake_up`` reads repeated
+``tags``, none meaning all) and ``vllm/v1/engine`` (level 1 sleeps the ``weights`` and the ``kv_cache``;
+waking some tags leaves the engine sleeping until every tag is awake).
 """
 
 from __future__ import annotations
@@ -15,13 +19,21 @@ from typing import Any
 from aiohttp import web
 
 from ._http import json_response, state_of
-from ._validation import RequestRejected, parse_json_body
+from ._validation import RequestRejected, parse_json_body, validation_error
 from ._wire import dumps, error_body
 
-__all__ = ["LORA_KEY", "add_ops_routes"]
+__all__ = ["LORA_KEY", "SLEEP_KEY", "add_ops_routes", "add_sleep_routes"]
 
 #: Loaded adapters of one app: name -> path (listed by ``/v1/models`` as vLLM does).
 LORA_KEY: web.AppKey[dict[str, str]] = web.AppKey("vllm_mock_lora", dict)
+
+
+#: The tags of one app's engine that sleep (empty: awake).
+SLEEP_KEY: web.AppKey[set[str]] = web.AppKey("vllm_mock_sleeping", set)
+
+#: What a sleeping engine has released: ``wake_up?tags=...`` takes these names.
+_SLEEP_TAGS = ("weights", "kv_cache")
+_MODES = ("abort", "wait", "keep")
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -78,6 +90,74 @@ async def _tokenizer_info(request: web.Request) -> web.StreamResponse:
         "name_or_path": state.models[0],
     }
     return json_response(dumps(info).encode())
+
+
+def _query_error(loc: str, msg: str, kind: str, value: str, ctx: dict[str, Any] | None) -> RequestRejected:
+    """FastAPI's query validation failure, as vLLM's handler answers it (400, like a body's)."""
+    return validation_error(kind, f"query.{loc}", msg, value, ctx)
+
+
+def _level(request: web.Request) -> int:
+    raw = request.query.get("level")
+    if raw is None:
+        return 1
+    try:
+        level = int(raw)
+    except ValueError:
+        raise _query_error(
+            "level",
+            "Input should be a valid integer, unable to parse string as an integer",
+            "int_parsing",
+            raw,
+            None,
+        ) from None
+    if level < 0:
+        raise _query_error(
+            "level", "Input should be greater than or equal to 0", "greater_than_equal", raw, {"ge": 0}
+        )
+    if level > 2:
+        raise _query_error(
+            "level", "Input should be less than or equal to 2", "less_than_equal", raw, {"le": 2}
+        )
+    return level
+
+
+async def _sleep(request: web.Request) -> web.StreamResponse:
+    level = _level(request)
+    mode = request.query.get("mode", "abort")
+    if mode not in _MODES:
+        raise _query_error(
+            "mode",
+            "Input should be 'abort', 'wait' or 'keep'",
+            "literal_error",
+            mode,
+            {"expected": "'abort', 'wait' or 'keep'"},
+        )
+    request.app[SLEEP_KEY].update(_SLEEP_TAGS)
+    return json_response(dumps({"status": "sleeping", "level": level}).encode())
+
+
+async def _wake_up(request: web.Request) -> web.StreamResponse:
+    tags: list[str] | None = request.query.getall("tags", []) or None
+    sleeping = request.app[SLEEP_KEY]
+    if tags is None:
+        sleeping.clear()
+    else:
+        sleeping.difference_update(tags)
+    status = "sleeping" if sleeping else "awake"
+    return json_response(dumps({"status": status, "tags": tags}).encode())
+
+
+async def _is_sleeping(request: web.Request) -> web.StreamResponse:
+    return json_response(dumps({"is_sleeping": bool(request.app[SLEEP_KEY])}).encode())
+
+
+def add_sleep_routes(app: web.Application) -> None:
+    """Mount the sleep-mode routes (dev mode on a real server) and the sleeping state they share."""
+    app[SLEEP_KEY] = set()
+    app.router.add_post("/sleep", _sleep)
+    app.router.add_post("/wake_up", _wake_up)
+    app.router.add_get("/is_sleeping", _is_sleeping)
 
 
 def add_ops_routes(app: web.Application) -> None:

@@ -41,6 +41,15 @@ class AudioURL(BaseModel):
     url: Annotated[str, Field(title="Url")]
 
 
+Seed = TypeAliasType(
+    "Seed",
+    Annotated[int, Field(ge=-9223372036854776000, le=9223372036854776000, title="Seed")],
+)
+
+
+Stop = TypeAliasType("Stop", Annotated[list[str], Field(max_length=4, title="Stop")])
+
+
 class ChatCompletionAudio(BaseModel):
     """
     If the audio output modality is requested, this object contains data
@@ -156,15 +165,6 @@ class ChatCompletionNamedToolChoiceParam(BaseModel):
     type: Annotated[Literal["function"], Field(title="Type")] = "function"
 
 
-Seed = TypeAliasType(
-    "Seed",
-    Annotated[int, Field(ge=-9223372036854776000, le=9223372036854776000, title="Seed")],
-)
-
-
-Stop = TypeAliasType("Stop", Annotated[list[str], Field(max_length=4, title="Stop")])
-
-
 TruncatePromptTokens = TypeAliasType(
     "TruncatePromptTokens",
     Annotated[int, Field(ge=-1, le=9223372036854776000, title="Truncate Prompt Tokens")],
@@ -247,6 +247,77 @@ class ClassificationData(BaseModel):
     label: Annotated[str | None, Field(title="Label")]
     num_classes: Annotated[int, Field(title="Num Classes")]
     probs: Annotated[list[float], Field(title="Probs")]
+
+
+class CohereApiVersion(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    version: Annotated[str | None, Field(title="Version")] = "2"
+
+
+class CohereBilledUnits(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    image_tokens: Annotated[int | None, Field(title="Image Tokens")] = None
+    input_tokens: Annotated[int | None, Field(title="Input Tokens")] = None
+
+
+class CohereEmbedByTypeEmbeddings(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    base64: Annotated[list[str] | None, Field(title="Base64")] = None
+    binary: Annotated[list[list[int]] | None, Field(title="Binary")] = None
+    float_: Annotated[list[list[float]] | None, Field(alias="float", title="Float")] = None
+    ubinary: Annotated[list[list[int]] | None, Field(title="Ubinary")] = None
+
+
+class CohereEmbedContent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Annotated[Literal["text", "image_url"], Field(title="Type")]
+    text: Annotated[str | None, Field(title="Text")] = None
+    image_url: Annotated[dict[str, str] | None, Field(title="Image Url")] = None
+
+
+class CohereEmbedInput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    content: Annotated[list[CohereEmbedContent], Field(title="Content")]
+
+
+class CohereEmbedRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: Annotated[str | None, Field(title="Model")] = None
+    input_type: Annotated[str | None, Field(title="Input Type")] = None
+    texts: Annotated[list[str] | None, Field(title="Texts")] = None
+    images: Annotated[list[str] | None, Field(title="Images")] = None
+    inputs: Annotated[list[CohereEmbedInput] | None, Field(title="Inputs")] = None
+    output_dimension: Annotated[int | None, Field(title="Output Dimension")] = None
+    embedding_types: Annotated[
+        list[Literal["float", "binary", "ubinary", "base64"]] | None,
+        Field(title="Embedding Types"),
+    ] = None
+    truncate: Annotated[Literal["NONE", "START", "END"] | None, Field(title="Truncate")] = "END"
+    max_tokens: Annotated[int | None, Field(title="Max Tokens")] = None
+    priority: Annotated[
+        int | None,
+        Field(ge=-9223372036854776000, le=9223372036854776000, title="Priority"),
+    ] = 0
+
+
+class CohereMeta(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    api_version: CohereApiVersion | None = None
+    billed_units: CohereBilledUnits | None = None
 
 
 class CompletionLogProbs(BaseModel):
@@ -573,6 +644,89 @@ class FunctionCall(BaseModel):
     name: Annotated[str, Field(title="Name")]
 
 
+TokenOffset = TypeAliasType("TokenOffset", Annotated[tuple[int, int], Field(max_length=2, min_length=2)])
+
+
+class GenerativeScoringItemResult(BaseModel):
+    """
+    Result for a single item in the generative scoring response.
+
+    Attributes:
+        index: The index of this item in the input items list.
+        object: Type of object, always "score".
+        score: The probability score for the first label token.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    index: Annotated[int, Field(title="Index")]
+    object: Annotated[Literal["score"], Field(title="Object")] = "score"
+    score: Annotated[float, Field(title="Score")]
+
+
+class GenerativeScoringRequest(BaseModel):
+    """
+    Request for computing generative scoring.
+
+    Attributes:
+        model: The model to use for scoring. Optional, follows existing patterns.
+        query: The query text or pre-tokenized query token IDs.
+        items: The item text(s) or pre-tokenized item token IDs.
+        label_token_ids: List of token IDs to compute probabilities for.
+        apply_softmax: Whether to normalize probabilities using softmax over only
+            the label_token_ids (True) or return true model probabilities over
+            the full vocab for those ids (False).
+        item_first: If True, prepend items to query. Otherwise append items to query.
+        add_special_tokens: Whether to add special tokens when tokenizing.
+        cache_salt: Optional salt for prefix caching.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: Annotated[str | None, Field(title="Model")] = None
+    query: Annotated[str | list[int], Field(title="Query")]
+    """
+    The query text or pre-tokenized query token IDs.
+    """
+    items: Annotated[list[str] | list[list[int]], Field(title="Items")]
+    """
+    List of item texts or pre-tokenized item token IDs.
+    """
+    label_token_ids: Annotated[list[int], Field(title="Label Token Ids")]
+    """
+    List of token IDs to compute probabilities for.
+    """
+    apply_softmax: Annotated[bool | None, Field(title="Apply Softmax")] = True
+    """
+    If True, normalize probabilities using softmax over only the label_token_ids. If False, return the true model probabilities over the full vocab for those ids.
+    """
+    item_first: Annotated[bool | None, Field(title="Item First")] = False
+    """
+    If True, prepend items to query. Otherwise append items to query.
+    """
+    add_special_tokens: Annotated[bool | None, Field(title="Add Special Tokens")] = True
+    """
+    Whether to add special tokens when tokenizing.
+    """
+    cache_salt: Annotated[str | None, Field(title="Cache Salt")] = None
+    """
+    If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit).
+    """
+    priority: Annotated[
+        int | None,
+        Field(ge=-9223372036854776000, le=9223372036854776000, title="Priority"),
+    ] = 0
+    """
+    The priority of the request (lower means earlier handling; default: 0).
+    """
+    request_id: Annotated[str | None, Field(title="Request Id")] = None
+    """
+    The request_id related to this request.
+    """
+
+
 class IOProcessorRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -646,6 +800,17 @@ class InputAudio(BaseModel):
     )
     data: Annotated[str, Field(title="Data")]
     format: Annotated[Literal["wav", "mp3"], Field(title="Format")]
+
+
+class IsSleepingResponse(BaseModel):
+    """
+    Body of `GET /is_sleeping`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    is_sleeping: Annotated[bool, Field(title="Is Sleeping")]
 
 
 class JsonSchemaResponseFormat(BaseModel):
@@ -748,6 +913,18 @@ class ModelPermission(BaseModel):
     organization: Annotated[str | None, Field(title="Organization")] = "*"
 
 
+class PlaceholderRangeInfo(BaseModel):
+    """
+    Serializable placeholder location for a single multi-modal item.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    length: Annotated[int, Field(gt=0, title="Length")]
+    offset: Annotated[int, Field(ge=0, title="Offset")]
+
+
 class PoolingCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -848,6 +1025,18 @@ class PromptTokenUsageInfo(BaseModel):
     multimodal_tokens: Annotated[dict[str, int] | None, Field(title="Multimodal Tokens")] = None
 
 
+class ReasoningParserKwargs(BaseModel):
+    """
+    Kwargs for the engine-side reasoning parser that gates structured
+    outputs. Typed so clients cannot pass arbitrary constructor kwargs.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    chat_template_kwargs: Annotated[dict[str, Any] | None, Field(title="Chat Template Kwargs")] = None
+
+
 class RepetitionDetectionParams(BaseModel):
     """
     Parameters for detecting repetitive N-gram patterns in output tokens.
@@ -884,6 +1073,18 @@ class ScoreResponseData(BaseModel):
     index: Annotated[int, Field(title="Index")]
     object: Annotated[str | None, Field(title="Object")] = "score"
     score: Annotated[float, Field(title="Score")]
+
+
+class SleepResponse(BaseModel):
+    """
+    Body of `POST /sleep`: the engine is asleep at `level`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    status: Annotated[str, Field(title="Status")]
+    level: Annotated[int, Field(title="Level")]
 
 
 class SpeculativeDecodingMetrics(BaseModel):
@@ -1027,6 +1228,18 @@ class VideoURL(BaseModel):
         extra="allow",
     )
     url: Annotated[str, Field(title="Url")]
+
+
+class WakeUpResponse(BaseModel):
+    """
+    Body of `POST /wake_up`: `status` is `awake` once every tag is awake, `sleeping` while some still sleep; `tags` echoes the tags asked for (`null`: all).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    status: Annotated[str, Field(title="Status")]
+    tags: Annotated[list[str] | None, Field(title="Tags")] = None
 
 
 class OpenaiTypesSharedParamsFunctionDefinitionFunctionDefinition(BaseModel):
@@ -1246,6 +1459,19 @@ class ClassificationResponse(BaseModel):
     usage: UsageInfo
 
 
+class CohereEmbedResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    embeddings: CohereEmbedByTypeEmbeddings
+    id: Annotated[str | None, Field(title="Id")] = None
+    meta: CohereMeta | None = None
+    response_type: Annotated[Literal["embeddings_by_type"], Field(title="Response Type")] = (
+        "embeddings_by_type"
+    )
+    texts: Annotated[list[str] | None, Field(title="Texts")] = None
+
+
 class CompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -1444,6 +1670,77 @@ class File(BaseModel):
     prompt_cache_breakpoint: FilePromptCacheBreakpoint | None = None
 
 
+class SamplingParams(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    allowed_token_ids: Annotated[list[int] | None, Field(title="Allowed Token Ids")] = None
+    bad_words: Annotated[list[str] | None, Field(title="Bad Words")] = None
+    detokenize: Annotated[bool | None, Field(title="Detokenize")] = True
+    extra_args: Annotated[dict[str, Any] | None, Field(title="Extra Args")] = None
+    flat_logprobs: Annotated[bool | None, Field(title="Flat Logprobs")] = False
+    frequency_penalty: Annotated[float | None, Field(title="Frequency Penalty")] = 0.0
+    ignore_eos: Annotated[bool | None, Field(title="Ignore Eos")] = False
+    include_stop_str_in_output: Annotated[bool | None, Field(title="Include Stop Str In Output")] = False
+    logit_bias: Annotated[dict[str, float] | None, Field(title="Logit Bias")] = None
+    logprob_token_ids: Annotated[list[int] | None, Field(title="Logprob Token Ids")] = None
+    logprobs: Annotated[int | None, Field(title="Logprobs")] = None
+    max_tokens: Annotated[int | None, Field(title="Max Tokens")] = 16
+    min_p: Annotated[float | None, Field(title="Min P")] = 0.0
+    min_tokens: Annotated[int | None, Field(title="Min Tokens")] = 0
+    n: Annotated[int | None, Field(title="N")] = 1
+    output_kind: Annotated[Literal[0, 1, 2] | None, Field(title="RequestOutputKind")] = 0
+    output_text_buffer_length: Annotated[int | None, Field(title="Output Text Buffer Length")] = 0
+    presence_penalty: Annotated[float | None, Field(title="Presence Penalty")] = 0.0
+    prompt_logprob_start: Annotated[int | None, Field(title="Prompt Logprob Start")] = None
+    prompt_logprob_token_ids: Annotated[list[list[int]] | None, Field(title="Prompt Logprob Token Ids")] = (
+        None
+    )
+    prompt_logprobs: Annotated[int | None, Field(title="Prompt Logprobs")] = None
+    repetition_detection: RepetitionDetectionParams | None = None
+    repetition_penalty: Annotated[float | None, Field(title="Repetition Penalty")] = 1.0
+    routed_experts_prompt_start: Annotated[int | None, Field(title="Routed Experts Prompt Start")] = 0
+    seed: Annotated[int | None, Field(title="Seed")] = None
+    skip_clone: Annotated[bool | None, Field(title="Skip Clone")] = False
+    skip_reading_prefix_cache: Annotated[bool | None, Field(title="Skip Reading Prefix Cache")] = None
+    skip_special_tokens: Annotated[bool | None, Field(title="Skip Special Tokens")] = True
+    spaces_between_special_tokens: Annotated[bool | None, Field(title="Spaces Between Special Tokens")] = True
+    stop: Annotated[str | list[str] | None, Field(title="Stop")] = None
+    stop_token_ids: Annotated[list[int] | None, Field(title="Stop Token Ids")] = None
+    stream_interval: Annotated[int | None, Field(title="Stream Interval")] = None
+    structured_outputs: StructuredOutputsParams | None = None
+    temperature: Annotated[float | None, Field(title="Temperature")] = 1.0
+    thinking_token_budget: Annotated[int | None, Field(title="Thinking Token Budget")] = None
+    top_k: Annotated[int | None, Field(title="Top K")] = 0
+    top_p: Annotated[float | None, Field(title="Top P")] = 1.0
+    trace_decode_token_ids: Annotated[list[int] | None, Field(title="Trace Decode Token Ids")] = None
+    watermarking: Annotated[bool | None, Field(title="Watermarking")] = None
+
+
+class GenerativeScoringResponse(BaseModel):
+    """
+    Response from the generative scoring computation.
+
+    Attributes:
+        id: Unique identifier for this response.
+        object: Type of object, always "list".
+        created: Unix timestamp of when the response was created.
+        model: The model used for scoring.
+        data: List of scoring results, one per input item.
+        usage: Token usage information.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    created: Annotated[int | None, Field(title="Created")] = None
+    data: Annotated[list[GenerativeScoringItemResult], Field(title="Data")]
+    id: Annotated[str | None, Field(title="Id")] = ""
+    model: Annotated[str, Field(title="Model")]
+    object: Annotated[Literal["list"], Field(title="Object")] = "list"
+    usage: UsageInfo
+
+
 class Message(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -1475,6 +1772,24 @@ class ModelList(BaseModel):
     )
     data: Annotated[list[ModelCard] | None, Field(title="Data")] = None
     object: Annotated[str | None, Field(title="Object")] = "list"
+
+
+class MultiModalFeatures(BaseModel):
+    """
+    Lightweight multimodal metadata produced by the render step.
+
+    Carries hashes (for cache lookup / identification) and placeholder
+    positions so the downstream `/generate` service knows *where* in
+    the token sequence each multimodal item lives.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    kwargs_data: Annotated[dict[str, list[str | None]] | None, Field(title="Kwargs Data")] = None
+    mm_hashes: Annotated[dict[str, list[str]], Field(title="Mm Hashes")]
+    mm_metadata: Annotated[dict[str, list[str | None]] | None, Field(title="Mm Metadata")] = None
+    mm_placeholders: Annotated[dict[str, list[PlaceholderRangeInfo]], Field(title="Mm Placeholders")]
 
 
 class PerRequestMetrics(BaseModel):
@@ -2357,6 +2672,62 @@ class EmbeddingChatRequest(BaseModel):
     """
 
 
+class GenerateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    cache_salt: Annotated[CacheSalt | None, Field(title="Cache Salt")] = None
+    """
+    If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit).
+    """
+    content_parts: Annotated[list[dict[str, Any]] | None, Field(title="Content Parts")] = None
+    ec_transfer_params: Annotated[dict[str, Any] | None, Field(title="Ec Transfer Params")] = None
+    """
+    ECTransfer parameters used for encoder-cache disaggregated serving.
+    """
+    features: MultiModalFeatures | None = None
+    kv_transfer_params: Annotated[dict[str, Any] | None, Field(title="Kv Transfer Params")] = None
+    """
+    KVTransfer parameters used for disaggregated serving.
+    """
+    model: Annotated[str | None, Field(title="Model")] = None
+    output_mode: Annotated[Literal["tokens", "text"] | None, Field(title="Output Mode")] = "tokens"
+    """
+    Response level. 'tokens' returns token IDs only. 'text' also returns the detokenized text and logprobs with decoded token strings. 'text' needs a server that loads a tokenizer and sampling_params.detokenize to be true.
+    """
+    priority: Annotated[
+        int | None,
+        Field(ge=-9223372036854775808, le=9223372036854775807, title="Priority"),
+    ] = 0
+    """
+    The priority of the request (lower means earlier handling; default: 0). Any priority other than 0 will raise an error if the served model does not use priority scheduling.
+    """
+    reasoning_ended: Annotated[bool | None, Field(title="Reasoning Ended")] = None
+    reasoning_parser_kwargs: ReasoningParserKwargs | None = None
+    request_id: Annotated[str | None, Field(title="Request Id")] = None
+    """
+    The request_id related to this request. If the caller does not set it, a random_uuid will be generated. This id is used through out the inference process and return in response.
+    """
+    return_token_ids: Annotated[bool | None, Field(title="Return Token Ids")] = None
+    """
+    If true, return the final prompt token IDs after multimodal placeholder expansion, together with multimodal placeholder ranges. In streaming mode, this metadata is included only in the first chunk.
+    """
+    sampling_params: Annotated[SamplingParams, Field(title="Sampling Params")]
+    stream: Annotated[bool | None, Field(title="Stream")] = False
+    stream_options: StreamOptions | None = None
+    token_ids: Annotated[list[int], Field(min_length=1, title="Token Ids")]
+    token_offsets: Annotated[list[TokenOffset] | None, Field(title="Token Offsets")] = None
+
+
+GenerateRequestList = TypeAliasType(
+    "GenerateRequestList",
+    Annotated[list[GenerateRequest], Field(title="GenerateRequestList")],
+)
+"""
+Body of `POST /v1/completions/render`: one rendered request per prompt.
+"""
+
+
 class PoolingChatRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -2651,6 +3022,76 @@ class TokenizeChatRequest(BaseModel):
     """
     A list of tools the model may call.
     """
+
+
+class BatchChatCompletionRequest(BaseModel):
+    """
+    Request model for the /v1/chat/completions/batch endpoint.
+
+    Accepts the same fields as ChatCompletionRequest except that ``messages``
+    is a list of conversations (each conversation is a
+    ``list[ChatCompletionMessageParam]``).  Each conversation is processed
+    independently and the response contains one choice per conversation,
+    indexed 0, 1, ..., N-1.
+
+    Current limitations compared to the single-conversation endpoint:
+    - Streaming is not supported (``stream`` must be False or omitted).
+    - Tool use is not supported (``tools`` must be omitted).
+    - Beam search is not supported (``use_beam_search`` must be False or omitted).
+    - The ``n`` parameter must be 1 (or omitted).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    messages: Annotated[list[Message1], Field(min_length=1, title="Messages")]
+    model: Annotated[str | None, Field(title="Model")] = None
+    frequency_penalty: Annotated[float | None, Field(title="Frequency Penalty")] = None
+    logit_bias: Annotated[dict[str, float] | None, Field(title="Logit Bias")] = None
+    logprobs: Annotated[bool | None, Field(title="Logprobs")] = False
+    top_logprobs: Annotated[int | None, Field(title="Top Logprobs")] = 0
+    logprob_token_ids: Annotated[list[int] | None, Field(title="Logprob Token Ids")] = None
+    """
+    Specific vocab token IDs to return logprobs for at each generated position, in addition to the sampled token. Requires `logprobs=True`.
+    """
+    max_tokens: Annotated[int | None, Field(title="Max Tokens")] = None
+    max_completion_tokens: Annotated[int | None, Field(title="Max Completion Tokens")] = None
+    n: Annotated[int | None, Field(title="N")] = 1
+    presence_penalty: Annotated[float | None, Field(title="Presence Penalty")] = None
+    response_format: Annotated[Any, Field(title="Response Format")] = None
+    seed: Annotated[Seed | None, Field(title="Seed")] = None
+    stop: Annotated[str | Stop | None, Field(title="Stop")] = None
+    temperature: Annotated[float | None, Field(title="Temperature")] = None
+    top_p: Annotated[float | None, Field(title="Top P")] = None
+    user: Annotated[str | None, Field(title="User")] = None
+    tool_choice: Annotated[Literal["none"] | None, Field(title="Tool Choice")] = "none"
+    include_reasoning: Annotated[bool | None, Field(title="Include Reasoning")] = True
+    best_of: Annotated[int | None, Field(title="Best Of")] = None
+    use_beam_search: Annotated[bool | None, Field(title="Use Beam Search")] = False
+    top_k: Annotated[int | None, Field(title="Top K")] = None
+    min_p: Annotated[float | None, Field(title="Min P")] = None
+    repetition_penalty: Annotated[float | None, Field(title="Repetition Penalty")] = None
+    watermarking: Annotated[bool | None, Field(title="Watermarking")] = None
+    length_penalty: Annotated[float | None, Field(title="Length Penalty")] = 1.0
+    early_stopping: Annotated[bool | None, Field(title="Early Stopping")] = False
+    structured_outputs: StructuredOutputsParams | None = None
+    request_id: Annotated[str | None, Field(title="Request Id")] = None
+    add_generation_prompt: Annotated[bool | None, Field(title="Add Generation Prompt")] = True
+    continue_final_message: Annotated[bool | None, Field(title="Continue Final Message")] = False
+    chat_template: Annotated[str | None, Field(title="Chat Template")] = None
+    chat_template_kwargs: Annotated[dict[str, Any] | None, Field(title="Chat Template Kwargs")] = None
+    media_io_kwargs: Annotated[dict[str, dict[str, Any]] | None, Field(title="Media Io Kwargs")] = None
+    mm_processor_kwargs: Annotated[dict[str, Any] | None, Field(title="Mm Processor Kwargs")] = None
+    priority: Annotated[
+        int | None,
+        Field(ge=-9223372036854776000, le=9223372036854776000, title="Priority"),
+    ] = 0
+    cache_salt: Annotated[str | None, Field(title="Cache Salt")] = None
+    include_stop_str_in_output: Annotated[bool | None, Field(title="Include Stop Str In Output")] = False
+    guided_decoding_backend: Annotated[str | None, Field(title="Guided Decoding Backend")] = None
+    echo: Annotated[bool | None, Field(title="Echo")] = False
+    return_tokens_as_token_ids: Annotated[bool | None, Field(title="Return Tokens As Token Ids")] = None
+    return_token_ids: Annotated[bool | None, Field(title="Return Token Ids")] = False
 
 
 class ChatCompletionRequest(BaseModel):
