@@ -7,7 +7,8 @@ Run as ``python -m codegen COMMAND``:
   :mod:`codegen.fixups`.
 * ``generate`` — ``schema/openapi.yaml`` → ``src/vllm_sdk/types/_generated.py`` (pydantic v2 models, by
   datamodel-code-generator) and ``src/vllm_sdk/_generated_endpoints.py`` (route table, builder bases,
-  keyword ``TypedDict`` s; by :mod:`codegen.endpoints`).
+  keyword ``TypedDict`` s; by :mod:`codegen.endpoints`) and ``src/vllm_sdk/types/_generated_params.py``
+  (the chat message, content-part and tool ``TypedDict`` s; by :mod:`codegen.params`).
 * ``check``    — regenerate in memory (and re-vendor into a temporary directory when the sources are at
   hand) and fail with a unified diff when anything committed is stale.
 * ``dump-responses`` — run inside vLLM's own environment: writes the response-model file ``vendor

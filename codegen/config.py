@@ -34,6 +34,14 @@ class CodegenConfig:
     response_classes: dict[str, str] = field(default_factory=dict)
     builder_base: str = "vllm_sdk.resources._builder:BuilderMixin"
     resource_bases: dict[str, list[str]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    """``[tool.vllm_sdk.codegen.params]``: the chat input TypedDicts (``codegen/params.py``)."""
+
+    @property
+    def params_output(self) -> Path | None:
+        """Where the params TypedDicts go (``params.output``), or ``None`` when not configured."""
+        output = self.params.get("output")
+        return self.root / str(output) if output else None
 
 
 def load_config(root: Path | None = None) -> CodegenConfig:
@@ -62,4 +70,5 @@ def load_config(root: Path | None = None) -> CodegenConfig:
         response_classes=dict(table.get("response_classes", {})),
         builder_base=str(table.get("builder_base", "vllm_sdk.resources._builder:BuilderMixin")),
         resource_bases={name: list(pair) for name, pair in table.get("resource_bases", {}).items()},
+        params=dict(table.get("params", {})),
     )

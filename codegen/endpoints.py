@@ -272,14 +272,24 @@ class EndpointsRenderer:
         models_import: str,
         setter_renames: Mapping[str, Mapping[str, str]] | None = None,
         route_settings: Mapping[str, Mapping[str, Any]] | None = None,
+        field_types: Mapping[str, str] | None = None,
+        field_imports: Sequence[str] = (),
     ) -> None:
         self.doc = doc
+        # ``"Model.key"`` → the type expression of that setter and keyword (``codegen/params.py``'s
+        # TypedDicts), and the import lines the expressions need.
+        self.field_types = field_types or {}
+        self.field_imports = tuple(field_imports)
         self.route_settings = route_settings or {}
         self.schemas: Mapping[str, Any] = doc.get("components", {}).get("schemas", {})
         self.models_import = models_import
         self.renames = setter_renames or {}
         self.types = TypeMapper(self.schemas)
         self.routes = read_routes(doc)
+        for dotted in self.field_types:
+            model, _, key = dotted.partition(".")
+            if model not in self.request_models() or key not in dict(self._fields(model)):
+                raise EndpointsError(f"request field {dotted!r} (params.request_fields) is not in the schema")
 
     def is_array(self, model: str | None) -> bool:
         """Whether the component ``model`` is a bare JSON array (a type alias, not a model class: the route
@@ -296,6 +306,10 @@ class EndpointsRenderer:
             if key in table:
                 return table[key]
         return _identifier(key)
+
+    def field_annotation(self, model: str, key: str, schema: Any) -> str:
+        """The input type of one request field: configured (``params.request_fields``) or from the schema."""
+        return self.field_types.get(f"{model}.{key}") or self.types.annotation(schema)
 
     def _fields(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         schema = self.schemas.get(model)
@@ -332,7 +346,9 @@ class EndpointsRenderer:
         )
         out.append(f"from {self.models_import} import (\n")
         out.extend(f"    {name},\n" for name in imported)
-        out.append(")\n\n")
+        out.append(")\n")
+        out.extend(f"{line}\n" for line in self.field_imports)
+        out.append("\n")
         out.append(self._render_route_class())
         out.append(self._render_routes())
         out.append(self._render_request_fields(models))
@@ -442,7 +458,7 @@ class EndpointsRenderer:
                     "add a setter_renames entry"
                 )
             seen[setter] = key
-            annotation = self.types.annotation(schema)
+            annotation = self.field_annotation(model, key, schema)
             out.append(f"\n    def {setter}(self, value: {annotation}) -> Self:\n")
             out.append(_docstring(_field_doc(key, schema), "        "))
             out.append(f"        return self._set({key!r}, value)\n")
@@ -455,7 +471,7 @@ class EndpointsRenderer:
         for key, schema in self._fields(model):
             if key in EXCLUDED_FIELDS:
                 continue
-            annotation = self.types.annotation(schema)
+            annotation = self.field_annotation(model, key, schema)
             if key in required:
                 annotation = f"Required[{annotation}]"
             fields.append((key, annotation, schema))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import yamlio
 from .endpoints import EndpointsRenderer
+from .params import ParamsRenderer, ParamsSpec
 from .resources import ClassRef, ResourcesRenderer
 
 if TYPE_CHECKING:
@@ -60,6 +61,29 @@ def ruff_format(source: str, config: CodegenConfig, filename: Path) -> str:
     )
 
 
+def sort_imports(source: str, config: CodegenConfig, filename: Path) -> str:
+    """Sort the imports of ``source`` with ruff's isort rules (stdin to stdout)."""
+    return _run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--config",
+            str(config.root / "pyproject.toml"),
+            "--select",
+            "I",
+            "--fix-only",
+            "--quiet",
+            "--stdin-filename",
+            str(filename),
+            "-",
+        ],
+        stdin=source,
+        cwd=config.root,
+    )
+
+
 def render_models(config: CodegenConfig, schema: Path) -> str:
     """Run datamodel-code-generator on ``schema`` and return the formatted module text."""
     with tempfile.TemporaryDirectory(prefix="vllm-sdk-codegen-") as tmp:
@@ -86,24 +110,72 @@ def render_models(config: CodegenConfig, schema: Path) -> str:
 
 def _relative_import(config: CodegenConfig) -> str:
     """The ``from`` target that reaches the models module from the endpoints module (relative import)."""
-    endpoints_dir = config.endpoints_output.parent
-    models = config.models_output.with_suffix("")
-    rel = os.path.relpath(models, endpoints_dir).replace(os.sep, "/")
+    return _relative_from(config, config.models_output.with_suffix(""))
+
+
+def _module_path(config: CodegenConfig, dotted: str) -> Path:
+    """The file (without suffix) of the SDK module ``dotted`` (``vllm_sdk._structured``), found from the
+    models module's place (the package may be generated under another name, as the tests do)."""
+    package_dir = config.models_output.parents[config.models_module.count(".") - 1]
+    return package_dir.joinpath(*dotted.split(".")[1:])
+
+
+def _relative_from(config: CodegenConfig, target: Path) -> str:
+    """The relative ``from`` target reaching ``target`` (a path without suffix) from the endpoints module."""
+    rel = os.path.relpath(target, config.endpoints_output.parent).replace(os.sep, "/")
     parts = rel.split("/")
     ups = sum(1 for p in parts if p == "..")
-    tail = [p for p in parts if p != ".."]
-    return "." * (ups + 1) + ".".join(tail)
+    return "." * (ups + 1) + ".".join(p for p in parts if p != "..")
+
+
+def params_renderer(config: CodegenConfig, schema: Path) -> ParamsRenderer | None:
+    """The params TypedDicts' renderer (``None`` without ``[tool.vllm_sdk.codegen.params]``)."""
+    if config.params_output is None:
+        return None
+    return ParamsRenderer(yamlio.load(schema), ParamsSpec.from_table(config.params))
+
+
+def render_params(config: CodegenConfig, schema: Path) -> tuple[Path, str] | None:
+    """``types/_generated_params.py``, formatted (``None`` when not configured)."""
+    renderer = params_renderer(config, schema)
+    if renderer is None or config.params_output is None:
+        return None
+    return config.params_output, ruff_format(renderer.render(), config, config.params_output)
+
+
+def _field_imports(config: CodegenConfig, schema: Path) -> tuple[dict[str, str], list[str]]:
+    """``params.request_fields`` and the import lines their names need in the endpoints module."""
+    fields = {str(k): str(v) for k, v in config.params.get("request_fields", {}).items()}
+    renderer = params_renderer(config, schema)
+    if not fields or renderer is None or config.params_output is None:
+        return {}, []
+    used = {word for expression in fields.values() for word in re.findall(r"\w+", expression)}
+    lines: list[str] = []
+    names = sorted(used & set(renderer.names()))
+    if names:
+        lines.append(
+            f"from {_relative_from(config, config.params_output.with_suffix(''))} import {', '.join(names)}"
+        )
+    for name, ref in sorted(config.params.get("request_field_imports", {}).items()):
+        module, _, attr = str(ref).partition(":")
+        if name in used:
+            lines.append(f"from {_relative_from(config, _module_path(config, module))} import {attr}")
+    return fields, lines
 
 
 def render_endpoints(config: CodegenConfig, schema: Path) -> str:
     """Render and format the endpoints module for ``schema``."""
     renderer = _endpoints_renderer(config, schema)
-    return ruff_format(renderer.render(), config, config.endpoints_output)
+    text = sort_imports(renderer.render(), config, config.endpoints_output)
+    return ruff_format(text, config, config.endpoints_output)
 
 
 def _endpoints_renderer(config: CodegenConfig, schema: Path) -> EndpointsRenderer:
     doc = yamlio.load(schema)
-    return EndpointsRenderer(doc, _relative_import(config), config.setter_renames, config.routes)
+    fields, imports = _field_imports(config, schema)
+    return EndpointsRenderer(
+        doc, _relative_import(config), config.setter_renames, config.routes, fields, imports
+    )
 
 
 def render_resources(config: CodegenConfig, schema: Path) -> dict[Path, str]:
@@ -124,13 +196,17 @@ def render_resources(config: CodegenConfig, schema: Path) -> dict[Path, str]:
     }
 
 
-def render_type_exports(config: CodegenConfig, models_text: str) -> tuple[Path, str] | None:
+def render_type_exports(
+    config: CodegenConfig, models_text: str, params: ParamsRenderer | None = None
+) -> tuple[Path, str] | None:
     """``types/_exports.py``: every generated model, the hand-written subclasses of
-    ``[tool.vllm_sdk.codegen.response_classes]`` in place of the models they refine, and ``__all__``
+    ``[tool.vllm_sdk.codegen.response_classes]`` in place of the models they refine, the params TypedDicts
+    (which take the names of the request-side models they mirror, as in openai-python), and ``__all__``
     (``vllm_sdk.types`` re-exports it)."""
     if config.exports_output is None:
         return None
-    models = sorted(set(re.findall(r"^class (\w+)\(", models_text, flags=re.M)))
+    shadowed = params.shadowed_components() if params is not None else set()
+    models = sorted(set(re.findall(r"^class (\w+)\(", models_text, flags=re.M)) - shadowed)
     # A bare-array component is a type alias, not a class: its configured class is exported in its place.
     aliases = set(re.findall(r"^(\w+) = TypeAliasType\(", models_text, flags=re.M))
     refined = {
@@ -147,28 +223,15 @@ def render_type_exports(config: CodegenConfig, models_text: str) -> tuple[Path, 
     for ref in sorted(refined.values()):
         target = ClassRef.parse(ref)
         lines.append(f"from {target.import_from('vllm_sdk.types')} import {target.name}")
-    names = sorted([*generated, *(ref.partition(":")[2] for ref in refined.values())])
+    param_names = params.names() if params is not None else []
+    if param_names and config.params_output is not None:
+        lines.append(f"from .{config.params_output.stem} import (")
+        lines += [f"    {name}," for name in param_names]
+        lines.append(")")
+    names = sorted([*generated, *(ref.partition(":")[2] for ref in refined.values()), *param_names])
     lines += ["", "__all__ = [", *(f"    {name!r}," for name in names), "]", ""]
     text = "\n".join(lines)
-    sorted_imports = _run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            "--config",
-            str(config.root / "pyproject.toml"),
-            "--select",
-            "I",
-            "--fix-only",
-            "--quiet",
-            "--stdin-filename",
-            str(config.exports_output),
-            "-",
-        ],
-        stdin=text,
-        cwd=config.root,
-    )
+    sorted_imports = sort_imports(text, config, config.exports_output)
     return config.exports_output, ruff_format(sorted_imports, config, config.exports_output)
 
 
@@ -182,7 +245,10 @@ def render_all(config: CodegenConfig, schema: Path | None = None) -> dict[Path, 
     }
     for path, text in render_resources(config, schema).items():
         rendered[path.relative_to(config.root)] = text
-    exports = render_type_exports(config, models_text)
+    params = render_params(config, schema)
+    if params is not None:
+        rendered[params[0].relative_to(config.root)] = params[1]
+    exports = render_type_exports(config, models_text, params_renderer(config, schema))
     if exports is not None:
         rendered[exports[0].relative_to(config.root)] = exports[1]
     return rendered

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vllm_sdk.types import ChatCompletionToolParam
+
 _RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85, "JPY": 162.0, "CNY": 7.8, "NOK": 11.6}
 CURRENCIES = sorted(_RATES)
 
-WEATHER_TOOL: dict[str, Any] = {
+WEATHER_TOOL: ChatCompletionToolParam = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -24,7 +26,7 @@ WEATHER_TOOL: dict[str, Any] = {
     },
 }
 
-CURRENCY_TOOL: dict[str, Any] = {
+CURRENCY_TOOL: ChatCompletionToolParam = {
     "type": "function",
     "function": {
         "name": "convert_currency",

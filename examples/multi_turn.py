@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from _common import example
 
 from vllm_sdk import VllmClient
+from vllm_sdk.types import ChatCompletionMessageParam
 
 
 class Conversation:
@@ -18,7 +17,7 @@ class Conversation:
         self.client = client
         self.model = model
         self.max_turns = max_turns
-        self.messages: list[dict[str, Any]] = []
+        self.messages: list[ChatCompletionMessageParam] = []
         if system:
             self.messages.append({"role": "system", "content": system})
 
@@ -28,7 +27,7 @@ class Conversation:
         self.messages.append(resp.assistant_message())  # the assistant turn, in the shape the API wants
         return (resp.content or "").strip()
 
-    def _window(self) -> list[dict[str, Any]]:
+    def _window(self) -> list[ChatCompletionMessageParam]:
         # Keep the system prompt and the last `max_turns` user/assistant pairs, so the prompt stays bounded.
         system = [m for m in self.messages[:1] if m["role"] == "system"]
         rest = self.messages[len(system) :]

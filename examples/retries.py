@@ -9,6 +9,7 @@ from typing import TypeVar
 from _common import example
 
 from vllm_sdk import VllmError
+from vllm_sdk.types import ChatCompletionMessageParam
 
 logging.basicConfig(level=logging.WARNING, format="  log: %(message)s")
 logging.getLogger("vllm_sdk").setLevel(logging.INFO)  # each automatic retry is logged at INFO
@@ -31,7 +32,7 @@ def with_backoff(fn: Callable[[], T], attempts: int = 4, base: float = 0.2, cap:
 
 
 with example(__doc__) as ex:
-    messages = [{"role": "user", "content": "Hello?"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello?"}]
     if not ex.mock:
         print("(against a real server nothing fails on purpose; run without --base-url to see retries)")
     # With the mock server, the x-mock-fault header makes requests fail: here the first two get a 503.

@@ -2,8 +2,12 @@
 
 from _common import example
 
+from vllm_sdk.types import ChatCompletionMessageParam
+
 with example(__doc__) as ex, ex.client() as client:
-    question = [{"role": "user", "content": "List five fruits, one per line."}]
+    question: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": "List five fruits, one per line."}
+    ]
 
     full = client.chat.completions.create(model=ex.model, messages=question, max_tokens=64, temperature=0)
     print("without stop:", repr(full.content))

@@ -6,6 +6,7 @@ from _common import example
 from pydantic import BaseModel
 
 from vllm_sdk import InvalidResponseError, LengthFinishReasonError, pydantic_function_tool
+from vllm_sdk.types import ChatCompletionMessageParam
 
 
 class CityInfo(BaseModel):
@@ -24,7 +25,7 @@ class GetWeather(BaseModel):
 
 
 with example(__doc__) as ex, ex.client() as client:
-    question = [{"role": "user", "content": "Describe Paris as JSON."}]
+    question: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Describe Paris as JSON."}]
 
     # parse(): the model's JSON validated into CityInfo (a strict json_schema response format is sent)
     resp = client.chat.completions.parse(

@@ -3,9 +3,12 @@
 from _common import example
 
 from vllm_sdk import Usage
+from vllm_sdk.types import ChatCompletionMessageParam
 
 with example(__doc__) as ex, ex.client() as client:
-    messages = [{"role": "user", "content": "Explain tokenization in two sentences."}]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": "Explain tokenization in two sentences."}
+    ]
 
     resp = client.chat.completions.create(model=ex.model, messages=messages, max_tokens=64)
     u = resp.usage  # vLLM always sends usage on a non-streamed answer; the type allows None (streams)

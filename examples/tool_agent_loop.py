@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from _common import example
 from _tools import CURRENCY_TOOL, WEATHER_TOOL, call_tool
 
 from vllm_sdk import VllmClient
+from vllm_sdk.types import ChatCompletionMessageParam
 
 MAX_ROUNDS = 5
 
 
 def run_agent(client: VllmClient, model: str, question: str) -> str:
     tools = [WEATHER_TOOL, CURRENCY_TOOL]
-    messages: list[dict[str, Any]] = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": "You are a travel assistant. Use the tools for facts."},
         {"role": "user", "content": question},
     ]

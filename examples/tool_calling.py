@@ -3,8 +3,12 @@
 from _common import example
 from _tools import WEATHER_TOOL, get_weather
 
+from vllm_sdk.types import ChatCompletionMessageParam
+
 with example(__doc__) as ex, ex.client() as client:
-    messages = [{"role": "user", "content": "What's the weather like in Paris? Use get_weather."}]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": "What's the weather like in Paris? Use get_weather."}
+    ]
     resp = client.chat.completions.create(model=ex.model, messages=messages, tools=[WEATHER_TOOL])
 
     if not resp.has_tool_calls():

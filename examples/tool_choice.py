@@ -1,14 +1,14 @@
 """tool_choice: let the model decide ("auto"), forbid tools ("none"), force some tool ("required"), or one."""
 
-from typing import Any
-
 from _common import example
 from _tools import CURRENCY_TOOL, WEATHER_TOOL
 
+from vllm_sdk.types import ChatCompletionMessageParam, ChatCompletionToolChoiceOptionParam
+
 with example(__doc__) as ex, ex.client() as client:
     tools = [WEATHER_TOOL, CURRENCY_TOOL]
-    messages = [{"role": "user", "content": "Hello! How are you today?"}]
-    choices: dict[str, Any] = {
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello! How are you today?"}]
+    choices: dict[str, ChatCompletionToolChoiceOptionParam] = {
         "auto": "auto",
         "none": "none",
         "required": "required",

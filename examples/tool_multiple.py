@@ -4,12 +4,13 @@ from _common import example
 from _tools import CURRENCY_TOOL, WEATHER_TOOL, call_tool
 
 from vllm_sdk import ToolCallComplete, ToolCallDelta
+from vllm_sdk.types import ChatCompletionMessageParam
 
 QUESTION = "Use get_weather for Tokyo and convert_currency for 250 EUR to JPY."
 
 with example(__doc__) as ex, ex.client() as client:
     tools = [WEATHER_TOOL, CURRENCY_TOOL]
-    messages = [{"role": "user", "content": QUESTION}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": QUESTION}]
 
     # Non-streamed: all calls are in resp.tool_calls.
     resp = client.chat.completions.create(

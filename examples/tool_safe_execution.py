@@ -11,6 +11,7 @@ from _tools import CURRENCY_TOOL, WEATHER_TOOL, convert_currency, get_weather
 from pydantic import BaseModel, ConfigDict, Field
 
 from vllm_sdk import JsonError, ToolArgumentsError, ToolCall
+from vllm_sdk.types import ChatCompletionMessageParam, ChatCompletionToolMessageParam
 
 
 class WeatherArgs(BaseModel):
@@ -36,7 +37,7 @@ TIME_LIMIT = 5.0
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
 
 
-def execute(call: ToolCall) -> dict[str, Any]:
+def execute(call: ToolCall) -> ChatCompletionToolMessageParam:
     """Run one call; every failure becomes an error *result* the model can read, never an exception."""
     entry = REGISTRY.get(call.name)
     if entry is None:
@@ -69,7 +70,9 @@ with example(__doc__) as ex, ex.client() as client:
         print(f"{call.name}: {execute(call)['content'][:100]}")
 
     # And the same executor inside a real round trip.
-    messages = [{"role": "user", "content": "Please get_weather for Lisbon."}]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": "Please get_weather for Lisbon."}
+    ]
     resp = client.chat.completions.create(
         model=ex.model, messages=messages, tools=[WEATHER_TOOL, CURRENCY_TOOL]
     )

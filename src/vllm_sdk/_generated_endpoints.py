@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from typing_extensions import Required, Self, TypedDict
 
+from ._structured import FunctionTool
 from .types._generated import (
     BatchChatCompletionRequest,
     ChatCompletionRequest,
@@ -60,6 +61,11 @@ from .types._generated import (
     UnloadLoRAAdapterRequest,
     VersionResponse,
     WakeUpResponse,
+)
+from .types._generated_params import (
+    ChatCompletionMessageParam,
+    ChatCompletionToolChoiceOptionParam,
+    ChatCompletionToolParam,
 )
 
 
@@ -944,7 +950,7 @@ class BuilderBase:
 class BatchChatCompletionRequestBuilderBase(BuilderBase):
     """Typed setters for the fields of ``BatchChatCompletionRequest`` (``stream`` excluded)."""
 
-    def messages(self, value: Sequence[Sequence[Mapping[str, Any]]]) -> Self:
+    def messages(self, value: Sequence[Sequence[ChatCompletionMessageParam | BaseModel]]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -1116,7 +1122,7 @@ class BatchChatCompletionRequestBuilderBase(BuilderBase):
 class ChatCompletionRequestBuilderBase(BuilderBase):
     """Typed setters for the fields of ``ChatCompletionRequest`` (``stream`` excluded)."""
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -1180,11 +1186,11 @@ class ChatCompletionRequestBuilderBase(BuilderBase):
         """Set the ``top_p`` field of the request body."""
         return self._set("top_p", value)
 
-    def tools(self, value: Sequence[Mapping[str, Any]] | None) -> Self:
+    def tools(self, value: Sequence[ChatCompletionToolParam | FunctionTool] | None) -> Self:
         """Set the ``tools`` field of the request body."""
         return self._set("tools", value)
 
-    def tool_choice(self, value: Literal["none", "auto", "required"] | Mapping[str, Any] | None) -> Self:
+    def tool_choice(self, value: ChatCompletionToolChoiceOptionParam | None) -> Self:
         """Set the ``tool_choice`` field of the request body."""
         return self._set("tool_choice", value)
 
@@ -1418,7 +1424,7 @@ class ClassificationChatRequestBuilderBase(BuilderBase):
         """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
         return self._set("media_io_kwargs", value)
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -2393,7 +2399,7 @@ class PoolingChatRequestBuilderBase(BuilderBase):
         """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
         return self._set("media_io_kwargs", value)
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -2869,7 +2875,7 @@ class TokenizeChatRequestBuilderBase(BuilderBase):
         """Set the ``model`` field of the request body."""
         return self._set("model", value)
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
+    def messages(self, value: Sequence[ChatCompletionMessageParam | BaseModel]) -> Self:
         """Set the ``messages`` field of the request body."""
         return self._set("messages", value)
 
@@ -2905,7 +2911,7 @@ class TokenizeChatRequestBuilderBase(BuilderBase):
         """Additional kwargs to pass to the HF processor."""
         return self._set("mm_processor_kwargs", value)
 
-    def tools(self, value: Sequence[Mapping[str, Any]] | None) -> Self:
+    def tools(self, value: Sequence[ChatCompletionToolParam | FunctionTool] | None) -> Self:
         """A list of tools the model may call."""
         return self._set("tools", value)
 
@@ -2945,7 +2951,7 @@ class UnloadLoRAAdapterRequestBuilderBase(BuilderBase):
 class BatchChatCompletionRequestParams(TypedDict, total=False):
     """Keyword parameters of ``BatchChatCompletionRequest`` (``stream`` excluded)."""
 
-    messages: Required[Sequence[Sequence[Mapping[str, Any]]]]
+    messages: Required[Sequence[Sequence[ChatCompletionMessageParam | BaseModel]]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -3034,7 +3040,7 @@ class BatchChatCompletionRequestParams(TypedDict, total=False):
 class ChatCompletionRequestParams(TypedDict, total=False):
     """Keyword parameters of ``ChatCompletionRequest`` (``stream`` excluded)."""
 
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -3066,9 +3072,9 @@ class ChatCompletionRequestParams(TypedDict, total=False):
     """Set the ``temperature`` field of the request body."""
     top_p: float | None
     """Set the ``top_p`` field of the request body."""
-    tools: Sequence[Mapping[str, Any]] | None
+    tools: Sequence[ChatCompletionToolParam | FunctionTool] | None
     """Set the ``tools`` field of the request body."""
-    tool_choice: Literal["none", "auto", "required"] | Mapping[str, Any] | None
+    tool_choice: ChatCompletionToolChoiceOptionParam | None
     """Set the ``tool_choice`` field of the request body."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
     """Constrains effort on reasoning for reasoning models. Currently supported values are none, minimal, low, medium, high, xhigh, and max. Reducing reasoning effort can result in faster responses and fewer tokens used on reasoning in a response. Note that 'max' is specific to the DeepSeek V4 series and is not part of the standard OpenAI API specification."""
@@ -3187,7 +3193,7 @@ class ClassificationChatRequestParams(TypedDict, total=False):
     """Additional keyword args to pass to the template renderer. Will be accessible by the chat template."""
     media_io_kwargs: Mapping[str, Mapping[str, Any]] | None
     """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -3710,7 +3716,7 @@ class PoolingChatRequestParams(TypedDict, total=False):
     """Additional keyword args to pass to the template renderer. Will be accessible by the chat template."""
     media_io_kwargs: Mapping[str, Mapping[str, Any]] | None
     """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     model: str | None
     """Set the ``model`` field of the request body."""
@@ -3969,7 +3975,7 @@ class TokenizeChatRequestParams(TypedDict, total=False):
 
     model: str | None
     """Set the ``model`` field of the request body."""
-    messages: Required[Sequence[Mapping[str, Any]]]
+    messages: Required[Sequence[ChatCompletionMessageParam | BaseModel]]
     """Set the ``messages`` field of the request body."""
     add_generation_prompt: bool
     """If true, the generation prompt will be added to the chat template. This is a parameter used by chat template in tokenizer config of the model."""
@@ -3987,7 +3993,7 @@ class TokenizeChatRequestParams(TypedDict, total=False):
     """Additional kwargs to pass to the media IO connectors, keyed by modality. Merged with engine-level media_io_kwargs."""
     mm_processor_kwargs: Mapping[str, Any] | None
     """Additional kwargs to pass to the HF processor."""
-    tools: Sequence[Mapping[str, Any]] | None
+    tools: Sequence[ChatCompletionToolParam | FunctionTool] | None
     """A list of tools the model may call."""
 
 

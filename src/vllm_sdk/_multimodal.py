@@ -20,7 +20,15 @@ import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types._generated_params import (
+        ChatCompletionContentPartImageParam,
+        ChatCompletionContentPartParam,
+        ChatCompletionContentPartTextParam,
+        ImageURLParam,
+    )
 
 __all__ = [
     "ContentPart",
@@ -96,15 +104,19 @@ def image_url(source: ImageSource) -> str:
     return _data_url(data, mime)
 
 
-def image_part(source: ImageSource, *, detail: str | None = None) -> dict[str, Any]:
-    """An ``{"type": "image_url", "image_url": {"url": ...}}`` content part."""
-    inner: dict[str, Any] = {"url": image_url(source)}
+def _image_url_param(url: str, detail: str | None) -> ImageURLParam:
+    inner: dict[str, Any] = {"url": url}
     if detail is not None:
-        inner["detail"] = detail
-    return {"type": "image_url", "image_url": inner}
+        inner["detail"] = detail  # passed through unchecked: a newer server may know more levels
+    return inner  # type: ignore[return-value]
 
 
-def image_url_part(url: str, *, detail: str | None = None) -> dict[str, Any]:
+def image_part(source: ImageSource, *, detail: str | None = None) -> ChatCompletionContentPartImageParam:
+    """An ``{"type": "image_url", "image_url": {"url": ...}}`` content part."""
+    return {"type": "image_url", "image_url": _image_url_param(image_url(source), detail)}
+
+
+def image_url_part(url: str, *, detail: str | None = None) -> ChatCompletionContentPartImageParam:
     """An image content part for an image the server fetches: an ``http(s)://`` or ``data:`` URL, as given.
 
     Unlike :func:`image_part` it never reads a file, so a mistyped URL is a ``ValueError`` rather than a
@@ -112,27 +124,25 @@ def image_url_part(url: str, *, detail: str | None = None) -> dict[str, Any]:
     """
     if not isinstance(url, str) or not url.startswith(_URL_PREFIXES):
         raise ValueError(f"an image URL must start with http://, https:// or data:, not {url!r:.80}")
-    inner: dict[str, Any] = {"url": url}
-    if detail is not None:
-        inner["detail"] = detail
-    return {"type": "image_url", "image_url": inner}
+    return {"type": "image_url", "image_url": _image_url_param(url, detail)}
 
 
-def text_part(text: str) -> dict[str, Any]:
+def text_part(text: str) -> ChatCompletionContentPartTextParam:
     """A ``{"type": "text", "text": ...}`` content part."""
     if not isinstance(text, str):
         raise TypeError(f"a text part needs a string, not {type(text).__name__}")
     return {"type": "text", "text": text}
 
 
-def content_parts(items: tuple[str | ContentPart, ...]) -> list[dict[str, Any]]:
+def content_parts(items: tuple[str | ContentPart, ...]) -> list[ChatCompletionContentPartParam]:
     """The content parts of ``items`` in order: strings become text parts, mappings are copied parts."""
-    parts: list[dict[str, Any]] = []
+    parts: list[ChatCompletionContentPartParam] = []
     for item in items:
         if isinstance(item, str):
             parts.append(text_part(item))
         elif isinstance(item, Mapping) and "type" in item:
-            parts.append(dict(item))
+            # A part the caller built (maybe a type newer than this SDK): copied, not checked.
+            parts.append(dict(item))  # type: ignore[arg-type]
         else:
             raise TypeError(
                 "a content part is a string or a part such as text_part(...) / image_part(...), "

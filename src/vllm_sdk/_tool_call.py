@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     import pydantic
 
+    from .types._generated_params import ChatCompletionToolMessageParam
+
 __all__ = ["ToolCall"]
 
 T = TypeVar("T")
@@ -178,7 +180,7 @@ class ToolCall:
                 text=_trimmed(self.arguments),
             ) from exc
 
-    def result(self, value: Any) -> dict[str, Any]:
+    def result(self, value: Any) -> ChatCompletionToolMessageParam:
         """The ``role: tool`` message answering this call.
 
         A string is sent as it is; anything else as JSON: dicts and lists, TypedDicts, pydantic models,

@@ -55,6 +55,7 @@ def scratch_repo(tmp_path: Path, repo_config: CodegenConfig) -> CodegenConfig:
         repo_config.builders_output,
         repo_config.resources_output,
         repo_config.exports_output,
+        repo_config.params_output,
     )
     for generated in (path for path in generated_files if path is not None):
         target = root / generated.relative_to(repo_config.root)
@@ -99,6 +100,9 @@ def temp_package(tmp_path: Path) -> Iterator[Callable[[CodegenConfig, Path], Mod
             resources_output=moved(config.resources_output),
             exports_output=moved(config.exports_output),
         )
+        params_output = moved(config.params_output)
+        if params_output is not None:
+            local = replace(local, params={**config.params, "output": str(params_output.relative_to(root))})
         generate_all(local, schema=schema)
         sys.path.insert(0, str(root))
         importlib.invalidate_caches()

@@ -29,10 +29,17 @@ from vllm_sdk import (
 )
 from vllm_sdk._client_builder import ClientBuilder
 from vllm_sdk.resources import AsyncChatCompletionBuilder, ChatCompletionBuilder, CompletionBuilder
-from vllm_sdk.types import EmbeddingResponse, ModelCard, ModelList
+from vllm_sdk.types import (
+    ChatCompletionAssistantMessageParam,
+    ChatCompletionMessageParam,
+    ChatCompletionToolMessageParam,
+    EmbeddingResponse,
+    ModelCard,
+    ModelList,
+)
 from vllm_sdk.types._generated import EmbeddingResponseData, TokenizeResponse, UsageInfo
 
-MSGS: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]
+MSGS: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def sync_client(client: VllmClient) -> None:
@@ -98,11 +105,11 @@ def responses(resp: ChatCompletionResponse, stream: MessageStream) -> None:
     assert_type(resp.raw, dict[str, Any])
     assert_type(resp.request_id, str | None)
     assert_type(resp.has_tool_calls(), bool)
-    assert_type(resp.assistant_message(), dict[str, Any])
+    assert_type(resp.assistant_message(), ChatCompletionAssistantMessageParam)
     for call in resp.tool_calls:
         assert_type(call.name, str)
         assert_type(call.parse_args(), dict[str, Any])
-        assert_type(call.result("x"), dict[str, Any])
+        assert_type(call.result("x"), ChatCompletionToolMessageParam)
     for event in stream:
         assert_type(event, StreamEvent)
         match event:

@@ -4,7 +4,7 @@ pick the response or the stream from ``stream=``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from typing_extensions import assert_type
@@ -22,13 +22,16 @@ from vllm_sdk import (
     VllmClient,
 )
 
+if TYPE_CHECKING:
+    from vllm_sdk.types import ChatCompletionMessageParam
+
 
 class Weather(BaseModel):
     city: str
 
 
 def sync_checks(client: VllmClient) -> None:
-    msgs = [{"role": "user", "content": "hi"}]
+    msgs: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     parsed = client.chat.completions.parse(model="m", messages=msgs, response_format=Weather)
     assert_type(parsed, ParsedChatCompletion[Weather])
     assert_type(parsed.parsed, Weather | None)
@@ -54,7 +57,7 @@ def sync_checks(client: VllmClient) -> None:
 
 
 async def async_checks(client: AsyncVllmClient) -> None:
-    msgs = [{"role": "user", "content": "hi"}]
+    msgs: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
     parsed = await client.chat.completions.parse(model="m", messages=msgs, response_format=Weather)
     assert_type(parsed, ParsedChatCompletion[Weather])
     assert_type(await client.responses.create(model="m", input="hi"), Response)

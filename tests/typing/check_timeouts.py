@@ -6,8 +6,6 @@ accepts them, and neither changes which keyword overload is picked.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from typing_extensions import assert_type
 
@@ -22,9 +20,9 @@ from vllm_sdk import (
     NotGiven,
     VllmClient,
 )
-from vllm_sdk.types import EmbeddingResponse, ModelList, TokenizeResponse
+from vllm_sdk.types import ChatCompletionMessageParam, EmbeddingResponse, ModelList, TokenizeResponse
 
-MSGS: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]
+MSGS: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def forwarded(client: VllmClient, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN) -> None:

@@ -31,3 +31,35 @@ def test_mypy_strict_accepts_the_typing_checks(path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+GOOD = """\
+from vllm_sdk import VllmClient
+from vllm_sdk.types import ChatCompletionMessageParam
+
+
+def ask(client: VllmClient) -> None:
+    history: list[ChatCompletionMessageParam] = [{"role": "system", "content": "Be brief."}]
+    history.append({"role": "user", "content": [{"type": "text", "text": "hi"}]})
+    client.chat.completions.create(model="m", messages=history, tool_choice="auto")
+"""
+
+
+@pytest.mark.slow
+def test_mypy_reports_a_mistyped_role_and_accepts_the_correct_file(tmp_path: Path) -> None:
+    bad = GOOD.replace('"role": "user"', '"role": "usr"')
+    (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.py").write_text(bad, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "good.py", "bad.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    # Errors on the line of the mistyped role only, none in the correct file.
+    assert errors, result.stdout + result.stderr
+    assert all(line.startswith("bad.py:7: error:") for line in errors), result.stdout
+    assert any(line.endswith("[arg-type]") for line in errors), result.stdout

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from ..types import ChatCompletionMessageParam
+
 __all__ = ["run_demo"]
 
 WEATHER_TOOL = {
@@ -141,7 +143,7 @@ def _stream_with_reasoning(console: Console, client: Any, model: str) -> None:
 
 def _tool_round_trip(console: Console, client: Any, model: str) -> None:
     console.rule("[bold]3. Tool calling: ToolCallComplete -> run the tool -> tool_call.result(...)")
-    messages: list[dict[str, Any]] = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "user", "content": "Use get_weather to tell me the weather in Paris."}
     ]
     stream = (

@@ -19,10 +19,11 @@ from ..types.chat import ChatCompletionResponse
 from ..types.parsed import ParsedChatCompletion, parse_chat_completion
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, Requester
+    from ._inputs import ChatMessageInput, ChatToolChoiceInput, ChatToolInput
 
 __all__ = ["AsyncChatCompletionsParsing", "ChatCompletionsParsing", "parse_body"]
 
@@ -38,6 +39,12 @@ def parse_body(params: Mapping[str, Any], response_format: Any) -> dict[str, Any
     if response_format is not None:
         body["response_format"] = response_format_from_type(response_format)
     return body
+
+
+def _with_chat_inputs(params: dict[str, Any], messages: Any, tools: Any, tool_choice: Any) -> dict[str, Any]:
+    """``params`` with the typed keywords put back where they were given (in ``create()``'s order)."""
+    given = {"messages": messages, "tools": tools, "tool_choice": tool_choice}
+    return {**{k: v for k, v in given.items() if v is not NOT_GIVEN}, **params}
 
 
 def _stream_factory(cls: Callable[..., Any], response_format: Any, tools: Any) -> Callable[..., Any]:
@@ -61,6 +68,9 @@ class ChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any]: ...
 
@@ -76,6 +86,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedMessageStream[Any]: ...
 
@@ -90,6 +103,9 @@ class ChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[ContentT]: ...
 
@@ -105,6 +121,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedMessageStream[ContentT]: ...
 
@@ -119,6 +138,9 @@ class ChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any] | ParsedMessageStream[Any]:
         """Create a chat completion whose content is validated into ``response_format``.
@@ -133,6 +155,7 @@ class ChatCompletionsParsing:
         and :class:`~vllm_sdk.InvalidResponseError` (``error`` is the validation error) when it does not
         validate.
         """
+        params = _with_chat_inputs(params, messages, tools, tool_choice)
         body = parse_body(params, response_format)
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
@@ -162,6 +185,9 @@ class AsyncChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any]: ...
 
@@ -177,6 +203,9 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> AsyncParsedMessageStream[Any]: ...
 
@@ -191,6 +220,9 @@ class AsyncChatCompletionsParsing:
         extra_query: Mapping[str, Any] | None = None,
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[ContentT]: ...
 
@@ -206,6 +238,9 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> AsyncParsedMessageStream[ContentT]: ...
 
@@ -220,9 +255,13 @@ class AsyncChatCompletionsParsing:
         timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
+        messages: Sequence[ChatMessageInput] | NotGiven = NOT_GIVEN,
+        tools: Sequence[ChatToolInput] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ChatToolChoiceInput | NotGiven | None = NOT_GIVEN,
         **params: Any,
     ) -> ParsedChatCompletion[Any] | AsyncParsedMessageStream[Any]:
         """The async twin of :meth:`ChatCompletionsParsing.parse`."""
+        params = _with_chat_inputs(params, messages, tools, tool_choice)
         body = parse_body(params, response_format)
         options = CallOptions(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout

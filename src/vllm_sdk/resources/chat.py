@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel
 from typing_extensions import Self
 
 from .._config import NOT_GIVEN
@@ -31,10 +32,18 @@ from ._parsing import parse_body
 
 if TYPE_CHECKING:
     from .._config import NotGiven, TimeoutLike
+    from ..types._generated_params import ChatCompletionContentPartParam
+    from ._inputs import ChatMessageInput
 
 ContentT = TypeVar("ContentT")
 
 __all__ = ["AsyncChatCompletionBuilder", "ChatCompletionBuilder"]
+
+
+def _copied(message: Mapping[str, Any] | BaseModel) -> Mapping[str, Any] | BaseModel:
+    """A message as the builder keeps it: a dict copy, or the pydantic model itself (the body encoder dumps
+    it with ``exclude_unset``, as the keyword style does; ``dict(model)`` would send unset fields as null)."""
+    return message if isinstance(message, BaseModel) else dict(message)
 
 
 def _function_tool(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,19 +64,32 @@ _SO_OPTIONS = frozenset({"disable_any_whitespace", "disable_additional_propertie
 class _ChatConveniences(BuilderMixin):
     """The chat conveniences shared by the sync and async builders (no I/O)."""
 
-    def messages(self, value: Sequence[Mapping[str, Any]]) -> Self:
-        """Set the whole conversation (copied: later changes to your list never reach the builder)."""
-        return self._set("messages", tuple(dict(message) for message in value))
+    def messages(self, value: Sequence[ChatMessageInput]) -> Self:
+        """Set the whole conversation (copied: later changes to your list never reach the builder).
 
-    def add_message(self, message: Mapping[str, Any]) -> Self:
+        Message dicts type-check against :data:`~vllm_sdk.types.ChatCompletionMessageParam` (a mistyped
+        role or key is a mypy error); pydantic message models are accepted too.
+        """
+        return self._set("messages", tuple(_copied(message) for message in value))
+
+    def add_message(self, message: ChatMessageInput) -> Self:
         """A new builder with a whole message dict appended, e.g. ``resp.assistant_message()`` or
         ``call.result(value)``."""
-        messages = self._body.get("messages") or ()
-        return self._set("messages", (*messages, dict(message)))
+        return self._append(message)
 
-    def message(self, role: str, content: str | Sequence[Mapping[str, Any]] | None, **fields: Any) -> Self:
+    def _append(self, message: Mapping[str, Any] | BaseModel) -> Self:
+        # Untyped on purpose: message() takes any role (vLLM accepts custom ones).
+        messages = self._body.get("messages") or ()
+        return self._set("messages", (*messages, _copied(message)))
+
+    def message(
+        self,
+        role: str,
+        content: str | Sequence[ChatCompletionContentPartParam | Mapping[str, Any]] | None,
+        **fields: Any,
+    ) -> Self:
         """A new builder with ``{"role": role, "content": content, **fields}`` appended to the messages."""
-        return self.add_message({"role": role, "content": content, **fields})
+        return self._append({"role": role, "content": content, **fields})
 
     def system(self, content: str) -> Self:
         """Append a system message."""
@@ -99,7 +121,7 @@ class _ChatConveniences(BuilderMixin):
             message["tool_calls"] = [
                 call.to_dict() if hasattr(call, "to_dict") else dict(call) for call in tool_calls
             ]
-        return self.add_message(message)
+        return self._append(message)
 
     def tool(self, fn_schema: Mapping[str, Any] | type) -> Self:
         """Add a tool: a function schema ``{"name", "description", "parameters"}``, the full
@@ -153,7 +175,7 @@ class _ChatConveniences(BuilderMixin):
         ``source`` is an http(s) or ``data:`` URL, a file path or the image bytes; files and bytes are sent
         as base64 ``data:`` URLs with the MIME type read from the bytes.
         """
-        parts: list[dict[str, Any]] = []
+        parts: list[ChatCompletionContentPartParam] = []
         if text is not None:
             parts.append({"type": "text", "text": text})
         parts.append(image_part(source, detail=detail))
@@ -166,7 +188,7 @@ class _ChatConveniences(BuilderMixin):
         (each an http(s) or ``data:`` URL, a file path or the image bytes, as in :meth:`image`)."""
         if isinstance(sources, (str, bytes, bytearray, memoryview)):
             raise TypeError("images() takes a list of images; use image() for a single one")
-        parts: list[dict[str, Any]] = [] if text is None else [{"type": "text", "text": text}]
+        parts: list[ChatCompletionContentPartParam] = [] if text is None else [{"type": "text", "text": text}]
         parts.extend(image_part(source, detail=detail) for source in sources)
         if len(parts) == (0 if text is None else 1):
             raise ValueError("images() needs at least one image")

@@ -5,7 +5,7 @@ Imports nothing from the clients, so the streams can build it from their accumul
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from pydantic import model_validator
 from typing_extensions import Self
@@ -14,6 +14,12 @@ from .._exceptions import NoContentError
 from .._tool_call import ToolCall
 from . import _generated
 from ._wire import WireResponse
+
+if TYPE_CHECKING:
+    from ._generated_params import (
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionMessageFunctionToolCallParam,
+    )
 
 __all__ = ["ChatCompletionResponse", "split_think"]
 
@@ -131,7 +137,7 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse, WireResponse):
             return None
         return ToolCall.from_dict(message.tool_calls[0].model_dump(mode="json"))
 
-    def assistant_message(self) -> dict[str, Any]:
+    def assistant_message(self) -> ChatCompletionAssistantMessageParam:
         """Choice 0 as the ``role: assistant`` message to append to the conversation history.
 
         Holds the content (``None`` when the model only called tools) and the tool calls in wire shape;
@@ -140,8 +146,11 @@ class ChatCompletionResponse(_generated.ChatCompletionResponse, WireResponse):
         """
         if not self.choices:
             raise NoContentError("the response has no choices: there is no assistant message to append")
-        message: dict[str, Any] = {"role": "assistant", "content": self.content}
+        message: ChatCompletionAssistantMessageParam = {"role": "assistant", "content": self.content}
         calls = self.tool_calls
         if calls:
-            message["tool_calls"] = [call.to_dict() for call in calls]
+            # to_dict() is the wire shape of a function tool call; its type is the call's own "function".
+            message["tool_calls"] = [
+                cast("ChatCompletionMessageFunctionToolCallParam", call.to_dict()) for call in calls
+            ]
         return message
