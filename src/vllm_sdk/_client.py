@@ -384,8 +384,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 async for event in stream:
                     ...
 
-    The default connection pool uses the SDK's aiohttp-backed transport (``VLLM_SDK_TRANSPORT=httpx`` picks
-    httpx's own).
+    The default connection pool uses the SDK's aiohttp-backed transport, streams going over the SDK's own
+    HTTP/1.1 connections (``transport="aiohttp"`` or ``VLLM_SDK_TRANSPORT=aiohttp`` keeps them on aiohttp,
+    ``VLLM_SDK_TRANSPORT=httpx`` picks httpx's own).
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 
@@ -610,7 +611,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 scope.sent()
             error: VllmError
             try:
-                head = await transport.fetch(opts.method, opts.url, wire, opts.content, timeout, make_request)
+                head = await transport.fetch(
+                    opts.method, opts.url, wire, opts.content, timeout, make_request, opts.stream
+                )
                 if head.plain_success:
                     if opts.stream:
                         return head.to_streaming_httpx(), sent_at
