@@ -30,13 +30,15 @@ MESSAGES = [{"role": "user", "content": "Tell me a story."}]
 
 # name -> (client kind, extra environment)
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "sdk-wire-c": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "wire"}),
+    "sdk-wire-py": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "wire", "VLLM_SDK_NO_EXTENSIONS": "1"}),
     "sdk-aiohttp-c": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "aiohttp"}),
     "sdk-aiohttp-py": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "aiohttp", "VLLM_SDK_NO_EXTENSIONS": "1"}),
     "sdk-httpx-c": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "httpx"}),
     "sdk-httpx-py": ("vllm_sdk", {"VLLM_SDK_TRANSPORT": "httpx", "VLLM_SDK_NO_EXTENSIONS": "1"}),
     "openai": ("openai", {}),
 }
-BASELINE, OURS = "openai", "sdk-aiohttp-c"
+BASELINE, OURS = "openai", "sdk-wire-c"
 
 
 # ---------------------------------------------------------------- the client processes

@@ -11,7 +11,9 @@ the same minute on a shared machine. The rounds give the spread.
 
 1. burst server (each stream written back to back), 64 streams: openai-python's CPU per chunk over
    ``AsyncVllmClient``'s (target >= 25); and ``AsyncVllmClient`` alone at 1, 16, 64, 256, 1,024 streams
-   (target: max/min <= 1.3);
+   (target: max/min <= 1.3). ``AsyncVllmClient`` is the default install's (``sdk-wire-c``: streams over the
+   SDK's own HTTP/1.1 connections); ``--floors`` also measures it with streams on aiohttp
+   (``sdk-aiohttp-c``, the previous default) in the burst and interleaved cells;
 2. interleaved server (one event per read), 64 streams: ``AsyncVllmClient`` over a bare
    ``asyncio.Protocol`` that only counts ``data:`` (target <= 1.15), on the default loop and on uvloop
    (``--floors``: also bare aiohttp and ``benchmarks.floors``' parser-only protocol client, to show what
@@ -36,6 +38,8 @@ from .run_e2e import _machine, _run_variant, _start_server, _versions
 
 STREAMS = 64
 FLAT_LEVELS = (1, 16, 64, 256, 1024)
+#: The SDK's default install (streams over its own HTTP/1.1 connections), and the previous default.
+OURS, OLD = "sdk-wire-c", "sdk-aiohttp-c"
 
 
 def _floor(name: str, url: str, concurrency: int, requests: int, loop: str) -> dict[str, Any]:
@@ -174,14 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for r in range(1, args.rounds + 1):
             print(f"round {r}", flush=True)
-            ours = run.stream_cell(r, "burst64", "sdk-aiohttp-c", "burst", STREAMS)
+            ours = run.stream_cell(r, "burst64", OURS, "burst", STREAMS)
             theirs = run.stream_cell(r, "burst64", "openai", "burst", STREAMS)
             note("burst, 64 streams: openai / sdk (>= 25)", theirs / ours)
+            if args.floors:
+                old = run.stream_cell(r, "burst64", OLD, "burst", STREAMS)
+                note(f"burst, 64 streams: openai / {OLD}", theirs / old)
             for loop in loops:
-                ours = run.stream_cell(r, "interleaved64", "sdk-aiohttp-c", "interleaved", STREAMS, loop)
+                ours = run.stream_cell(r, "interleaved64", OURS, "interleaved", STREAMS, loop)
                 floor = run.stream_cell(r, "interleaved64", "raw-protocol", "interleaved", STREAMS, loop)
                 note(f"interleaved, 64 streams, {loop}: sdk / bare protocol (<= 1.15)", ours / floor)
                 if args.floors:  # where the time goes: an HTTP library alone, and a parser-only client
+                    old = run.stream_cell(r, "interleaved64", OLD, "interleaved", STREAMS, loop)
+                    note(f"interleaved, 64 streams, {loop}: {OLD} / bare protocol", old / floor)
                     for name in ("bare-aiohttp", "protocol-parser"):
                         other = run.stream_cell(r, "interleaved64", name, "interleaved", STREAMS, loop)
                         note(f"interleaved, 64 streams, {loop}: {name} / bare protocol", other / floor)
@@ -191,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             note("non-streamed, 64 concurrent: sdk / bare aiohttp (<= 1.5)", sdk / bare)
             note("non-streamed, 64 concurrent: openai / sdk (>= 8)", openai / sdk)
         if not args.skip_flat:
-            print("flatness (burst server, sdk-aiohttp-c)", flush=True)
-            levels = [run.stream_cell(0, "flat", "sdk-aiohttp-c", "burst", n) for n in FLAT_LEVELS]
+            print(f"flatness (burst server, {OURS})", flush=True)
+            levels = [run.stream_cell(0, "flat", OURS, "burst", n) for n in FLAT_LEVELS]
             note("burst, 1..1,024 streams: sdk max/min (<= 1.3)", max(levels) / min(levels))
     finally:
         run.close()

@@ -32,6 +32,13 @@ method is a hand-written shortcut with other semantics (``health() -> bool``, ``
 ``[tool.vllm_sdk.codegen.resource_bases]`` names hand-written bases of resource classes
 (``{"chat.completions": [sync, async]}``) for methods the schema cannot say, such as
 ``chat.completions.parse()``.
+
+Every mounted resource class also gets typed ``with_raw_response`` / ``with_streaming_response`` views
+(``<Class>WithRawResponse`` / ``<Class>WithStreamingResponse``): the same overloads as its methods, each
+returning ``RawResponse[T]`` / ``StreamedRawResponseManager[T]`` (async: ``AsyncRawResponse[T]`` /
+``AsyncStreamedRawResponseManager[T]``) of the method's return type ``T``. A resource with a hand-written base
+``X`` (``resource_bases``) gets its views from ``XWithRawResponse`` / ``XWithStreamingResponse`` of the same
+module, which declare the hand-written methods.
 Class references are ``"module:Name"`` strings; modules of ``vllm_sdk`` are imported relatively.
 """
 
@@ -99,6 +106,28 @@ class ClassRef:
 RAW_MIXINS = (
     ClassRef("vllm_sdk.resources._raw", "RawResponsesMixin"),
     ClassRef("vllm_sdk.resources._raw", "AsyncRawResponsesMixin"),
+)
+
+
+#: The hand-written untyped raw views the generated typed views derive from [sync, async].
+RAW_VIEWS = (
+    ClassRef("vllm_sdk.resources._raw", "RawResponseView"),
+    ClassRef("vllm_sdk.resources._raw", "AsyncRawResponseView"),
+)
+
+#: What a raw view's method returns for a method returning ``T``, by (async, streaming).
+RAW_WRAPPERS = {
+    (False, False): "RawResponse[{}]",
+    (False, True): "StreamedRawResponseManager[{}]",
+    (True, False): "Coroutine[Any, Any, AsyncRawResponse[{}]]",
+    (True, True): "AsyncStreamedRawResponseManager[{}]",
+}
+
+PLAIN_OPTIONS = (
+    "timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,\n"
+    "extra_headers: Mapping[str, str | None] | None = None,\n"
+    "extra_query: Mapping[str, Any] | None = None,\n"
+    "max_retries: int | None = None,\n"
 )
 
 
@@ -224,7 +253,9 @@ class ResourcesRenderer:
         for ref in refs:
             grouped.setdefault(ref.import_from(self.PACKAGE), set()).add(ref.name)
         return "".join(
-            f"from {module} import {', '.join(sorted(names))}\n" for module, names in sorted(grouped.items())
+            # Sorted as ruff's isort does: constants first, then case-insensitively.
+            f"from {module} import {', '.join(sorted(names, key=_import_order))}\n"
+            for module, names in sorted(grouped.items())
         )
 
     def _model_refs(self, models: Iterable[str]) -> list[ClassRef]:
@@ -254,6 +285,7 @@ class ResourcesRenderer:
             streams = self.settings[r.name].stream_classes
             if streams:
                 refs += list(streams)
+        refs += [ClassRef("vllm_sdk.resources._raw", n) for n in ("async_builder_raw", "builder_raw")]
         out = [
             BUILDERS_HEADER,
             '"""Route builders (generated): typed setters of every request variant, then ``send()``.\n\n',
@@ -264,7 +296,8 @@ class ResourcesRenderer:
             "\nif TYPE_CHECKING:\n",
             "__TYPING_ONLY__\n",
             "    from .._config import NotGiven, TimeoutLike\n",
-            "    from .._requester import AsyncRequester, Requester\n\n",
+            "    from .._requester import AsyncRequester, Requester\n",
+            "    from ._raw import AsyncRawResponse, RawResponse\n\n",
         ]
         names: list[str] = []
         for route in routes:
@@ -365,6 +398,9 @@ class ResourcesRenderer:
             + _docstring(send_doc, "        ")
             + f"        return {call}\n"
         )
+        out.append(self._raw_sender("send", returns, SEND_OPTIONS, is_async))
+        if streams:
+            out.append(self._raw_sender("send_stream", streams[is_async].name, SEND_OPTIONS + IDLE, is_async))
         if streams:
             stream_cls = streams[is_async].name
             stream_options = (
@@ -383,6 +419,26 @@ class ResourcesRenderer:
                 f"{stream_cls})\n"
             )
         return "".join(out)
+
+    @staticmethod
+    def _raw_sender(method: str, returns: str, params: str, is_async: bool) -> str:
+        """``send_raw()`` / ``send_stream_raw()``: ``method`` answered as a raw response (the builder form of
+        ``with_raw_response``)."""
+        asy, aw = ("async ", "await ") if is_async else ("", "")
+        typed = f"AsyncRawResponse[{returns}]" if is_async else f"RawResponse[{returns}]"
+        helper = "async_builder_raw" if is_async else "builder_raw"
+        names = [line.split(":")[0].strip() for line in params.splitlines()]
+        forward = ", ".join(f"{n!r}: {n}" for n in names)
+        doc = (
+            f"``{method}()`` answered as a raw response (status, headers, request id); its ``parse()`` "
+            f"gives what ``{method}()`` returns."
+        )
+        return (
+            _signature(asy, f"{method}_raw", params, typed)
+            + _docstring(doc, "        ")
+            + f"        raw: {typed} = {aw}{helper}(self, {method!r}, {{{forward}}})\n"
+            + "        return raw\n"
+        )
 
     # ------------------------------------------------------------------ resources module
 
@@ -418,7 +474,13 @@ class ResourcesRenderer:
             )
         for pair in self.bases.values():
             refs += list(pair)
-        refs += list(RAW_MIXINS)
+        refs += list(RAW_MIXINS) + list(RAW_VIEWS)
+        for pair in self.bases.values():  # their raw views (see the module docstring)
+            refs += [
+                ClassRef(ref.module, ref.name + suffix)
+                for ref in pair
+                for suffix in ("WithRawResponse", "WithStreamingResponse")
+            ]
         if any(r.query for r in routes):
             refs.append(ClassRef("vllm_sdk._requester", "query_options"))
         for r in routes:
@@ -450,11 +512,16 @@ class ResourcesRenderer:
             "    from .._config import NotGiven, TimeoutLike\n",
             f"    from .._generated_endpoints import {', '.join(sorted(params))}\n",
             "    from .._requester import AsyncRequester, Requester\n",
+            "    from ._raw import (\n        AsyncRawResponse,\n        AsyncStreamedRawResponseManager,\n"
+            "        RawResponse,\n        StreamedRawResponseManager,\n    )\n",
         ]
         names: list[str] = []
         # Deepest first, so that a class is defined before the class that mounts it.
         for path in sorted(tree, key=lambda p: (-len(p), p)):
             for is_async in (False, True):
+                for streaming in (False, True):
+                    out.append(self._render_raw_view(path, tree, is_async, streaming))
+                    names.append(self.raw_view_class(path, is_async, streaming))
                 out.append(self._render_resource(path, tree, is_async))
                 names.append(self.resource_class(path, is_async))
         out.append(_all(names))
@@ -466,6 +533,95 @@ class ResourcesRenderer:
                 1,
             )
         return text
+
+    # ------------------------------------------------------------------ typed raw views
+
+    def raw_view_class(self, path: tuple[str, ...], is_async: bool, streaming: bool) -> str:
+        """``ChatCompletionsWithRawResponse``, ``AsyncModelsWithStreamingResponse``..."""
+        suffix = "WithStreamingResponse" if streaming else "WithRawResponse"
+        return self.resource_class(path, is_async) + suffix
+
+    def _raw_signatures(self, route: RouteInfo, is_async: bool) -> list[tuple[str, str]]:
+        """The keyword signatures of a route's method that send a request (``params`` text, the return
+        type): the method's overloads without the builder one."""
+        streams = self.settings[route.name].stream_classes
+        stream_cls = streams[is_async].name if streams else None
+        response = self._response(route)
+        if response is None:
+            response = "str" if self._is_text(route) else "None"
+        query = _query.signature(route, self.e.types)  # the method's query keywords come first
+        if not route.request_variants:
+            return [(query + PLAIN_OPTIONS, response)]
+        out: list[tuple[str, str]] = []
+        for variant in route.request_variants:
+            unpack = f"**params: Unpack[{variant}Params],\n"
+            if not self.settings[route.name].mounts_builder:
+                out.append((query + PER_CALL + unpack, response))
+            elif stream_cls:
+                out += [
+                    ("stream: Literal[False] = False,\n" + PER_CALL + unpack, response),
+                    ("stream: Literal[True],\n" + PER_CALL + IDLE + unpack, stream_cls),
+                    ("stream: bool,\n" + PER_CALL + IDLE + unpack, f"{response} | {stream_cls}"),
+                ]
+            else:
+                out.append((PER_CALL + unpack, response))
+        return out
+
+    def _render_raw_view(
+        self,
+        path: tuple[str, ...],
+        tree: Mapping[tuple[str, ...], list[RouteInfo]],
+        is_async: bool,
+        streaming: bool,
+    ) -> str:
+        name = self.raw_view_class(path, is_async, streaming)
+        base = self.bases.get(path)
+        suffix = "WithStreamingResponse" if streaming else "WithRawResponse"
+        parent = base[is_async].name + suffix if base else RAW_VIEWS[is_async].name
+        where = f"client.{'.'.join(path)}" if path else "the client"
+        kind = "with_streaming_response" if streaming else "with_raw_response"
+        what = (
+            "a context manager over the unread answer"
+            if streaming
+            else ("an awaitable raw response" if is_async else "a raw response")
+        )
+        out = [
+            f"\n\nclass {name}({parent}):\n",
+            _docstring(
+                f"``{where}.{kind}``: each method takes the arguments of the plain method and returns "
+                f"{what} whose ``parse()`` gives what the plain method returns.",
+                "    ",
+            ),
+        ]
+        wrapper = RAW_WRAPPERS[(is_async, streaming)]
+        for route in tree[path]:
+            method = route.name.split(".")[-1]
+            signatures = self._raw_signatures(route, is_async)
+            doc = f"``{method}()`` (``{route.method} {route.path}``), answered as {what}."
+            if len(signatures) == 1:
+                params, returns = signatures[0]
+                names = [line.split(":")[0].strip() for line in params.splitlines()]
+                forward = ", ".join(f"{n}={n}" if not n.startswith("**") else n for n in names)
+                typed = wrapper.format(returns)
+                out.append(
+                    _signature("", method, params, typed)
+                    + _docstring(doc, "        ")
+                    + f"        raw: {typed} = self._call({method!r}, {forward})\n"
+                    + "        return raw\n"
+                )
+                continue
+            for params, returns in signatures:
+                out.append(
+                    "\n    @overload"
+                    + _signature("", method, params, wrapper.format(returns)).rstrip(":\n")
+                    + ": ...\n"
+                )
+            out.append(
+                f"\n    def {method}(self, **kwargs: Any) -> Any:\n"
+                + _docstring(doc, "        ")
+                + f"        return self._call({method!r}, **kwargs)\n"
+            )
+        return "".join(out)
 
     def _render_resource(
         self, path: tuple[str, ...], tree: Mapping[tuple[str, ...], list[RouteInfo]], is_async: bool
@@ -502,6 +658,20 @@ class ResourcesRenderer:
                 '        """The client core the methods call into (provided by the client class)."""\n'
                 "        raise NotImplementedError\n"
             )
+        if path:
+            for streaming in (False, True):
+                view = self.raw_view_class(path, is_async, streaming)
+                prop = "with_streaming_response" if streaming else "with_raw_response"
+                what = "context managers over the unread answer" if streaming else "raw responses"
+                out.append(
+                    f"\n    @property\n    def {prop}(self) -> {view}:\n"
+                    + _docstring(
+                        f"This resource's methods answering with {what} (status, headers, request id, "
+                        "``parse()``).",
+                        "        ",
+                    )
+                    + f"        return {view}(type(self), self._requester, streaming={streaming})\n"
+                )
         for child in children:
             cls = self.resource_class(child, is_async)
             routes_under = ", ".join(
@@ -647,6 +817,10 @@ class ResourcesRenderer:
             + f"        options = {_query.options_expr(route, 'None')}\n"
             + f"        return {aw}{self._call_expr(route, response, 'None', 'options')}\n"
         )
+
+
+def _import_order(name: str) -> tuple[bool, str, str]:
+    return (not name.isupper(), name.lower(), name)
 
 
 def _signature(prefix: str, method: str, params: str, returns: str) -> str:

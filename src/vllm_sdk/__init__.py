@@ -52,7 +52,14 @@ from ._exceptions import (
     VllmTimeoutError,
 )
 from ._multimodal import image_part, image_url_part, text_part
-from ._raw_response import AsyncRawResponse, AsyncStreamedRawResponse, RawResponse, StreamedRawResponse
+from ._raw_response import (
+    AsyncRawResponse,
+    AsyncStreamedRawResponse,
+    AsyncStreamedRawResponseManager,
+    RawResponse,
+    StreamedRawResponse,
+    StreamedRawResponseManager,
+)
 from ._streams import (
     AnthropicMessageStream,
     AsyncAnthropicMessageStream,
@@ -93,6 +100,7 @@ __all__ = [  # noqa: RUF022
     "AsyncRealtimeConnection",
     "AsyncResponseStream",
     "AsyncStreamedRawResponse",
+    "AsyncStreamedRawResponseManager",
     "AsyncTranscriptionStream",
     "AsyncVllmClient",
     "AuthenticationError",
@@ -142,6 +150,7 @@ __all__ = [  # noqa: RUF022
     "StreamError",
     "StreamEvent",
     "StreamedRawResponse",
+    "StreamedRawResponseManager",
     "Text",
     "ToolArgumentsError",
     "ToolCall",

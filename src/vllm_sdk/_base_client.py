@@ -83,8 +83,8 @@ class BaseClient(Generic[HttpClientT]):
         # One URL (the usual case) has no balancer at all: the request path stays as cheap as it was.
         self._balancer: Balancer[str] | None = None
         self._set_replicas(urls, eject_after=1, cooldown=5.0)
-        if transport not in (None, "httpx", "aiohttp"):
-            raise ValueError(f"transport must be 'httpx', 'aiohttp' or None, not {transport!r}")
+        if transport not in (None, "wire", "httpx", "aiohttp"):
+            raise ValueError(f"transport must be 'wire', 'aiohttp', 'httpx' or None, not {transport!r}")
         self._transport: TransportChoice | None = transport
         self._event_hooks: EventHooks | None = event_hooks
         self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()

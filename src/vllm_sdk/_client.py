@@ -43,7 +43,12 @@ from ._response import (
 )
 from .realtime import AsyncRealtime, Realtime, RealtimeTarget, websocket_url
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
-from .resources._raw import AsyncRawResponseView, RawResponseView
+from .resources._generated import (
+    AsyncClientResourcesWithRawResponse,
+    AsyncClientResourcesWithStreamingResponse,
+    ClientResourcesWithRawResponse,
+    ClientResourcesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -104,16 +109,16 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         return _SyncRequester(self)
 
     @property
-    def with_raw_response(self) -> RawResponseView:
+    def with_raw_response(self) -> ClientResourcesWithRawResponse:
         """The client's own routes (``tokenize``, ``score``, ``health``...) returning
         :class:`~vllm_sdk.RawResponse`; resources have their own
         (``client.chat.completions.with_raw_response``)."""
-        return RawResponseView(_Routes, self._requester, streaming=False)
+        return ClientResourcesWithRawResponse(_Routes, self._requester, streaming=False)
 
     @property
-    def with_streaming_response(self) -> RawResponseView:
+    def with_streaming_response(self) -> ClientResourcesWithStreamingResponse:
         """The client's own routes as context managers over the unread answer."""
-        return RawResponseView(_Routes, self._requester, streaming=True)
+        return ClientResourcesWithStreamingResponse(_Routes, self._requester, streaming=True)
 
     def __init__(
         self,
@@ -380,8 +385,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 async for event in stream:
                     ...
 
-    The default connection pool uses the SDK's aiohttp-backed transport (``VLLM_SDK_TRANSPORT=httpx`` picks
-    httpx's own).
+    The default connection pool uses the SDK's aiohttp-backed transport, streams going over the SDK's own
+    HTTP/1.1 connections (``transport="aiohttp"`` or ``VLLM_SDK_TRANSPORT=aiohttp`` keeps them on aiohttp,
+    ``VLLM_SDK_TRANSPORT=httpx`` picks httpx's own).
     ``http_client`` takes your own :class:`httpx.AsyncClient`; event hooks may be plain or async functions.
     """
 
@@ -395,14 +401,14 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         return _AsyncRequester(self)
 
     @property
-    def with_raw_response(self) -> AsyncRawResponseView:
+    def with_raw_response(self) -> AsyncClientResourcesWithRawResponse:
         """The client's own routes returning (awaitable) :class:`~vllm_sdk.AsyncRawResponse`."""
-        return AsyncRawResponseView(_AsyncRoutes, self._requester, streaming=False)
+        return AsyncClientResourcesWithRawResponse(_AsyncRoutes, self._requester, streaming=False)
 
     @property
-    def with_streaming_response(self) -> AsyncRawResponseView:
+    def with_streaming_response(self) -> AsyncClientResourcesWithStreamingResponse:
         """The client's own routes as async context managers over the unread answer."""
-        return AsyncRawResponseView(_AsyncRoutes, self._requester, streaming=True)
+        return AsyncClientResourcesWithStreamingResponse(_AsyncRoutes, self._requester, streaming=True)
 
     def __init__(
         self,
@@ -606,7 +612,9 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
                 scope.sent()
             error: VllmError
             try:
-                head = await transport.fetch(opts.method, opts.url, wire, body, timeout, make_request)
+                head = await transport.fetch(
+                    opts.method, opts.url, wire, body, timeout, make_request, opts.stream
+                )
                 if head.plain_success:
                     if opts.stream:
                         return head.to_streaming_httpx(), sent_at

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientConfig", "TransportChoice", "open_async_client", "open_sync_client", "register_openers"]
 
-#: The async client's HTTP transport; ``None``: ``VLLM_SDK_TRANSPORT``, else aiohttp when installed.
-TransportChoice = Literal["httpx", "aiohttp"]
+#: The async client's HTTP transport; ``None``: ``VLLM_SDK_TRANSPORT``, else ``wire`` (aiohttp installed).
+TransportChoice = Literal["wire", "aiohttp", "httpx"]
 
 
 @dataclass(frozen=True, eq=True, repr=False)
@@ -46,7 +46,7 @@ class ClientConfig:
     the client's own arguments. ``api_key`` is a string or a picklable function (a module-level function
     or a :func:`functools.partial`; a lambda cannot travel). ``timeout`` is seconds, an
     :class:`httpx.Timeout`, ``None`` for no timeout, or left out for the default. ``transport`` chooses
-    the async client's HTTP transport (``"httpx"`` or ``"aiohttp"``).
+    the async client's HTTP transport (``"wire"``, ``"aiohttp"`` or ``"httpx"``).
     """
 
     # Any sequence is accepted and stored as a tuple (one URL as a string).
@@ -90,8 +90,8 @@ class ClientConfig:
         object.__setattr__(self, "default_query", _config.check_query(self.default_query))
         if not isinstance(self.stream_usage, bool):
             raise TypeError(f"stream_usage must be True or False, not {self.stream_usage!r}")
-        if self.transport not in (None, "httpx", "aiohttp"):
-            raise ValueError(f"transport must be 'httpx', 'aiohttp' or None, not {self.transport!r}")
+        if self.transport not in (None, "wire", "httpx", "aiohttp"):
+            raise ValueError(f"transport must be 'wire', 'aiohttp', 'httpx' or None, not {self.transport!r}")
         if (
             isinstance(self.eject_after, bool)
             or not isinstance(self.eject_after, int)

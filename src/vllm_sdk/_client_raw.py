@@ -8,6 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from ._body_read import apeek_body, peek_body
+from ._exceptions import VllmError
+from ._otel import wrap_stream_response
 from ._raw_replay import Sent
 from ._response import is_wrong_stream_type, wrong_stream_type_error
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
     from ._multipart import Upload
     from ._options import RequestOptions
+    from ._otel import SpanScope
     from ._requester import CallOptions
 
 __all__ = ["AsyncProbeRequester", "ProbeRequester"]
@@ -49,23 +52,53 @@ class _Core(Protocol):
         self, path: str, upload: Upload, options: CallOptions, *, stream: bool = False
     ) -> RequestOptions: ...
 
+    def _start_span(self, opts: RequestOptions) -> SpanScope | None: ...
+
 
 class _SyncCore(_Core, Protocol):
-    def _send(self, opts: RequestOptions) -> tuple[httpx.Response, float]: ...
+    def _send(self, opts: RequestOptions, scope: SpanScope | None = None) -> tuple[httpx.Response, float]: ...
 
 
 class _AsyncCore(_Core, Protocol):
-    async def _send(self, opts: RequestOptions) -> tuple[httpx.Response, float]: ...
+    async def _send(
+        self, opts: RequestOptions, scope: SpanScope | None = None
+    ) -> tuple[httpx.Response, float]: ...
 
 
-def _sent(client: _Core, response: httpx.Response, sent_at: float) -> Sent:
+def _sent(client: _Core, response: httpx.Response, sent_at: float, scope: SpanScope | None) -> Sent:
     return Sent(
         response,
         sent_at,
         time.perf_counter() - sent_at,
         client._max_response_size,
         client._stream_idle_timeout,
+        scope,
     )
+
+
+def _failed(scope: SpanScope | None, exc: BaseException) -> None:
+    """End the span of a raw call that raised (marked failed for the SDK's typed errors, as normal calls
+    mark theirs)."""
+    if scope is None:
+        return
+    if isinstance(exc, VllmError):
+        scope.error(exc)
+    scope.end()
+
+
+def _answered(scope: SpanScope | None, opts: RequestOptions, response: httpx.Response) -> None:
+    """Record a raw call's 2xx answer on its span, as a normal call of the method would: a body left
+    unread (a stream, or any ``with_streaming_response`` body) ends the span when it is closed, like a
+    normal stream's; a read JSON body gives id, model, usage and finish reasons at once."""
+    if scope is None:
+        return
+    if opts.stream:
+        wrap_stream_response(response, scope)
+        return
+    try:
+        scope.response_body(response.content)
+    finally:
+        scope.end()
 
 
 def _prepare(opts: RequestOptions, streaming: bool) -> RequestOptions:
@@ -85,13 +118,20 @@ class ProbeRequester:
         self._streaming = streaming
 
     def _capture(self, opts: RequestOptions, event_stream: bool) -> NoReturn:
-        response, sent_at = self._client._send(_prepare(opts, self._streaming))
-        if event_stream and is_wrong_stream_type(response):
-            try:
-                raise wrong_stream_type_error(response, peek_body(response))
-            finally:
-                response.close()
-        raise _sent(self._client, response, sent_at)
+        opts = _prepare(opts, self._streaming)
+        scope = self._client._start_span(opts)
+        try:
+            response, sent_at = self._client._send(opts, scope)
+            if event_stream and is_wrong_stream_type(response):
+                try:
+                    raise wrong_stream_type_error(response, peek_body(response))
+                finally:
+                    response.close()
+        except BaseException as exc:
+            _failed(scope, exc)
+            raise
+        _answered(scope, opts, response)
+        raise _sent(self._client, response, sent_at, scope)
 
     def call(
         self, route: str, body: Mapping[str, Any] | None, options: CallOptions, cast_to: Any
@@ -155,13 +195,20 @@ class AsyncProbeRequester:
         self._streaming = streaming
 
     async def _capture(self, opts: RequestOptions, event_stream: bool) -> NoReturn:
-        response, sent_at = await self._client._send(_prepare(opts, self._streaming))
-        if event_stream and is_wrong_stream_type(response):
-            try:
-                raise wrong_stream_type_error(response, await apeek_body(response))
-            finally:
-                await response.aclose()
-        raise _sent(self._client, response, sent_at)
+        opts = _prepare(opts, self._streaming)
+        scope = self._client._start_span(opts)
+        try:
+            response, sent_at = await self._client._send(opts, scope)
+            if event_stream and is_wrong_stream_type(response):
+                try:
+                    raise wrong_stream_type_error(response, await apeek_body(response))
+                finally:
+                    await response.aclose()
+        except BaseException as exc:
+            _failed(scope, exc)
+            raise
+        _answered(scope, opts, response)
+        raise _sent(self._client, response, sent_at, scope)
 
     async def call(
         self, route: str, body: Mapping[str, Any] | None, options: CallOptions, cast_to: Any

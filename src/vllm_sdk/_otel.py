@@ -120,6 +120,31 @@ class SpanScope:
             if reasons:
                 span.set_attribute("gen_ai.response.finish_reasons", reasons)
 
+    def response_body(self, content: bytes) -> None:
+        """Record what a JSON body read by a raw call (``with_raw_response``) says, as :meth:`response` does
+        for a parsed one: the raw call does not parse it into a model, so the JSON object is read here."""
+        try:
+            data = json.loads(content)
+        except (ValueError, RecursionError):
+            return  # not JSON (a text route), or a hostile body: the span keeps the request attributes
+        if not isinstance(data, dict):
+            return
+        span = self.span
+        if isinstance(data.get("id"), str):
+            span.set_attribute("gen_ai.response.id", data["id"])
+        if isinstance(data.get("model"), str):
+            span.set_attribute("gen_ai.response.model", data["model"])
+        usage = data.get("usage")
+        if isinstance(usage, dict):
+            self._usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+        choices = data.get("choices")
+        if isinstance(choices, list):
+            reasons = [
+                str(c["finish_reason"]) for c in choices if isinstance(c, dict) and c.get("finish_reason")
+            ]
+            if reasons:
+                span.set_attribute("gen_ai.response.finish_reasons", reasons)
+
     def _usage(self, prompt: object, completion: object) -> None:
         if isinstance(prompt, int):
             self.span.set_attribute("gen_ai.usage.input_tokens", prompt)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ._multipart import Upload
+    from ._otel import SpanScope
     from ._requester import CallOptions
 
 __all__ = ["AsyncReplayRequester", "ReplayRequester", "Sent"]
@@ -40,6 +41,7 @@ class Sent(BaseException):
         elapsed: float,
         max_size: int | None,
         idle_timeout: float | None,
+        scope: SpanScope | None = None,
     ) -> None:
         super().__init__("raw response captured")
         self.response = response
@@ -47,6 +49,9 @@ class Sent(BaseException):
         self.elapsed = elapsed
         self.max_size = max_size
         self.idle_timeout = idle_timeout
+        #: The raw call's span (when traced): a stream parsed from the answer reports its first token
+        #: and failure to it, as a normal call's stream does.
+        self.scope = scope
 
     def idle_for(self, options: CallOptions) -> float | None:
         """The stream idle timeout of a call: its own, else the client's."""
@@ -83,7 +88,10 @@ class ReplayRequester:
     ) -> StreamT:
         sent = self._sent
         return stream_cls(
-            sent.response, idle_timeout=sent.idle_for(options), started_at=sent.sent_at, observer=None
+            sent.response,
+            idle_timeout=sent.idle_for(options),
+            started_at=sent.sent_at,
+            observer=sent.scope,
         )
 
     def call_text(self, route: str, body: Mapping[str, Any] | None, options: CallOptions) -> str:

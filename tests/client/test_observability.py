@@ -316,3 +316,109 @@ def test_span_scope_is_a_stream_observer_that_keeps_no_stream(spans: Any) -> Non
         isinstance(getattr(scope, name, None), (MessageStream, AsyncMessageStream))
         for name in scope.__slots__
     )
+
+
+# ---------------------------------------------------------------- spans of raw-response calls
+
+
+def _chat_attrs(span: Any) -> dict[str, Any]:
+    attrs = dict(span.attributes)
+    return {key: value for key, value in attrs.items() if key.startswith("gen_ai.") and "time" not in key}
+
+
+def test_raw_call_makes_the_same_span_as_the_normal_call(api: Api, spans: Any) -> None:
+    client = api.make(
+        httpx.Response(503, json={"error": {"message": "busy"}}),
+        httpx.Response(200, json=chat_body()),
+        httpx.Response(200, json=chat_body()),
+    )
+    args: dict[str, Any] = {"model": "m", "messages": MSGS, "temperature": 0.5}
+    api.run(client.chat.completions.create(**args))
+    raw = api.run(client.chat.completions.with_raw_response.create(**args))
+    assert raw.status_code == 200
+    normal, traced_raw = spans.get_finished_spans()  # one span per call, the retry inside the first
+    assert traced_raw.name == normal.name == "chat m"
+    assert _chat_attrs(traced_raw) == _chat_attrs(normal)
+    assert _chat_attrs(traced_raw)["gen_ai.usage.input_tokens"] == 3
+    assert _chat_attrs(traced_raw)["gen_ai.response.finish_reasons"] == ("stop",)
+
+
+def test_failed_raw_call_span_is_marked_as_error(api: Api, spans: Any) -> None:
+    client = api.make(httpx.Response(400, json={"error": {"message": "bad"}}))
+    with pytest.raises(BadRequestError):
+        api.run(client.chat.completions.with_raw_response.create(model="m", messages=MSGS))
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["error.type"] == "BadRequestError"
+    assert span.attributes["http.response.status_code"] == 400
+    assert not span.status.is_ok
+
+
+def _streamed_chat(body: bytes) -> Any:
+    return lambda request: httpx.Response(
+        200, stream=ChunkStream(body[:40], body[40:]), headers={"content-type": "text/event-stream"}
+    )
+
+
+def test_raw_stream_span_ends_with_the_parsed_stream(spans: Any) -> None:
+    usage = {"id": "x", "model": "m", "choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 2}}
+    api = Api("sync")
+    client = api.make(_streamed_chat(sse(delta_chunk("a"), delta_chunk("b", "stop"), usage)))
+    raw = client.chat.completions.with_raw_response.create(model="m", messages=MSGS, stream=True)
+    assert spans.get_finished_spans() == ()  # the body is unread: the span is open
+    with raw.parse() as stream:
+        assert stream.collect_content() == "ab"
+    (span,) = spans.get_finished_spans()
+    attrs = dict(span.attributes)
+    assert attrs["gen_ai.usage.input_tokens"] == 4
+    assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
+    # The parsed stream reports its first token to the raw call's span, as a normal stream does.
+    assert 0 <= attrs["gen_ai.response.time_to_first_token"] == pytest.approx(stream.ttft)
+
+
+def test_streaming_response_span_ends_when_the_block_closes_the_body(spans: Any) -> None:
+    api = Api("sync")
+    client = api.make(_streamed_chat(sse(delta_chunk("a"), delta_chunk("b", "stop"))))
+    with client.chat.completions.with_streaming_response.create(model="m", messages=MSGS, stream=True) as raw:
+        first = next(iter(raw.iter_lines()))
+        assert first.startswith("data:")
+        assert spans.get_finished_spans() == ()
+    (span,) = spans.get_finished_spans()
+    assert span.name == "chat m"
+    assert span.attributes["gen_ai.response.time_to_first_chunk"] >= 0
+
+
+def test_async_raw_calls_make_spans(spans: Any) -> None:
+    body = sse(delta_chunk("a"), delta_chunk("b", "stop"))
+    api = Api("async")
+    client = api.make(httpx.Response(200, json=chat_body()), _streamed_chat(body))
+
+    async def main() -> None:
+        raw = await client.chat.completions.with_raw_response.create(model="m", messages=MSGS)
+        assert (await raw.parse()).content == "Hello!"
+        (span,) = spans.get_finished_spans()
+        assert span.attributes["gen_ai.usage.output_tokens"] == 2
+        async with client.chat.completions.with_streaming_response.create(
+            model="m", messages=MSGS, stream=True
+        ) as sraw:
+            assert spans.get_finished_spans() == (span,)
+            stream = await sraw.parse()
+            assert await stream.collect_content() == "ab"
+        assert len(spans.get_finished_spans()) == 2
+        assert spans.get_finished_spans()[1].attributes["gen_ai.response.finish_reasons"] == ("stop",)
+
+    asyncio.run(main())
+
+
+def test_raw_calls_of_routes_without_a_genai_operation_have_no_span(api: Api, spans: Any) -> None:
+    client = api.make(httpx.Response(200, json={"data": [], "object": "list"}))
+    api.run(client.models.with_raw_response.list())
+    assert spans.get_finished_spans() == ()
+
+
+def test_builder_send_raw_makes_the_span_too(api: Api, spans: Any) -> None:
+    client = api.make(httpx.Response(200, json=chat_body()))
+    raw = api.run(client.chat.completions.create().model("m").user("hi").send_raw())
+    assert raw.status_code == 200
+    (span,) = spans.get_finished_spans()
+    assert span.name == "chat m"
+    assert span.attributes["gen_ai.usage.input_tokens"] == 3

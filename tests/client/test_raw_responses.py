@@ -249,3 +249,12 @@ def test_async_raw_errors_stay_typed_and_builders_are_refused() -> None:
             assert callable(tokens.tokenize)
 
     asyncio.run(main())
+
+
+def test_raw_call_of_a_route_with_query_parameters_sends_them() -> None:
+    client, script = _sync(_json({"status": "sleeping", "level": 2}))
+    raw = client.with_raw_response.sleep(level=2, mode="wait")
+    assert raw.http_response.request.url.params["level"] == "2"
+    assert raw.http_response.request.url.params["mode"] == "wait"
+    assert raw.parse().level == 2
+    assert len(script.sent) == 1

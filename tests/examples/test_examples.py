@@ -109,10 +109,10 @@ EXPECTED: dict[str, list[str]] = {
     "realtime_transcription.py": [
         "session: sess-",
         "sent 48000 bytes in 3 chunks",
-        "transcript: heard 1.50 seconds of audio in 3 chunks",
+        "transcript: heard 0.00-0.50 s heard 0.50-1.00 s heard 1.00-1.50 s",
         "[done]",
         "server error: RealtimeError code=unknown_event",
-        "async transcript: heard 1.50 seconds of audio in 3 chunks",
+        "async transcript: heard 0.00-0.50 s heard 0.50-1.00 s heard 1.00-1.50 s",
     ],
     "ray_batch.py": ["rows back (", "ok, 1 failed", "ttft=", "status=400 error=InvalidBatchRequest"],
     "async_concurrency.py": [

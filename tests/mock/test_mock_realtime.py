@@ -68,9 +68,17 @@ def test_mock_realtime_transcript_and_binary_frame() -> None:
             {"type": "input_audio_buffer.append", "audio": audio},
             {"type": "input_audio_buffer.commit", "final": True},
         ]
-        replies = asyncio.run(_exchange(url, script, 10))
-        assert [r["type"] for r in replies[1:-1]] == ["transcription.delta"] * 8
+        replies = asyncio.run(_exchange(url, script, 5))
+        # Half a second of audio is one segment: its three word deltas, then the done event.
+        assert [r["type"] for r in replies[1:-1]] == ["transcription.delta"] * 3
+        assert [r["delta"] for r in replies[1:-1]] == ["heard", " 0.00-0.50", " s"]
         assert replies[-1]["type"] == "transcription.done"
-        assert replies[-1]["text"] == "heard 0.50 seconds of audio in 1 chunks"
+        assert replies[-1]["text"] == "heard 0.00-0.50 s"
+        assert replies[-1]["usage"] == {
+            "prompt_tokens": 25,
+            "total_tokens": 28,
+            "completion_tokens": 3,
+            "prompt_tokens_details": None,
+        }
         closed = asyncio.run(_exchange(url, [b"\x00"], 2))
         assert closed[-1] == {"closed": 1011}

@@ -170,11 +170,15 @@ def test_server_flags_follow_the_recipe(harness: Any, monkeypatch: pytest.Monkey
     for flag in ("--enable-auto-tool-choice", "--reasoning-parser", "--structured-outputs-config"):
         assert flag in main
     assert main[main.index("--tool-call-parser") + 1] == "hermes"
+    assert "--enable-lora" in main  # tests/real/test_real_lora.py; the adapter there is rank 8
+    assert int(main[main.index("--max-lora-rank") + 1]) >= 8
+    assert harness.SERVER_EXTRA_ENV["main"] == {"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "1"}
     last = max(i for i, arg in enumerate(main) if arg == "--max-num-seqs")  # argparse: the last one wins
     assert main[last + 1] == "4"
     plain = harness.server_args("plain", 1234, None)
     assert "--reasoning-parser" not in plain
     assert "--api-key" not in plain
+    assert "--enable-lora" not in plain
     embed = harness.server_args("embed", 1234, None)
     assert embed[embed.index("--runner") + 1] == "pooling"
     assert embed[embed.index("--convert") + 1] == "embed"

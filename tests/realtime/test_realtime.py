@@ -135,7 +135,7 @@ def test_session_update_append_in_chunks_commit_and_transcript(
     assert conn.do("append_audio", ONE_SECOND[:16_000], chunk_size=16_000) == 1
     conn.do("commit", final=True)
     events = conn.events()
-    assert text_of(events) == "heard 1.50 seconds of audio in 5 chunks"
+    assert text_of(events) == "heard 0.00-0.50 s heard 0.50-1.00 s heard 1.00-1.50 s"
     assert all(isinstance(e, Content) for e in events[:-2])
     assert len(events) > 3  # one Content per delta, not one blob
     usage = events[-2]
@@ -162,9 +162,62 @@ def test_raw_typed_events_and_a_second_utterance(open_conn: Any) -> None:
             assert isinstance(event, TranscriptionDelta)
             deltas.append(event.delta)
         assert event.text == "".join(deltas)
-        assert f"heard {seconds}.00 seconds" in event.text
+        assert event.text.startswith("heard 0.00-0.50 s heard 0.50-1.00 s")
+        assert event.text.endswith(f"-{seconds}.00 s")  # each utterance starts from zero
         assert event.usage is not None
         assert event.usage.completion_tokens == len(deltas)
+
+
+def _recv_deltas(conn: Conn, count: int) -> list[str]:
+    deltas = []
+    for _ in range(count):
+        event = conn.do("recv")
+        assert isinstance(event, TranscriptionDelta), event
+        deltas.append(event.delta)
+    return deltas
+
+
+def test_deltas_stream_while_the_audio_arrives(open_conn: Any) -> None:
+    # vLLM transcribes each segment as soon as its audio is in: the client reads the deltas of the first
+    # second before it has sent the rest, let alone commit(final=True).
+    conn = open_conn()
+    conn.do("commit")
+    conn.do("append_audio", ONE_SECOND)
+    assert "".join(_recv_deltas(conn, 6)) == "heard 0.00-0.50 s heard 0.50-1.00 s"
+    conn.do("append_audio", ONE_SECOND[:16_000])  # one more half second: its deltas come at once
+    assert "".join(_recv_deltas(conn, 3)) == " heard 1.00-1.50 s"
+    conn.do("append_audio", ONE_SECOND[:8_000])  # a quarter second: less than a segment, held back
+    conn.do("commit", final=True)  # the end of the audio flushes it, then the transcription is done
+    assert "".join(_recv_deltas(conn, 3)) == " heard 1.50-1.75 s"
+    done = conn.do("recv")
+    assert isinstance(done, TranscriptionDone)
+    assert done.text == "heard 0.00-0.50 s heard 0.50-1.00 s heard 1.00-1.50 s heard 1.50-1.75 s"
+    assert done.usage is not None
+    assert done.usage.completion_tokens == 12
+    assert done.usage.prompt_tokens == 56_000 // 640
+
+
+def test_audio_sent_before_the_commit_waits_in_the_queue(open_conn: Any) -> None:
+    # vLLM queues appended audio; the generation that commit() starts reads what is already there.
+    conn = open_conn()
+    conn.do("append_audio", ONE_SECOND[:16_000])
+    conn.do("commit")
+    assert "".join(_recv_deltas(conn, 3)) == "heard 0.00-0.50 s"
+    conn.do("commit")  # ignored while the transcription runs, as on vLLM
+    conn.do("commit", final=True)
+    done = conn.do("recv")
+    assert isinstance(done, TranscriptionDone)
+    assert done.text == "heard 0.00-0.50 s"
+
+
+def test_final_before_commit_ends_the_next_transcription_at_once(open_conn: Any) -> None:
+    # commit(final=True) with no transcription running queues the end of the audio (vLLM's None
+    # sentinel): the next commit() transcribes the audio before it and is done.
+    conn = open_conn()
+    conn.do("append_audio", ONE_SECOND[:16_000])
+    conn.do("commit", final=True)
+    conn.do("commit")
+    assert conn.do("transcript") == "heard 0.00-0.50 s"
 
 
 def test_transcript_shortcut(open_conn: Any) -> None:
@@ -172,7 +225,7 @@ def test_transcript_shortcut(open_conn: Any) -> None:
     conn.do("commit")
     conn.do("append_audio", bytearray(ONE_SECOND))
     conn.do("commit", final=True)
-    assert conn.do("transcript") == "heard 1.00 seconds of audio in 2 chunks"
+    assert conn.do("transcript") == "heard 0.00-0.50 s heard 0.50-1.00 s"
 
 
 def test_server_error_event_is_typed_and_the_connection_stays_usable(open_conn: Any) -> None:
@@ -190,7 +243,7 @@ def test_server_error_event_is_typed_and_the_connection_stays_usable(open_conn: 
     conn.do("commit")
     conn.do("append_audio", ONE_SECOND)
     conn.do("commit", final=True)
-    assert conn.do("transcript").startswith("heard 1.00")
+    assert conn.do("transcript") == "heard 0.00-0.50 s heard 0.50-1.00 s"
 
 
 def test_unknown_model_and_commit_before_validation(open_conn: Any) -> None:
@@ -206,15 +259,16 @@ def test_unknown_model_and_commit_before_validation(open_conn: Any) -> None:
 
 
 def test_server_drops_the_connection_mid_transcript(open_conn: Any) -> None:
-    # session.created + 3 deltas, then the TCP connection is cut (no close frame).
+    # session.created + the 3 deltas of the half second, then the TCP connection is cut (no close frame)
+    # instead of sending transcription.done.
     conn = open_conn(extra_headers={"x-mock-fault": "disconnect_after=4"})
     conn.do("commit")
-    conn.do("append_audio", ONE_SECOND)
+    conn.do("append_audio", ONE_SECOND[:16_000])
     conn.do("commit", final=True)
     with pytest.raises(StreamError) as info:
         conn.events()
     assert not isinstance(info.value, RealtimeError)
-    assert info.value.partial_content == "heard 1.00 seconds"
+    assert info.value.partial_content == "heard 0.00-0.50 s"
 
 
 def test_idle_timeout_instead_of_a_hang(open_conn: Any) -> None:

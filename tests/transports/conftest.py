@@ -133,6 +133,6 @@ async def server() -> AsyncIterator[ServerState]:
     await runner.cleanup()
 
 
-@pytest.fixture(params=["httpx", "aiohttp"])
+@pytest.fixture(params=["httpx", "aiohttp", "wire"])
 def transport_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -44,7 +44,7 @@ async def client(
 ) -> AsyncIterator[AsyncVllmClient]:
     monkeypatch.setenv(TRANSPORT_ENV, transport_name)
     c = AsyncVllmClient(srv.base_url, max_retries=0, timeout=10.0)
-    assert isinstance(c.http_client._transport, AiohttpTransport) is (transport_name == "aiohttp")
+    assert isinstance(c.http_client._transport, AiohttpTransport) is (transport_name in ("aiohttp", "wire"))
     async with c:
         yield c
 

@@ -36,7 +36,7 @@ async def client(
 ) -> AsyncIterator[AsyncVllmClient]:
     monkeypatch.setenv(TRANSPORT_ENV, transport_name)
     c = AsyncVllmClient(srv.base_url, max_retries=2, timeout=5.0)
-    assert isinstance(c.http_client._transport, AiohttpTransport) is (transport_name == "aiohttp")
+    assert isinstance(c.http_client._transport, AiohttpTransport) is (transport_name in ("aiohttp", "wire"))
 
     async def no_sleep(seconds: float) -> None:
         await asyncio.sleep(0)

@@ -59,13 +59,24 @@ def test_aiohttp_and_orjson_are_core_dependencies_and_old_extras_still_exist() -
     assert "matplotlib" in _requirement_names("dev")  # the plot script is tested by the unit suite
 
 
-async def test_the_default_async_client_runs_on_aiohttp(mock_server: MockVllmServer) -> None:
+async def test_the_default_async_client_runs_on_aiohttp_with_the_sdk_s_own_streams(
+    mock_server: MockVllmServer,
+) -> None:
     assert aiohttp_available()
-    assert selected_transport() == "aiohttp"
+    assert selected_transport() == "wire"
     async with AsyncVllmClient(mock_server.base_url, max_retries=0) as client:
-        assert isinstance(client._pool.http._transport, AiohttpTransport)
+        transport = client._pool.http._transport
+        assert isinstance(transport, AiohttpTransport)
+        assert transport.wire_streams
         reply = await client.chat.completions.create(model="mock", messages=MESSAGES, max_tokens=3)
         assert reply.content
+        stream = await client.chat.completions.create(
+            model="mock", messages=MESSAGES, max_tokens=3, stream=True
+        )
+        async with stream:
+            assert await stream.collect_content()
+        assert transport._wire is not None
+        assert transport._wire._idle_count == 1  # the stream's connection went back to the pool
 
 
 def test_orjson_decodes_stream_chunks_by_default() -> None:

@@ -40,10 +40,11 @@ def _answer(body: bytes, *extra: bytes, status: bytes = b"200 OK") -> Callable[[
     return behaviour
 
 
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Counts of the aiohttp transport's two entry points: ``fetch`` (direct) and httpx's."""
-    monkeypatch.setenv(TRANSPORT_ENV, "aiohttp")
+@pytest.fixture(params=["aiohttp", "wire"])
+def calls(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> dict[str, int]:
+    """Counts of the aiohttp transport's two entry points: ``fetch`` (direct) and httpx's; on ``wire`` the
+    streamed direct calls go over the SDK's own HTTP/1.1 connections (``fetch`` is their entry too)."""
+    monkeypatch.setenv(TRANSPORT_ENV, request.param)
     counts = {"direct": 0, "httpx": 0}
     fetch, handle = AiohttpTransport.fetch, AiohttpTransport.handle_async_request
 

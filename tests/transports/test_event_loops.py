@@ -40,7 +40,7 @@ def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, Any]], 
     return asyncio.run
 
 
-@pytest.fixture(params=["httpx", "aiohttp"])
+@pytest.fixture(params=["httpx", "aiohttp", "wire"])
 def client(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, mock_server: MockVllmServer
 ) -> AsyncVllmClient:

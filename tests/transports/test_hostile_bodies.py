@@ -20,7 +20,7 @@ from .hostile_server import Conn, HostileServer
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-TRANSPORTS = ["sync", "aiohttp", "httpx", "user-httpx"]
+TRANSPORTS = ["sync", "aiohttp", "wire", "httpx", "user-httpx"]
 MESSAGES = [{"role": "user", "content": "x"}]
 #: Far more than any socket buffers hold: a client that read it all would show it in ``conn.sent``.
 HUGE = 300 * 1024 * 1024
@@ -192,8 +192,9 @@ async def _maybe_await(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
-async def test_the_batch_http_sender_caps_error_bodies_too(transport: str) -> None:
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("transport", ["aiohttp", "wire", "httpx"])
+async def test_the_batch_http_sender_caps_error_bodies_too(transport: str, stream: bool) -> None:
     from vllm_sdk._transports import create_async_http_client
     from vllm_sdk.batch._prepare import PreparedRequest
     from vllm_sdk.batch._senders import Endpoint, HttpSender
@@ -207,7 +208,7 @@ async def test_the_batch_http_sender_caps_error_bodies_too(transport: str) -> No
         try:
             request = PreparedRequest("a", "POST", "/chat/completions", {"model": "m", "messages": MESSAGES})
             with pytest.raises(InternalServerError) as info:
-                await HttpSender()(Endpoint(server.base_url, http), request, False)
+                await HttpSender()(Endpoint(server.base_url, http), request, stream)
         finally:
             await http.aclose()
         assert server.finished.wait(10)

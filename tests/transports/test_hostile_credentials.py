@@ -20,7 +20,7 @@ from .hostile_server import JSON_HEAD, Conn, HostileServer
 
 SECRET = "s3cr%40t-pw"  # percent-encoded "s3cr@t-pw"
 DECODED = "s3cr@t-pw"
-TRANSPORTS = ["sync", "aiohttp", "httpx", "user-httpx"]
+TRANSPORTS = ["sync", "aiohttp", "wire", "httpx", "user-httpx"]
 
 
 def _models_ok(conn: Conn) -> None:

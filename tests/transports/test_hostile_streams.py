@@ -38,7 +38,7 @@ def test_sync_close_after_done_is_bounded_on_a_silent_server() -> None:
         assert stream.closed
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx", "user-httpx"])
+@pytest.mark.parametrize("transport", ["aiohttp", "wire", "httpx", "user-httpx"])
 async def test_async_close_after_done_is_bounded_on_a_silent_server(
     transport: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

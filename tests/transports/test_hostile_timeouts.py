@@ -27,7 +27,7 @@ TIMEOUT = 0.5
 #: Each phase may take the connect and the read timeout (aiohttp's headers phase is bounded by both).
 BOUND = 4 * TIMEOUT + 1.5
 
-TRANSPORTS = ["sync", "aiohttp", "httpx", "user-httpx"]
+TRANSPORTS = ["sync", "aiohttp", "wire", "httpx", "user-httpx"]
 
 
 def _headers_never(conn: Conn) -> None:
@@ -177,7 +177,7 @@ async def test_stream_trickling_comments_hits_the_idle_timeout(
         assert [type(e).__name__ for e in info.value.seen] == ["Content"]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("transport", ["aiohttp", "wire", "httpx"])
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
 async def test_batch_results_in_a_timeout_error_on_1xx_then_silence(
     transport: str, stream: bool, monkeypatch: pytest.MonkeyPatch

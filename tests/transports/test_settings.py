@@ -1,5 +1,6 @@
 """A bad value of either environment setting of the transports fails the same way: a typed ``VllmError``
-(and ``ValueError``) naming the variable, the value and the allowed values."""
+(and ``ValueError``) naming the variable, the value and the allowed values (``VLLM_SDK_UVLOOP``'s with
+them as attributes too)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from vllm_sdk._transports import (
 @pytest.mark.parametrize(
     ("variable", "value", "check", "error_type", "allowed"),
     [
-        (TRANSPORT_ENV, " Curl ", selected_transport, TransportSettingError, ("httpx", "aiohttp")),
         (
             UVLOOP_ENV,
             "Maybe",
@@ -62,6 +62,19 @@ def test_a_bad_value_is_one_typed_error(
     assert repr(value.strip().lower()) in message
     for name in allowed:
         assert repr(name) in message
+
+
+def test_a_bad_transport_is_a_typed_error_naming_the_allowed_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TRANSPORT_ENV, " Curl ")
+    with pytest.raises(TransportSettingError) as caught:
+        selected_transport()
+    assert isinstance(caught.value, VllmError)
+    assert isinstance(caught.value, ValueError)
+    message = str(caught.value)
+    assert TRANSPORT_ENV in message
+    assert "'curl'" in message
+    for name in ("wire", "aiohttp", "httpx"):
+        assert name in message
 
 
 def test_the_two_errors_are_distinct() -> None:

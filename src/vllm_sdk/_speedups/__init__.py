@@ -1,8 +1,9 @@
 """The streaming engine, in its fastest available build.
 
-``_sse_c`` (compiled with Cython) is used unless ``VLLM_SDK_NO_EXTENSIONS`` is set to a non-empty value,
-the interpreter is not CPython, or the extension is not built; ``_sse_py`` is the pure-Python twin with the
-same names and behaviour. ``IMPLEMENTATION`` says which one was loaded (``"c"`` or ``"python"``).
+``_sse_c`` (compiled with Cython; with it ``_dechunk_c``, the HTTP/1.1 chunked de-framing) is used unless
+``VLLM_SDK_NO_EXTENSIONS`` is set to a non-empty value, the interpreter is not CPython, or the extension is
+not built; ``_sse_py`` is the pure-Python twin with the same names and behaviour (``_dechunk_py`` likewise).
+``IMPLEMENTATION`` says which one was loaded (``"c"`` or ``"python"``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ __all__ = [
     "NO_EXTENSIONS",
     "AnthropicStreamParser",
     "ChatStreamParser",
+    "ChunkedDecoder",
+    "ChunkedError",
     "CompletionStreamParser",
     "ResponsesStreamParser",
     "SSEDecoder",
@@ -41,6 +44,22 @@ else:
             pass
     if IMPLEMENTATION == "python":
         from ._sse_py import ChatStreamParser, CompletionStreamParser, SSEDecoder
+
+# HTTP/1.1 chunked de-framing for the SDK's own connections (``_transports/_wire.py``), in the same build as
+# the engine (a separate extension module of the same build step; a missing one falls back on its twin).
+from ._dechunk_py import ChunkedError  # noqa: E402
+
+if TYPE_CHECKING:
+    from ._dechunk_py import ChunkedDecoder
+else:
+    ChunkedDecoder = None
+    if IMPLEMENTATION == "c":
+        try:
+            from ._dechunk_c import ChunkedDecoder
+        except ImportError:  # an extension built before this module existed: rebuild to get it
+            pass
+    if ChunkedDecoder is None:
+        from ._dechunk_py import ChunkedDecoder
 
 # Shared by both builds: a pure-Python mapping over the selected build's SSE framing (see _responses.py).
 from ._anthropic import AnthropicStreamParser as _AnthropicStreamParser  # noqa: E402

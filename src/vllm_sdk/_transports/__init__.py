@@ -1,14 +1,18 @@
 """The HTTP transports under the clients, in the manner of httpx's ``_transports/``.
 
 The sync client always uses native httpx; the async client uses :class:`AiohttpTransport` (the throughput
-path; aiohttp is a dependency of the package), and falls back to httpx's own transport bound to one event
-loop at a time (:class:`LoopBoundHTTPTransport`) only when aiohttp cannot be imported (an install made with
-``--no-deps``). ``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one.
+path; aiohttp is a dependency of the package) whose streamed calls go over the SDK's own HTTP/1.1
+connections (``wire``, the default), and falls back to httpx's own transport bound to one event loop at a
+time (:class:`LoopBoundHTTPTransport`) only when aiohttp cannot be imported (an install made with
+``--no-deps``). ``VLLM_SDK_TRANSPORT=wire|aiohttp|httpx`` forces one (``aiohttp``: aiohttp for streams too).
 
 One job per module:
 
 * ``_factory``: the transport selection and the factories of the SDK's own httpx clients;
 * ``_aiohttp``: :class:`AiohttpTransport`, its response stream and aiohttp's errors mapped to httpx's;
+* ``_wire``: the SDK's own HTTP/1.1 client connection (an ``asyncio.Protocol``) and its body stream;
+* ``_wire_pool``: the keep-alive pool of those connections and the request they write;
+* ``_lazy_response``: the ``httpx.Response`` of a direct call, its request built only when asked for;
 * ``_httpx``: :class:`LoopBoundHTTPTransport`;
 * ``_event_loops``: moving a transport's pool from one event loop to the next;
 * ``_uvloop``: the event loops the SDK creates itself (uvloop when installed, ``VLLM_SDK_UVLOOP=0`` opts out);

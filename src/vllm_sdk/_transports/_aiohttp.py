@@ -20,7 +20,6 @@ aiohttp itself is imported only when a transport is built or used, so importing 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,8 @@ import httpx
 from .._exceptions import VllmError
 from ._deadlines import Deadlines
 from ._event_loops import LoopShutdownHook, abandon_aiohttp_session, close_on_loop, ensure_loop_released
+from ._lazy_response import LazyRequestResponse
+from ._wire_pool import WirePool, WireResponse
 
 if TYPE_CHECKING:
     import ssl
@@ -206,7 +207,7 @@ class DirectResponse:
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
-        return _LazyRequestResponse(
+        return LazyRequestResponse(
             self._make_request,
             self._sent_at,
             status_code=response.status,
@@ -221,37 +222,6 @@ class DirectResponse:
         release, self._release_slot = self._release_slot, None
         if release is not None:
             release()
-
-
-class _LazyRequestResponse(httpx.Response):
-    """An ``httpx.Response`` whose ``request`` is built on first access (see ``to_streaming_httpx``)."""
-
-    def __init__(self, make_request: Callable[[], httpx.Request], sent_at: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._make_request = make_request
-        self._sent_at = sent_at
-
-    @property
-    def request(self) -> httpx.Request:
-        """The request this is the answer to (built now if nobody asked before)."""
-        if self._request is None:
-            self._request = self._make_request()
-        return self._request
-
-    @request.setter
-    def request(self, value: httpx.Request) -> None:
-        self._request = value
-
-    def raise_for_status(self) -> httpx.Response:
-        """As httpx's (which needs the request)."""
-        _ = self.request
-        return super().raise_for_status()
-
-    async def aclose(self) -> None:
-        """Close the body and set ``elapsed`` (from sending the request to the close, as in httpx)."""
-        if not hasattr(self, "_elapsed"):
-            self.elapsed = datetime.timedelta(seconds=time.perf_counter() - self._sent_at)
-        await super().aclose()
 
 
 class _AiohttpResponseStream(httpx.AsyncByteStream):
@@ -327,11 +297,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         *,
         limits: httpx.Limits = httpx.Limits(max_connections=None),  # noqa: B008 - immutable value
         verify: ssl.SSLContext | bool = True,
+        wire_streams: bool = False,
     ) -> None:
         import aiohttp  # noqa: F401 - fail at construction, not at first request, when missing
 
         self._limits = limits
         self._verify = verify
+        #: Whether :meth:`fetch` sends streamed requests over the SDK's own HTTP/1.1 connections.
+        self.wire_streams = wire_streams
+        self._wire: WirePool | None = None  # of the session's loop, when wire_streams
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
         # httpx's pool timeout bounds the wait for a free connection only; aiohttp's own limit would
@@ -369,6 +343,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
         )
         self._loop = loop
+        if self.wire_streams:
+            self._wire = WirePool(
+                loop,
+                verify=self._verify,
+                keepalive_expiry=keepalive,
+                max_keepalive=self._limits.max_keepalive_connections,
+            )
         self._deadlines = Deadlines(loop) if sys.version_info >= (3, 11) else None
         self._shutdown_hook = LoopShutdownHook(self._on_loop_shutdown)
         return self._session
@@ -378,6 +359,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._shutdown_hook = None
         session = self._session
         self._session, self._loop, self._slots = None, None, None
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.close()
         if session is not None:
             await session.close()
 
@@ -441,7 +425,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         body: bytes | None,
         timeout: httpx.Timeout,
         make_request: Callable[[], httpx.Request],
-    ) -> DirectResponse:
+        stream: bool = False,
+    ) -> DirectResponse | WireResponse:
         """Send one request without building httpx objects; the response head, its body still unread.
 
         The direct path of the SDK's own non-streamed calls (``vllm_sdk._client``): the same session,
@@ -450,14 +435,31 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         request). ``headers`` are the complete request headers (the client's defaults merged in);
         ``make_request`` builds the equivalent ``httpx.Request`` for the rare cases that need one (an
         exception's ``request``, or :meth:`DirectResponse.to_httpx`).
+
+        ``stream``: the body will be read as a stream. With :attr:`wire_streams`, such a request to an
+        ``http``/``https`` URL goes over the SDK's own HTTP/1.1 connections (``_wire``), which hand each
+        socket read to the reader at the least cost; the answer has the same interface.
         """
         session = self._get_session()
         sent_at = time.perf_counter()
         connect, read = timeout.connect, timeout.read
-        client_timeout = self._client_timeout(connect, read)
+        wire = self._wire if stream else None
+        target = wire.target(url) if wire is not None else None
         slots = self._slots
         if slots is not None:
             await self._acquire_slot(slots, timeout.pool, make_request)
+        if target is not None:
+            assert wire is not None  # a target comes from the pool
+            release = None if slots is None else slots.release
+            try:
+                return await wire.fetch(
+                    target, method, headers, body, timeout, make_request, release, sent_at
+                )
+            except BaseException:
+                if slots is not None:
+                    slots.release()
+                raise
+        client_timeout = self._client_timeout(connect, read)
         try:
             pending = session.request(
                 method, url, headers=headers, data=body or None, allow_redirects=False, timeout=client_timeout
@@ -500,6 +502,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 "timed out waiting for a free connection", request=make_request()
             ) from None
 
+    def _close_wire(self) -> None:
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.close()
+
     def _leave_loop(self) -> None:
         """Forget the session of the previous (closed or idle) loop, closing its sockets synchronously.
 
@@ -511,6 +518,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ensure_loop_released(loop)
         self._session, self._loop, self._slots = None, None, None
         self._cancel_shutdown_hook()
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.abandon()
         abandon_aiohttp_session(session)
 
     async def aclose(self) -> None:
@@ -527,10 +537,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if loop is current:
             self._session = self._loop = None
             self._cancel_shutdown_hook()
+            self._close_wire()
             await session.close()
         elif loop.is_running():
             self._session = self._loop = None
             self._cancel_shutdown_hook()
+            wire, self._wire = self._wire, None
+            if wire is not None:
+                loop.call_soon_threadsafe(wire.close)
             await close_on_loop(loop, session.close())
         else:
             self._leave_loop()

@@ -1,6 +1,9 @@
 """Which transport the async client runs on, and the factories of the SDK's own httpx clients.
 
-* ``aiohttp`` (the default; aiohttp is a dependency of the package): :class:`~._aiohttp.AiohttpTransport`.
+* ``wire`` (the default; aiohttp is a dependency of the package): :class:`~._aiohttp.AiohttpTransport` whose
+  streamed direct calls go over the SDK's own HTTP/1.1 connections (``_wire``, ``_wire_pool``: the least
+  client CPU per streamed chunk); everything else as ``aiohttp``.
+* ``aiohttp``: :class:`~._aiohttp.AiohttpTransport` for every call, streams included (the previous default).
 * ``httpx``: httpx's own transport, one per event loop (:class:`~._httpx.LoopBoundHTTPTransport`), forced by
   ``VLLM_SDK_TRANSPORT=httpx``; it is also the fallback when aiohttp cannot be imported (an install made with
   ``pip install --no-deps``, or an interpreter aiohttp does not support), so that such an install still works.
@@ -9,20 +12,22 @@ Both transports follow the same event-loop rule: a client can move from one loop
 ``asyncio.run`` calls), connections of the finished loop being closed without touching it, but it serves
 one running loop at a time.
 
-``VLLM_SDK_TRANSPORT=httpx|aiohttp`` forces one; forcing ``aiohttp`` without aiohttp installed is an error.
+``VLLM_SDK_TRANSPORT=wire|aiohttp|httpx`` forces one; forcing ``wire`` or ``aiohttp`` without aiohttp
+installed is an error, and so is any other value (:class:`TransportSettingError`).
 The sync client is always native httpx. Both factories install the cookie shortcut
 (:class:`_SetCookieOnlyCookies`): responses without ``Set-Cookie`` skip httpx's cookie machinery.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import httpx
 
+from .._exceptions import VllmError
 from ._aiohttp import AiohttpTransport
 from ._httpx import LoopBoundHTTPTransport
-from ._settings import EnvSettingError, env_setting
 
 if TYPE_CHECKING:
     import ssl
@@ -37,16 +42,16 @@ __all__ = [
     "selected_transport",
 ]
 
-#: Environment variable that forces the async transport: ``httpx`` or ``aiohttp``.
+#: Environment variable that forces the async transport: ``wire``, ``aiohttp`` or ``httpx``.
 TRANSPORT_ENV = "VLLM_SDK_TRANSPORT"
 
-TransportName = Literal["aiohttp", "httpx"]
+TransportName = Literal["wire", "aiohttp", "httpx"]
+_NAMES = ("wire", "aiohttp", "httpx")
 
-_TRANSPORT_NAMES: tuple[TransportName, ...] = ("httpx", "aiohttp")
 
-
-class TransportSettingError(EnvSettingError):
-    """``VLLM_SDK_TRANSPORT`` names no transport (a ``VllmError`` and a ``ValueError``)."""
+class TransportSettingError(VllmError, ValueError):
+    """``VLLM_SDK_TRANSPORT`` (or a client's ``transport``) names no transport (a ``VllmError`` and a
+    ``ValueError``)."""
 
 
 def aiohttp_available() -> bool:
@@ -61,22 +66,31 @@ def aiohttp_available() -> bool:
 def selected_transport() -> TransportName:
     """The async transport :func:`create_async_http_client` will use, after ``VLLM_SDK_TRANSPORT``.
 
-    Raises :class:`TransportSettingError` (a ``VllmError`` and a ``ValueError``) for an unknown value and
-    ``ImportError`` when ``aiohttp`` is forced but missing.
+    Raises :class:`TransportSettingError` (a ``ValueError``) for an unknown value and ``ImportError`` when
+    ``wire`` or ``aiohttp`` is forced but aiohttp is missing.
     """
-    forced = env_setting(TRANSPORT_ENV)
-    if forced == "httpx":
+    forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    if not forced:
+        return _DEFAULT if aiohttp_available() else "httpx"
+    return checked_transport(forced, f"{TRANSPORT_ENV}={forced}")
+
+
+#: The transport when nothing forces one and aiohttp imports.
+_DEFAULT: TransportName = "wire"
+
+
+def checked_transport(name: str, origin: str) -> TransportName:
+    """``name`` as a transport name, checked (``origin`` says where it was given, for the error)."""
+    if name == "httpx":
         return "httpx"
-    if forced == "aiohttp":
+    if name in ("wire", "aiohttp"):
         if not aiohttp_available():
             raise ImportError(
-                f"{TRANSPORT_ENV}=aiohttp but aiohttp is not installed (vllm-python-sdk depends on it: "
+                f"{origin} but aiohttp is not installed (vllm-python-sdk depends on it: "
                 "was it installed with --no-deps?); pip install aiohttp"
             )
-        return "aiohttp"
-    if forced:
-        raise TransportSettingError(TRANSPORT_ENV, forced, _TRANSPORT_NAMES)
-    return "aiohttp" if aiohttp_available() else "httpx"
+        return "wire" if name == "wire" else "aiohttp"
+    raise TransportSettingError(f"{origin}: the transport must be one of {', '.join(_NAMES)}, not {name!r}")
 
 
 def create_async_http_client(
@@ -90,12 +104,12 @@ def create_async_http_client(
 
     ``transport`` overrides both the automatic choice and ``VLLM_SDK_TRANSPORT``.
     """
-    name = transport or selected_transport()
-    if name == "aiohttp":
+    name = checked_transport(transport, f"transport={transport!r}") if transport else selected_transport()
+    if name != "httpx":
         client = httpx.AsyncClient(
             timeout=timeout,
             limits=limits,
-            transport=AiohttpTransport(limits=limits, verify=verify),
+            transport=AiohttpTransport(limits=limits, verify=verify, wire_streams=name == "wire"),
         )
     else:
         client = httpx.AsyncClient(

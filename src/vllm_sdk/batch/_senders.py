@@ -240,7 +240,9 @@ class HttpSender:
         if headers is None:
             headers = endpoint._post_headers = {**endpoint.headers, "content-type": "application/json"}
         try:
-            response = await self._send(endpoint, request.method, request.path, _dumps(body), headers)
+            response = await self._send(
+                endpoint, request.method, request.path, _dumps(body), headers, streamed
+            )
         except httpx.HTTPError as exc:
             raise map_transport_error(exc) from exc
         try:
@@ -276,7 +278,13 @@ class HttpSender:
             await response.aclose()
 
     async def _send(
-        self, endpoint: Endpoint, method: str, path: str, content: bytes, headers: dict[str, str]
+        self,
+        endpoint: Endpoint,
+        method: str,
+        path: str,
+        content: bytes,
+        headers: dict[str, str],
+        stream: bool = False,
     ) -> httpx.Response:
         """The open response of one request (its body unread).
 
@@ -284,7 +292,8 @@ class HttpSender:
         the request goes straight through the transport, as the SDK client's calls do: building the
         ``httpx.Request`` and running httpx's send machinery was most of the batch's CPU per request.
         Anything else goes through ``httpx.AsyncClient.send``; both give the same request on the wire and
-        the same errors.
+        the same errors. ``stream``: the body is read as a stream (the transport may then use the SDK's own
+        HTTP/1.1 connections, see ``AiohttpTransport.fetch``).
         """
         http = endpoint.http
         url = self._url(endpoint, path)
@@ -309,7 +318,7 @@ class HttpSender:
             return factory.build(method, text, content=content, headers=headers, timeout=timeout)
 
         head = await transport.fetch(
-            method, text, factory.wire_headers(headers), content, timeout, make_request
+            method, text, factory.wire_headers(headers), content, timeout, make_request, stream
         )
         # A plain 2xx answer streams as it comes; anything else (an error status, a compressed body, a
         # cookie) becomes the response httpx would have given, so the code below sees no difference.

@@ -35,8 +35,15 @@ from ..types.lists import (
     ScoreResponse,
 )
 from ..types.render import GenerateRequestList
-from ._parsing import AsyncChatCompletionsParsing, ChatCompletionsParsing
-from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
+from ._parsing import (
+    AsyncChatCompletionsParsing,
+    AsyncChatCompletionsParsingWithRawResponse,
+    AsyncChatCompletionsParsingWithStreamingResponse,
+    ChatCompletionsParsing,
+    ChatCompletionsParsingWithRawResponse,
+    ChatCompletionsParsingWithStreamingResponse,
+)
+from ._raw import AsyncRawResponsesMixin, AsyncRawResponseView, RawResponsesMixin, RawResponseView
 from .chat import AsyncChatCompletionBuilder, ChatCompletionBuilder
 from .completions import AsyncCompletionBuilder, CompletionBuilder
 
@@ -74,6 +81,207 @@ if TYPE_CHECKING:
         UnloadLoRAAdapterRequestParams,
     )
     from .._requester import AsyncRequester, Requester
+    from ._raw import (
+        AsyncRawResponse,
+        AsyncStreamedRawResponseManager,
+        RawResponse,
+        StreamedRawResponseManager,
+    )
+
+
+class ChatCompletionsWithRawResponse(ChatCompletionsParsingWithRawResponse):
+    """``client.chat.completions.with_raw_response``: each method takes the arguments of the plain method and
+    returns a raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> RawResponse[ChatCompletionResponse]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as a raw response."""
+        raw: RawResponse[ChatCompletionResponse] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> RawResponse[ChatCompletionResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> RawResponse[MessageStream]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> RawResponse[ChatCompletionResponse | MessageStream]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/chat/completions``), answered as a raw response."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> RawResponse[GenerateRequest]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as a raw response."""
+        raw: RawResponse[GenerateRequest] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class ChatCompletionsWithStreamingResponse(ChatCompletionsParsingWithStreamingResponse):
+    """``client.chat.completions.with_streaming_response``: each method takes the arguments of the plain method
+    and returns a context manager over the unread answer whose ``parse()`` gives what the plain method
+    returns.
+    """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[ChatCompletionResponse]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[ChatCompletionResponse] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[ChatCompletionResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[MessageStream]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[ChatCompletionResponse | MessageStream]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/chat/completions``), answered as a context manager over the unread answer."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> StreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[GenerateRequest] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
 
 
 class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
@@ -81,6 +289,18 @@ class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> ChatCompletionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return ChatCompletionsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> ChatCompletionsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return ChatCompletionsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     def batch(
         self,
@@ -192,11 +412,218 @@ class ChatCompletions(ChatCompletionsParsing, RawResponsesMixin):
         return self._requester.call("chat.completions.render", params, options, GenerateRequest)
 
 
+class AsyncChatCompletionsWithRawResponse(AsyncChatCompletionsParsingWithRawResponse):
+    """``client.chat.completions.with_raw_response``: each method takes the arguments of the plain method and
+    returns an awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ChatCompletionResponse]]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[ChatCompletionResponse]] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ChatCompletionResponse]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[AsyncMessageStream]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ChatCompletionResponse | AsyncMessageStream]]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/chat/completions``), answered as an awaitable raw response."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class AsyncChatCompletionsWithStreamingResponse(AsyncChatCompletionsParsingWithStreamingResponse):
+    """``client.chat.completions.with_streaming_response``: each method takes the arguments of the plain method
+    and returns a context manager over the unread answer whose ``parse()`` gives what the plain method
+    returns.
+    """
+
+    def batch(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[BatchChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ChatCompletionResponse]:
+        """``batch()`` (``POST /v1/chat/completions/batch``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[ChatCompletionResponse] = self._call(
+            "batch",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ChatCompletionResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[AsyncMessageStream]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ChatCompletionResponse | AsyncMessageStream]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/chat/completions``), answered as a context manager over the unread answer."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (``POST /v1/chat/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[GenerateRequest] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
 class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
     """``client.chat.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncChatCompletionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return AsyncChatCompletionsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return AsyncChatCompletionsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     async def batch(
         self,
@@ -308,11 +735,35 @@ class AsyncChatCompletions(AsyncChatCompletionsParsing, AsyncRawResponsesMixin):
         return await self._requester.call("chat.completions.render", params, options, GenerateRequest)
 
 
+class ChatWithRawResponse(RawResponseView):
+    """``client.chat.with_raw_response``: each method takes the arguments of the plain method and returns a raw
+    response whose ``parse()`` gives what the plain method returns.
+    """
+
+
+class ChatWithStreamingResponse(RawResponseView):
+    """``client.chat.with_streaming_response``: each method takes the arguments of the plain method and returns
+    a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+
 class Chat(RawResponsesMixin):
     """``client.chat``."""
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> ChatWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return ChatWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> ChatWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return ChatWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @property
     def completions(self) -> ChatCompletions:
@@ -322,11 +773,35 @@ class Chat(RawResponsesMixin):
         return ChatCompletions(self._requester)
 
 
+class AsyncChatWithRawResponse(AsyncRawResponseView):
+    """``client.chat.with_raw_response``: each method takes the arguments of the plain method and returns an
+    awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+
+class AsyncChatWithStreamingResponse(AsyncRawResponseView):
+    """``client.chat.with_streaming_response``: each method takes the arguments of the plain method and returns
+    a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+
 class AsyncChat(AsyncRawResponsesMixin):
     """``client.chat`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncChatWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return AsyncChatWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncChatWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return AsyncChatWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @property
     def completions(self) -> AsyncChatCompletions:
@@ -336,11 +811,171 @@ class AsyncChat(AsyncRawResponsesMixin):
         return AsyncChatCompletions(self._requester)
 
 
+class CompletionsWithRawResponse(RawResponseView):
+    """``client.completions.with_raw_response``: each method takes the arguments of the plain method and
+    returns a raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> RawResponse[CompletionResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> RawResponse[CompletionStream]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> RawResponse[CompletionResponse | CompletionStream]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/completions``), answered as a raw response."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> RawResponse[GenerateRequestList]:
+        """``render()`` (``POST /v1/completions/render``), answered as a raw response."""
+        raw: RawResponse[GenerateRequestList] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class CompletionsWithStreamingResponse(RawResponseView):
+    """``client.completions.with_streaming_response``: each method takes the arguments of the plain method and
+    returns a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> StreamedRawResponseManager[CompletionResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> StreamedRawResponseManager[CompletionStream]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> StreamedRawResponseManager[CompletionResponse | CompletionStream]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/completions``), answered as a context manager over the unread answer."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> StreamedRawResponseManager[GenerateRequestList]:
+        """``render()`` (``POST /v1/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[GenerateRequestList] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
 class Completions(RawResponsesMixin):
     """``client.completions``."""
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return CompletionsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return CompletionsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> CompletionBuilder: ...
@@ -434,11 +1069,171 @@ class Completions(RawResponsesMixin):
         return self._requester.call("completions.render", params, options, GenerateRequestList)
 
 
+class AsyncCompletionsWithRawResponse(AsyncRawResponseView):
+    """``client.completions.with_raw_response``: each method takes the arguments of the plain method and
+    returns an awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[CompletionResponse]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[AsyncCompletionStream]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[CompletionResponse | AsyncCompletionStream]]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/completions``), answered as an awaitable raw response."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[GenerateRequestList]]:
+        """``render()`` (``POST /v1/completions/render``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerateRequestList]] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class AsyncCompletionsWithStreamingResponse(AsyncRawResponseView):
+    """``client.completions.with_streaming_response``: each method takes the arguments of the plain method and
+    returns a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[CompletionResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[AsyncCompletionStream]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[CompletionResponse | AsyncCompletionStream]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/completions``), answered as a context manager over the unread answer."""
+        return self._call("create", **kwargs)
+
+    def render(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[GenerateRequestList]:
+        """``render()`` (``POST /v1/completions/render``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[GenerateRequestList] = self._call(
+            "render",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
 class AsyncCompletions(AsyncRawResponsesMixin):
     """``client.completions`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return AsyncCompletionsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return AsyncCompletionsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> AsyncCompletionBuilder: ...
@@ -532,11 +1327,163 @@ class AsyncCompletions(AsyncRawResponsesMixin):
         return await self._requester.call("completions.render", params, options, GenerateRequestList)
 
 
+class EmbeddingsWithRawResponse(RawResponseView):
+    """``client.embeddings.with_raw_response``: each method takes the arguments of the plain method and returns
+    a raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingCompletionRequestParams],
+    ) -> RawResponse[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatRequestParams],
+    ) -> RawResponse[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatRequestParams],
+    ) -> RawResponse[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatInputRequestParams],
+    ) -> RawResponse[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatInputRequestParams],
+    ) -> RawResponse[EmbeddingResponse]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/embeddings``), answered as a raw response."""
+        return self._call("create", **kwargs)
+
+
+class EmbeddingsWithStreamingResponse(RawResponseView):
+    """``client.embeddings.with_streaming_response``: each method takes the arguments of the plain method and
+    returns a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingCompletionRequestParams],
+    ) -> StreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatRequestParams],
+    ) -> StreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatRequestParams],
+    ) -> StreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatInputRequestParams],
+    ) -> StreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatInputRequestParams],
+    ) -> StreamedRawResponseManager[EmbeddingResponse]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/embeddings``), answered as a context manager over the unread answer."""
+        return self._call("create", **kwargs)
+
+
 class Embeddings(RawResponsesMixin):
     """``client.embeddings``."""
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> EmbeddingsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return EmbeddingsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> EmbeddingsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return EmbeddingsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(
@@ -617,11 +1564,163 @@ class Embeddings(RawResponsesMixin):
         return self._requester.call("embeddings.create", params, options, EmbeddingResponse)
 
 
+class AsyncEmbeddingsWithRawResponse(AsyncRawResponseView):
+    """``client.embeddings.with_raw_response``: each method takes the arguments of the plain method and returns
+    an awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[EmbeddingResponse]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[EmbeddingResponse]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[EmbeddingResponse]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatInputRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[EmbeddingResponse]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatInputRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[EmbeddingResponse]]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/embeddings``), answered as an awaitable raw response."""
+        return self._call("create", **kwargs)
+
+
+class AsyncEmbeddingsWithStreamingResponse(AsyncRawResponseView):
+    """``client.embeddings.with_streaming_response``: each method takes the arguments of the plain method and
+    returns a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatRequestParams],
+    ) -> AsyncStreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatRequestParams],
+    ) -> AsyncStreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingChatInputRequestParams],
+    ) -> AsyncStreamedRawResponseManager[EmbeddingResponse]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[EmbeddingBatchChatInputRequestParams],
+    ) -> AsyncStreamedRawResponseManager[EmbeddingResponse]: ...
+
+    def create(self, **kwargs: Any) -> Any:
+        """``create()`` (``POST /v1/embeddings``), answered as a context manager over the unread answer."""
+        return self._call("create", **kwargs)
+
+
 class AsyncEmbeddings(AsyncRawResponsesMixin):
     """``client.embeddings`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncEmbeddingsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return AsyncEmbeddingsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncEmbeddingsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return AsyncEmbeddingsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     async def create(
@@ -702,11 +1801,71 @@ class AsyncEmbeddings(AsyncRawResponsesMixin):
         return await self._requester.call("embeddings.create", params, options, EmbeddingResponse)
 
 
+class ModelsWithRawResponse(RawResponseView):
+    """``client.models.with_raw_response``: each method takes the arguments of the plain method and returns a
+    raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    def list(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ModelList]:
+        """``list()`` (``GET /v1/models``), answered as a raw response."""
+        raw: RawResponse[ModelList] = self._call(
+            "list",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+
+class ModelsWithStreamingResponse(RawResponseView):
+    """``client.models.with_streaming_response``: each method takes the arguments of the plain method and
+    returns a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    def list(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[ModelList]:
+        """``list()`` (``GET /v1/models``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[ModelList] = self._call(
+            "list",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+
 class Models(RawResponsesMixin):
     """``client.models``."""
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> ModelsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return ModelsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return ModelsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     def list(
         self,
@@ -721,11 +1880,71 @@ class Models(RawResponsesMixin):
         return self._requester.call("models.list", None, options, ModelList)
 
 
+class AsyncModelsWithRawResponse(AsyncRawResponseView):
+    """``client.models.with_raw_response``: each method takes the arguments of the plain method and returns an
+    awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    def list(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ModelList]]:
+        """``list()`` (``GET /v1/models``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[ModelList]] = self._call(
+            "list",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+
+class AsyncModelsWithStreamingResponse(AsyncRawResponseView):
+    """``client.models.with_streaming_response``: each method takes the arguments of the plain method and
+    returns a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    def list(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[ModelList]:
+        """``list()`` (``GET /v1/models``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[ModelList] = self._call(
+            "list",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+
 class AsyncModels(AsyncRawResponsesMixin):
     """``client.models`` of the async client."""
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncModelsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return AsyncModelsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return AsyncModelsWithStreamingResponse(type(self), self._requester, streaming=True)
 
     async def list(
         self,
@@ -738,6 +1957,850 @@ class AsyncModels(AsyncRawResponsesMixin):
         """Show Available Models. (``GET /v1/models``)"""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("models.list", None, options, ModelList)
+
+
+class ClientResourcesWithRawResponse(RawResponseView):
+    """``the client.with_raw_response``: each method takes the arguments of the plain method and returns a raw
+    response whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationCompletionRequestParams],
+    ) -> RawResponse[ClassificationResponse]: ...
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationChatRequestParams],
+    ) -> RawResponse[ClassificationResponse]: ...
+
+    def classify(self, **kwargs: Any) -> Any:
+        """``classify()`` (``POST /classify``), answered as a raw response."""
+        return self._call("classify", **kwargs)
+
+    def detokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[DetokenizeRequestParams],
+    ) -> RawResponse[DetokenizeResponse]:
+        """``detokenize()`` (``POST /detokenize``), answered as a raw response."""
+        raw: RawResponse[DetokenizeResponse] = self._call(
+            "detokenize",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> RawResponse[CohereEmbedResponse]:
+        """``embed()`` (``POST /v2/embed``), answered as a raw response."""
+        raw: RawResponse[CohereEmbedResponse] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> RawResponse[GenerativeScoringResponse]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as a raw response."""
+        raw: RawResponse[GenerativeScoringResponse] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[IsSleepingResponse]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as a raw response."""
+        raw: RawResponse[IsSleepingResponse] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[LoadResponse]:
+        """``load()`` (``GET /load``), answered as a raw response."""
+        raw: RawResponse[LoadResponse] = self._call(
+            "load",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> RawResponse[str]:
+        """``load_lora_adapter()`` (``POST /v1/load_lora_adapter``), answered as a raw response."""
+        raw: RawResponse[str] = self._call(
+            "load_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def metrics(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[str]:
+        """``metrics()`` (``GET /metrics``), answered as a raw response."""
+        raw: RawResponse[str] = self._call(
+            "metrics",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def ping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[None]:
+        """``ping()`` (``GET /ping``), answered as a raw response."""
+        raw: RawResponse[None] = self._call(
+            "ping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingCompletionRequestParams],
+    ) -> RawResponse[PoolingResponse]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingChatRequestParams],
+    ) -> RawResponse[PoolingResponse]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[IOProcessorRequestParams],
+    ) -> RawResponse[PoolingResponse]: ...
+
+    def pooling(self, **kwargs: Any) -> Any:
+        """``pooling()`` (``POST /pooling``), answered as a raw response."""
+        return self._call("pooling", **kwargs)
+
+    def rerank(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[RerankRequestParams],
+    ) -> RawResponse[RerankResponse]:
+        """``rerank()`` (``POST /v1/rerank``), answered as a raw response."""
+        raw: RawResponse[RerankResponse] = self._call(
+            "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesDocumentsRequestParams],
+    ) -> RawResponse[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesItemsRequestParams],
+    ) -> RawResponse[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreDataRequestParams],
+    ) -> RawResponse[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreTextRequestParams],
+    ) -> RawResponse[ScoreResponse]: ...
+
+    def score(self, **kwargs: Any) -> Any:
+        """``score()`` (``POST /v1/score``), answered as a raw response."""
+        return self._call("score", **kwargs)
+
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[SleepResponse]:
+        """``sleep()`` (``POST /sleep``), answered as a raw response."""
+        raw: RawResponse[SleepResponse] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeCompletionRequestParams],
+    ) -> RawResponse[TokenizeResponse]: ...
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeChatRequestParams],
+    ) -> RawResponse[TokenizeResponse]: ...
+
+    def tokenize(self, **kwargs: Any) -> Any:
+        """``tokenize()`` (``POST /tokenize``), answered as a raw response."""
+        return self._call("tokenize", **kwargs)
+
+    def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[TokenizerInfoResponse]:
+        """``tokenizer_info()`` (``GET /tokenizer_info``), answered as a raw response."""
+        raw: RawResponse[TokenizerInfoResponse] = self._call(
+            "tokenizer_info",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> RawResponse[str]:
+        """``unload_lora_adapter()`` (``POST /v1/unload_lora_adapter``), answered as a raw response."""
+        raw: RawResponse[str] = self._call(
+            "unload_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[WakeUpResponse]:
+        """``wake_up()`` (``POST /wake_up``), answered as a raw response."""
+        raw: RawResponse[WakeUpResponse] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+
+class ClientResourcesWithStreamingResponse(RawResponseView):
+    """``the client.with_streaming_response``: each method takes the arguments of the plain method and returns
+    a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationCompletionRequestParams],
+    ) -> StreamedRawResponseManager[ClassificationResponse]: ...
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationChatRequestParams],
+    ) -> StreamedRawResponseManager[ClassificationResponse]: ...
+
+    def classify(self, **kwargs: Any) -> Any:
+        """``classify()`` (``POST /classify``), answered as a context manager over the unread answer."""
+        return self._call("classify", **kwargs)
+
+    def detokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[DetokenizeRequestParams],
+    ) -> StreamedRawResponseManager[DetokenizeResponse]:
+        """``detokenize()`` (``POST /detokenize``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[DetokenizeResponse] = self._call(
+            "detokenize",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> StreamedRawResponseManager[CohereEmbedResponse]:
+        """``embed()`` (``POST /v2/embed``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[CohereEmbedResponse] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> StreamedRawResponseManager[GenerativeScoringResponse]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as a context manager over the
+        unread answer.
+        """
+        raw: StreamedRawResponseManager[GenerativeScoringResponse] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[IsSleepingResponse]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[IsSleepingResponse] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[LoadResponse]:
+        """``load()`` (``GET /load``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[LoadResponse] = self._call(
+            "load",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> StreamedRawResponseManager[str]:
+        """``load_lora_adapter()`` (``POST /v1/load_lora_adapter``), answered as a context manager over the
+        unread answer.
+        """
+        raw: StreamedRawResponseManager[str] = self._call(
+            "load_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def metrics(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[str]:
+        """``metrics()`` (``GET /metrics``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[str] = self._call(
+            "metrics",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def ping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[None]:
+        """``ping()`` (``GET /ping``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[None] = self._call(
+            "ping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingCompletionRequestParams],
+    ) -> StreamedRawResponseManager[PoolingResponse]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingChatRequestParams],
+    ) -> StreamedRawResponseManager[PoolingResponse]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[IOProcessorRequestParams],
+    ) -> StreamedRawResponseManager[PoolingResponse]: ...
+
+    def pooling(self, **kwargs: Any) -> Any:
+        """``pooling()`` (``POST /pooling``), answered as a context manager over the unread answer."""
+        return self._call("pooling", **kwargs)
+
+    def rerank(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[RerankRequestParams],
+    ) -> StreamedRawResponseManager[RerankResponse]:
+        """``rerank()`` (``POST /v1/rerank``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[RerankResponse] = self._call(
+            "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesDocumentsRequestParams],
+    ) -> StreamedRawResponseManager[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesItemsRequestParams],
+    ) -> StreamedRawResponseManager[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreDataRequestParams],
+    ) -> StreamedRawResponseManager[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreTextRequestParams],
+    ) -> StreamedRawResponseManager[ScoreResponse]: ...
+
+    def score(self, **kwargs: Any) -> Any:
+        """``score()`` (``POST /v1/score``), answered as a context manager over the unread answer."""
+        return self._call("score", **kwargs)
+
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[SleepResponse]:
+        """``sleep()`` (``POST /sleep``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[SleepResponse] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeCompletionRequestParams],
+    ) -> StreamedRawResponseManager[TokenizeResponse]: ...
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeChatRequestParams],
+    ) -> StreamedRawResponseManager[TokenizeResponse]: ...
+
+    def tokenize(self, **kwargs: Any) -> Any:
+        """``tokenize()`` (``POST /tokenize``), answered as a context manager over the unread answer."""
+        return self._call("tokenize", **kwargs)
+
+    def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[TokenizerInfoResponse]:
+        """``tokenizer_info()`` (``GET /tokenizer_info``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[TokenizerInfoResponse] = self._call(
+            "tokenizer_info",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> StreamedRawResponseManager[str]:
+        """``unload_lora_adapter()`` (``POST /v1/unload_lora_adapter``), answered as a context manager over the
+        unread answer.
+        """
+        raw: StreamedRawResponseManager[str] = self._call(
+            "unload_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[WakeUpResponse]:
+        """``wake_up()`` (``POST /wake_up``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[WakeUpResponse] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
 
 
 class ClientResources:
@@ -1185,6 +3248,850 @@ class ClientResources:
             None, extra_headers, query_options({"tags": tags}, extra_query), timeout, max_retries
         )
         return self._requester.call("wake_up", None, options, WakeUpResponse)
+
+
+class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
+    """``the client.with_raw_response``: each method takes the arguments of the plain method and returns an
+    awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ClassificationResponse]]: ...
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationChatRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ClassificationResponse]]: ...
+
+    def classify(self, **kwargs: Any) -> Any:
+        """``classify()`` (``POST /classify``), answered as an awaitable raw response."""
+        return self._call("classify", **kwargs)
+
+    def detokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[DetokenizeRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[DetokenizeResponse]]:
+        """``detokenize()`` (``POST /detokenize``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[DetokenizeResponse]] = self._call(
+            "detokenize",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[CohereEmbedResponse]]:
+        """``embed()`` (``POST /v2/embed``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[CohereEmbedResponse]] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[GenerativeScoringResponse]]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerativeScoringResponse]] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[IsSleepingResponse]]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[IsSleepingResponse]] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[LoadResponse]]:
+        """``load()`` (``GET /load``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[LoadResponse]] = self._call(
+            "load",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[str]]:
+        """``load_lora_adapter()`` (``POST /v1/load_lora_adapter``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[str]] = self._call(
+            "load_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def metrics(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[str]]:
+        """``metrics()`` (``GET /metrics``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[str]] = self._call(
+            "metrics",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def ping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[None]]:
+        """``ping()`` (``GET /ping``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[None]] = self._call(
+            "ping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[PoolingResponse]]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingChatRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[PoolingResponse]]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[IOProcessorRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[PoolingResponse]]: ...
+
+    def pooling(self, **kwargs: Any) -> Any:
+        """``pooling()`` (``POST /pooling``), answered as an awaitable raw response."""
+        return self._call("pooling", **kwargs)
+
+    def rerank(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[RerankRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[RerankResponse]]:
+        """``rerank()`` (``POST /v1/rerank``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[RerankResponse]] = self._call(
+            "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesDocumentsRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ScoreResponse]]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesItemsRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ScoreResponse]]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreDataRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ScoreResponse]]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreTextRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ScoreResponse]]: ...
+
+    def score(self, **kwargs: Any) -> Any:
+        """``score()`` (``POST /v1/score``), answered as an awaitable raw response."""
+        return self._call("score", **kwargs)
+
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[SleepResponse]]:
+        """``sleep()`` (``POST /sleep``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[SleepResponse]] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeCompletionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[TokenizeResponse]]: ...
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeChatRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[TokenizeResponse]]: ...
+
+    def tokenize(self, **kwargs: Any) -> Any:
+        """``tokenize()`` (``POST /tokenize``), answered as an awaitable raw response."""
+        return self._call("tokenize", **kwargs)
+
+    def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[TokenizerInfoResponse]]:
+        """``tokenizer_info()`` (``GET /tokenizer_info``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[TokenizerInfoResponse]] = self._call(
+            "tokenizer_info",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[str]]:
+        """``unload_lora_adapter()`` (``POST /v1/unload_lora_adapter``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[str]] = self._call(
+            "unload_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[WakeUpResponse]]:
+        """``wake_up()`` (``POST /wake_up``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[WakeUpResponse]] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+
+class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
+    """``the client.with_streaming_response``: each method takes the arguments of the plain method and returns
+    a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
+    """
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ClassificationResponse]: ...
+
+    @overload
+    def classify(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ClassificationChatRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ClassificationResponse]: ...
+
+    def classify(self, **kwargs: Any) -> Any:
+        """``classify()`` (``POST /classify``), answered as a context manager over the unread answer."""
+        return self._call("classify", **kwargs)
+
+    def detokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[DetokenizeRequestParams],
+    ) -> AsyncStreamedRawResponseManager[DetokenizeResponse]:
+        """``detokenize()`` (``POST /detokenize``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[DetokenizeResponse] = self._call(
+            "detokenize",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def embed(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[CohereEmbedRequestParams],
+    ) -> AsyncStreamedRawResponseManager[CohereEmbedResponse]:
+        """``embed()`` (``POST /v2/embed``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[CohereEmbedResponse] = self._call(
+            "embed",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def generative_scoring(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[GenerativeScoringRequestParams],
+    ) -> AsyncStreamedRawResponseManager[GenerativeScoringResponse]:
+        """``generative_scoring()`` (``POST /generative_scoring``), answered as a context manager over the
+        unread answer.
+        """
+        raw: AsyncStreamedRawResponseManager[GenerativeScoringResponse] = self._call(
+            "generative_scoring",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def is_sleeping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[IsSleepingResponse]:
+        """``is_sleeping()`` (``GET /is_sleeping``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[IsSleepingResponse] = self._call(
+            "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[LoadResponse]:
+        """``load()`` (``GET /load``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[LoadResponse] = self._call(
+            "load",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def load_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[LoadLoRAAdapterRequestParams],
+    ) -> AsyncStreamedRawResponseManager[str]:
+        """``load_lora_adapter()`` (``POST /v1/load_lora_adapter``), answered as a context manager over the
+        unread answer.
+        """
+        raw: AsyncStreamedRawResponseManager[str] = self._call(
+            "load_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def metrics(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[str]:
+        """``metrics()`` (``GET /metrics``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[str] = self._call(
+            "metrics",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def ping(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[None]:
+        """``ping()`` (``GET /ping``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[None] = self._call(
+            "ping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[PoolingResponse]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[PoolingChatRequestParams],
+    ) -> AsyncStreamedRawResponseManager[PoolingResponse]: ...
+
+    @overload
+    def pooling(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[IOProcessorRequestParams],
+    ) -> AsyncStreamedRawResponseManager[PoolingResponse]: ...
+
+    def pooling(self, **kwargs: Any) -> Any:
+        """``pooling()`` (``POST /pooling``), answered as a context manager over the unread answer."""
+        return self._call("pooling", **kwargs)
+
+    def rerank(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[RerankRequestParams],
+    ) -> AsyncStreamedRawResponseManager[RerankResponse]:
+        """``rerank()`` (``POST /v1/rerank``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[RerankResponse] = self._call(
+            "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesDocumentsRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreQueriesItemsRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreDataRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ScoreResponse]: ...
+
+    @overload
+    def score(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScoreTextRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ScoreResponse]: ...
+
+    def score(self, **kwargs: Any) -> Any:
+        """``score()`` (``POST /v1/score``), answered as a context manager over the unread answer."""
+        return self._call("score", **kwargs)
+
+    def sleep(
+        self,
+        *,
+        level: int | NotGiven = NOT_GIVEN,
+        mode: Literal["abort", "wait", "keep"] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[SleepResponse]:
+        """``sleep()`` (``POST /sleep``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[SleepResponse] = self._call(
+            "sleep",
+            level=level,
+            mode=mode,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeCompletionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[TokenizeResponse]: ...
+
+    @overload
+    def tokenize(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[TokenizeChatRequestParams],
+    ) -> AsyncStreamedRawResponseManager[TokenizeResponse]: ...
+
+    def tokenize(self, **kwargs: Any) -> Any:
+        """``tokenize()`` (``POST /tokenize``), answered as a context manager over the unread answer."""
+        return self._call("tokenize", **kwargs)
+
+    def tokenizer_info(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[TokenizerInfoResponse]:
+        """``tokenizer_info()`` (``GET /tokenizer_info``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[TokenizerInfoResponse] = self._call(
+            "tokenizer_info",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def unload_lora_adapter(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[UnloadLoRAAdapterRequestParams],
+    ) -> AsyncStreamedRawResponseManager[str]:
+        """``unload_lora_adapter()`` (``POST /v1/unload_lora_adapter``), answered as a context manager over the
+        unread answer.
+        """
+        raw: AsyncStreamedRawResponseManager[str] = self._call(
+            "unload_lora_adapter",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def wake_up(
+        self,
+        *,
+        tags: Sequence[str] | NotGiven = NOT_GIVEN,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[WakeUpResponse]:
+        """``wake_up()`` (``POST /wake_up``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[WakeUpResponse] = self._call(
+            "wake_up",
+            tags=tags,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
 
 
 class AsyncClientResources:
@@ -1637,14 +4544,38 @@ class AsyncClientResources:
 __all__ = [
     "AsyncChat",
     "AsyncChatCompletions",
+    "AsyncChatCompletionsWithRawResponse",
+    "AsyncChatCompletionsWithStreamingResponse",
+    "AsyncChatWithRawResponse",
+    "AsyncChatWithStreamingResponse",
     "AsyncClientResources",
+    "AsyncClientResourcesWithRawResponse",
+    "AsyncClientResourcesWithStreamingResponse",
     "AsyncCompletions",
+    "AsyncCompletionsWithRawResponse",
+    "AsyncCompletionsWithStreamingResponse",
     "AsyncEmbeddings",
+    "AsyncEmbeddingsWithRawResponse",
+    "AsyncEmbeddingsWithStreamingResponse",
     "AsyncModels",
+    "AsyncModelsWithRawResponse",
+    "AsyncModelsWithStreamingResponse",
     "Chat",
     "ChatCompletions",
+    "ChatCompletionsWithRawResponse",
+    "ChatCompletionsWithStreamingResponse",
+    "ChatWithRawResponse",
+    "ChatWithStreamingResponse",
     "ClientResources",
+    "ClientResourcesWithRawResponse",
+    "ClientResourcesWithStreamingResponse",
     "Completions",
+    "CompletionsWithRawResponse",
+    "CompletionsWithStreamingResponse",
     "Embeddings",
+    "EmbeddingsWithRawResponse",
+    "EmbeddingsWithStreamingResponse",
     "Models",
+    "ModelsWithRawResponse",
+    "ModelsWithStreamingResponse",
 ]

@@ -58,6 +58,7 @@ from ..types.lists import (
 )
 from ..types.render import GenerateRequestList
 from ._builder import BuilderMixin
+from ._raw import async_builder_raw, builder_raw
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, Requester
+    from ._raw import AsyncRawResponse, RawResponse
 
 
 class ChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilderBase):
@@ -98,6 +100,29 @@ class ChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilde
             ChatCompletionResponse,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ChatCompletionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestBuilderBase):
     """A ``POST /v1/chat/completions/batch`` request being built: one typed setter per field of the schema,
@@ -128,6 +153,29 @@ class AsyncChatCompletionsBatchBuilder(BuilderMixin, BatchChatCompletionRequestB
             ChatCompletionResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ChatCompletionResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
     """A ``POST /v1/chat/completions`` request being built: one typed setter per field of the schema, then
@@ -157,6 +205,54 @@ class ChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuilderBas
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             ChatCompletionResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ChatCompletionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[MessageStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: RawResponse[MessageStream] = builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
 
     def send_stream(
         self,
@@ -207,6 +303,54 @@ class AsyncChatCompletionsCreateBuilder(BuilderMixin, ChatCompletionRequestBuild
             ChatCompletionResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ChatCompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ChatCompletionResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    async def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncMessageStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: AsyncRawResponse[AsyncMessageStream] = await async_builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
     async def send_stream(
         self,
         *,
@@ -256,6 +400,29 @@ class ChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuilderBas
             GenerateRequest,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[GenerateRequest]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[GenerateRequest] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuilderBase):
     """A ``POST /v1/chat/completions/render`` request being built: one typed setter per field of the schema,
@@ -286,6 +453,29 @@ class AsyncChatCompletionsRenderBuilder(BuilderMixin, ChatCompletionRequestBuild
             GenerateRequest,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[GenerateRequest]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[GenerateRequest] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class ClassifyBuilder(
     BuilderMixin, ClassificationCompletionRequestBuilderBase, ClassificationChatRequestBuilderBase
@@ -315,6 +505,29 @@ class ClassifyBuilder(
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             ClassificationResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ClassificationResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ClassificationResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncClassifyBuilder(
@@ -348,6 +561,29 @@ class AsyncClassifyBuilder(
             ClassificationResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ClassificationResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ClassificationResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
     """A ``POST /v1/completions`` request being built: one typed setter per field of the schema, then
@@ -377,6 +613,54 @@ class CompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             CompletionResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[CompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[CompletionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[CompletionStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: RawResponse[CompletionStream] = builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
 
     def send_stream(
         self,
@@ -427,6 +711,54 @@ class AsyncCompletionsCreateBuilder(BuilderMixin, CompletionRequestBuilderBase):
             CompletionResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[CompletionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[CompletionResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+    async def send_stream_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncCompletionStream]:
+        """``send_stream()`` answered as a raw response (status, headers, request id); its ``parse()`` gives
+        what ``send_stream()`` returns.
+        """
+        raw: AsyncRawResponse[AsyncCompletionStream] = await async_builder_raw(
+            self,
+            "send_stream",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+            },
+        )
+        return raw
+
     async def send_stream(
         self,
         *,
@@ -476,6 +808,29 @@ class CompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
             GenerateRequestList,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[GenerateRequestList]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[GenerateRequestList] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncCompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
     """A ``POST /v1/completions/render`` request being built: one typed setter per field of the schema, then
@@ -506,6 +861,29 @@ class AsyncCompletionsRenderBuilder(BuilderMixin, CompletionRequestBuilderBase):
             GenerateRequestList,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[GenerateRequestList]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[GenerateRequestList] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
     """A ``POST /detokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
@@ -533,6 +911,29 @@ class DetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             DetokenizeResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[DetokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[DetokenizeResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
@@ -564,6 +965,29 @@ class AsyncDetokenizeBuilder(BuilderMixin, DetokenizeRequestBuilderBase):
             DetokenizeResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[DetokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[DetokenizeResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class EmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
     """A ``POST /v2/embed`` request being built: one typed setter per field of the schema, then ``send()``."""
@@ -591,6 +1015,29 @@ class EmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             CohereEmbedResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[CohereEmbedResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[CohereEmbedResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncEmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
@@ -621,6 +1068,29 @@ class AsyncEmbedBuilder(BuilderMixin, CohereEmbedRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             CohereEmbedResponse,
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[CohereEmbedResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[CohereEmbedResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class EmbeddingsCreateBuilder(
@@ -675,6 +1145,29 @@ class EmbeddingsCreateBuilder(
             EmbeddingResponse,
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[EmbeddingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[EmbeddingResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncEmbeddingsCreateBuilder(
     BuilderMixin,
@@ -728,6 +1221,29 @@ class AsyncEmbeddingsCreateBuilder(
             EmbeddingResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[EmbeddingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[EmbeddingResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class GenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase):
     """A ``POST /generative_scoring`` request being built: one typed setter per field of the schema, then
@@ -757,6 +1273,29 @@ class GenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             GenerativeScoringResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[GenerativeScoringResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[GenerativeScoringResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncGenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilderBase):
@@ -788,6 +1327,29 @@ class AsyncGenerativeScoringBuilder(BuilderMixin, GenerativeScoringRequestBuilde
             GenerativeScoringResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[GenerativeScoringResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[GenerativeScoringResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class LoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/load_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -817,6 +1379,29 @@ class LoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[str] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncLoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/load_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -845,6 +1430,29 @@ class AsyncLoadLoraAdapterBuilder(BuilderMixin, LoadLoRAAdapterRequestBuilderBas
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[str] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class PoolingBuilder(
@@ -886,6 +1494,29 @@ class PoolingBuilder(
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             PoolingResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[PoolingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[PoolingResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncPoolingBuilder(
@@ -930,6 +1561,29 @@ class AsyncPoolingBuilder(
             PoolingResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[PoolingResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[PoolingResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class RerankBuilder(BuilderMixin, RerankRequestBuilderBase):
     """A ``POST /v1/rerank`` request being built: one typed setter per field of the schema, then ``send()``."""
@@ -957,6 +1611,29 @@ class RerankBuilder(BuilderMixin, RerankRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             RerankResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[RerankResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[RerankResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
@@ -987,6 +1664,29 @@ class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             RerankResponse,
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[RerankResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[RerankResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class ScoreBuilder(
@@ -1021,6 +1721,29 @@ class ScoreBuilder(
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             ScoreResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ScoreResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ScoreResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncScoreBuilder(
@@ -1057,6 +1780,29 @@ class AsyncScoreBuilder(
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             ScoreResponse,
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ScoreResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ScoreResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class SleepBuilder(BuilderMixin):
@@ -1095,6 +1841,29 @@ class SleepBuilder(BuilderMixin):
             ),
             SleepResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[SleepResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[SleepResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncSleepBuilder(BuilderMixin):
@@ -1136,6 +1905,29 @@ class AsyncSleepBuilder(BuilderMixin):
             SleepResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[SleepResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[SleepResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, TokenizeChatRequestBuilderBase):
     """A ``POST /tokenize`` request being built: one typed setter per field of the schema, then ``send()``."""
@@ -1163,6 +1955,29 @@ class TokenizeBuilder(BuilderMixin, TokenizeCompletionRequestBuilderBase, Tokeni
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
             TokenizeResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[TokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[TokenizeResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncTokenizeBuilder(
@@ -1196,6 +2011,29 @@ class AsyncTokenizeBuilder(
             TokenizeResponse,
         )
 
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[TokenizeResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[TokenizeResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class UnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/unload_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -1225,6 +2063,29 @@ class UnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
 
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[str] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
 
 class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilderBase):
     """A ``POST /v1/unload_lora_adapter`` request being built: one typed setter per field of the schema, then
@@ -1253,6 +2114,29 @@ class AsyncUnloadLoraAdapterBuilder(BuilderMixin, UnloadLoRAAdapterRequestBuilde
             self._body,
             CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[str]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[str] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class WakeUpBuilder(BuilderMixin):
@@ -1287,6 +2171,29 @@ class WakeUpBuilder(BuilderMixin):
             ),
             WakeUpResponse,
         )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[WakeUpResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[WakeUpResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 class AsyncWakeUpBuilder(BuilderMixin):
@@ -1323,6 +2230,29 @@ class AsyncWakeUpBuilder(BuilderMixin):
             ),
             WakeUpResponse,
         )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[WakeUpResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[WakeUpResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
 
 
 __all__ = [

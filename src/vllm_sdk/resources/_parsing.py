@@ -16,15 +16,30 @@ from .._structured import response_format_from_type
 from ..types.chat import ChatCompletionResponse
 from ..types.parsed import ParsedChatCompletion, parse_chat_completion
 from ._plan import PlannedRequest, bind_stream, call_options
+from ._raw import AsyncRawResponseView, RawResponseView
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Coroutine, Mapping, Sequence
 
     from .._config import NotGiven, TimeoutLike
     from .._requester import AsyncRequester, CallOptions, Requester
     from ._inputs import ChatMessageInput, ChatToolChoiceInput, ChatToolInput
+    from ._raw import (
+        AsyncRawResponse,
+        AsyncStreamedRawResponseManager,
+        RawResponse,
+        StreamedRawResponseManager,
+    )
 
-__all__ = ["AsyncChatCompletionsParsing", "ChatCompletionsParsing", "parse_body"]
+__all__ = [
+    "AsyncChatCompletionsParsing",
+    "AsyncChatCompletionsParsingWithRawResponse",
+    "AsyncChatCompletionsParsingWithStreamingResponse",
+    "ChatCompletionsParsing",
+    "ChatCompletionsParsingWithRawResponse",
+    "ChatCompletionsParsingWithStreamingResponse",
+    "parse_body",
+]
 
 ContentT = TypeVar("ContentT")
 
@@ -274,3 +289,121 @@ class AsyncChatCompletionsParsing:
             return await request.open_stream(self._requester, stream_cls)
         response = await request.send(self._requester, ChatCompletionResponse)
         return parse_chat_completion(response, response_format, request.tools)
+
+
+class ChatCompletionsParsingWithRawResponse(RawResponseView):
+    """``parse()`` of ``client.chat.completions.with_raw_response``
+    (sync client): a raw response whose ``parse()`` gives what ``parse()`` returns."""
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[False] = False, **params: Any
+    ) -> RawResponse[ParsedChatCompletion[Any]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[True], **params: Any
+    ) -> RawResponse[ParsedMessageStream[Any]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[False] = False, **params: Any
+    ) -> RawResponse[ParsedChatCompletion[ContentT]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[True], **params: Any
+    ) -> RawResponse[ParsedMessageStream[ContentT]]: ...
+
+    def parse(self, **kwargs: Any) -> Any:
+        """``parse()`` (same keywords), answered as a raw response."""
+        return self._call("parse", **kwargs)
+
+
+class ChatCompletionsParsingWithStreamingResponse(RawResponseView):
+    """``parse()`` of ``client.chat.completions.with_streaming_response``
+    (sync client): the context manager over the unread answer whose ``parse()`` gives what
+    ``parse()`` returns."""
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[False] = False, **params: Any
+    ) -> StreamedRawResponseManager[ParsedChatCompletion[Any]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[True], **params: Any
+    ) -> StreamedRawResponseManager[ParsedMessageStream[Any]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[False] = False, **params: Any
+    ) -> StreamedRawResponseManager[ParsedChatCompletion[ContentT]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[True], **params: Any
+    ) -> StreamedRawResponseManager[ParsedMessageStream[ContentT]]: ...
+
+    def parse(self, **kwargs: Any) -> Any:
+        """``parse()`` (same keywords), answered as the context manager over the unread answer."""
+        return self._call("parse", **kwargs)
+
+
+class AsyncChatCompletionsParsingWithRawResponse(AsyncRawResponseView):
+    """``parse()`` of ``client.chat.completions.with_raw_response``
+    (async client): an awaitable raw response whose ``parse()`` gives what ``parse()`` returns."""
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[False] = False, **params: Any
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ParsedChatCompletion[Any]]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[True], **params: Any
+    ) -> Coroutine[Any, Any, AsyncRawResponse[AsyncParsedMessageStream[Any]]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[False] = False, **params: Any
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ParsedChatCompletion[ContentT]]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[True], **params: Any
+    ) -> Coroutine[Any, Any, AsyncRawResponse[AsyncParsedMessageStream[ContentT]]]: ...
+
+    def parse(self, **kwargs: Any) -> Any:
+        """``parse()`` (same keywords), answered as an awaitable raw response."""
+        return self._call("parse", **kwargs)
+
+
+class AsyncChatCompletionsParsingWithStreamingResponse(AsyncRawResponseView):
+    """``parse()`` of ``client.chat.completions.with_streaming_response``
+    (async client): the async context manager over the unread answer whose ``parse()`` gives
+    what ``parse()`` returns."""
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[False] = False, **params: Any
+    ) -> AsyncStreamedRawResponseManager[ParsedChatCompletion[Any]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: None = None, stream: Literal[True], **params: Any
+    ) -> AsyncStreamedRawResponseManager[AsyncParsedMessageStream[Any]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[False] = False, **params: Any
+    ) -> AsyncStreamedRawResponseManager[ParsedChatCompletion[ContentT]]: ...
+
+    @overload
+    def parse(
+        self, *, response_format: type[ContentT], stream: Literal[True], **params: Any
+    ) -> AsyncStreamedRawResponseManager[AsyncParsedMessageStream[ContentT]]: ...
+
+    def parse(self, **kwargs: Any) -> Any:
+        """``parse()`` (same keywords), answered as the async context manager over the unread answer."""
+        return self._call("parse", **kwargs)

@@ -5,10 +5,18 @@ A resource class gets both properties from :class:`RawResponsesMixin` (sync) or
 requester (which sends the request and raises its answer) and hand back a raw response whose ``parse()``
 replays the method over the captured answer (``vllm_sdk._raw_replay``). The per-method logic therefore
 exists once, in the method itself.
+
+:class:`RawResponseView` does the work for any method name; its typed subclasses (generated ones in
+``_generated.py``, hand-written ones in ``_raw_views.py`` and ``_parsing.py``) only declare each method's
+overloads with ``RawResponse[T]`` results and call :meth:`RawResponseView._call`, and each resource's
+``with_raw_response`` property returns its typed view. :func:`builder_raw` runs a builder's ``send()`` /
+``send_stream()`` the same way (``send_raw()`` / ``send_stream_raw()``).
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import TYPE_CHECKING, Any
 
 from .._raw_replay import AsyncReplayRequester, ReplayRequester, Sent
@@ -22,11 +30,22 @@ from .._raw_response import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from .._requester import AsyncRequester, Requester
 
-__all__ = ["AsyncRawResponseView", "AsyncRawResponsesMixin", "RawResponseView", "RawResponsesMixin"]
+__all__ = [
+    "AsyncRawResponse",
+    "AsyncRawResponseView",
+    "AsyncRawResponsesMixin",
+    "AsyncStreamedRawResponseManager",
+    "RawResponse",
+    "RawResponseView",
+    "RawResponsesMixin",
+    "StreamedRawResponseManager",
+    "async_builder_raw",
+    "builder_raw",
+]
 
 
 def _not_sent(name: str) -> TypeError:
@@ -50,29 +69,29 @@ class RawResponseView:
         self._streaming = streaming
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
+        # The untyped path (the client's own routes, a method a typed view does not declare).
         if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
             raise AttributeError(name)
+        return functools.partial(self._call, name)
 
-        def send_raw(*args: Any, **kwargs: Any) -> Any:
-            try:
-                getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
-            except Sent as signal:
-                sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
+    def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call the resource's method ``name`` over the probe: a :class:`~vllm_sdk.RawResponse`, or in
+        streaming mode the context manager sending the request on entering."""
+        if self._streaming:
+            return StreamedRawResponseManager(lambda: self._send(StreamedRawResponse, name, args, kwargs))
+        return self._send(RawResponse, name, args, kwargs)
 
-                def replay() -> Any:
-                    return getattr(self._factory(ReplayRequester(sent)), name)(*args, **kwargs)
+    def _send(self, cls: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
+        except Sent as signal:
+            sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
 
-                cls = StreamedRawResponse if self._streaming else RawResponse
-                return cls(sent.response, sent.elapsed, replay, sent.max_size)
-            raise _not_sent(name)
+            def replay() -> Any:
+                return getattr(self._factory(ReplayRequester(sent)), name)(*args, **kwargs)
 
-        if not self._streaming:
-            return send_raw
-
-        def send_streaming(*args: Any, **kwargs: Any) -> StreamedRawResponseManager[Any]:
-            return StreamedRawResponseManager(lambda: send_raw(*args, **kwargs))
-
-        return send_streaming
+            return cls(sent.response, sent.elapsed, replay, sent.max_size)
+        raise _not_sent(name)
 
 
 class AsyncRawResponseView:
@@ -89,31 +108,32 @@ class AsyncRawResponseView:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
             raise AttributeError(name)
+        return functools.partial(self._call, name)
 
-        async def send_raw(*args: Any, **kwargs: Any) -> Any:
-            result = getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
-            try:
-                if not hasattr(result, "__await__"):
-                    raise _not_sent(name)
-                await result
-            except Sent as signal:
-                sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
+    def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call the resource's method ``name`` over the probe: an awaitable
+        :class:`~vllm_sdk.AsyncRawResponse`, or in streaming mode the async context manager."""
+        if self._streaming:
+            return AsyncStreamedRawResponseManager(self._send(AsyncStreamedRawResponse, name, args, kwargs))
+        return self._send(AsyncRawResponse, name, args, kwargs)
 
-                async def replay() -> Any:
-                    value = getattr(self._factory(AsyncReplayRequester(sent)), name)(*args, **kwargs)
-                    return await value
+    async def _send(
+        self, cls: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        result = getattr(self._factory(self._requester.probe(self._streaming)), name)(*args, **kwargs)
+        try:
+            if not hasattr(result, "__await__"):
+                raise _not_sent(name)
+            await result
+        except Sent as signal:
+            sent = signal  # ``signal`` is unbound after the except block; the replay needs it later
 
-                cls = AsyncStreamedRawResponse if self._streaming else AsyncRawResponse
-                return cls(sent.response, sent.elapsed, replay, sent.max_size)
-            raise _not_sent(name)
+            async def replay() -> Any:
+                value = getattr(self._factory(AsyncReplayRequester(sent)), name)(*args, **kwargs)
+                return await value
 
-        if not self._streaming:
-            return send_raw
-
-        def send_streaming(*args: Any, **kwargs: Any) -> AsyncStreamedRawResponseManager[Any]:
-            return AsyncStreamedRawResponseManager(send_raw(*args, **kwargs))
-
-        return send_streaming
+            return cls(sent.response, sent.elapsed, replay, sent.max_size)
+        raise _not_sent(name)
 
 
 class RawResponsesMixin:
@@ -149,3 +169,24 @@ class AsyncRawResponsesMixin:
         """This resource's methods as async context managers over the unread answer
         (:class:`~vllm_sdk.AsyncStreamedRawResponse`)."""
         return AsyncRawResponseView(type(self), self._requester, streaming=True)
+
+
+def _rebound(builder: Any, requester: Any) -> Any:
+    """``builder`` over another requester. Builders are copy-on-write (a setter returns a new builder), so
+    the shallow copy shares the body with the original and neither ever changes it."""
+    clone = copy.copy(builder)
+    clone._requester = requester
+    return clone
+
+
+def builder_raw(builder: Any, method: str, options: Mapping[str, Any]) -> Any:
+    """``builder.<method>(**options)`` (``send``, ``send_stream``) as a raw call on the sync client: a
+    :class:`~vllm_sdk.RawResponse` whose ``parse()`` gives what the method returns."""
+    view = RawResponseView(functools.partial(_rebound, builder), builder._requester, streaming=False)
+    return view._call(method, **options)
+
+
+def async_builder_raw(builder: Any, method: str, options: Mapping[str, Any]) -> Any:
+    """The async twin of :func:`builder_raw`: an awaitable giving an :class:`~vllm_sdk.AsyncRawResponse`."""
+    view = AsyncRawResponseView(functools.partial(_rebound, builder), builder._requester, streaming=False)
+    return view._call(method, **options)

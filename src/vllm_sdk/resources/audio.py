@@ -29,6 +29,12 @@ from .._requester import CallOptions
 from .._response import parse_response
 from .._streams import AsyncTranscriptionStream, TranscriptionStream
 from ..types.audio import Transcription, TranscriptionVerbose
+from ._raw_views import (
+    AsyncTranscriptionsWithRawResponse,
+    AsyncTranscriptionsWithStreamingResponse,
+    TranscriptionsWithRawResponse,
+    TranscriptionsWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Mapping
@@ -93,6 +99,22 @@ class Transcriptions:
     def __init__(self, requester: Requester, path: str) -> None:
         self._requester = requester
         self._path = path
+
+    def _factory(self, requester: Requester) -> Transcriptions:
+        """This resource (same route) over another requester: what the raw views call."""
+        return Transcriptions(requester, self._path)
+
+    @property
+    def with_raw_response(self) -> TranscriptionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return TranscriptionsWithRawResponse(self._factory, self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> TranscriptionsWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return TranscriptionsWithStreamingResponse(self._factory, self._requester, streaming=True)
 
     @overload
     def create(
@@ -167,6 +189,22 @@ class AsyncTranscriptions:
     def __init__(self, requester: AsyncRequester, path: str) -> None:
         self._requester = requester
         self._path = path
+
+    def _factory(self, requester: AsyncRequester) -> AsyncTranscriptions:
+        """This resource (same route) over another requester: what the raw views call."""
+        return AsyncTranscriptions(requester, self._path)
+
+    @property
+    def with_raw_response(self) -> AsyncTranscriptionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return AsyncTranscriptionsWithRawResponse(self._factory, self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncTranscriptionsWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return AsyncTranscriptionsWithStreamingResponse(self._factory, self._requester, streaming=True)
 
     @overload
     def create(

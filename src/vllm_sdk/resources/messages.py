@@ -29,6 +29,14 @@ from ..types._generated import GenerateRequest
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, call_options, wants_builder
+from ._raw_views import (
+    AnthropicMessageBuilderRaw,
+    AsyncAnthropicMessageBuilderRaw,
+    AsyncMessagesWithRawResponse,
+    AsyncMessagesWithStreamingResponse,
+    MessagesWithRawResponse,
+    MessagesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -208,7 +216,7 @@ class _MessageBuilderBase(PlainBodyBuilder):
         return _count_request({k: v for k, v in self._body.items() if k != "max_tokens"}, options)
 
 
-class AnthropicMessageBuilder(_MessageBuilderBase):
+class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
     """A Messages request being built: setters, then ``send()``, ``send_stream()`` or ``count_tokens()``.
     Made by ``client.messages.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
     without model, messages or max_tokens, before any I/O."""
@@ -255,7 +263,7 @@ class AnthropicMessageBuilder(_MessageBuilderBase):
         return self._count_request(options).send(self._requester, MessageTokenCount)
 
 
-class AsyncAnthropicMessageBuilder(_MessageBuilderBase):
+class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBuilderRaw):
     """The async twin of :class:`AnthropicMessageBuilder` (``await`` ``send()``, ``send_stream()``,
     ``count_tokens()``)."""
 
@@ -306,6 +314,18 @@ class Messages:
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return MessagesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return MessagesWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> AnthropicMessageBuilder: ...
@@ -398,6 +418,18 @@ class AsyncMessages:
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncMessagesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return AsyncMessagesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncMessagesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return AsyncMessagesWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> AsyncAnthropicMessageBuilder: ...

@@ -31,6 +31,14 @@ from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, bind_stream, call_options, wants_builder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
+from ._raw_views import (
+    AsyncResponseBuilderRaw,
+    AsyncResponsesWithRawResponse,
+    AsyncResponsesWithStreamingResponse,
+    ResponseBuilderRaw,
+    ResponsesWithRawResponse,
+    ResponsesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -219,7 +227,7 @@ class _ResponseBuilderBase(PlainBodyBuilder):
         return _create_request(self._body, options, text_format)
 
 
-class ResponseBuilder(_ResponseBuilderBase):
+class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
     """A Responses request being built: setters, then ``send()``, ``send_stream()`` or ``parse(Model)``.
     Made by ``client.responses.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
     without model or input, before any I/O."""
@@ -271,7 +279,7 @@ class ResponseBuilder(_ResponseBuilderBase):
         return _parsed(request.send(self._requester, Response), text_format, request)
 
 
-class AsyncResponseBuilder(_ResponseBuilderBase):
+class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
     """The async twin of :class:`ResponseBuilder` (``await`` ``send()``, ``send_stream()``, ``parse()``)."""
 
     def __init__(self, requester: AsyncRequester) -> None:
@@ -325,6 +333,18 @@ class Responses(RawResponsesMixin):
 
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> ResponsesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return ResponsesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> ResponsesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return ResponsesWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> ResponseBuilder: ...
@@ -512,6 +532,18 @@ class AsyncResponses(AsyncRawResponsesMixin):
 
     def __init__(self, requester: AsyncRequester) -> None:
         self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncResponsesWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id,
+        ``parse()``) instead of the parsed result."""
+        return AsyncResponsesWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
+        """This resource's methods as context managers over the unread answer (``iter_bytes()``,
+        ``iter_lines()``, ``parse()``)."""
+        return AsyncResponsesWithStreamingResponse(type(self), self._requester, streaming=True)
 
     @overload
     def create(self) -> AsyncResponseBuilder: ...

@@ -7,9 +7,21 @@ Wire shapes and behaviour from vLLM 0.32.0: ``vllm/entrypoints/speech_to_text/re
 ``invalid_json``, ``invalid_event``, ``model_not_found``, ``model_not_validated``, ``unknown_event``,
 ``processing_error``) and ``.../realtime/api_router.py`` (the route).
 
-The mock's transcript is scripted instead of heard: once the audio ends (``commit`` with ``final``) it
-says how much audio arrived (``"heard 1.50 seconds of audio in 3 chunks"``), one ``transcription.delta``
-per word, then ``transcription.done`` with the text and usage. Faults (``x-mock-fault`` on the handshake,
+Transcription streams while the audio arrives, as on vLLM (``connection.py``): a non-final ``commit``
+starts a generation task (``start_generation``) that reads the connection's audio queue as it fills
+(``audio_stream_generator``); the model cuts the audio into segments (``buffer_realtime_audio`` of the
+realtime model classes, e.g. ``model_executor/models/qwen3_asr_realtime.py``: fixed-length segments, the
+remainder flushed when the audio ends) and the engine's output for each segment goes out at once as
+``transcription.delta`` events (``_run_generation``); ``commit`` with ``final`` queues the end of the audio
+(``None``), after which the last segment is flushed and ``transcription.done`` carries the whole text and
+usage, and the queue is cleared. Audio appended before the first ``commit`` waits in the queue; a
+``commit`` while a generation runs is ignored; ``final`` with no generation running leaves the end marker
+queued for the next one (so a later ``commit`` transcribes what came before it at once).
+
+The mock's transcript is scripted instead of heard: each segment of :data:`SEGMENT_BYTES` (half a second;
+vLLM's Qwen3-ASR realtime model uses 5 s, short test audio needs shorter ones) transcribes as the time
+range it covers, ``"heard 0.00-0.50 s"``, one ``transcription.delta`` per word, so the deltas of a segment
+arrive as soon as its audio has. Faults (``x-mock-fault`` on the handshake,
 or server-wide) that apply here, counting every server event including ``session.created``:
 ``delay_events=S`` waits before each event, ``stall_after=K`` sends nothing after K events (the socket
 stays open), ``disconnect_after=K`` drops the TCP connection after K events without a close frame.
@@ -34,10 +46,13 @@ if TYPE_CHECKING:
     from ._faults import Fault
     from ._state import ServerState
 
-__all__ = ["add_realtime_routes"]
+__all__ = ["SEGMENT_BYTES", "add_realtime_routes"]
 
 #: PCM16 at 16 kHz mono: bytes per second of audio (the format vLLM's realtime endpoint takes).
 _BYTES_PER_SECOND = 32_000
+
+#: The audio of one transcribed segment: half a second.
+SEGMENT_BYTES = _BYTES_PER_SECOND // 2
 
 
 class _Session:
@@ -50,9 +65,17 @@ class _Session:
         self.sent = 0
         self.silent = False
         self.model_validated = False
+        # vLLM's audio queue: chunk sizes, ``None`` for the end of the audio (commit with final).
+        self.queue: list[int | None] = []
         self.generating = False
-        self.audio_bytes = 0
-        self.chunks = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        """A new transcription: no audio consumed, no text."""
+        self.consumed = 0  # bytes of the current transcription read from the queue
+        self.buffered = 0  # bytes read but not yet transcribed (less than a segment)
+        self.text = ""
+        self.deltas = 0
 
     async def send(self, event: dict[str, Any]) -> bool:
         """Send one event, applying the event faults; False once the connection is gone."""
@@ -108,8 +131,8 @@ class _Session:
                 # np.frombuffer(int16) rejects half samples; empty audio is refused explicitly.
                 await self.error("Invalid audio data", "invalid_audio")
                 return
-            self.audio_bytes += len(data)
-            self.chunks += 1
+            self.queue.append(len(data))
+            await self.pump()
         elif kind == "input_audio_buffer.commit":
             if not self.model_validated:
                 await self.error(
@@ -118,32 +141,56 @@ class _Session:
                 )
                 return
             if event.get("final"):
-                if self.generating:
-                    await self.transcribe()
-            else:
-                # A commit while a transcription runs is ignored, as in start_generation().
+                self.queue.append(None)
+            elif not self.generating:  # a commit while a transcription runs is ignored (start_generation)
                 self.generating = True
+            await self.pump()
         else:
             await self.error(f"Unknown event type: {kind}", "unknown_event")
 
-    async def transcribe(self) -> None:
-        seconds = self.audio_bytes / _BYTES_PER_SECOND
-        words = f"heard {seconds:.2f} seconds of audio in {self.chunks} chunks".split(" ")
-        pieces = [words[0]] + [" " + w for w in words[1:]]
-        for piece in pieces:
-            if not await self.send({"type": "transcription.delta", "delta": piece}):
+    async def pump(self) -> None:
+        """The generation task's work so far: read the queued audio, send the deltas of every complete
+        segment, and at the end of the audio flush the rest and send ``transcription.done``."""
+        while self.generating and self.queue:
+            item = self.queue.pop(0)
+            if item is None:
+                if self.buffered and not await self.segment(self.buffered):
+                    return
+                await self.done()
                 return
-        prompt = max(1, self.audio_bytes // 640)  # one "audio token" per 20 ms
+            self.consumed += item
+            self.buffered += item
+            while self.buffered >= SEGMENT_BYTES:
+                if not await self.segment(SEGMENT_BYTES):
+                    return
+
+    async def segment(self, size: int) -> bool:
+        """Transcribe the next ``size`` bytes of buffered audio: one delta per word, sent at once."""
+        end = self.consumed - self.buffered + size
+        start = end - size
+        words = ["heard", f"{start / _BYTES_PER_SECOND:.2f}-{end / _BYTES_PER_SECOND:.2f}", "s"]
+        self.buffered -= size
+        for i, word in enumerate(words):
+            piece = word if not self.text and i == 0 else " " + word
+            self.text += piece
+            self.deltas += 1
+            if not await self.send({"type": "transcription.delta", "delta": piece}):
+                return False
+        return True
+
+    async def done(self) -> None:
+        prompt = max(1, self.consumed // 640)  # one "audio token" per 20 ms
+        # vLLM's UsageInfo as TranscriptionDone dumps it.
         usage = {
             "prompt_tokens": prompt,
-            "total_tokens": prompt + len(pieces),
-            "completion_tokens": len(pieces),
+            "total_tokens": prompt + self.deltas,
+            "completion_tokens": self.deltas,
             "prompt_tokens_details": None,
         }
-        await self.send({"type": "transcription.done", "text": "".join(pieces), "usage": usage})
+        await self.send({"type": "transcription.done", "text": self.text, "usage": usage})
         self.generating = False
-        self.audio_bytes = 0
-        self.chunks = 0
+        self.queue.clear()  # "Clear queue for next utterance" (_run_generation)
+        self._reset()
 
 
 async def _realtime(request: web.Request) -> web.StreamResponse:

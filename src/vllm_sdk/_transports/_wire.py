@@ -1,0 +1,522 @@
+"""The SDK's own HTTP/1.1 client connection: an ``asyncio.Protocol`` that de-frames a response as it arrives.
+
+Streamed calls spend most of the client's CPU per chunk in the HTTP library under them, not in the SDK:
+with aiohttp, its ``StreamReader`` bookkeeping per chunk (``feed_data``, ``_read_nowait_chunk``,
+``resume_reading``) cost more than the SSE parser. :class:`WireConnection` does the least per socket
+read: ``data_received`` de-frames the body (``Content-Length``; chunked, by the compiled ``_speedups``
+build when there is one; or close-delimited) into a list of pieces and wakes the waiting consumer once
+per read; the consumer (:class:`WireBody`) takes everything queued at once and hands it to the stream
+engine's parser as one ``feed``.
+
+What the protocol guards against, so that a hostile server gets a typed error rather than memory or time:
+
+* the response head is capped in bytes (:data:`MAX_HEAD`) and in header lines (:data:`MAX_HEADERS`);
+  malformed status lines, header lines, sizes and chunk framing are :class:`httpx.RemoteProtocolError`;
+* informational (``1xx``) answers are skipped, and the wait for the final head is one deadline from the
+  moment the request was written, so ``100 Continue`` then silence still times out;
+* between reads of the body, the read timeout (time with no byte while the consumer waits or the buffer
+  has room) is kept by one loop timer per connection, re-armed only when it fires;
+* flow control: past :data:`HIGH_WATER` queued bytes the socket stops being read until the consumer has
+  taken them, so a consumer that lags never makes the buffer grow without bound.
+
+Errors are recorded as an httpx exception class and message; the consumer raises them with the request it
+builds only then (see ``_wire_pool``), as the rest of the SDK maps httpx's exceptions once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .._speedups import ChunkedDecoder, ChunkedError
+from ._event_loops import abandon_asyncio_transport
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+__all__ = ["HIGH_WATER", "MAX_HEAD", "MAX_HEADERS", "WireBody", "WireConnection"]
+
+#: Largest response head (status line and headers, or a chunked body's trailers) accepted, in bytes.
+MAX_HEAD = 64 * 1024
+#: Most header lines accepted in a response head (or in a chunked body's trailers).
+MAX_HEADERS = 128
+#: Queued body bytes past which the socket is no longer read until the consumer takes them.
+HIGH_WATER = 256 * 1024
+
+# Connection states: what the next byte from the server is.
+_IDLE = 0  # no request in flight (a byte now means the connection cannot be reused)
+_HEAD = 1  # the response head (possibly after 1xx answers)
+_LENGTH = 2  # a body of Content-Length bytes
+_CHUNKED = 3  # a chunked body
+_UNTIL_CLOSE = 4  # a body delimited by the close of the connection
+_DONE = 5  # the body is complete
+
+_CUT_BODY = "peer closed connection without sending complete message body"
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_STATUS = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: (.*))?")
+_DIGITS = re.compile(rb"[0-9]{1,18}")
+
+
+class WireConnection(asyncio.Protocol):
+    """One HTTP/1.1 client connection, one request at a time (see the module docstring).
+
+    :meth:`send` writes a request and arms the head deadline; ``await`` :meth:`head` for the response
+    head; the body is then read through :class:`WireBody`. :attr:`reusable` says, once the body is done,
+    whether the connection may serve another request.
+    """
+
+    # Plain attributes, read and written on every socket read: slots keep them cheap.
+    __slots__ = (
+        "_decoder",
+        "_head_buf",
+        "_head_deadline",
+        "_last_read",
+        "_loop",
+        "_no_body",
+        "_read_timeout",
+        "_timer",
+        "body_left",
+        "closed",
+        "content_encoding",
+        "failure",
+        "got_bytes",
+        "head_waiter",
+        "idle_since",
+        "keep_alive",
+        "key",
+        "paused",
+        "pending",
+        "pending_size",
+        "raw_headers",
+        "reason",
+        "reusable",
+        "sets_cookie",
+        "state",
+        "status",
+        "transport",
+        "waiter",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, key: object) -> None:
+        self._loop = loop
+        #: The pool key this connection belongs to (scheme, host, port, TLS).
+        self.key = key
+        self.transport: asyncio.Transport | None = None
+        self.state = _IDLE
+        self.closed = False
+        #: ``(httpx exception class, message)`` once the exchange failed.
+        self.failure: tuple[type[httpx.TransportError], str] | None = None
+        #: Whether any byte of the current response arrived (a request is retried only when none did).
+        self.got_bytes = False
+        self.head_waiter: asyncio.Future[None] | None = None
+        self.waiter: asyncio.Future[None] | None = None
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+        self.paused = False
+        self.status = 0
+        self.reason = b""
+        self.raw_headers: list[tuple[bytes, bytes]] = []
+        self.content_encoding: bytes | None = None
+        self.sets_cookie = False
+        self.keep_alive = True
+        self.reusable = False
+        self.body_left = 0
+        self.idle_since = 0.0
+        self._no_body = False
+        self._head_buf = bytearray()
+        self._decoder: ChunkedDecoder | None = None
+        self._read_timeout: float | None = None
+        self._head_deadline = 0.0
+        self._last_read = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a stream transport (create_connection)
+
+    def data_received(self, data: bytes) -> None:
+        state = self.state
+        if self._read_timeout is not None:
+            self._last_read = self._loop.time()
+        self.got_bytes = True
+        if state == _CHUNKED:
+            self._chunked(data)
+        elif state == _LENGTH:
+            left = self.body_left
+            size = len(data)
+            if size < left:
+                self.body_left = left - size
+                self._push(data)
+            else:
+                self.body_left = 0
+                if size > left:  # bytes past the body: the connection's framing cannot be trusted
+                    self.keep_alive = False
+                    data = data[:left]
+                if data:
+                    self._push(data)
+                self._finish()
+        elif state == _UNTIL_CLOSE:
+            self._push(data)
+        elif state == _HEAD:
+            self._head(data)
+        else:
+            # Bytes nobody asked for (between requests, or after a complete body): never reuse this.
+            self.keep_alive = False
+            self.reusable = False
+            if self.transport is not None:
+                self.transport.close()
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport: connection_lost follows and ends or fails the exchange
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.reusable = False
+        state = self.state
+        if self.failure is not None or state in (_IDLE, _DONE):
+            self._stop_timer()
+            self._wake()
+            return
+        if state == _UNTIL_CLOSE and exc is None:
+            self._finish()
+            return
+        if exc is not None and not isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+            self._fail(httpx.ReadError, str(exc) or type(exc).__name__)
+        elif state == _HEAD:
+            self._fail(httpx.RemoteProtocolError, "Server disconnected without sending a response.")
+        else:
+            self._fail(httpx.RemoteProtocolError, _CUT_BODY)
+
+    # -- the request
+
+    def send(self, data: bytes, read_timeout: float | None, no_body: bool) -> None:
+        """Write one request (``data``: head and body) and wait for its answer's head from now on."""
+        self.state = _HEAD
+        self.failure = None
+        self.got_bytes = False
+        self.status = 0
+        self.raw_headers = []
+        self.content_encoding = None
+        self.sets_cookie = False
+        self.keep_alive = True
+        self.reusable = False
+        self.pending = []
+        self.pending_size = 0
+        self._no_body = no_body
+        self._head_buf = bytearray()
+        self._read_timeout = read_timeout
+        if read_timeout is not None:
+            now = self._loop.time()
+            self._last_read = now
+            self._head_deadline = now + read_timeout
+            self._timer = self._loop.call_at(self._head_deadline, self._on_timer)
+        transport = self.transport
+        assert transport is not None  # send() follows connection_made
+        transport.write(data)
+
+    async def head(self) -> None:
+        """Wait until the response head arrived or the exchange failed (see :attr:`failure`)."""
+        if self.state == _HEAD and self.failure is None:
+            waiter = self.head_waiter = self._loop.create_future()
+            await waiter
+
+    def close(self) -> None:
+        """Close the connection now (a part-read body, a failure, a cancelled consumer)."""
+        self.reusable = False
+        self._stop_timer()
+        transport = self.transport
+        if transport is not None and not self.closed:
+            self.closed = True
+            if self._loop.is_closed():  # a body dropped after its loop ended: close the socket directly
+                abandon_asyncio_transport(transport)
+            else:
+                transport.abort()  # discard whatever is unsent or unread: nobody will read it
+
+    # -- the head
+
+    def _head(self, data: bytes) -> None:
+        buf = self._head_buf
+        buf += data
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buf) > MAX_HEAD:
+                    self._fail(httpx.RemoteProtocolError, f"response head larger than {MAX_HEAD} bytes")
+                return
+            if end > MAX_HEAD:
+                self._fail(httpx.RemoteProtocolError, f"response head larger than {MAX_HEAD} bytes")
+                return
+            head = bytes(buf[:end])
+            del buf[: end + 4]
+            status = self._parse_head(head)
+            if status < 0:
+                return
+            if status < 200:
+                continue  # informational: the final answer follows (its deadline still runs)
+            break
+        rest = bytes(buf)
+        self._head_buf = bytearray()
+        self._start_body()
+        waiter, self.head_waiter = self.head_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if rest and self.state != _DONE:
+            self.data_received(rest)
+        elif rest:  # bytes after a body-less answer: the framing cannot be trusted
+            self.keep_alive = self.reusable = False
+
+    def _parse_head(self, head: bytes) -> int:
+        """Parse one response head; its status (a 1xx is not kept), or -1 after a failure."""
+        lines = head.split(b"\r\n")
+        if b"\n" in head.replace(b"\r\n", b"") or b"\0" in head:
+            return self._bad("a bare CR, LF or NUL in the response head")
+        match = _STATUS.fullmatch(lines[0])
+        if match is None:
+            return self._bad(f"invalid status line {lines[0][:100]!r}")
+        minor, code, reason = match.groups()
+        status = int(code)
+        if status < 100 or status == 101:
+            return self._bad(f"unexpected status {status}")
+        if len(lines) - 1 > MAX_HEADERS:
+            return self._bad(f"more than {MAX_HEADERS} header lines in the response head")
+        headers: list[tuple[bytes, bytes]] = []
+        lengths: set[bytes] = set()
+        codings: list[bytes] = []
+        connection = b""
+        encoding: bytes | None = None
+        cookie = False
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if not sep or _TOKEN.fullmatch(name) is None:
+                return self._bad(f"invalid header line {line[:100]!r}")
+            value = value.strip(b" \t")
+            headers.append((name, value))
+            lower = name.lower()
+            if lower == b"content-length":
+                lengths.update(part.strip(b" \t") for part in value.split(b","))
+            elif lower == b"transfer-encoding":
+                codings.extend(part.strip(b" \t").lower() for part in value.split(b","))
+            elif lower == b"connection":
+                connection += b"," + value.lower()
+            elif lower == b"content-encoding":
+                encoding = value if encoding is None else encoding + b", " + value
+            elif lower == b"set-cookie":
+                cookie = True
+        if status < 200:
+            return status  # an informational answer: nothing of it is kept
+        tokens = {part.strip(b" \t") for part in connection.split(b",")}
+        self.keep_alive = b"close" not in tokens if minor == b"1" else b"keep-alive" in tokens
+        if codings:
+            if lengths:
+                self.keep_alive = False  # both framings: Transfer-Encoding wins, the connection is suspect
+            if codings[-1] == b"chunked":
+                if codings.count(b"chunked") > 1:
+                    return self._bad("chunked applied twice")
+                self.body_left = -1
+            else:
+                self.body_left = -2  # a coding not ending in chunked: the body runs to the close
+        elif lengths:
+            if len(lengths) > 1 or _DIGITS.fullmatch(next(iter(lengths))) is None:
+                return self._bad(f"invalid Content-Length {b', '.join(sorted(lengths))[:100]!r}")
+            self.body_left = int(next(iter(lengths)))
+        else:
+            self.body_left = -2
+        self.status = status
+        self.reason = reason or b""
+        self.raw_headers = headers
+        self.content_encoding = encoding
+        self.sets_cookie = cookie
+        return status
+
+    def _bad(self, message: str) -> int:
+        self._fail(httpx.RemoteProtocolError, message)
+        return -1
+
+    def _start_body(self) -> None:
+        left = self.body_left
+        if self._no_body or self.status in (204, 304):
+            self.body_left = 0
+            self._finish()
+        elif left == -1:
+            self.state = _CHUNKED
+            self._decoder = ChunkedDecoder()
+        elif left == -2:
+            self.state = _UNTIL_CLOSE
+            self.keep_alive = False
+        elif left == 0:
+            self._finish()
+        else:
+            self.state = _LENGTH
+
+    # -- a chunked body
+
+    def _chunked(self, data: bytes) -> None:
+        decoder = self._decoder
+        assert decoder is not None  # set with the _CHUNKED state
+        try:
+            body = decoder.feed(data)
+        except ChunkedError as exc:
+            self._fail(httpx.RemoteProtocolError, str(exc))
+            return
+        if body:
+            self._push(body)
+        if decoder.done:
+            if decoder.extra:
+                self.keep_alive = False  # bytes past the body
+            self._finish()
+
+    # -- queueing body pieces for the consumer
+
+    def _push(self, piece: bytes) -> None:
+        self.pending.append(piece)
+        size = self.pending_size + len(piece)
+        self.pending_size = size
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if size > HIGH_WATER and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def take(self) -> bytes:
+        """Everything queued, as one piece (the consumer's side); reading resumes if it was paused."""
+        pending = self.pending
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        pending.clear()  # reused: a new list per read was a GC-tracked allocation per read
+        self.pending_size = 0
+        if self.paused:
+            self.paused = False
+            if self._read_timeout is not None:
+                self._last_read = self._loop.time()  # the time paused does not count against the server
+            if self.transport is not None and not self.closed:
+                self.transport.resume_reading()
+        return data
+
+    def _finish(self) -> None:
+        self.state = _DONE
+        self.reusable = self.keep_alive and not self.closed
+        self._stop_timer()
+        self._wake()
+
+    def _fail(self, cls: type[httpx.TransportError], message: str) -> None:
+        if self.failure is None:
+            self.failure = (cls, message)
+        self.reusable = False
+        self.close()
+        self._wake()
+
+    def _wake(self) -> None:
+        for waiter in (self.head_waiter, self.waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+        self.head_waiter = self.waiter = None
+
+    # -- timeouts
+
+    def _stop_timer(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        timeout = self._read_timeout
+        if timeout is None or self.state in (_IDLE, _DONE) or self.failure is not None:
+            return
+        now = self._loop.time()
+        if self.state == _HEAD:
+            if now >= self._head_deadline:
+                self._fail(
+                    httpx.ReadTimeout,
+                    f"no response headers within {timeout:g} s (nothing or a 1xx answer only was sent)",
+                )
+                return
+            due = self._head_deadline
+        elif self.paused:
+            due = now + timeout  # the consumer lags: the server is not waited for
+        else:
+            due = self._last_read + timeout
+            if now >= due:
+                self._fail(httpx.ReadTimeout, f"no data for {timeout:g} s while reading the response body")
+                return
+        self._timer = self._loop.call_at(due, self._on_timer)
+
+    @property
+    def done(self) -> bool:
+        """The body is complete."""
+        return self.state == _DONE
+
+    @property
+    def head_received(self) -> bool:
+        """The final response head arrived (a failure after it belongs to the body)."""
+        return self.state not in (_IDLE, _HEAD)
+
+
+class WireBody(httpx.AsyncByteStream):
+    """The body of one response on a :class:`WireConnection`, as an httpx byte stream.
+
+    Each iteration step gives everything that arrived since the last one (one socket read when the consumer
+    keeps up). ``aclose`` hands the connection back through ``release`` (``True``: it may be reused, only
+    after a complete body) or closes it.
+    """
+
+    __slots__ = ("_conn", "_make_request", "_release")
+
+    def __init__(
+        self,
+        conn: WireConnection,
+        make_request: Callable[[], httpx.Request],
+        release: Callable[[WireConnection, bool], None],
+    ) -> None:
+        self._conn = conn
+        self._make_request = make_request
+        self._release: Callable[[WireConnection, bool], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        conn = self._conn
+        loop = conn._loop
+        while True:
+            if conn.pending:
+                yield conn.take()
+                continue
+            if conn.failure is not None:
+                cls, message = conn.failure
+                raise cls(message, request=self._make_request())
+            if conn.state == _DONE:
+                return
+            waiter = conn.waiter = loop.create_future()
+            try:
+                await waiter
+            except BaseException:
+                conn.close()  # cancelled mid-body: nobody will read the rest
+                raise
+
+    async def aread_limited(self, limit: int | None) -> bytes | None:
+        """The whole body, or ``None`` as soon as it passes ``limit`` bytes."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self:
+            size += len(chunk)
+            if limit is not None and size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def aclose(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            conn = self._conn
+            release(conn, conn.done and conn.reusable and not conn.pending)
+
+    def __del__(self) -> None:
+        # A body dropped without aclose (a caller that forgot it): its connection is never reused, and its
+        # slot in the pool is given back.
+        release, self._release = self._release, None
+        if release is not None:
+            release(self._conn, False)
