@@ -13,6 +13,8 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
+import httpx
+
 from . import _config, _retry
 from ._balancer import Balancer, Replica, replica_failed
 from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
@@ -21,12 +23,14 @@ from ._client_config import ClientConfig, TransportChoice
 from ._exceptions import ClientClosedError, VllmError
 from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
+from ._multipart import StreamedBody
 from ._options import RequestOptions
 from ._pool import HttpClientT, Lease, Pool
 from ._version import __version__
 
 if TYPE_CHECKING:
-    import httpx
+    from collections.abc import AsyncIterable
+
     from typing_extensions import Self
 
     from ._multipart import Upload
@@ -434,13 +438,21 @@ class BaseClient(Generic[HttpClientT]):
             # Per-call extra_query wins over the client's default_query.
             params = {**self._default_query, **(params or {})}
         url = opts.url if replica is None else rebase_url(opts.url, self._base_url, replica.url)
+        content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None
+        if isinstance(opts.content, StreamedBody):
+            # Read from disk as it is sent, anew on every attempt; httpx takes sync iterables on a sync
+            # client only and async ones on an async client only.
+            is_async = isinstance(self._pool.http, httpx.AsyncClient)
+            content = opts.content.async_stream() if is_async else opts.content.sync_stream()
+        else:
+            content = opts.content
         factory = self._pool.requests
         if factory is not None and factory.applies(url, params):
-            return factory.build(opts.method, url, content=opts.content, headers=headers, timeout=timeout)
+            return factory.build(opts.method, url, content=content, headers=headers, timeout=timeout)
         return self._pool.http.build_request(
             opts.method,
             url,
-            content=opts.content,
+            content=content,
             headers=headers,
             params=dict(params) if params else None,
             timeout=timeout,
@@ -461,6 +473,7 @@ class BaseClient(Generic[HttpClientT]):
             or self._request_hooks
             or self._response_hooks
             or logger.isEnabledFor(10)  # DEBUG
+            or isinstance(opts.content, StreamedBody)  # the direct path sends bytes only
             or not factory.direct_applies(opts.url, opts.params)
         ):
             return None
@@ -571,6 +584,9 @@ class BaseClient(Generic[HttpClientT]):
         ``extra_body`` does not apply (the form fields are the body), ``extra_headers`` may not replace
         the multipart ``Content-Type``."""
         headers = {**(options.extra_headers or {}), "Content-Type": upload.content_type}
+        if isinstance(upload.content, StreamedBody):
+            # Known in advance (the file's size), so the body is sent with a length, not chunked.
+            headers["Content-Length"] = str(upload.content.length)
         return RequestOptions(
             method="POST",
             url=self.url_for(path),

@@ -31,6 +31,7 @@ from ._client_builder import ClientBuilder
 from ._client_config import TransportChoice, register_openers
 from ._client_raw import AsyncProbeRequester, ProbeRequester
 from ._exceptions import VllmError, map_transport_error
+from ._multipart import StreamedBody
 from ._otel import wrap_stream_response
 from ._raw_response import record_retries
 from ._response import (
@@ -592,6 +593,8 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         self._check_open()
         factory = self._pool.requests
         assert factory is not None  # a direct transport comes from the SDK's own request factory
+        body = opts.content
+        assert not isinstance(body, StreamedBody)  # streamed uploads never go direct (_direct_transport)
         max_retries = self._max_retries_for(opts)
         retries = 0
         while True:
@@ -602,9 +605,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             def make_request(
                 headers: dict[str, str] = headers, timeout: httpx.Timeout = timeout
             ) -> httpx.Request:
-                return factory.build(
-                    opts.method, opts.url, content=opts.content, headers=headers, timeout=timeout
-                )
+                return factory.build(opts.method, opts.url, content=body, headers=headers, timeout=timeout)
 
             sent_at = time.perf_counter()
             if scope is not None:
@@ -612,7 +613,7 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
             error: VllmError
             try:
                 head = await transport.fetch(
-                    opts.method, opts.url, wire, opts.content, timeout, make_request, opts.stream
+                    opts.method, opts.url, wire, body, timeout, make_request, opts.stream
                 )
                 if head.plain_success:
                     if opts.stream:

@@ -1,14 +1,19 @@
 """Multipart form bodies for the upload routes (``/v1/audio/transcriptions``, ``/v1/audio/translations``).
 
-The body is encoded to bytes here, with no I/O beyond reading the caller's file once, so that sync and
-async clients, both transports (httpx's and aiohttp's) and retries send the very same bytes: a transport
-only ever sees ``content=`` and a ``Content-Type`` with the boundary.
+The body is encoded here, so that sync and async clients, both transports (httpx's and aiohttp's) and
+retries send the very same bytes: a transport only ever sees ``content=`` and a ``Content-Type`` with the
+boundary. A file with a size known in advance (a path to a regular file, a seekable binary file object) is
+not read into memory: the body is a :class:`StreamedBody`, the form's bytes around a
+:class:`~vllm_sdk._file_source.FileSource` read from disk in chunks on every attempt, with its
+``Content-Length`` known. Bytes, and file objects that cannot seek (a pipe, a socket), are read whole, under
+the ``max_bytes`` cap.
 
 A file is given as a path (``str`` / ``os.PathLike``), ``bytes`` or a binary file object (anything with
 ``read()`` returning bytes; its ``name`` gives the filename), or as a ``(filename, content)`` /
 ``(filename, content, content_type)`` tuple as in openai-python. The MIME type comes from the filename's
 extension, else from the first bytes (RIFF/WAVE, ID3/MPEG, fLaC, OggS, WebM, MP4), else
-``application/octet-stream``. Files larger than ``max_bytes`` are refused before they are read whole.
+``application/octet-stream``. Files larger than ``max_bytes`` are refused, before they are read when their
+size is known.
 """
 
 from __future__ import annotations
@@ -20,14 +25,24 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from ._exceptions import VllmError
+from ._file_source import FileSource, file_source, handle_source
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
-__all__ = ["MAX_UPLOAD_BYTES", "FileInput", "Upload", "encode_multipart", "read_file_input"]
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "FileInput",
+    "StreamedBody",
+    "Upload",
+    "encode_multipart",
+    "open_file_input",
+    "read_file_input",
+]
 
 #: The largest file the SDK uploads (vLLM itself refuses audio above 25 MB by default,
-#: ``VLLM_MAX_AUDIO_CLIP_FILESIZE_MB``); a bigger one raises before it is read whole.
+#: ``VLLM_MAX_AUDIO_CLIP_FILESIZE_MB``); a bigger one raises before it is read (whole, for a file that
+#: cannot say its size).
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 #: What ``file=`` accepts.
@@ -68,10 +83,61 @@ _SUFFIXES = {
 
 
 @dataclass(frozen=True, slots=True)
-class Upload:
-    """An encoded multipart body: ``content`` and its ``content_type`` (with the boundary)."""
+class StreamedBody:
+    """A multipart body whose file part is read from disk as it is sent: ``head`` (the form fields and the
+    file part's headers), the file, ``tail`` (the closing boundary). It is no iterable itself: the sync
+    client sends :meth:`sync_stream`, the async client :meth:`async_stream` (httpx tells the two apart by
+    type), each re-iterable, so every attempt sends the whole body again."""
 
-    content: bytes
+    head: bytes
+    source: FileSource
+    tail: bytes
+
+    @property
+    def length(self) -> int:
+        """The body's size in bytes (its ``Content-Length``)."""
+        return len(self.head) + self.source.size + len(self.tail)
+
+    def sync_stream(self) -> _SyncBody:
+        """The body for a sync httpx client: an iterable of bytes, read anew on every iteration."""
+        return _SyncBody(self)
+
+    def async_stream(self) -> _AsyncBody:
+        """The body for an async httpx client: an async iterable of bytes, read anew on every iteration."""
+        return _AsyncBody(self)
+
+
+class _SyncBody:
+    __slots__ = ("_body",)
+
+    def __init__(self, body: StreamedBody) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._body.head
+        yield from self._body.source.chunks()
+        yield self._body.tail
+
+
+class _AsyncBody:
+    __slots__ = ("_body",)
+
+    def __init__(self, body: StreamedBody) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._body.head
+        async for chunk in self._body.source.achunks():
+            yield chunk
+        yield self._body.tail
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An encoded multipart body: ``content`` (the bytes, or a :class:`StreamedBody` for a file read as
+    it is sent) and its ``content_type`` (with the boundary)."""
+
+    content: bytes | StreamedBody
     content_type: str
 
 
@@ -102,24 +168,33 @@ def _read_limited(handle: IO[bytes], max_bytes: int) -> bytes:
     return bytes(data)
 
 
-def read_file_input(file: FileInput, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[str, bytes, str]:
-    """``(filename, content, content_type)`` of a ``file=`` argument; raises :class:`~vllm_sdk.VllmError`
-    for an unsupported value, a text-mode file or a file above ``max_bytes``."""
-    content_type: str | None = None
+def _head(content: bytes | FileSource) -> bytes:
+    return content.head if isinstance(content, FileSource) else content[:16]
+
+
+def open_file_input(
+    file: FileInput, max_bytes: int = MAX_UPLOAD_BYTES
+) -> tuple[str, bytes | FileSource, str]:
+    """``(filename, content, content_type)`` of a ``file=`` argument, ``content`` a :class:`FileSource`
+    (nothing read but its first bytes) for a regular file's path or a seekable file object, else the
+    bytes; raises :class:`~vllm_sdk.VllmError` for an unsupported value, a text-mode file or a file above
+    ``max_bytes``."""
+    content: bytes | FileSource
     if isinstance(file, tuple):
         if len(file) not in (2, 3):
             raise VllmError("file= tuples are (filename, content) or (filename, content, content_type)")
         filename, inner = str(file[0]), file[1]
         content_type = str(file[2]) if len(file) == 3 and file[2] else None
-        _, content, sniffed = read_file_input(inner, max_bytes)
-        return filename, content, content_type or sniff_type(filename, content[:16]) or sniffed
+        _, content, sniffed = open_file_input(inner, max_bytes)
+        return filename, content, content_type or sniff_type(filename, _head(content)) or sniffed
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise VllmError(f"{path} is larger than the upload limit of {max_bytes} bytes ({size})")
-        with open(path, "rb") as handle:
-            content = _read_limited(handle, max_bytes)
+        source = file_source(path, max_bytes)
+        if source is None:  # not a regular file (a named pipe...): its size says nothing, read it whole
+            with open(path, "rb") as handle:
+                content = _read_limited(handle, max_bytes)
+        else:
+            content = source
         filename = os.path.basename(path)
     elif isinstance(file, (bytes, bytearray, memoryview)):
         content = bytes(file)
@@ -127,7 +202,8 @@ def read_file_input(file: FileInput, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple
             raise VllmError(f"file is larger than the upload limit of {max_bytes} bytes")
         filename = "upload"
     elif hasattr(file, "read"):
-        content = _read_limited(file, max_bytes)
+        source = handle_source(file, max_bytes)
+        content = _read_limited(file, max_bytes) if source is None else source
         name = getattr(file, "name", None)
         filename = os.path.basename(name) if isinstance(name, str) and name else "upload"
     else:
@@ -135,10 +211,18 @@ def read_file_input(file: FileInput, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple
             f"file= must be a path, bytes, a binary file object or a (filename, content) tuple, not"
             f" {type(file).__name__}"
         )
-    media = sniff_type(filename, content[:16])
+    media = sniff_type(filename, _head(content))
     if filename == "upload":
         # Servers (and vLLM's audio decoder) may go by the extension: give the sniffed type's one.
         filename = f"upload{_SUFFIXES.get(media, '')}"
+    return filename, content, media
+
+
+def read_file_input(file: FileInput, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[str, bytes, str]:
+    """:func:`open_file_input` with the content read into memory."""
+    filename, content, media = open_file_input(file, max_bytes)
+    if isinstance(content, FileSource):
+        content = b"".join(content.chunks())
     return filename, content, media
 
 
@@ -154,12 +238,18 @@ def _field_value(value: Any) -> str:
 
 
 def encode_multipart(
-    fields: Iterable[tuple[str, Any]], file_field: str, filename: str, content: bytes, content_type: str
+    fields: Iterable[tuple[str, Any]],
+    file_field: str,
+    filename: str,
+    content: bytes | FileSource,
+    content_type: str,
 ) -> Upload:
     """A ``multipart/form-data`` body with the text ``fields`` (lists sent as repeated fields, ``None``
-    left out) and one file part."""
+    left out) and one file part (a :class:`StreamedBody` when ``content`` is a :class:`FileSource`)."""
     boundary = f"vllm-sdk-{secrets.token_hex(16)}"
-    while boundary.encode() in content:  # practically never: 128 random bits
+    # 128 random bits: a file holding the boundary is practically impossible. In-memory content is checked
+    # anyway; a streamed file is not (that would read it twice).
+    while isinstance(content, bytes) and boundary.encode() in content:
         boundary = f"vllm-sdk-{secrets.token_hex(16)}"
     parts: list[bytes] = []
     for name, value in fields:
@@ -175,6 +265,10 @@ def encode_multipart(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(file_field)}";'
         f' filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
     )
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    content_type_header = f"multipart/form-data; boundary={boundary}"
+    if isinstance(content, FileSource):
+        return Upload(StreamedBody(b"".join(parts), content, tail), content_type_header)
     parts.append(content)
-    parts.append(f"\r\n--{boundary}--\r\n".encode())
-    return Upload(b"".join(parts), f"multipart/form-data; boundary={boundary}")
+    parts.append(tail)
+    return Upload(b"".join(parts), content_type_header)

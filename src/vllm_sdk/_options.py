@@ -14,6 +14,8 @@ from . import _config
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ._multipart import StreamedBody
+
 __all__ = ["RequestOptions"]
 
 
@@ -23,7 +25,8 @@ class RequestOptions:
 
     method: str
     url: str
-    content: bytes | None = None
+    # A StreamedBody: an upload's file read from disk as it is sent (_multipart.py).
+    content: bytes | StreamedBody | None = None
     headers: Mapping[str, str | None] | None = None
     params: Mapping[str, Any] | None = None
     # NOT_GIVEN: the client's default; None: no timeout.

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._transports._request_build import RequestFactory
+from ._transports import RequestFactory
 
 __all__ = ["HttpClientT", "Lease", "Pool"]
 

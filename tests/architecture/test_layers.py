@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "vllm_sdk._events",
             "vllm_sdk._multimodal",
             "vllm_sdk._multipart",
+            "vllm_sdk._file_source",
             "vllm_sdk._retry",
             "vllm_sdk._options",
             "vllm_sdk._balancer",
@@ -503,6 +504,22 @@ def test_telemetry_never_imports_the_client_core(sdk_edges: list[Edge]) -> None:
     _fail_if(problems, "vllm_sdk._otel never imports vllm_sdk._base_client or vllm_sdk._client")
 
 
+def private_package_imports(edges: Iterable[Edge], package: str) -> list[str]:
+    """Every import of a module inside ``package`` (below its ``__init__``) by a module outside it."""
+    return sorted(
+        f"{e.where()}: {e.source} imports {e.target}"
+        for e in edges
+        if _within(e.target, package) and e.target != package and not _within(e.source, package)
+    )
+
+
+def test_the_transports_are_entered_through_the_package(sdk_edges: list[Edge]) -> None:
+    _fail_if(
+        private_package_imports(sdk_edges, "vllm_sdk._transports"),
+        "SDK code outside _transports/ imports the names vllm_sdk._transports exports, not its modules",
+    )
+
+
 def test_the_mock_server_imports_nothing_from_the_sdk(sdk_edges: list[Edge]) -> None:
     problems = [
         f"{e.where()}: {e.source} imports {e.target}"
@@ -682,3 +699,19 @@ def test_reaching_reports_the_chain(tmp_path: Path) -> None:
     assert problems[0].startswith("app.low imports app.top:")
     assert "(app/low.py:1)" in problems[0]
     assert "(app/mid.py:2)" in problems[0]
+
+
+def test_the_package_entry_rule_names_private_imports_from_outside(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "vllm_sdk/__init__.py": "",
+            "vllm_sdk/_pkg/__init__.py": "from ._inner import X\n",
+            "vllm_sdk/_pkg/_inner.py": "from ._other import Y\nX = Y\n",
+            "vllm_sdk/_pkg/_other.py": "Y = 1\n",
+            "vllm_sdk/_good.py": "from ._pkg import X\n",
+            "vllm_sdk/_bad.py": "import os\n\ndef f():\n    from ._pkg._inner import X\n",
+        },
+    )
+    problems = private_package_imports(graph({tmp_path: ("vllm_sdk",)}), "vllm_sdk._pkg")
+    assert problems == ["vllm_sdk/_bad.py:4: vllm_sdk._bad imports vllm_sdk._pkg._inner"]

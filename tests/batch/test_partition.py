@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -221,6 +222,54 @@ def test_arun_partition_takes_an_async_iterable(fresh: tuple[MockVllmServer, Moc
 
     out = asyncio.run(main())
     assert sorted(r["id"] for r in out) == list(range(5))
+
+
+def test_a_slow_row_iterator_does_not_hold_up_requests_in_flight(
+    fresh: tuple[MockVllmServer, MockVllmServer],
+) -> None:
+    a, _ = fresh
+    first_out = threading.Event()
+    waited: list[bool] = []
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield {"id": 0, "messages": MSGS}
+        # Row 1 comes only after row 0's result is out. Read on the event loop, this iterator would hold
+        # the loop and row 0 could never complete: the wait would run out (a bound, so a regression fails
+        # instead of hanging) and the test fails on ``waited``.
+        waited.append(first_out.wait(timeout=60))
+        yield {"id": 1, "messages": MSGS}
+
+    results = run_partition(rows(), ClientConfig(base_url=a.base_url), model="mock", params={"max_tokens": 1})
+    first = next(results)
+    first_out.set()
+    rest = list(results)
+    assert first["id"] == 0
+    assert first["error"] is None
+    assert [r["id"] for r in rest] == [1]
+    assert waited == [True]
+
+
+def test_arun_partition_reads_a_sync_iterator_off_the_loop(
+    fresh: tuple[MockVllmServer, MockVllmServer],
+) -> None:
+    a, _ = fresh
+    loop_threads: set[int] = set()
+    row_threads: set[int] = set()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for row in _rows(3):
+            row_threads.add(threading.get_ident())
+            yield row
+
+    async def main() -> list[dict[str, Any]]:
+        loop_threads.add(threading.get_ident())
+        cfg = ClientConfig(base_url=a.base_url)
+        return [r async for r in arun_partition(rows(), cfg, model="mock", params={"max_tokens": 1})]
+
+    out = asyncio.run(main())
+    assert sorted(r["id"] for r in out) == [0, 1, 2]
+    assert row_threads
+    assert not row_threads & loop_threads
 
 
 def test_bad_arguments_fail_at_the_call() -> None:

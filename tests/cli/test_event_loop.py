@@ -82,6 +82,6 @@ def test_a_bad_vllm_sdk_uvloop_value_is_a_one_line_error(
         == _batch.EXIT_UNABLE
     )
     err = capsys.readouterr().err
-    assert "error: VLLM_SDK_UVLOOP must be 0 or 1" in err
+    assert "error: VLLM_SDK_UVLOOP must be one of '0', 'false', 'no', 'off', '1', 'true', 'yes', 'on'" in err
     assert "'fast'" in err
     assert len(mock_server.requests) == before  # refused before any request

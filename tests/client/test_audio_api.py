@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from upload_files import CountingFile
 from vllm_sdk import (
     BadRequestError,
     Content,
@@ -24,6 +25,7 @@ from vllm_sdk import (
     VllmClient,
     VllmError,
 )
+from vllm_sdk._file_source import CHUNK_SIZE
 from vllm_sdk._multipart import encode_multipart, read_file_input, sniff_type
 from vllm_sdk.testing import MockVllmServer
 
@@ -228,3 +230,29 @@ def test_mock_sync_formats_and_stream(server: MockVllmServer) -> None:
             )
         with pytest.raises(BadRequestError, match="response_format"):
             client.audio.transcriptions.create(file=_wav(), model=server.model, response_format="srt")  # type: ignore[call-overload]
+
+
+def test_mock_sync_streams_a_file_from_disk_and_again_on_a_retry(
+    server: MockVllmServer, tmp_path: Path
+) -> None:
+    server.reset()
+    audio = _wav() * 40  # 640 kB: several chunks of the upload
+    assert len(audio) > 2 * CHUNK_SIZE
+    handle = CountingFile(audio)
+    big = tmp_path / "talk.wav"
+    big.write_bytes(_wav() + b"\x00" * (2 * CHUNK_SIZE))
+    server.faults = "status=503:1"
+    try:
+        with VllmClient(server.base_url, max_retries=1) as client:
+            assert client.audio.transcriptions.create(file=handle, model=server.model).text
+            assert client.audio.transcriptions.create(file=big, model=server.model).text
+        uploads = [r for r in server.requests if r.path.endswith("/audio/transcriptions")]
+        assert len(uploads) == 3  # the first one answered 503, then resent whole
+        assert [audio in r.body for r in uploads[:2]] == [True, True]
+        assert big.read_bytes() in uploads[2].body
+        assert all(r.headers["content-length"] == str(len(r.body)) for r in uploads)
+        assert all("transfer-encoding" not in r.headers for r in uploads)
+        assert max(handle.reads) <= CHUNK_SIZE
+        assert sum(handle.reads) >= 2 * len(audio)
+    finally:
+        server.reset()

@@ -34,6 +34,9 @@ SAMPLES: dict[str, Any] = {
     "partial": {"id": "chatcmpl-1", "choices": []},
     "text": "<html>login</html>",
     "parameter": "messages",
+    "variable": "VLLM_SDK_TRANSPORT",
+    "value": "curl",
+    "allowed": ("httpx", "aiohttp"),
 }
 
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 from aiohttp import web
 
+from upload_files import CountingFile
 from vllm_sdk import AsyncVllmClient, Content, Done, Transcription, TranscriptionVerbose, Usage
+from vllm_sdk._file_source import CHUNK_SIZE
 from vllm_sdk._transports import TRANSPORT_ENV, AiohttpTransport
 from vllm_sdk.testing import MockVllmServer
 
@@ -126,3 +128,32 @@ async def test_the_form_arrives_intact(transport_name: str, monkeypatch: pytest.
     assert received["timestamp_granularities"] == ["word", "segment"]
     assert received["vllm_xargs"] == ["x"]
     assert "response_format" not in received  # None fields are left out
+
+
+async def test_a_file_streams_from_disk_with_its_length_and_again_on_a_retry(
+    srv: MockVllmServer, transport_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(TRANSPORT_ENV, transport_name)
+    audio = _wav(20.0, 16000)  # 640 kB: several chunks
+    assert len(audio) > 2 * CHUNK_SIZE
+    handle = CountingFile(audio)
+    srv.faults = "status=503:1"  # the first attempt fails: the body must be sent whole again
+    async with AsyncVllmClient(srv.base_url, max_retries=1, timeout=10.0) as c:
+        result = await c.audio.transcriptions.create(file=handle, model=srv.model)
+    assert result.text
+    uploads = [r for r in srv.requests if r.path.endswith("/audio/transcriptions")]
+    assert len(uploads) == 2
+    for request in uploads:
+        assert request.headers["content-length"] == str(len(request.body))
+        assert "transfer-encoding" not in request.headers
+        assert audio in request.body
+    assert max(handle.reads) <= CHUNK_SIZE  # never read whole
+    assert sum(handle.reads) >= 2 * len(audio)  # read again for the retry
+    path = tmp_path / "talk.wav"
+    path.write_bytes(audio)
+    srv.reset()
+    async with AsyncVllmClient(srv.base_url, max_retries=0, timeout=10.0) as c:
+        assert (await c.audio.transcriptions.create(file=path, model=srv.model)).text == result.text
+    (upload,) = srv.requests
+    assert upload.headers["content-length"] == str(len(upload.body))
+    assert audio in upload.body

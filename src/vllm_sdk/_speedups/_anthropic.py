@@ -31,29 +31,21 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._events import Content, Done, Error, Reasoning, ToolCallComplete, ToolCallDelta, Usage
 from .._exceptions import StreamError
 from .._tool_call import ToolCall
-from ._common import DEFAULT_MAX_EVENT_SIZE, THINK_CLOSE, THINK_OPEN
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from ._common import THINK_CLOSE, THINK_OPEN
+from ._typed_events import TypedEventStreamParser, int_field
 
 __all__ = ["AnthropicStreamParser", "usage_from_anthropic"]
-
-_MAX_QUOTED = 200
 
 # Think-splitting states of the text blocks (the rule of the chat parser: only a block that *opens* the
 # text is reasoning; ``types.chat.split_think`` applies the same rule to a collected message).
 _START = 0
 _THINK = 1
 _PLAIN = 2
-
-
-def _quote(text: str) -> str:
-    return text if len(text) <= _MAX_QUOTED else text[:_MAX_QUOTED] + "…"
 
 
 def usage_from_anthropic(usage: dict[str, Any]) -> Usage:
@@ -125,29 +117,16 @@ class _ThinkSplitter:
         self.state = _PLAIN
 
 
-class AnthropicStreamParser:
-    """Incremental, I/O-free parser of a ``/v1/messages`` stream: ``feed(bytes) -> events``,
-    ``close() -> events``, ``snapshot()`` (the message so far, in the non-streaming shape).
-
-    ``decoder_cls`` is the SSE decoder class of a build (``vllm_sdk._speedups.AnthropicStreamParser`` binds
-    the selected build's; tests pass each build's). With ``keep_raw=True`` the decoded event dicts are
-    kept for ``take_raw()``.
+class AnthropicStreamParser(TypedEventStreamParser):
+    """Incremental, I/O-free parser of a ``/v1/messages`` stream (see :class:`TypedEventStreamParser`;
+    ``snapshot()`` is the message so far). ``vllm_sdk._speedups.AnthropicStreamParser`` binds the selected
+    build's decoder.
     """
 
-    def __init__(
-        self,
-        *,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        keep_raw: bool = False,
-        decoder_cls: Callable[[int], Any],
-    ) -> None:
-        self._decoder = decoder_cls(max_event_size)
-        self._keep_raw = keep_raw
-        self._raw: list[dict[str, Any]] = []
-        self._done = False
-        self._stopped = False
-        self._pending: StreamError | None = None
-        self._events = 0
+    API = "Messages"
+    TERMINAL = "message_stop"
+
+    def _start(self) -> None:
         self._message: dict[str, Any] = {}
         self._blocks: dict[int, dict[str, Any]] = {}
         self._json: dict[int, list[str]] = {}  # block index -> input_json fragments of a tool_use block
@@ -156,81 +135,9 @@ class AnthropicStreamParser:
         self._usage_sent = False
         self._think = _ThinkSplitter()
 
-    @property
-    def done(self) -> bool:
-        """Whether ``message_stop`` was seen."""
-        return self._done
-
-    def take_raw(self) -> list[dict[str, Any]]:
-        """The decoded event dicts since the last call (only with ``keep_raw=True``)."""
-        raw, self._raw = self._raw, []
-        return raw
-
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
-        """Feed body bytes; return the events they complete. A malformed event raises
-        :class:`~vllm_sdk.StreamError` (after the events before it, on the next call)."""
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            raise pending
-        if self._stopped:
-            return []
-        out: list[Any] = []
-        error: StreamError | None = None
-        try:
-            for event in self._decoder.decode(bytes(data)):
-                if self._event(event.data, out):
-                    break
-        except StreamError as exc:
-            error = exc
-        self._events += len(out)
-        if error is not None:
-            self._stopped = True
-            error.partial_content = self._text()
-            error.partial = self.snapshot()
-            if out:
-                self._pending = error
-                return out
-            raise error
-        return out
-
-    def close(self) -> list[Any]:
-        """End of body: ``[]`` after ``message_stop``; otherwise the stream was truncated: StreamError."""
-        if self._pending is not None:
-            error, self._pending = self._pending, None
-            raise error
-        if self._stopped:
-            return []
-        self._stopped = True
-        out: list[Any] = []
-        for event in self._decoder.flush():
-            if self._event(event.data, out):
-                return out
-        raise StreamError(
-            f"stream ended before message_stop after {self._events} events (connection dropped or server"
-            " failed)",
-            partial_content=self._text(),
-            partial=self.snapshot(),
-        )
-
     # ------------------------------------------------------------------ one event
 
-    def _event(self, data: str, out: list[Any]) -> bool:
-        """Handle one event's data; True when the stream is over."""
-        if not data:
-            return False
-        if data.strip() == "[DONE]":  # not sent by vLLM's Messages API; harmless if a proxy adds it
-            return self._finish(out, Done())
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise StreamError(
-                f"malformed JSON in stream event: {_quote(data)!r}", body=_quote(data)
-            ) from None
-        if type(event) is not dict or not isinstance(event.get("type"), str):
-            raise StreamError(f"unexpected Messages event (no type): {_quote(data)!r}", body=_quote(data))
-        if self._keep_raw:
-            self._raw.append(event)
-        kind: str = event["type"]
+    def _handle(self, kind: str, event: dict[str, Any], out: list[Any]) -> bool:
         if kind == "content_block_delta":
             self._delta(event, out)
         elif kind == "content_block_start":
@@ -257,18 +164,9 @@ class AnthropicStreamParser:
             return self._finish(out, self._error(event))
         return False
 
-    def _finish(self, out: list[Any], last: Any) -> bool:
-        out.append(last)
-        self._done = isinstance(last, Done)
-        self._stopped = True
-        return True
-
     @staticmethod
     def _index(event: dict[str, Any]) -> int:
-        index = event.get("index", 0)
-        if type(index) is not int:
-            raise StreamError(f"Messages event with a non-integer index: {index!r}")
-        return index
+        return int_field(event, "index", "Messages")
 
     def _block_start(self, event: dict[str, Any], out: list[Any]) -> None:
         block = event.get("content_block")

@@ -28,15 +28,12 @@ from __future__ import annotations
 import copy
 import json
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._events import Content, Done, Error, Reasoning, ToolCallComplete, ToolCallDelta, Usage
 from .._exceptions import StreamError
 from .._tool_call import ToolCall
-from ._common import DEFAULT_MAX_EVENT_SIZE
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from ._typed_events import TypedEventStreamParser, int_field
 
 __all__ = ["TERMINAL_EVENTS", "ResponsesStreamParser", "usage_from_responses"]
 
@@ -44,12 +41,6 @@ __all__ = ["TERMINAL_EVENTS", "ResponsesStreamParser", "usage_from_responses"]
 TERMINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 
 _REASONING_DELTAS = frozenset({"response.reasoning_text.delta", "response.reasoning_summary_text.delta"})
-
-_MAX_QUOTED = 200
-
-
-def _quote(text: str) -> str:
-    return text if len(text) <= _MAX_QUOTED else text[:_MAX_QUOTED] + "…"
 
 
 def usage_from_responses(usage: dict[str, Any]) -> Usage:
@@ -65,109 +56,24 @@ def usage_from_responses(usage: dict[str, Any]) -> Usage:
     )
 
 
-class ResponsesStreamParser:
-    """Incremental, I/O-free parser of a ``/v1/responses`` stream: ``feed(bytes) -> events``,
-    ``close() -> events``, ``snapshot()`` (the response so far, in the non-streaming shape).
-
-    ``decoder_cls`` is the SSE decoder class of a build (``vllm_sdk._speedups.ResponsesStreamParser`` binds
-    the selected build's; tests pass each build's). With ``keep_raw=True`` the decoded event dicts are
-    kept for ``take_raw()``.
+class ResponsesStreamParser(TypedEventStreamParser):
+    """Incremental, I/O-free parser of a ``/v1/responses`` stream (see :class:`TypedEventStreamParser`;
+    ``snapshot()`` is the response so far). ``vllm_sdk._speedups.ResponsesStreamParser`` binds the selected
+    build's decoder.
     """
 
-    def __init__(
-        self,
-        *,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        keep_raw: bool = False,
-        decoder_cls: Callable[[int], Any],
-    ) -> None:
-        self._decoder = decoder_cls(max_event_size)
-        self._keep_raw = keep_raw
-        self._raw: list[dict[str, Any]] = []
-        self._done = False
-        self._stopped = False
-        self._pending: StreamError | None = None
-        self._events = 0
+    API = "Responses"
+    TERMINAL = "response.completed"
+
+    def _start(self) -> None:
         self._response: dict[str, Any] = {}
         self._items: dict[int, dict[str, Any]] = {}
         self._calls: dict[int, int] = {}  # output_index -> tool call position
         self._completed_calls: set[int] = set()
 
-    @property
-    def done(self) -> bool:
-        """Whether a terminal event was seen (``response.completed`` and the like)."""
-        return self._done
-
-    def take_raw(self) -> list[dict[str, Any]]:
-        """The decoded event dicts since the last call (only with ``keep_raw=True``)."""
-        raw, self._raw = self._raw, []
-        return raw
-
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
-        """Feed body bytes; return the events they complete. A malformed event raises
-        :class:`~vllm_sdk.StreamError` (after the events before it, on the next call)."""
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            raise pending
-        if self._stopped:
-            return []
-        out: list[Any] = []
-        error: StreamError | None = None
-        try:
-            for event in self._decoder.decode(bytes(data)):
-                if self._event(event.data, out):
-                    break
-        except StreamError as exc:
-            error = exc
-        self._events += len(out)
-        if error is not None:
-            self._stopped = True
-            error.partial_content = self._text()
-            error.partial = self.snapshot()
-            if out:
-                self._pending = error
-                return out
-            raise error
-        return out
-
-    def close(self) -> list[Any]:
-        """End of body: ``[]`` after a terminal event; otherwise the stream was truncated: StreamError."""
-        if self._pending is not None:
-            error, self._pending = self._pending, None
-            raise error
-        if self._stopped:
-            return []
-        self._stopped = True
-        out: list[Any] = []
-        for event in self._decoder.flush():
-            if self._event(event.data, out):
-                return out
-        raise StreamError(
-            f"stream ended before response.completed after {self._events} events (connection dropped or"
-            " server failed)",
-            partial_content=self._text(),
-            partial=self.snapshot(),
-        )
-
     # ------------------------------------------------------------------ one event
 
-    def _event(self, data: str, out: list[Any]) -> bool:
-        """Handle one event's data; True when the stream is over."""
-        if not data:
-            return False
-        if data.strip() == "[DONE]":  # not sent by vLLM's Responses API; harmless if a proxy adds it
-            return self._finish(out, Done())
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise StreamError(
-                f"malformed JSON in stream event: {_quote(data)!r}", body=_quote(data)
-            ) from None
-        if type(event) is not dict or not isinstance(event.get("type"), str):
-            raise StreamError(f"unexpected Responses event (no type): {_quote(data)!r}", body=_quote(data))
-        if self._keep_raw:
-            self._raw.append(event)
-        kind: str = event["type"]
+    def _handle(self, kind: str, event: dict[str, Any], out: list[Any]) -> bool:
         if kind == "response.output_text.delta":
             self._append_text(event, "text")
             out.append(Content(str(event.get("delta") or ""), 0))
@@ -211,12 +117,6 @@ class ResponsesStreamParser:
             return self._finish(out, self._error(event))
         return False
 
-    def _finish(self, out: list[Any], last: Any) -> bool:
-        out.append(last)
-        self._done = isinstance(last, Done)
-        self._stopped = True
-        return True
-
     def _error(self, event: dict[str, Any]) -> Error:
         source: Any = event
         if event["type"] == "response.failed":
@@ -242,10 +142,7 @@ class ResponsesStreamParser:
 
     @staticmethod
     def _output_index(event: dict[str, Any]) -> int:
-        index = event.get("output_index", 0)
-        if type(index) is not int:
-            raise StreamError(f"Responses event with a non-integer output_index: {index!r}")
-        return index
+        return int_field(event, "output_index", "Responses")
 
     def _call_position(self, output_index: int) -> int:
         position = self._calls.get(output_index)

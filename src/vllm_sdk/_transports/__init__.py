@@ -16,9 +16,13 @@ One job per module:
 * ``_httpx``: :class:`LoopBoundHTTPTransport`;
 * ``_event_loops``: moving a transport's pool from one event loop to the next;
 * ``_uvloop``: the event loops the SDK creates itself (uvloop when installed, ``VLLM_SDK_UVLOOP=0`` opts out);
+* ``_settings``: the typed error of a bad ``VLLM_SDK_TRANSPORT`` / ``VLLM_SDK_UVLOOP`` value;
 * ``_request_build``: building a call's ``httpx.Request`` without httpx's merge where that is exact.
 
-Code outside this package imports from here, except :class:`._request_build.RequestFactory`.
+Code outside this package imports from here only (``tests/architecture`` checks it): these names are the
+package's internal entry points. :class:`RequestFactory` is the one for code that sends on an SDK-owned
+httpx client itself (the client's pool, the batch sender): whether a request may skip httpx's merge or go
+straight through the aiohttp transport, and the request or headers to send then.
 """
 
 from ._aiohttp import AiohttpTransport
@@ -31,13 +35,18 @@ from ._factory import (
     selected_transport,
 )
 from ._httpx import LoopBoundHTTPTransport
-from ._uvloop import UVLOOP_ENV, new_event_loop, run, selected_loop
+from ._request_build import RequestFactory
+from ._settings import EnvSettingError
+from ._uvloop import UVLOOP_ENV, LoopSettingError, new_event_loop, run, selected_loop
 
 __all__ = [
     "TRANSPORT_ENV",
     "UVLOOP_ENV",
     "AiohttpTransport",
+    "EnvSettingError",
     "LoopBoundHTTPTransport",
+    "LoopSettingError",
+    "RequestFactory",
     "TransportSettingError",
     "aiohttp_available",
     "create_async_http_client",

@@ -269,6 +269,12 @@ class _AiohttpResponseStream(httpx.AsyncByteStream):
             release()
 
 
+async def _chunks(stream: httpx.AsyncByteStream) -> AsyncIterator[bytes]:
+    """A request body stream as aiohttp sends it (an async iterator of bytes)."""
+    async for chunk in stream:
+        yield chunk
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx async transport that sends requests through one :class:`aiohttp.ClientSession`.
 
@@ -370,7 +376,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ext_timeout: dict[str, float | None] = request.extensions.get("timeout", {})
         connect, read = ext_timeout.get("connect"), ext_timeout.get("read")
         timeout = self._client_timeout(connect, read)
-        body: bytes | None = await request.aread()
+        body: bytes | AsyncIterator[bytes] | None
+        stream = request.stream
+        if isinstance(stream, httpx.ByteStream) or not isinstance(stream, httpx.AsyncByteStream):
+            body = await request.aread()
+        else:
+            # A streamed body (an upload read from disk as it is sent): passed on chunk by chunk, never
+            # gathered here; its Content-Length header, when the request has one, is kept.
+            body = _chunks(stream)
         encoding = request.headers.encoding
         headers = [
             (k.decode(encoding), v.decode(encoding))

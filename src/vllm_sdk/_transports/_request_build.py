@@ -27,7 +27,7 @@ import httpx
 from ._aiohttp import AiohttpTransport
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterable, Iterable, Mapping
 
 __all__ = ["RequestFactory"]
 
@@ -89,7 +89,7 @@ class RequestFactory:
         method: str,
         url: str,
         *,
-        content: bytes | None,
+        content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None,
         headers: Mapping[str, str],
         timeout: httpx.Timeout,
     ) -> httpx.Request:

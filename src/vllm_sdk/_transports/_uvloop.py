@@ -10,10 +10,9 @@ means "uvloop if installed", so the variable never makes a missing uvloop an err
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .._exceptions import VllmError
+from ._settings import EnvSettingError, env_setting
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -29,12 +28,15 @@ LoopName = Literal["uvloop", "asyncio"]
 _T = TypeVar("_T")
 
 
-class LoopSettingError(VllmError, ValueError):
+class LoopSettingError(EnvSettingError):
     """``VLLM_SDK_UVLOOP`` has a value that is neither on nor off (a ``VllmError`` and a ``ValueError``)."""
 
 
-_ON = frozenset({"", "1", "true", "yes", "on"})
-_OFF = frozenset({"0", "false", "no", "off"})
+# Ordered: the error message lists them in this order.
+_ON_VALUES = ("1", "true", "yes", "on")
+_OFF_VALUES = ("0", "false", "no", "off")
+_ON = frozenset({"", *_ON_VALUES})
+_OFF = frozenset(_OFF_VALUES)
 
 
 def _uvloop() -> ModuleType | None:
@@ -43,11 +45,11 @@ def _uvloop() -> ModuleType | None:
     Raises :class:`LoopSettingError` for a ``VLLM_SDK_UVLOOP`` value that is neither on nor off, rather than
     guess.
     """
-    value = os.environ.get(UVLOOP_ENV, "").strip().lower()
+    value = env_setting(UVLOOP_ENV)
     if value in _OFF:
         return None
     if value not in _ON:
-        raise LoopSettingError(f"{UVLOOP_ENV} must be 0 or 1 (or false/true, no/yes, off/on), not {value!r}")
+        raise LoopSettingError(UVLOOP_ENV, value, _OFF_VALUES + _ON_VALUES)
     try:
         import uvloop
     except ImportError:  # not installed (the uvloop extra), or Windows: asyncio's loop is the fallback

@@ -31,6 +31,7 @@ from .._exceptions import JsonError
 from ._adaptive import AdaptSource, InFlightLimit, WaitingQueueController, adapt_loop, gated
 from ._bridge import iterate_in_thread
 from ._encode import decode_body
+from ._offloop import iterate_off_loop
 from ._prepare import InvalidBatchRequest, PreparedRequest
 from ._result import RequestTiming
 from ._rows import RowSpec, output_row, row_request
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["arun_partition", "arun_rows", "run_partition"]
 
 Row = Mapping[str, Any]
+Prepared = PreparedRequest | InvalidBatchRequest
 
 
 def _check(config: object, max_in_flight: object) -> None:
@@ -172,7 +174,14 @@ async def arun_rows(
     _check_adapt(adapt, adapt_interval)
     pending = _Pending(RowSpec(model, dict(params or {})))
     records = _records(rows)
-    feed = pending.afeed(records) if isinstance(records, AsyncIterable) else pending.feed(records)
+    if isinstance(records, AsyncIterable):
+        feed: AsyncIterator[Prepared] | Iterator[Prepared] = pending.afeed(records)
+    elif isinstance(records, (list, tuple)):  # in memory already: nothing to wait for
+        feed = pending.feed(records)
+    else:
+        # Any other iterable may block (a generator, a cursor, a partition still being computed): read it
+        # in a thread, a bounded read-ahead, so the requests in flight keep going meanwhile.
+        feed = pending.afeed(iterate_off_loop(records, maxsize=max_in_flight))
     options = _runner_options(client, max_retries, runner_options)
     poller: asyncio.Task[None] | None = None
     if adapt is not None and limit is None:
@@ -254,8 +263,9 @@ def run_partition(
     in flight while it grows. Failures are rows with ``error`` set, never exceptions.
 
     It is :func:`arun_partition` run on an event loop in a background thread, through a client opened
-    from ``config`` and closed at the end; rows are read as they are needed and results handed over
-    through a bounded queue, so neither side grows without bound.
+    from ``config`` and closed at the end; rows are read as they are needed (a lazy iterable in a thread
+    of its own, at most ``max_in_flight`` rows ahead, so a slow source never stalls the requests in
+    flight) and results handed over through a bounded queue, so neither side grows without bound.
     """
     _check(config, max_in_flight)
     _check_adapt(adapt, adapt_interval)

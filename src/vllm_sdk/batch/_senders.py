@@ -28,7 +28,7 @@ from .._body_read import DEFAULT_MAX_RESPONSE_SIZE, apeek_body, aread_body, area
 from .._events import Content, Reasoning, Text, ToolCallDelta
 from .._exceptions import ApiError, JsonError, map_transport_error
 from .._response import error_from_response, is_wrong_stream_type, wrong_stream_type_error
-from .._transports._request_build import RequestFactory
+from .._transports import RequestFactory
 from ._encode import TOO_DEEP, decode_body, keep_raw
 from ._result import RequestTiming
 

@@ -22,9 +22,13 @@ from typing_extensions import Self
 
 from .._body import canonical_body, merge_extra, request_model_name
 from .._generated_endpoints import BuilderBase
+from ._plan import call_options
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from .._config import NotGiven, TimeoutLike
+    from .._requester import CallOptions
 
 __all__ = ["BuilderMixin", "PlainBodyBuilder"]
 
@@ -170,6 +174,19 @@ class PlainBodyBuilder:
         new = self._clone()
         new._extra = extra
         return new
+
+    def _options(
+        self,
+        timeout: TimeoutLike | NotGiven | None,
+        extra_headers: Mapping[str, str | None] | None,
+        extra_query: Mapping[str, Any] | None,
+        max_retries: int | None,
+        stream_idle_timeout: float | None = None,
+    ) -> CallOptions:
+        """The call options of a send (``extra()`` is the extra body)."""
+        return call_options(
+            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body this builder would send (without ``stream``)."""

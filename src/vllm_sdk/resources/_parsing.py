@@ -1,29 +1,28 @@
 """``client.chat.completions.parse(...)``: structured outputs validated into your types.
 
 A hand-written base of the generated ``ChatCompletions`` / ``AsyncChatCompletions`` (named in
-``[tool.vllm_sdk.codegen.resource_bases]``): what the schema cannot say. The body is built by
-:func:`parse_body` (no I/O, shared by sync, async and the builders), sent through the requester protocol,
-and the answer parsed by :func:`~vllm_sdk.types.parsed.parse_chat_completion`.
+``[tool.vllm_sdk.codegen.resource_bases]``): what the schema cannot say. The request is planned by
+:func:`parse_body` and ``_parse_request`` (no I/O, shared by sync, async and the builders), sent through the
+requester protocol, and the answer parsed by :func:`~vllm_sdk.types.parsed.parse_chat_completion`.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._config import NOT_GIVEN
-from .._requester import CallOptions
 from .._streams import AsyncParsedMessageStream, ParsedMessageStream
 from .._structured import response_format_from_type
 from ..types.chat import ChatCompletionResponse
 from ..types.parsed import ParsedChatCompletion, parse_chat_completion
+from ._plan import PlannedRequest, bind_stream, call_options
 from ._raw import AsyncRawResponseView, RawResponseView
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Mapping, Sequence
 
     from .._config import NotGiven, TimeoutLike
-    from .._requester import AsyncRequester, Requester
+    from .._requester import AsyncRequester, CallOptions, Requester
     from ._inputs import ChatMessageInput, ChatToolChoiceInput, ChatToolInput
     from ._raw import (
         AsyncRawResponse,
@@ -56,15 +55,15 @@ def parse_body(params: Mapping[str, Any], response_format: Any) -> dict[str, Any
     return body
 
 
+def _parse_request(params: Mapping[str, Any], response_format: Any, options: CallOptions) -> PlannedRequest:
+    """The request of a ``parse()`` call (no I/O; sync and async)."""
+    return PlannedRequest.for_route(ROUTE, parse_body(params, response_format), options)
+
+
 def _with_chat_inputs(params: dict[str, Any], messages: Any, tools: Any, tool_choice: Any) -> dict[str, Any]:
     """``params`` with the typed keywords put back where they were given (in ``create()``'s order)."""
     given = {"messages": messages, "tools": tools, "tool_choice": tool_choice}
     return {**{k: v for k, v in given.items() if v is not NOT_GIVEN}, **params}
-
-
-def _stream_factory(cls: Callable[..., Any], response_format: Any, tools: Any) -> Callable[..., Any]:
-    """``cls`` with the type to parse into bound (the requester passes the response and stream options)."""
-    return functools.partial(cls, response_format=response_format, tools=tools)
 
 
 class ChatCompletionsParsing:
@@ -171,17 +170,18 @@ class ChatCompletionsParsing:
         validate.
         """
         params = _with_chat_inputs(params, messages, tools, tool_choice)
-        body = parse_body(params, response_format)
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        tools = params.get("tools")
+        request = _parse_request(params, response_format, options)
         if stream:
-            factory = _stream_factory(ParsedMessageStream, response_format, tools)
-            stream_obj: ParsedMessageStream[Any] = self._requester.call_stream(ROUTE, body, options, factory)
-            return stream_obj
-        response = self._requester.call(ROUTE, body, options, ChatCompletionResponse)
-        return parse_chat_completion(response, response_format, tools)
+            stream_cls: Callable[..., ParsedMessageStream[Any]]
+            stream_cls = bind_stream(
+                ParsedMessageStream, response_format=response_format, tools=request.tools
+            )
+            return request.open_stream(self._requester, stream_cls)
+        response = request.send(self._requester, ChatCompletionResponse)
+        return parse_chat_completion(response, response_format, request.tools)
 
 
 class AsyncChatCompletionsParsing:
@@ -277,19 +277,18 @@ class AsyncChatCompletionsParsing:
     ) -> ParsedChatCompletion[Any] | AsyncParsedMessageStream[Any]:
         """The async twin of :meth:`ChatCompletionsParsing.parse`."""
         params = _with_chat_inputs(params, messages, tools, tool_choice)
-        body = parse_body(params, response_format)
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        tools = params.get("tools")
+        request = _parse_request(params, response_format, options)
         if stream:
-            factory = _stream_factory(AsyncParsedMessageStream, response_format, tools)
-            stream_obj: AsyncParsedMessageStream[Any] = await self._requester.call_stream(
-                ROUTE, body, options, factory
+            stream_cls: Callable[..., AsyncParsedMessageStream[Any]]
+            stream_cls = bind_stream(
+                AsyncParsedMessageStream, response_format=response_format, tools=request.tools
             )
-            return stream_obj
-        response = await self._requester.call(ROUTE, body, options, ChatCompletionResponse)
-        return parse_chat_completion(response, response_format, tools)
+            return await request.open_stream(self._requester, stream_cls)
+        response = await request.send(self._requester, ChatCompletionResponse)
+        return parse_chat_completion(response, response_format, request.tools)
 
 
 class ChatCompletionsParsingWithRawResponse(RawResponseView):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._config import NOT_GIVEN
 from .._exceptions import JsonError, MissingParameterError
-from .._multipart import MAX_UPLOAD_BYTES, FileInput, Upload, encode_multipart, read_file_input
+from .._multipart import MAX_UPLOAD_BYTES, FileInput, Upload, encode_multipart, open_file_input
 from .._requester import CallOptions
 from .._response import parse_response
 from .._streams import AsyncTranscriptionStream, TranscriptionStream
@@ -64,7 +64,7 @@ def build_upload(
     :class:`~vllm_sdk.MissingParameterError` without ``file``."""
     if file is None:
         raise MissingParameterError("file", "file is required (a path, bytes or a binary file object)")
-    filename, content, content_type = read_file_input(file, max_bytes)
+    filename, content, content_type = open_file_input(file, max_bytes)
     fields = dict(params)
     if stream:
         fields["stream"] = True

@@ -23,12 +23,12 @@ from typing_extensions import Self
 
 from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
-from .._requester import CallOptions
 from .._streams import AnthropicMessageStream, AsyncAnthropicMessageStream
 from .._structured import pydantic_function_tool
 from ..types._generated import GenerateRequest
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
+from ._plan import PlannedRequest, call_options, wants_builder
 from ._raw_views import (
     AnthropicMessageBuilderRaw,
     AsyncAnthropicMessageBuilderRaw,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     from .._config import NotGiven, TimeoutLike
-    from .._requester import AsyncRequester, Requester
+    from .._requester import AsyncRequester, CallOptions, Requester
 
 __all__ = [
     "AnthropicMessageBuilder",
@@ -112,6 +112,24 @@ def count_body(params: Mapping[str, Any]) -> dict[str, Any]:
     body = _prepare(params)
     _check_common(body)
     return body
+
+
+# ---------------------------------------------------------------- the requests (no I/O; sync and async)
+
+
+def _create_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
+    """``POST /v1/messages``."""
+    return PlannedRequest("POST", PATH, create_body(params), options)
+
+
+def _count_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
+    """``POST /v1/messages/count_tokens``."""
+    return PlannedRequest("POST", COUNT_PATH, count_body(params), options)
+
+
+def _render_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
+    """``POST /v1/messages/render``: the body of ``create()``, rendered into tokens, nothing generated."""
+    return PlannedRequest("POST", RENDER_PATH, create_body(params), options)
 
 
 class _MessageBuilderBase(PlainBodyBuilder):
@@ -189,6 +207,14 @@ class _MessageBuilderBase(PlainBodyBuilder):
         """Request metadata (e.g. ``{"user_id": ...}``)."""
         return self._set("metadata", dict(value))
 
+    def _message_request(self, options: CallOptions) -> PlannedRequest:
+        """This builder's message request; raises before any I/O when incomplete."""
+        return _create_request(self._body, options)
+
+    def _count_request(self, options: CallOptions) -> PlannedRequest:
+        """This builder's ``count_tokens`` request (``max_tokens`` is not part of it)."""
+        return _count_request({k: v for k, v in self._body.items() if k != "max_tokens"}, options)
+
 
 class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
     """A Messages request being built: setters, then ``send()``, ``send_stream()`` or ``count_tokens()``.
@@ -208,8 +234,8 @@ class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
         max_retries: int | None = None,
     ) -> AnthropicMessage:
         """Send the request and return the :class:`~vllm_sdk.AnthropicMessage`."""
-        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-        return self._requester.call_path("POST", PATH, create_body(self._body), options, AnthropicMessage)
+        options = self._options(timeout, extra_headers, extra_query, max_retries)
+        return self._message_request(options).send(self._requester, AnthropicMessage)
 
     def send_stream(
         self,
@@ -221,12 +247,8 @@ class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
         stream_idle_timeout: float | None = None,
     ) -> AnthropicMessageStream:
         """Send with ``stream: true`` and return the :class:`~vllm_sdk.AnthropicMessageStream`."""
-        options = CallOptions(
-            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
-        )
-        return self._requester.call_path_stream(
-            "POST", PATH, create_body(self._body), options, AnthropicMessageStream
-        )
+        options = self._options(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        return self._message_request(options).open_stream(self._requester, AnthropicMessageStream)
 
     def count_tokens(
         self,
@@ -237,9 +259,8 @@ class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
         max_retries: int | None = None,
     ) -> MessageTokenCount:
         """Count the input tokens of this request (``POST /v1/messages/count_tokens``)."""
-        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-        body = count_body({k: v for k, v in self._body.items() if k != "max_tokens"})
-        return self._requester.call_path("POST", COUNT_PATH, body, options, MessageTokenCount)
+        options = self._options(timeout, extra_headers, extra_query, max_retries)
+        return self._count_request(options).send(self._requester, MessageTokenCount)
 
 
 class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBuilderRaw):
@@ -259,10 +280,8 @@ class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBui
         max_retries: int | None = None,
     ) -> AnthropicMessage:
         """Send the request and return the :class:`~vllm_sdk.AnthropicMessage`."""
-        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-        return await self._requester.call_path(
-            "POST", PATH, create_body(self._body), options, AnthropicMessage
-        )
+        options = self._options(timeout, extra_headers, extra_query, max_retries)
+        return await self._message_request(options).send(self._requester, AnthropicMessage)
 
     async def send_stream(
         self,
@@ -274,12 +293,8 @@ class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBui
         stream_idle_timeout: float | None = None,
     ) -> AsyncAnthropicMessageStream:
         """Send with ``stream: true`` and return the :class:`~vllm_sdk.AsyncAnthropicMessageStream`."""
-        options = CallOptions(
-            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
-        )
-        return await self._requester.call_path_stream(
-            "POST", PATH, create_body(self._body), options, AsyncAnthropicMessageStream
-        )
+        options = self._options(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
+        return await self._message_request(options).open_stream(self._requester, AsyncAnthropicMessageStream)
 
     async def count_tokens(
         self,
@@ -290,9 +305,8 @@ class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBui
         max_retries: int | None = None,
     ) -> MessageTokenCount:
         """Count the input tokens of this request (``POST /v1/messages/count_tokens``)."""
-        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-        body = count_body({k: v for k, v in self._body.items() if k != "max_tokens"})
-        return await self._requester.call_path("POST", COUNT_PATH, body, options, MessageTokenCount)
+        options = self._options(timeout, extra_headers, extra_query, max_retries)
+        return await self._count_request(options).send(self._requester, MessageTokenCount)
 
 
 class Messages:
@@ -356,15 +370,15 @@ class Messages:
         ``tools``, ``tool_choice``, ``thinking``, ``stop_sequences``, ``temperature``, ... ``stream=True``
         returns an :class:`~vllm_sdk.AnthropicMessageStream`; without any argument: an
         :class:`AnthropicMessageBuilder`."""
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        if not params and stream is None and options.is_default():
+        if wants_builder(params, stream, options):
             return AnthropicMessageBuilder(self._requester)
-        body = create_body(params)
+        request = _create_request(params, options)
         if stream:
-            return self._requester.call_path_stream("POST", PATH, body, options, AnthropicMessageStream)
-        return self._requester.call_path("POST", PATH, body, options, AnthropicMessage)
+            return request.open_stream(self._requester, AnthropicMessageStream)
+        return request.send(self._requester, AnthropicMessage)
 
     def count_tokens(
         self,
@@ -378,8 +392,8 @@ class Messages:
     ) -> MessageTokenCount:
         """Count the input tokens of a message request (``POST /v1/messages/count_tokens``): ``model``,
         ``messages``, ``system``, ``tools``."""
-        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
-        return self._requester.call_path("POST", COUNT_PATH, count_body(params), options, MessageTokenCount)
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return _count_request(params, options).send(self._requester, MessageTokenCount)
 
     def render(
         self,
@@ -395,8 +409,8 @@ class Messages:
         generating (``POST /v1/messages/render``; vLLM serves it only with ``--enable-scale-out``, otherwise
         :class:`~vllm_sdk.PermissionDeniedError`): the parameters of :meth:`create`, answered by a
         :class:`~vllm_sdk.types.GenerateRequest` (``.token_ids``, ``.sampling_params``)."""
-        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
-        return self._requester.call_path("POST", RENDER_PATH, create_body(params), options, GenerateRequest)
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return _render_request(params, options).send(self._requester, GenerateRequest)
 
 
 class AsyncMessages:
@@ -462,15 +476,15 @@ class AsyncMessages:
     ):
         """The async twin of :meth:`Messages.create` (no argument: an
         :class:`AsyncAnthropicMessageBuilder`)."""
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        if not params and stream is None and options.is_default():
+        if wants_builder(params, stream, options):
             return AsyncAnthropicMessageBuilder(self._requester)
-        body = create_body(params)
+        request = _create_request(params, options)
         if stream:
-            return self._requester.call_path_stream("POST", PATH, body, options, AsyncAnthropicMessageStream)
-        return self._requester.call_path("POST", PATH, body, options, AnthropicMessage)
+            return request.open_stream(self._requester, AsyncAnthropicMessageStream)
+        return request.send(self._requester, AnthropicMessage)
 
     async def count_tokens(
         self,
@@ -483,10 +497,8 @@ class AsyncMessages:
         **params: Any,
     ) -> MessageTokenCount:
         """The async twin of :meth:`Messages.count_tokens`."""
-        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
-        return await self._requester.call_path(
-            "POST", COUNT_PATH, count_body(params), options, MessageTokenCount
-        )
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await _count_request(params, options).send(self._requester, MessageTokenCount)
 
     async def render(
         self,
@@ -499,7 +511,5 @@ class AsyncMessages:
         **params: Any,
     ) -> GenerateRequest:
         """The async twin of :meth:`Messages.render`."""
-        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
-        return await self._requester.call_path(
-            "POST", RENDER_PATH, create_body(params), options, GenerateRequest
-        )
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await _render_request(params, options).send(self._requester, GenerateRequest)

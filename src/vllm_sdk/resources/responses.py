@@ -16,7 +16,6 @@ shared by the keyword methods, the builders, sync and async.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from urllib.parse import quote
@@ -25,12 +24,12 @@ from typing_extensions import Self
 
 from .._config import NOT_GIVEN
 from .._exceptions import MissingParameterError
-from .._requester import CallOptions
 from .._streams import AsyncResponseStream, ResponseStream
 from .._structured import FunctionTool, pydantic_function_tool, text_format_from_type
 from ..types._generated import GenerateRequest
 from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
+from ._plan import PlannedRequest, bind_stream, call_options, wants_builder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 from ._raw_views import (
     AsyncResponseBuilderRaw,
@@ -45,7 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
     from .._config import NotGiven, TimeoutLike
-    from .._requester import AsyncRequester, Requester
+    from .._requester import AsyncRequester, CallOptions, Requester
 
 __all__ = ["AsyncResponseBuilder", "AsyncResponses", "ResponseBuilder", "Responses", "response_tool"]
 
@@ -95,26 +94,47 @@ def create_body(params: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _parse_body(params: Mapping[str, Any], text_format: Any) -> dict[str, Any]:
+# ---------------------------------------------------------------- the requests (no I/O; sync and async)
+
+
+def _create_request(
+    params: Mapping[str, Any], options: CallOptions, text_format: Any = None
+) -> PlannedRequest:
+    """``POST /v1/responses``; with ``text_format``, sent as a strict ``json_schema`` text format."""
     body = create_body(params)
     if text_format is not None:
         text = dict(body.get("text") or {})
         text.update(text_format_from_type(text_format))
         body["text"] = text
-    return body
+    return PlannedRequest("POST", PATH, body, options)
 
 
-def _retrieve_query(stream: bool, starting_after: int | None) -> dict[str, Any]:
+def _retrieve_request(
+    response_id: str, stream: bool, starting_after: int | None, options: CallOptions
+) -> PlannedRequest:
+    """``GET /v1/responses/{id}``, as a stream of its events (resumed after ``starting_after``) or not."""
+    path = _item_path(response_id)
     query: dict[str, Any] = {}
     if stream:
         query["stream"] = "true"
     if starting_after is not None:
         query["starting_after"] = starting_after
-    return query
+    return PlannedRequest("GET", path, None, options, query)
 
 
-def _stream_factory(cls: Callable[..., Any], text_format: Any) -> Callable[..., Any]:
-    return functools.partial(cls, text_format=text_format) if text_format is not None else cls
+def _cancel_request(response_id: str, options: CallOptions) -> PlannedRequest:
+    """``POST /v1/responses/{id}/cancel``."""
+    return PlannedRequest("POST", _item_path(response_id, "/cancel"), None, options)
+
+
+def _render_request(params: Mapping[str, Any], options: CallOptions) -> PlannedRequest:
+    """``POST /v1/responses/render``: the body of ``create()``, rendered into tokens, nothing generated."""
+    return PlannedRequest("POST", RENDER_PATH, create_body(params), options)
+
+
+def _parsed(response: Response, text_format: Any, request: PlannedRequest) -> ParsedResponse[Any]:
+    """The answer of a ``parse()`` call, its output validated into ``text_format``."""
+    return parse_response(response, text_format, request.tools)
 
 
 class _ResponseBuilderBase(PlainBodyBuilder):
@@ -202,6 +222,10 @@ class _ResponseBuilderBase(PlainBodyBuilder):
         """vLLM's ``structured_outputs`` (``json``, ``choice``, ``regex``, ``grammar``...)."""
         return self._set("structured_outputs", dict(value))
 
+    def _request(self, options: CallOptions, text_format: Any = None) -> PlannedRequest:
+        """This builder's request; raises before any I/O when incomplete."""
+        return _create_request(self._body, options, text_format)
+
 
 class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
     """A Responses request being built: setters, then ``send()``, ``send_stream()`` or ``parse(Model)``.
@@ -212,9 +236,6 @@ class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
         super().__init__()
         self._requester = requester
 
-    def _options(self, timeout: Any, extra_headers: Any, extra_query: Any, max_retries: Any) -> CallOptions:
-        return CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-
     def send(
         self,
         *,
@@ -224,8 +245,8 @@ class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
         max_retries: int | None = None,
     ) -> Response:
         """Send the request and return the :class:`Response`."""
-        options = self._options(timeout, extra_headers, extra_query, max_retries)
-        return self._requester.call_path("POST", PATH, create_body(self._body), options, Response)
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries))
+        return request.send(self._requester, Response)
 
     def send_stream(
         self,
@@ -237,12 +258,10 @@ class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
         stream_idle_timeout: float | None = None,
     ) -> ResponseStream[Any]:
         """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.ResponseStream`."""
-        options = CallOptions(
-            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        request = self._request(
+            self._options(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
         )
-        stream: ResponseStream[Any] = self._requester.call_path_stream(
-            "POST", PATH, create_body(self._body), options, ResponseStream
-        )
+        stream: ResponseStream[Any] = request.open_stream(self._requester, ResponseStream)
         return stream
 
     def parse(
@@ -256,10 +275,8 @@ class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
     ) -> ParsedResponse[ContentT]:
         """Send with ``text_format`` as a strict ``json_schema`` text format and return the response with
         ``output_parsed`` (see ``client.responses.parse``)."""
-        options = self._options(timeout, extra_headers, extra_query, max_retries)
-        body = _parse_body(self._body, text_format)
-        response = self._requester.call_path("POST", PATH, body, options, Response)
-        return parse_response(response, text_format, body.get("tools"))
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries), text_format)
+        return _parsed(request.send(self._requester, Response), text_format, request)
 
 
 class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
@@ -278,8 +295,8 @@ class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
         max_retries: int | None = None,
     ) -> Response:
         """Send the request and return the :class:`Response`."""
-        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-        return await self._requester.call_path("POST", PATH, create_body(self._body), options, Response)
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries))
+        return await request.send(self._requester, Response)
 
     async def send_stream(
         self,
@@ -291,12 +308,10 @@ class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
         stream_idle_timeout: float | None = None,
     ) -> AsyncResponseStream[Any]:
         """Send the request with ``stream: true`` and return the :class:`~vllm_sdk.AsyncResponseStream`."""
-        options = CallOptions(
-            self._extra, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
+        request = self._request(
+            self._options(timeout, extra_headers, extra_query, max_retries, stream_idle_timeout)
         )
-        stream: AsyncResponseStream[Any] = await self._requester.call_path_stream(
-            "POST", PATH, create_body(self._body), options, AsyncResponseStream
-        )
+        stream: AsyncResponseStream[Any] = await request.open_stream(self._requester, AsyncResponseStream)
         return stream
 
     async def parse(
@@ -309,10 +324,8 @@ class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
         max_retries: int | None = None,
     ) -> ParsedResponse[ContentT]:
         """The async twin of :meth:`ResponseBuilder.parse`."""
-        options = CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries)
-        body = _parse_body(self._body, text_format)
-        response = await self._requester.call_path("POST", PATH, body, options, Response)
-        return parse_response(response, text_format, body.get("tools"))
+        request = self._request(self._options(timeout, extra_headers, extra_query, max_retries), text_format)
+        return _parsed(await request.send(self._requester, Response), text_format, request)
 
 
 class Responses(RawResponsesMixin):
@@ -376,18 +389,15 @@ class Responses(RawResponsesMixin):
         ``instructions``, ``tools``, ``previous_response_id``, ``max_output_tokens``, ... (vLLM's sampling
         parameters too). ``stream=True`` returns a :class:`~vllm_sdk.ResponseStream`; without any argument:
         a :class:`ResponseBuilder`."""
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        if not params and stream is None and options.is_default():
+        if wants_builder(params, stream, options):
             return ResponseBuilder(self._requester)
-        body = create_body(params)
+        request = _create_request(params, options)
         if stream:
-            stream_obj: ResponseStream[Any] = self._requester.call_path_stream(
-                "POST", PATH, body, options, ResponseStream
-            )
-            return stream_obj
-        return self._requester.call_path("POST", PATH, body, options, Response)
+            return request.open_stream(self._requester, ResponseStream)
+        return request.send(self._requester, Response)
 
     @overload
     def parse(
@@ -434,18 +444,13 @@ class Responses(RawResponsesMixin):
         ``stream=True`` the stream's ``collect()`` returns the parsed response. Raises
         :class:`~vllm_sdk.LengthFinishReasonError` when the output was cut off by ``max_output_tokens`` and
         :class:`~vllm_sdk.InvalidResponseError` when it does not validate."""
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        body = _parse_body(params, text_format)
+        request = _create_request(params, options, text_format)
         if stream:
-            factory = _stream_factory(ResponseStream, text_format)
-            stream_obj: ResponseStream[Any] = self._requester.call_path_stream(
-                "POST", PATH, body, options, factory
-            )
-            return stream_obj
-        response = self._requester.call_path("POST", PATH, body, options, Response)
-        return parse_response(response, text_format, body.get("tools"))
+            return request.open_stream(self._requester, bind_stream(ResponseStream, text_format=text_format))
+        return _parsed(request.send(self._requester, Response), text_format, request)
 
     @overload
     def retrieve(
@@ -485,15 +490,11 @@ class Responses(RawResponsesMixin):
     ) -> Response | ResponseStream[Any]:
         """A stored response (``GET /v1/responses/{response_id}``). ``stream=True`` replays its events
         as a stream, resuming after event number ``starting_after`` when given (a background response)."""
-        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
-        path = _item_path(response_id)
-        query = _retrieve_query(stream, starting_after)
+        options = call_options(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        request = _retrieve_request(response_id, stream, starting_after, options)
         if stream:
-            stream_obj: ResponseStream[Any] = self._requester.call_path_stream(
-                "GET", path, None, options, ResponseStream, query=query
-            )
-            return stream_obj
-        return self._requester.call_path("GET", path, None, options, Response, query=query)
+            return request.open_stream(self._requester, ResponseStream)
+        return request.send(self._requester, Response)
 
     def cancel(
         self,
@@ -505,8 +506,8 @@ class Responses(RawResponsesMixin):
         max_retries: int | None = None,
     ) -> Response:
         """Cancel a background response (``POST /v1/responses/{response_id}/cancel``); returns it."""
-        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
-        return self._requester.call_path("POST", _item_path(response_id, "/cancel"), None, options, Response)
+        options = call_options(None, extra_headers, extra_query, timeout, max_retries)
+        return _cancel_request(response_id, options).send(self._requester, Response)
 
     def render(
         self,
@@ -522,8 +523,8 @@ class Responses(RawResponsesMixin):
         generating (``POST /v1/responses/render``; vLLM serves it only with ``--enable-scale-out``, otherwise
         :class:`~vllm_sdk.PermissionDeniedError`): the parameters of :meth:`create`, answered by a
         :class:`~vllm_sdk.types.GenerateRequest` (``.token_ids``, ``.sampling_params``)."""
-        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
-        return self._requester.call_path("POST", RENDER_PATH, create_body(params), options, GenerateRequest)
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return _render_request(params, options).send(self._requester, GenerateRequest)
 
 
 class AsyncResponses(AsyncRawResponsesMixin):
@@ -584,15 +585,15 @@ class AsyncResponses(AsyncRawResponsesMixin):
         **params: Any,
     ) -> AsyncResponseBuilder | Coroutine[Any, Any, Response] | Coroutine[Any, Any, AsyncResponseStream[Any]]:
         """The async twin of :meth:`Responses.create` (no argument: an :class:`AsyncResponseBuilder`)."""
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        if not params and stream is None and options.is_default():
+        if wants_builder(params, stream, options):
             return AsyncResponseBuilder(self._requester)
-        body = create_body(params)
+        request = _create_request(params, options)
         if stream:
-            return self._requester.call_path_stream("POST", PATH, body, options, AsyncResponseStream)
-        return self._requester.call_path("POST", PATH, body, options, Response)
+            return request.open_stream(self._requester, AsyncResponseStream)
+        return request.send(self._requester, Response)
 
     @overload
     async def parse(
@@ -636,15 +637,15 @@ class AsyncResponses(AsyncRawResponsesMixin):
     ) -> ParsedResponse[Any] | AsyncResponseStream[Any]:
         """The async twin of :meth:`Responses.parse`: a ``ParsedResponse``, or with ``stream=True`` an
         :class:`~vllm_sdk.AsyncResponseStream` whose ``collect()`` returns it."""
-        options = CallOptions(
+        options = call_options(
             extra_body, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout
         )
-        body = _parse_body(params, text_format)
+        request = _create_request(params, options, text_format)
         if stream:
-            factory = _stream_factory(AsyncResponseStream, text_format)
-            return await self._requester.call_path_stream("POST", PATH, body, options, factory)
-        response = await self._requester.call_path("POST", PATH, body, options, Response)
-        return parse_response(response, text_format, body.get("tools"))
+            stream_cls: Callable[..., AsyncResponseStream[Any]]
+            stream_cls = bind_stream(AsyncResponseStream, text_format=text_format)
+            return await request.open_stream(self._requester, stream_cls)
+        return _parsed(await request.send(self._requester, Response), text_format, request)
 
     @overload
     async def retrieve(
@@ -684,14 +685,11 @@ class AsyncResponses(AsyncRawResponsesMixin):
     ) -> Response | AsyncResponseStream[Any]:
         """The async twin of :meth:`Responses.retrieve`: a :class:`Response`, or with ``stream=True`` an
         :class:`~vllm_sdk.AsyncResponseStream`."""
-        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
-        path = _item_path(response_id)
-        query = _retrieve_query(stream, starting_after)
+        options = call_options(None, extra_headers, extra_query, timeout, max_retries, stream_idle_timeout)
+        request = _retrieve_request(response_id, stream, starting_after, options)
         if stream:
-            return await self._requester.call_path_stream(
-                "GET", path, None, options, AsyncResponseStream, query=query
-            )
-        return await self._requester.call_path("GET", path, None, options, Response, query=query)
+            return await request.open_stream(self._requester, AsyncResponseStream)
+        return await request.send(self._requester, Response)
 
     async def cancel(
         self,
@@ -703,10 +701,8 @@ class AsyncResponses(AsyncRawResponsesMixin):
         max_retries: int | None = None,
     ) -> Response:
         """The async twin of :meth:`Responses.cancel`."""
-        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
-        return await self._requester.call_path(
-            "POST", _item_path(response_id, "/cancel"), None, options, Response
-        )
+        options = call_options(None, extra_headers, extra_query, timeout, max_retries)
+        return await _cancel_request(response_id, options).send(self._requester, Response)
 
     async def render(
         self,
@@ -719,7 +715,5 @@ class AsyncResponses(AsyncRawResponsesMixin):
         **params: Any,
     ) -> GenerateRequest:
         """The async twin of :meth:`Responses.render`."""
-        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
-        return await self._requester.call_path(
-            "POST", RENDER_PATH, create_body(params), options, GenerateRequest
-        )
+        options = call_options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await _render_request(params, options).send(self._requester, GenerateRequest)
