@@ -593,6 +593,15 @@ class ResourcesRenderer:
                 "    ",
             ),
         ]
+        # Sub-resources reached through the view (``client.with_raw_response.chat.completions``, as in
+        # openai-python); the tree is rendered deepest first, so their view classes are already defined.
+        for child in sorted(p for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path):
+            view = self.raw_view_class(child, is_async, streaming)
+            out.append(
+                f"\n    @property\n    def {child[-1]}(self) -> {view}:\n"
+                + _docstring(f"``client.{'.'.join(child)}``'s methods, answered as {what}.", "        ")
+                + f"        return self._child({child[-1]!r}, {view})\n"
+            )
         wrapper = RAW_WRAPPERS[(is_async, streaming)]
         for route in tree[path]:
             method = route.name.split(".")[-1]

@@ -258,3 +258,37 @@ def test_raw_call_of_a_route_with_query_parameters_sends_them() -> None:
     assert raw.http_response.request.url.params["mode"] == "wait"
     assert raw.parse().level == 2
     assert len(script.sent) == 1
+
+
+def test_sub_resources_are_reached_through_the_clients_views_as_in_openai_python() -> None:
+    client, script = _sync(_json(chat_body()), _sse_reply(), _json({"object": "list", "data": []}))
+    raw = client.with_raw_response.chat.completions.create(**ARGS)
+    assert isinstance(raw, RawResponse)
+    assert raw.parse().content == "Hello!"
+    with client.with_streaming_response.chat.completions.create(**ARGS, stream=True) as sraw:
+        assert isinstance(sraw, StreamedRawResponse)
+        lines = [line for line in sraw.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]"
+    # The resource's own view reaches its children the same way.
+    assert isinstance(client.with_raw_response.models.list().parse(), ModelList)
+    assert [str(r.url) for r in script.sent] == [
+        f"{BASE}/chat/completions",
+        f"{BASE}/chat/completions",
+        f"{BASE}/models",
+    ]
+
+
+def test_async_sub_resources_are_reached_through_the_clients_views() -> None:
+    async def main() -> None:
+        client, script = _async(_json(chat_body()), _sse_reply())
+        async with client:
+            raw = await client.with_raw_response.chat.completions.create(**ARGS)
+            assert isinstance(raw, AsyncRawResponse)
+            assert (await raw.parse()).content == "Hello!"
+            async with client.chat.with_streaming_response.completions.create(**ARGS, stream=True) as sraw:
+                assert isinstance(sraw, AsyncStreamedRawResponse)
+                lines = [line async for line in sraw.iter_lines() if line]
+            assert lines[-1] == "data: [DONE]"
+        assert len(script.sent) == 2
+
+    asyncio.run(main())

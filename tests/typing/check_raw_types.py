@@ -53,6 +53,12 @@ MSGS: list[Any] = [{"role": "user", "content": "hi"}]
 
 def sync_checks(client: VllmClient) -> None:
     chat = client.chat.completions
+    # Sub-resources through the client's views, as in openai-python.
+    assert_type(
+        client.with_raw_response.chat.completions.create(model="m", messages=MSGS).parse(),
+        ChatCompletionResponse,
+    )
+    assert_type(client.with_streaming_response.models.list(), StreamedRawResponseManager[ModelList])
     raw = chat.with_raw_response.create(model="m", messages=MSGS)
     assert_type(raw, RawResponse[ChatCompletionResponse])
     assert_type(raw.parse(), ChatCompletionResponse)
@@ -127,6 +133,8 @@ def sync_checks(client: VllmClient) -> None:
 
 
 async def async_checks(client: AsyncVllmClient) -> None:
+    sub = await client.with_raw_response.chat.completions.create(model="m", messages=MSGS)
+    assert_type(await sub.parse(), ChatCompletionResponse)
     chat = client.chat.completions
     raw = await chat.with_raw_response.create(model="m", messages=MSGS)
     assert_type(raw, AsyncRawResponse[ChatCompletionResponse])

@@ -740,11 +740,21 @@ class ChatWithRawResponse(RawResponseView):
     response whose ``parse()`` gives what the plain method returns.
     """
 
+    @property
+    def completions(self) -> ChatCompletionsWithRawResponse:
+        """``client.chat.completions``'s methods, answered as a raw response."""
+        return self._child("completions", ChatCompletionsWithRawResponse)
+
 
 class ChatWithStreamingResponse(RawResponseView):
     """``client.chat.with_streaming_response``: each method takes the arguments of the plain method and returns
     a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
     """
+
+    @property
+    def completions(self) -> ChatCompletionsWithStreamingResponse:
+        """``client.chat.completions``'s methods, answered as a context manager over the unread answer."""
+        return self._child("completions", ChatCompletionsWithStreamingResponse)
 
 
 class Chat(RawResponsesMixin):
@@ -778,11 +788,21 @@ class AsyncChatWithRawResponse(AsyncRawResponseView):
     awaitable raw response whose ``parse()`` gives what the plain method returns.
     """
 
+    @property
+    def completions(self) -> AsyncChatCompletionsWithRawResponse:
+        """``client.chat.completions``'s methods, answered as an awaitable raw response."""
+        return self._child("completions", AsyncChatCompletionsWithRawResponse)
+
 
 class AsyncChatWithStreamingResponse(AsyncRawResponseView):
     """``client.chat.with_streaming_response``: each method takes the arguments of the plain method and returns
     a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
     """
+
+    @property
+    def completions(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """``client.chat.completions``'s methods, answered as a context manager over the unread answer."""
+        return self._child("completions", AsyncChatCompletionsWithStreamingResponse)
 
 
 class AsyncChat(AsyncRawResponsesMixin):
@@ -1964,6 +1984,26 @@ class ClientResourcesWithRawResponse(RawResponseView):
     response whose ``parse()`` gives what the plain method returns.
     """
 
+    @property
+    def chat(self) -> ChatWithRawResponse:
+        """``client.chat``'s methods, answered as a raw response."""
+        return self._child("chat", ChatWithRawResponse)
+
+    @property
+    def completions(self) -> CompletionsWithRawResponse:
+        """``client.completions``'s methods, answered as a raw response."""
+        return self._child("completions", CompletionsWithRawResponse)
+
+    @property
+    def embeddings(self) -> EmbeddingsWithRawResponse:
+        """``client.embeddings``'s methods, answered as a raw response."""
+        return self._child("embeddings", EmbeddingsWithRawResponse)
+
+    @property
+    def models(self) -> ModelsWithRawResponse:
+        """``client.models``'s methods, answered as a raw response."""
+        return self._child("models", ModelsWithRawResponse)
+
     @overload
     def classify(
         self,
@@ -2381,6 +2421,26 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
     """``the client.with_streaming_response``: each method takes the arguments of the plain method and returns
     a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
     """
+
+    @property
+    def chat(self) -> ChatWithStreamingResponse:
+        """``client.chat``'s methods, answered as a context manager over the unread answer."""
+        return self._child("chat", ChatWithStreamingResponse)
+
+    @property
+    def completions(self) -> CompletionsWithStreamingResponse:
+        """``client.completions``'s methods, answered as a context manager over the unread answer."""
+        return self._child("completions", CompletionsWithStreamingResponse)
+
+    @property
+    def embeddings(self) -> EmbeddingsWithStreamingResponse:
+        """``client.embeddings``'s methods, answered as a context manager over the unread answer."""
+        return self._child("embeddings", EmbeddingsWithStreamingResponse)
+
+    @property
+    def models(self) -> ModelsWithStreamingResponse:
+        """``client.models``'s methods, answered as a context manager over the unread answer."""
+        return self._child("models", ModelsWithStreamingResponse)
 
     @overload
     def classify(
@@ -3255,6 +3315,26 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
     awaitable raw response whose ``parse()`` gives what the plain method returns.
     """
 
+    @property
+    def chat(self) -> AsyncChatWithRawResponse:
+        """``client.chat``'s methods, answered as an awaitable raw response."""
+        return self._child("chat", AsyncChatWithRawResponse)
+
+    @property
+    def completions(self) -> AsyncCompletionsWithRawResponse:
+        """``client.completions``'s methods, answered as an awaitable raw response."""
+        return self._child("completions", AsyncCompletionsWithRawResponse)
+
+    @property
+    def embeddings(self) -> AsyncEmbeddingsWithRawResponse:
+        """``client.embeddings``'s methods, answered as an awaitable raw response."""
+        return self._child("embeddings", AsyncEmbeddingsWithRawResponse)
+
+    @property
+    def models(self) -> AsyncModelsWithRawResponse:
+        """``client.models``'s methods, answered as an awaitable raw response."""
+        return self._child("models", AsyncModelsWithRawResponse)
+
     @overload
     def classify(
         self,
@@ -3672,6 +3752,26 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
     """``the client.with_streaming_response``: each method takes the arguments of the plain method and returns
     a context manager over the unread answer whose ``parse()`` gives what the plain method returns.
     """
+
+    @property
+    def chat(self) -> AsyncChatWithStreamingResponse:
+        """``client.chat``'s methods, answered as a context manager over the unread answer."""
+        return self._child("chat", AsyncChatWithStreamingResponse)
+
+    @property
+    def completions(self) -> AsyncCompletionsWithStreamingResponse:
+        """``client.completions``'s methods, answered as a context manager over the unread answer."""
+        return self._child("completions", AsyncCompletionsWithStreamingResponse)
+
+    @property
+    def embeddings(self) -> AsyncEmbeddingsWithStreamingResponse:
+        """``client.embeddings``'s methods, answered as a context manager over the unread answer."""
+        return self._child("embeddings", AsyncEmbeddingsWithStreamingResponse)
+
+    @property
+    def models(self) -> AsyncModelsWithStreamingResponse:
+        """``client.models``'s methods, answered as a context manager over the unread answer."""
+        return self._child("models", AsyncModelsWithStreamingResponse)
 
     @overload
     def classify(

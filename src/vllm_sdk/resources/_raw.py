@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._raw_replay import AsyncReplayRequester, ReplayRequester, Sent
 from .._raw_response import (
@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 
+_View = TypeVar("_View", bound="RawResponseView")
+_AsyncView = TypeVar("_AsyncView", bound="AsyncRawResponseView")
+
+
 def _not_sent(name: str) -> TypeError:
     return TypeError(
         f"{name}() sent no request (called without arguments it returns a builder): pass the request "
@@ -73,6 +77,11 @@ class RawResponseView:
         if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
             raise AttributeError(name)
         return functools.partial(self._call, name)
+
+    def _child(self, name: str, view: type[_View]) -> _View:
+        """The same kind of view over the sub-resource ``name``
+        (``client.with_raw_response.chat.completions``, as in openai-python), over the same requester."""
+        return view(type(getattr(self._factory(self._requester), name)), self._requester, self._streaming)
 
     def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Call the resource's method ``name`` over the probe: a :class:`~vllm_sdk.RawResponse`, or in
@@ -109,6 +118,11 @@ class AsyncRawResponseView:
         if name.startswith("_") or not callable(getattr(self._factory(self._requester), name)):
             raise AttributeError(name)
         return functools.partial(self._call, name)
+
+    def _child(self, name: str, view: type[_AsyncView]) -> _AsyncView:
+        """The same kind of view over the sub-resource ``name``
+        (``client.with_raw_response.chat.completions``), sending over the same requester."""
+        return view(type(getattr(self._factory(self._requester), name)), self._requester, self._streaming)
 
     def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Call the resource's method ``name`` over the probe: an awaitable
