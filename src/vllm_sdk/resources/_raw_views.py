@@ -11,7 +11,7 @@ The generated resources get the same views from codegen (``resources/_generated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from .._config import NOT_GIVEN
 from ._raw import AsyncRawResponseView, RawResponseView, async_builder_raw, builder_raw
@@ -40,18 +40,16 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "AnthropicMessageBuilderRaw",
-    "AsyncAnthropicMessageBuilderRaw",
+    "AsyncBuilderRaw",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",
-    "AsyncResponseBuilderRaw",
     "AsyncResponsesWithRawResponse",
     "AsyncResponsesWithStreamingResponse",
     "AsyncTranscriptionsWithRawResponse",
     "AsyncTranscriptionsWithStreamingResponse",
+    "BuilderRaw",
     "MessagesWithRawResponse",
     "MessagesWithStreamingResponse",
-    "ResponseBuilderRaw",
     "ResponsesWithRawResponse",
     "ResponsesWithStreamingResponse",
     "TranscriptionsWithRawResponse",
@@ -559,9 +557,15 @@ class AsyncTranscriptionsWithStreamingResponse(AsyncRawResponseView):
         return self._call("create", *args, **kwargs)
 
 
-class ResponseBuilderRaw:
-    """``send_raw()`` / ``send_stream_raw()`` of the Responses builder: ``send()`` / ``send_stream()``
-    answered as raw responses (the builder form of ``with_raw_response``)."""
+# What a builder's send() and send_stream() return (the parameters of the two generic mixins below).
+SentT = TypeVar("SentT")
+StreamT = TypeVar("StreamT")
+
+
+class BuilderRaw(Generic[SentT, StreamT]):
+    """``send_raw()`` / ``send_stream_raw()`` of a hand-written builder: ``send()`` / ``send_stream()``
+    answered as raw responses (the builder form of ``with_raw_response``). A builder mixes it in with its
+    two return types, e.g. ``BuilderRaw[Response, ResponseStream[Any]]``."""
 
     def send_raw(
         self,
@@ -570,9 +574,9 @@ class ResponseBuilderRaw:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
-    ) -> RawResponse[Response]:
+    ) -> RawResponse[SentT]:
         """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
-        raw: RawResponse[Response] = builder_raw(
+        raw: RawResponse[SentT] = builder_raw(
             self,
             "send",
             {
@@ -592,10 +596,10 @@ class ResponseBuilderRaw:
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
-    ) -> RawResponse[ResponseStream[Any]]:
+    ) -> RawResponse[StreamT]:
         """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
         returns."""
-        raw: RawResponse[ResponseStream[Any]] = builder_raw(
+        raw: RawResponse[StreamT] = builder_raw(
             self,
             "send_stream",
             {
@@ -609,9 +613,9 @@ class ResponseBuilderRaw:
         return raw
 
 
-class AsyncResponseBuilderRaw:
-    """``send_raw()`` / ``send_stream_raw()`` of the async Responses builder: ``send()`` / ``send_stream()``
-    answered as raw responses (the builder form of ``with_raw_response``)."""
+class AsyncBuilderRaw(Generic[SentT, StreamT]):
+    """The async twin of :class:`BuilderRaw`: ``await builder.send_raw()`` gives an
+    :class:`~vllm_sdk.AsyncRawResponse`."""
 
     async def send_raw(
         self,
@@ -620,9 +624,9 @@ class AsyncResponseBuilderRaw:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
-    ) -> AsyncRawResponse[Response]:
+    ) -> AsyncRawResponse[SentT]:
         """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
-        raw: AsyncRawResponse[Response] = await async_builder_raw(
+        raw: AsyncRawResponse[SentT] = await async_builder_raw(
             self,
             "send",
             {
@@ -642,110 +646,10 @@ class AsyncResponseBuilderRaw:
         extra_query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
         stream_idle_timeout: float | None = None,
-    ) -> AsyncRawResponse[AsyncResponseStream[Any]]:
+    ) -> AsyncRawResponse[StreamT]:
         """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
         returns."""
-        raw: AsyncRawResponse[AsyncResponseStream[Any]] = await async_builder_raw(
-            self,
-            "send_stream",
-            {
-                "timeout": timeout,
-                "extra_headers": extra_headers,
-                "extra_query": extra_query,
-                "max_retries": max_retries,
-                "stream_idle_timeout": stream_idle_timeout,
-            },
-        )
-        return raw
-
-
-class AnthropicMessageBuilderRaw:
-    """``send_raw()`` / ``send_stream_raw()`` of the Messages builder: ``send()`` / ``send_stream()``
-    answered as raw responses (the builder form of ``with_raw_response``)."""
-
-    def send_raw(
-        self,
-        *,
-        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        max_retries: int | None = None,
-    ) -> RawResponse[AnthropicMessage]:
-        """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
-        raw: RawResponse[AnthropicMessage] = builder_raw(
-            self,
-            "send",
-            {
-                "timeout": timeout,
-                "extra_headers": extra_headers,
-                "extra_query": extra_query,
-                "max_retries": max_retries,
-            },
-        )
-        return raw
-
-    def send_stream_raw(
-        self,
-        *,
-        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        max_retries: int | None = None,
-        stream_idle_timeout: float | None = None,
-    ) -> RawResponse[AnthropicMessageStream]:
-        """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
-        returns."""
-        raw: RawResponse[AnthropicMessageStream] = builder_raw(
-            self,
-            "send_stream",
-            {
-                "timeout": timeout,
-                "extra_headers": extra_headers,
-                "extra_query": extra_query,
-                "max_retries": max_retries,
-                "stream_idle_timeout": stream_idle_timeout,
-            },
-        )
-        return raw
-
-
-class AsyncAnthropicMessageBuilderRaw:
-    """``send_raw()`` / ``send_stream_raw()`` of the async Messages builder: ``send()`` / ``send_stream()``
-    answered as raw responses (the builder form of ``with_raw_response``)."""
-
-    async def send_raw(
-        self,
-        *,
-        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        max_retries: int | None = None,
-    ) -> AsyncRawResponse[AnthropicMessage]:
-        """``send()`` answered as a raw response; its ``parse()`` gives what ``send()`` returns."""
-        raw: AsyncRawResponse[AnthropicMessage] = await async_builder_raw(
-            self,
-            "send",
-            {
-                "timeout": timeout,
-                "extra_headers": extra_headers,
-                "extra_query": extra_query,
-                "max_retries": max_retries,
-            },
-        )
-        return raw
-
-    async def send_stream_raw(
-        self,
-        *,
-        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        max_retries: int | None = None,
-        stream_idle_timeout: float | None = None,
-    ) -> AsyncRawResponse[AsyncAnthropicMessageStream]:
-        """``send_stream()`` answered as a raw response; its ``parse()`` gives what ``send_stream()``
-        returns."""
-        raw: AsyncRawResponse[AsyncAnthropicMessageStream] = await async_builder_raw(
+        raw: AsyncRawResponse[StreamT] = await async_builder_raw(
             self,
             "send_stream",
             {

@@ -30,10 +30,10 @@ from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, call_options, wants_builder
 from ._raw_views import (
-    AnthropicMessageBuilderRaw,
-    AsyncAnthropicMessageBuilderRaw,
+    AsyncBuilderRaw,
     AsyncMessagesWithRawResponse,
     AsyncMessagesWithStreamingResponse,
+    BuilderRaw,
     MessagesWithRawResponse,
     MessagesWithStreamingResponse,
 )
@@ -216,7 +216,7 @@ class _MessageBuilderBase(PlainBodyBuilder):
         return _count_request({k: v for k, v in self._body.items() if k != "max_tokens"}, options)
 
 
-class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
+class AnthropicMessageBuilder(_MessageBuilderBase, BuilderRaw[AnthropicMessage, AnthropicMessageStream]):
     """A Messages request being built: setters, then ``send()``, ``send_stream()`` or ``count_tokens()``.
     Made by ``client.messages.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
     without model, messages or max_tokens, before any I/O."""
@@ -263,7 +263,9 @@ class AnthropicMessageBuilder(_MessageBuilderBase, AnthropicMessageBuilderRaw):
         return self._count_request(options).send(self._requester, MessageTokenCount)
 
 
-class AsyncAnthropicMessageBuilder(_MessageBuilderBase, AsyncAnthropicMessageBuilderRaw):
+class AsyncAnthropicMessageBuilder(
+    _MessageBuilderBase, AsyncBuilderRaw[AnthropicMessage, AsyncAnthropicMessageStream]
+):
     """The async twin of :class:`AnthropicMessageBuilder` (``await`` ``send()``, ``send_stream()``,
     ``count_tokens()``)."""
 

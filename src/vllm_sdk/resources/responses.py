@@ -32,10 +32,10 @@ from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, bind_stream, call_options, wants_builder
 from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
 from ._raw_views import (
-    AsyncResponseBuilderRaw,
+    AsyncBuilderRaw,
     AsyncResponsesWithRawResponse,
     AsyncResponsesWithStreamingResponse,
-    ResponseBuilderRaw,
+    BuilderRaw,
     ResponsesWithRawResponse,
     ResponsesWithStreamingResponse,
 )
@@ -227,7 +227,7 @@ class _ResponseBuilderBase(PlainBodyBuilder):
         return _create_request(self._body, options, text_format)
 
 
-class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
+class ResponseBuilder(_ResponseBuilderBase, BuilderRaw[Response, ResponseStream[Any]]):
     """A Responses request being built: setters, then ``send()``, ``send_stream()`` or ``parse(Model)``.
     Made by ``client.responses.create()``; ``send()`` raises :class:`~vllm_sdk.MissingParameterError`
     without model or input, before any I/O."""
@@ -279,7 +279,7 @@ class ResponseBuilder(_ResponseBuilderBase, ResponseBuilderRaw):
         return _parsed(request.send(self._requester, Response), text_format, request)
 
 
-class AsyncResponseBuilder(_ResponseBuilderBase, AsyncResponseBuilderRaw):
+class AsyncResponseBuilder(_ResponseBuilderBase, AsyncBuilderRaw[Response, AsyncResponseStream[Any]]):
     """The async twin of :class:`ResponseBuilder` (``await`` ``send()``, ``send_stream()``, ``parse()``)."""
 
     def __init__(self, requester: AsyncRequester) -> None:
