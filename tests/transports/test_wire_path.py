@@ -149,6 +149,24 @@ async def test_a_pooled_connection_the_server_closed_is_retried_once_on_a_fresh_
         assert len(server.connections) == 2
 
 
+async def test_the_retry_takes_a_fresh_connection_when_every_pooled_one_is_stale(
+    wire: dict[str, int],
+) -> None:
+    def behaviour(conn: Conn) -> None:
+        conn.send(ANSWER)
+        if _next_request(conn) is not None:
+            conn.sock.close()  # as a server that went away: every kept-alive connection to it is stale
+
+    with HostileServer(behaviour) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:
+            # Two streams at once: two connections, both pooled afterwards.
+            assert await asyncio.gather(_collect(client), _collect(client)) == ["hi", "hi"]
+            assert len(server.connections) == 2
+            # The first pooled one is stale; the retry must not take the other stale one.
+            assert await _collect(client) == "hi"
+        assert len(server.connections) == 3
+
+
 async def test_a_fresh_connection_closed_without_an_answer_is_not_retried(wire: dict[str, int]) -> None:
     with HostileServer(lambda conn: conn.sock.close()) as server:
         async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:

@@ -112,8 +112,10 @@ class WirePool:
         """Send one request and wait for its response head (see the module docstring)."""
         data = _request_bytes(target, method, headers, body, make_request)
         no_body = method == "HEAD"
-        for _ in range(2):
-            conn = self._pooled(target.key)
+        for attempt in range(2):
+            # The retry never takes another pooled connection: when a server went away, every idle one to
+            # it is stale, and the retry's promise is a fresh connection.
+            conn = self._pooled(target.key) if attempt == 0 else None
             fresh = conn is None
             if conn is None:
                 conn = await self._connect(target, timeout.connect, make_request)
