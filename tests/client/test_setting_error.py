@@ -189,3 +189,17 @@ def test_a_setting_error_survives_pickling_with_its_fields() -> None:
         error.expected,
     )
     assert str(copy) == str(error) == "VLLM_SDK_UVLOOP must be one of '0', '1' (case-insensitive), not '2'"
+
+
+@pytest.mark.parametrize("command", [["models"], ["batch", "in.jsonl", "-o", "out.jsonl"]])
+def test_the_command_names_a_bad_base_url_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    from vllm_sdk.cli import main
+
+    monkeypatch.setenv("VLLM_BASE_URL", "ftp://user:hunter2@host/v1")
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "VLLM_BASE_URL must be an http(s) URL" in err
+    assert "'ftp://***@host/v1'" in err
+    assert "hunter2" not in err
