@@ -152,7 +152,24 @@ class WireConnection(asyncio.Protocol):
             self._last_read = self._loop.time()
         self.got_bytes = True
         if state == _CHUNKED:
-            self._chunked(data)
+            # The hot path of a stream (one call per socket read): de-framing inlined here.
+            decoder = self._decoder
+            assert decoder is not None  # set with the _CHUNKED state
+            try:
+                body = decoder.feed(data)
+            except ChunkedError as exc:
+                self._fail(httpx.RemoteProtocolError, str(exc))
+                return
+            if body:
+                sink = self.sink
+                if sink is not None:
+                    self._push_events(sink, body)
+                else:
+                    self._push(body)
+            if decoder.done:
+                if decoder.extra:
+                    self.keep_alive = False  # bytes past the body
+                self._finish()
         elif state == _LENGTH:
             left = self.body_left
             size = len(data)
@@ -362,23 +379,6 @@ class WireConnection(asyncio.Protocol):
             self._finish()
         else:
             self.state = _LENGTH
-
-    # -- a chunked body
-
-    def _chunked(self, data: bytes) -> None:
-        decoder = self._decoder
-        assert decoder is not None  # set with the _CHUNKED state
-        try:
-            body = decoder.feed(data)
-        except ChunkedError as exc:
-            self._fail(httpx.RemoteProtocolError, str(exc))
-            return
-        if body:
-            self._push(body)
-        if decoder.done:
-            if decoder.extra:
-                self.keep_alive = False  # bytes past the body
-            self._finish()
 
     # -- queueing body pieces for the consumer
 
