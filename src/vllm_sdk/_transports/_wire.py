@@ -5,8 +5,9 @@ with aiohttp, its ``StreamReader`` bookkeeping per chunk (``feed_data``, ``_read
 ``resume_reading``) cost more than the SSE parser. :class:`WireConnection` does the least per socket
 read: ``data_received`` de-frames the body (``Content-Length``; chunked, by the compiled ``_speedups``
 build when there is one; or close-delimited) into a list of pieces and wakes the waiting consumer once
-per read; the consumer (:class:`WireBody`) takes everything queued at once and hands it to the stream
-engine's parser as one ``feed``.
+per read; the consumer (:class:`WireBody`) takes everything queued at once. A stream goes further
+(:meth:`WireBody.feed_to`, "event mode"): the protocol hands each read's body bytes to the stream parser
+itself and queues the events, waking the consumer only when a read completed one.
 
 What the protocol guards against, so that a hostile server gets a typed error rather than memory or time:
 
