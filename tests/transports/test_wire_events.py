@@ -57,14 +57,18 @@ async def test_only_a_read_that_completes_an_event_wakes_the_reader(engine: Modu
     body = _wire_body(conn, [])
     body.feed_to(engine.ChatStreamParser().feed)
     line = token("hello")
-    waiter = body.wait()
+    waiter = body.poll_events()
+    assert isinstance(waiter, asyncio.Future)
     for i in range(len(line) - 1):  # every byte but the last: no event yet, nobody woken
         conn.data_received(framed(line[i : i + 1]))
         assert not waiter.done()
-        assert body.take_events() == []
     conn.data_received(framed(line[-1:]))
     assert waiter.done()
-    assert body.take_events() == [Content("hello", 0)]
+    assert body.poll_events() == [Content("hello", 0)]
+    assert isinstance(body.poll_events(), asyncio.Future)
+    conn.data_received(framed(DONE) + b"0\r\n\r\n")
+    assert body.poll_events() == [Done()]
+    assert body.poll_events() is None  # complete, every event taken
 
 
 async def test_bytes_queued_before_event_mode_are_parsed_at_once(engine: ModuleType) -> None:
@@ -72,7 +76,7 @@ async def test_bytes_queued_before_event_mode_are_parsed_at_once(engine: ModuleT
     conn.data_received(CHUNKED + framed(token("a"), token("b")))  # arrived with the head
     body = _wire_body(conn, [])
     body.feed_to(engine.ChatStreamParser().feed)
-    assert body.take_events() == [Content("a", 0), Content("b", 0)]
+    assert body.poll_events() == [Content("a", 0), Content("b", 0)]
     assert conn.pending == []
 
 
@@ -83,9 +87,9 @@ async def test_a_parser_error_is_raised_after_the_events_before_it(engine: Modul
     body.feed_to(engine.ChatStreamParser().feed)
     conn.data_received(framed(token("a")))
     conn.data_received(framed(b"data: {not json\n\n"))
-    assert body.take_events() == [Content("a", 0)]
+    assert body.poll_events() == [Content("a", 0)]
     with pytest.raises(StreamError, match="malformed JSON"):
-        body.take_events()
+        body.poll_events()
 
 
 async def test_a_connection_failure_is_raised_after_the_events_before_it(engine: ModuleType) -> None:
@@ -95,9 +99,9 @@ async def test_a_connection_failure_is_raised_after_the_events_before_it(engine:
     body.feed_to(engine.ChatStreamParser().feed)
     conn.data_received(framed(token("a")))
     conn.connection_lost(None)
-    assert body.take_events() == [Content("a", 0)]
+    assert body.poll_events() == [Content("a", 0)]
     with pytest.raises(httpx.RemoteProtocolError):
-        body.take_events()
+        body.poll_events()
 
 
 async def test_events_a_lagging_consumer_has_not_taken_pause_the_socket(engine: ModuleType) -> None:
@@ -112,7 +116,7 @@ async def test_events_a_lagging_consumer_has_not_taken_pause_the_socket(engine: 
         sent += len(line)
         assert sent < 2 * HIGH_WATER
     assert sent > HIGH_WATER
-    assert len(body.take_events()) == sent // len(line)
+    assert len(body.poll_events()) == sent // len(line)
     assert not transport.paused
 
 
@@ -127,7 +131,7 @@ async def test_one_event_larger_than_the_queue_bound_does_not_stall_reading(engi
     for i in range(0, len(big), 16384):
         conn.data_received(framed(big[i : i + 16384]))
         assert not transport.paused
-    assert body.take_events() == [Content("y" * (3 * HIGH_WATER), 0)]
+    assert body.poll_events() == [Content("y" * (3 * HIGH_WATER), 0)]
 
 
 async def test_drain_reads_to_the_end_of_the_body_and_keeps_the_connection() -> None:

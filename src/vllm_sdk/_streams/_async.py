@@ -219,8 +219,7 @@ async def _wire_events(state: StreamState, body: WireBody) -> AsyncIterator[Any]
     state.opened = True
     state.response.is_stream_consumed = True
     body.feed_to(state.parser.feed)
-    take = body.take_events
-    wait = body.wait
+    poll = body.poll_events
     idle = state.idle_timeout
     errors = read_errors()
     end_events = END_EVENTS
@@ -233,8 +232,8 @@ async def _wire_events(state: StreamState, body: WireBody) -> AsyncIterator[Any]
                 watch = _IdleWatch(loop, loop.time() + idle)
                 current_task = asyncio.current_task
             while True:
-                events = take()
-                if events:
+                events = poll()
+                if isinstance(events, list):
                     if no_token_yet:
                         no_token_yet = state.note_first_token(events)
                     if type(events[-1]) in end_events:
@@ -247,18 +246,18 @@ async def _wire_events(state: StreamState, body: WireBody) -> AsyncIterator[Any]
                     if watch is not None:
                         watch.deadline = loop.time() + idle  # type: ignore[operator]  # set with watch
                     continue
-                if body.complete:
+                if events is None:  # the body is complete and every event was taken
                     for event in state.close_parser():
                         yield event
                     break
                 if watch is None:
-                    await wait()
+                    await events
                     continue
                 watch.task = current_task()
                 if watch.handle is None:
                     watch.arm()
                 try:
-                    await wait()
+                    await events
                 except asyncio.CancelledError:
                     if watch.claim():
                         idle_failure = state.fail(state.idle_error())

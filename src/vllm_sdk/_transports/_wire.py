@@ -550,10 +550,10 @@ class WireBody(httpx.AsyncByteStream):
     def feed_to(self, sink: Callable[[bytes], list[Any]]) -> None:
         """From now on hand each piece of the body to ``sink`` (a stream parser's ``feed``) as it arrives.
 
-        The stream engine then takes the events with :meth:`take_events` and waits with :meth:`wait`: the
+        The stream engine then takes the events, or the future to wait on, with :meth:`poll_events`: the
         bytes are parsed in the protocol's read callback, and the consumer is woken once per read that
         completed an event - no queue of bytes, no byte-stream iterator between the socket and the parser.
-        Whatever was queued before is fed at once. What ``sink`` raises is raised by :meth:`take_events`
+        Whatever was queued before is fed at once. What ``sink`` raises is raised by :meth:`poll_events`
         after the events before it.
         """
         conn = self._conn
@@ -561,9 +561,15 @@ class WireBody(httpx.AsyncByteStream):
         if conn.pending:
             conn._push(conn.take())
 
-    def take_events(self) -> list[Any]:
-        """The events parsed since the last call (``[]``: none yet); raises what the parser or the
-        connection failed with once the events before the failure were taken."""
+    def poll_events(self) -> list[Any] | asyncio.Future[None] | None:
+        """The events parsed since the last call; when there are none, a future that the next read that
+        completes an event (or the end of the body, or a failure) completes - await it and poll again -
+        or ``None`` once the body is complete and every event was taken. What the parser or the connection
+        failed with is raised once the events before it were taken.
+
+        One call per wake-up of the stream loop, so that a socket read costs the loop two calls: one that
+        returns the events and one that returns the next future.
+        """
         conn = self._conn
         events = conn.events
         if events:
@@ -579,17 +585,8 @@ class WireBody(httpx.AsyncByteStream):
         if conn.failure is not None:
             cls, message = conn.failure
             raise cls(message, request=self._make_request())
-        return events
-
-    @property
-    def complete(self) -> bool:
-        """The whole body arrived (and, in event mode, went through the parser)."""
-        return self._conn.state == _DONE
-
-    def wait(self) -> asyncio.Future[None]:
-        """A future completed by the next read that completes an event, the end of the body or a failure
-        (only after :meth:`take_events` returned ``[]`` and the body is not :attr:`complete`)."""
-        conn = self._conn
+        if conn.state == _DONE:
+            return None
         waiter = conn.waiter = conn._loop.create_future()
         return waiter
 
