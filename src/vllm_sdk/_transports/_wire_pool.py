@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -25,9 +26,9 @@ from ._lazy_response import LazyRequestResponse
 from ._wire import WireBody, WireConnection
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator
 
-__all__ = ["WirePool", "WireResponse", "WireTarget"]
+__all__ = ["RawHeaders", "WirePool", "WireResponse", "WireTarget"]
 
 # Distinct URLs kept parsed (one per route and base URL); past this the cache starts over.
 _MAX_TARGETS = 512
@@ -319,7 +320,7 @@ class WireResponse:
         self._make_request = make_request
         self._release_slot = release_slot
         self._sent_at = sent_at
-        self._headers: httpx.Headers | None = None
+        self._headers: RawHeaders | None = None
 
         def release(conn: WireConnection, reusable: bool) -> None:
             pool.release(conn, reusable)
@@ -331,10 +332,10 @@ class WireResponse:
 
     @property
     def headers(self) -> Mapping[str, str]:
-        """The response headers, case-insensitive."""
+        """The response headers, case-insensitive (read-only, over the parsed head as it came)."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = httpx.Headers(self._body._conn.raw_headers)
+            headers = self._headers = RawHeaders(self._body._conn.raw_headers)
         return headers
 
     @property
@@ -347,11 +348,13 @@ class WireResponse:
         return encoding is None or encoding.strip().lower() in (b"", b"identity")
 
     async def read(self, limit: int | None) -> bytes | None:
-        """The whole body, or ``None`` past ``limit`` bytes (then the connection is closed)."""
+        """The whole body, or ``None`` past ``limit`` bytes (then the connection is closed); the connection
+        goes back to the pool after a complete body. Read errors are httpx's, as on the other paths."""
+        body = self._body
         try:
-            return await self._body.aread_limited(limit)
+            return await body.aread_whole(limit)
         finally:
-            await self._body.aclose()
+            await body.aclose()
 
     def _extensions(self) -> dict[str, Any]:
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
@@ -380,3 +383,60 @@ class WireResponse:
             stream=self._body,
             extensions=self._extensions(),
         )
+
+
+def _text(value: bytes) -> str:
+    """A header value as text: UTF-8 when it is valid UTF-8 (ASCII included), else Latin-1 (never fails)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def _header_key(name: object) -> bytes | None:
+    """``name`` as a lower-cased header name in bytes, or ``None`` when no header can have it."""
+    if not isinstance(name, str):
+        return None
+    try:
+        return name.lower().encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+class RawHeaders(Mapping[str, str]):
+    """The headers of a response head as a read-only, case-insensitive mapping, without copying them.
+
+    A non-streamed answer's headers are looked at once or twice (``x-request-id``, ``content-type``), so
+    building an ``httpx.Headers`` (every name and value normalised up front) per request cost more than all
+    the lookups ever made. Several values of one name are joined with ``", "``, as ``httpx.Headers`` does.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> str:
+        key = _header_key(name)
+        values = [value for raw_name, value in self._raw if raw_name.lower() == key]
+        if not values:
+            raise KeyError(name)
+        return _text(b", ".join(values))
+
+    def __contains__(self, name: object) -> bool:
+        key = _header_key(name)
+        return key is not None and any(raw_name.lower() == key for raw_name, _ in self._raw)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[bytes] = set()
+        for raw_name, _ in self._raw:
+            key = raw_name.lower()
+            if key not in seen:
+                seen.add(key)
+                yield key.decode("latin-1")
+
+    def __len__(self) -> int:
+        return len({raw_name.lower() for raw_name, _ in self._raw})
+
+    def __repr__(self) -> str:
+        return f"RawHeaders({dict(self.items())!r})"
