@@ -1,4 +1,5 @@
-"""Keep-alive connections of the SDK's own HTTP/1.1 stream path, and sending one request over them.
+"""Keep-alive connections of the SDK's own HTTP/1.1 path (its direct calls, streamed or not), and sending one
+request over them.
 
 :class:`WirePool` belongs to one event loop (the aiohttp transport creates it with its session and closes it
 with it). It keeps idle connections per ``(scheme, host, port, TLS)``, most recently used first, for at
