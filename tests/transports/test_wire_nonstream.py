@@ -515,3 +515,28 @@ def test_raw_headers_read_like_httpx_headers() -> None:
     assert RawHeaders([(b"x", b"\xff")])["x"] == "\xff"  # not UTF-8: Latin-1, never an error
     with pytest.raises(KeyError):
         headers["nope"]
+
+
+def test_header_blocks_are_encoded_once_per_header_set_and_bounded() -> None:
+    from vllm_sdk._transports import _wire_pool
+    from vllm_sdk._transports._wire_pool import WireTarget, _request_bytes
+
+    target = WireTarget(httpx.URL("http://127.0.0.1:8000/v1/models"))
+    request = httpx.Request("GET", "http://127.0.0.1:8000/v1/models")
+    blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+    headers = [("Accept", "application/json"), ("Authorization", "Bearer a")]
+    first = _request_bytes(target, "GET", headers, None, lambda: request, blocks)
+    assert first == _request_bytes(target, "GET", list(headers), None, lambda: request, blocks)
+    assert first == _request_bytes(target, "GET", headers, None, lambda: request)  # cached == uncached
+    assert len(blocks) == 1
+    other = _request_bytes(target, "GET", [("Authorization", "Bearer b")], None, lambda: request, blocks)
+    assert b"\r\nAuthorization: Bearer b\r\n\r\n" in other
+    assert len(blocks) == 2
+    bad = [("x-bad", "a\r\nInjected: 1")]
+    for _ in range(2):  # refused every time: a refused set is never kept
+        with pytest.raises(httpx.LocalProtocolError):
+            _request_bytes(target, "GET", bad, None, lambda: request, blocks)
+    assert len(blocks) == 2
+    for i in range(_wire_pool._MAX_HEADER_BLOCKS + 5):
+        _request_bytes(target, "GET", [("x-i", str(i))], None, lambda: request, blocks)
+    assert len(blocks) <= _wire_pool._MAX_HEADER_BLOCKS

@@ -33,6 +33,8 @@ __all__ = ["RawHeaders", "WirePool", "WireResponse", "WireTarget"]
 
 # Distinct URLs kept parsed (one per route and base URL); past this the cache starts over.
 _MAX_TARGETS = 512
+# Distinct header sets kept encoded (see _request_bytes); past this the cache starts over.
+_MAX_HEADER_BLOCKS = 256
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Methods for which aiohttp sends ``Content-Length: 0`` without a body; the wire path does the same.
 _LENGTH_ALWAYS = frozenset({"POST", "PUT", "PATCH"})
@@ -80,6 +82,7 @@ class WirePool:
         self._idle_count = 0
         self._live: set[WireConnection] = set()
         self._targets: dict[str, WireTarget | None] = {}
+        self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self.closed = False
 
@@ -112,7 +115,7 @@ class WirePool:
         sent_at: float,
     ) -> WireResponse:
         """Send one request and wait for its response head (see the module docstring)."""
-        data = _request_bytes(target, method, headers, body, make_request)
+        data = _request_bytes(target, method, headers, body, make_request, self._header_blocks)
         no_body = method == "HEAD"
         for attempt in range(2):
             # The retry never takes another pooled connection: when a server went away, every idle one to
@@ -280,9 +283,46 @@ def _request_bytes(
     headers: list[tuple[str, str]],
     body: bytes | None,
     make_request: Callable[[], httpx.Request],
+    blocks: dict[tuple[tuple[str, str], ...], bytes] | None = None,
 ) -> bytes:
-    """The request as aiohttp's direct path writes it: request line, ``Host``, the headers, the length."""
-    parts = [method.encode("ascii"), b" ", target.request_target, b" HTTP/1.1\r\nHost: ", target.host_header]
+    """The request as aiohttp's direct path writes it: request line, ``Host``, the headers, the length.
+
+    ``blocks``: encoded header blocks by the headers they encode. A client sends the same few header sets
+    again and again, so checking and encoding them once per set (not per request) is kept there.
+    """
+    if blocks is None:
+        block = _header_block(headers, make_request)
+    else:
+        key = tuple(headers)
+        cached = blocks.get(key)
+        if cached is None:
+            block = _header_block(headers, make_request)
+            if len(blocks) >= _MAX_HEADER_BLOCKS:
+                blocks.clear()
+            blocks[key] = block
+        else:
+            block = cached
+    parts = [
+        method.encode("ascii"),
+        b" ",
+        target.request_target,
+        b" HTTP/1.1\r\nHost: ",
+        target.host_header,
+        block,
+    ]
+    if body:
+        parts.append(b"\r\nContent-Length: %d\r\n\r\n" % len(body))
+        parts.append(body)
+    elif method in _LENGTH_ALWAYS:
+        parts.append(b"\r\nContent-Length: 0\r\n\r\n")
+    else:
+        parts.append(b"\r\n\r\n")
+    return b"".join(parts)
+
+
+def _header_block(headers: list[tuple[str, str]], make_request: Callable[[], httpx.Request]) -> bytes:
+    """The header lines after ``Host`` (each preceded by CRLF), checked against request smuggling."""
+    parts: list[bytes] = []
     for name, value in headers:
         name_bytes = name.encode("latin-1")
         value_bytes = value.encode("latin-1")
@@ -292,13 +332,6 @@ def _request_bytes(
         if lower in ("host", "content-length", "transfer-encoding"):
             continue  # the wire path sets these itself, as aiohttp does
         parts += (b"\r\n", name_bytes, b": ", value_bytes)
-    if body:
-        parts.append(b"\r\nContent-Length: %d\r\n\r\n" % len(body))
-        parts.append(body)
-    elif method in _LENGTH_ALWAYS:
-        parts.append(b"\r\nContent-Length: 0\r\n\r\n")
-    else:
-        parts.append(b"\r\n\r\n")
     return b"".join(parts)
 
 
