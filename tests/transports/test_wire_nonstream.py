@@ -540,3 +540,20 @@ def test_header_blocks_are_encoded_once_per_header_set_and_bounded() -> None:
     for i in range(_wire_pool._MAX_HEADER_BLOCKS + 5):
         _request_bytes(target, "GET", [("x-i", str(i))], None, lambda: request, blocks)
     assert len(blocks) <= _wire_pool._MAX_HEADER_BLOCKS
+
+
+async def test_a_non_ascii_default_header_set_later_moves_calls_off_the_direct_path(
+    wire: dict[str, int],
+) -> None:
+    with HostileServer(_serve_all) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:
+            assert await _chat(client) == "hello"
+            assert wire["wire"] == 1
+            client.http_client.headers["X-Name"] = "café"  # httpx keeps it as UTF-8 bytes
+            assert await _chat(client) == "hello"
+            assert wire["wire"] == 1  # httpx's path: it sends the raw bytes as given
+            del client.http_client.headers["X-Name"]
+            assert await _chat(client) == "hello"
+            assert wire["wire"] == 2
+        # The httpx path's call opened its own connection; its request carried the header as UTF-8.
+        assert [b"\r\nX-Name: caf\xc3\xa9\r\n" in conn.head for conn in server.connections] == [False, True]

@@ -427,50 +427,51 @@ def _text(value: bytes) -> str:
         return value.decode("latin-1")
 
 
-def _header_key(name: object) -> bytes | None:
-    """``name`` as a lower-cased header name in bytes, or ``None`` when no header can have it."""
-    if not isinstance(name, str):
-        return None
-    try:
-        return name.lower().encode("latin-1")
-    except UnicodeEncodeError:
-        return None
-
-
 class RawHeaders(Mapping[str, str]):
-    """The headers of a response head as a read-only, case-insensitive mapping, without copying them.
+    """The headers of a response head as a read-only, case-insensitive mapping.
 
     A non-streamed answer's headers are looked at once or twice (``x-request-id``, ``content-type``), so
-    building an ``httpx.Headers`` (every name and value normalised up front) per request cost more than all
-    the lookups ever made. Several values of one name are joined with ``", "``, as ``httpx.Headers`` does.
+    building an ``httpx.Headers`` (every name and value normalised, several views) per request cost more than
+    all the lookups ever made: this one is a plain dict by lower-cased name, built on the first lookup.
+    Several values of one name are joined with ``", "``, as ``httpx.Headers`` does.
     """
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_by_name", "_raw")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self._raw = raw
+        self._by_name: dict[str, str] | None = None
+
+    def _names(self) -> dict[str, str]:
+        by_name = self._by_name
+        if by_name is None:
+            by_name = {}
+            for raw_name, raw_value in self._raw:
+                name = raw_name.decode("latin-1").lower()
+                value = _text(raw_value)
+                previous = by_name.get(name)
+                by_name[name] = value if previous is None else f"{previous}, {value}"
+            self._by_name = by_name
+        return by_name
 
     def __getitem__(self, name: str) -> str:
-        key = _header_key(name)
-        values = [value for raw_name, value in self._raw if raw_name.lower() == key]
-        if not values:
-            raise KeyError(name)
-        return _text(b", ".join(values))
+        try:
+            return self._names()[name.lower()]
+        except (KeyError, AttributeError):
+            raise KeyError(name) from None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of header ``name`` (any case), or ``default``."""
+        return self._names().get(name.lower(), default) if isinstance(name, str) else default
 
     def __contains__(self, name: object) -> bool:
-        key = _header_key(name)
-        return key is not None and any(raw_name.lower() == key for raw_name, _ in self._raw)
+        return isinstance(name, str) and name.lower() in self._names()
 
     def __iter__(self) -> Iterator[str]:
-        seen: set[bytes] = set()
-        for raw_name, _ in self._raw:
-            key = raw_name.lower()
-            if key not in seen:
-                seen.add(key)
-                yield key.decode("latin-1")
+        return iter(self._names())
 
     def __len__(self) -> int:
-        return len({raw_name.lower() for raw_name, _ in self._raw})
+        return len(self._names())
 
     def __repr__(self) -> str:
-        return f"RawHeaders({dict(self.items())!r})"
+        return f"RawHeaders({self._names()!r})"
