@@ -774,12 +774,15 @@ class ResourcesRenderer:
         """A keyword-only method (a coroutine function on the async client), one overload per variant."""
         asy, aw = ("async ", "await ") if is_async else ("", "")
         out = []
+        # The query keywords come first in every overload, as in the implementation: an overload without
+        # them would make a call passing one a type error.
+        query = _query.signature(route, self.e.types)
         if len(route.request_variants) > 1:
             for variant in route.request_variants:
                 unpack = f"**params: Unpack[{variant}Params],\n"
                 out.append(
                     f"\n    @overload\n    {asy}def {method}(\n        self,\n        *,\n"
-                    f"{_indent(PER_CALL + unpack, 8)}    ) -> {response}: ...\n"
+                    f"{_indent(query + PER_CALL + unpack, 8)}    ) -> {response}: ...\n"
                 )
             params = "**params: Any,\n"
         else:
@@ -793,7 +796,7 @@ class ResourcesRenderer:
         if query_doc:
             full_doc += "\n\n" + query_doc
         out.append(
-            _signature(asy, method, _query.signature(route, self.e.types) + PER_CALL + params, response)
+            _signature(asy, method, query + PER_CALL + params, response)
             + _docstring(full_doc, "        ")
             + f"        options = {_query.options_expr(route, 'extra_body')}\n"
             + f"        return {aw}{self._call_expr(route, response, 'params', 'options')}\n"

@@ -20,7 +20,7 @@ from ._balancer import Balancer, Replica, replica_failed
 from ._body import encode_body, encode_json, request_model_name, require_any, require_fields
 from ._body_read import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
 from ._client_config import ClientConfig, TransportChoice
-from ._exceptions import ClientClosedError, VllmError
+from ._exceptions import ClientClosedError, SettingError, VllmError
 from ._generated_endpoints import REQUEST_FIELDS, ROUTES
 from ._logging import logger, redact_api_key, redact_headers, redact_url, setup_logging
 from ._multipart import StreamedBody
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["USER_AGENT", "BaseClient", "EventHooks"]
 
 USER_AGENT = f"vllm-python-sdk/{__version__}"
+
+#: What a client's ``transport=`` may name (``None``: ``VLLM_SDK_TRANSPORT`` or the automatic choice).
+_TRANSPORTS = ("wire", "aiohttp", "httpx")
 
 #: Request hook: called with each :class:`httpx.Request` before it is sent (every attempt).
 #: Response hook: called with each :class:`httpx.Response` once its headers arrived (every attempt).
@@ -83,8 +86,10 @@ class BaseClient(Generic[HttpClientT]):
         # One URL (the usual case) has no balancer at all: the request path stays as cheap as it was.
         self._balancer: Balancer[str] | None = None
         self._set_replicas(urls, eject_after=1, cooldown=5.0)
-        if transport not in (None, "wire", "httpx", "aiohttp"):
-            raise ValueError(f"transport must be 'wire', 'aiohttp', 'httpx' or None, not {transport!r}")
+        if transport is not None and transport not in _TRANSPORTS:
+            raise SettingError(
+                "transport", str(transport), _TRANSPORTS, expected="'wire', 'aiohttp', 'httpx' or None"
+            )
         self._transport: TransportChoice | None = transport
         self._event_hooks: EventHooks | None = event_hooks
         self._api_key: _config.ApiKey | None = api_key if api_key is not None else _config.env_api_key()

@@ -43,11 +43,11 @@ from ._response import (
 )
 from .realtime import AsyncRealtime, Realtime, RealtimeTarget, websocket_url
 from .resources import AsyncClientResources, AsyncShortcuts, ClientResources, Shortcuts
-from .resources._generated import (
-    AsyncClientResourcesWithRawResponse,
-    AsyncClientResourcesWithStreamingResponse,
-    ClientResourcesWithRawResponse,
-    ClientResourcesWithStreamingResponse,
+from .resources._client_views import (
+    AsyncClientWithRawResponse,
+    AsyncClientWithStreamingResponse,
+    ClientWithRawResponse,
+    ClientWithStreamingResponse,
 )
 
 if TYPE_CHECKING:
@@ -109,16 +109,16 @@ class VllmClient(BaseClient[httpx.Client], ClientResources, Shortcuts):
         return _SyncRequester(self)
 
     @property
-    def with_raw_response(self) -> ClientResourcesWithRawResponse:
-        """The client's own routes (``tokenize``, ``score``, ``health``...) returning
-        :class:`~vllm_sdk.RawResponse`; resources have their own
-        (``client.chat.completions.with_raw_response``)."""
-        return ClientResourcesWithRawResponse(_Routes, self._requester, streaming=False)
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The client's own routes (``tokenize``, ``score``, ``health``...) and every resource under it
+        (``client.with_raw_response.chat.completions``, ``.responses``, ``.messages``, ``.audio``...)
+        returning :class:`~vllm_sdk.RawResponse`, as openai-python's."""
+        return ClientWithRawResponse(_Routes, self._requester, streaming=False)
 
     @property
-    def with_streaming_response(self) -> ClientResourcesWithStreamingResponse:
-        """The client's own routes as context managers over the unread answer."""
-        return ClientResourcesWithStreamingResponse(_Routes, self._requester, streaming=True)
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The client's own routes and resources as context managers over the unread answer."""
+        return ClientWithStreamingResponse(_Routes, self._requester, streaming=True)
 
     def __init__(
         self,
@@ -401,14 +401,14 @@ class AsyncVllmClient(BaseClient[httpx.AsyncClient], AsyncClientResources, Async
         return _AsyncRequester(self)
 
     @property
-    def with_raw_response(self) -> AsyncClientResourcesWithRawResponse:
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
         """The client's own routes returning (awaitable) :class:`~vllm_sdk.AsyncRawResponse`."""
-        return AsyncClientResourcesWithRawResponse(_AsyncRoutes, self._requester, streaming=False)
+        return AsyncClientWithRawResponse(_AsyncRoutes, self._requester, streaming=False)
 
     @property
-    def with_streaming_response(self) -> AsyncClientResourcesWithStreamingResponse:
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
         """The client's own routes as async context managers over the unread answer."""
-        return AsyncClientResourcesWithStreamingResponse(_AsyncRoutes, self._requester, streaming=True)
+        return AsyncClientWithStreamingResponse(_AsyncRoutes, self._requester, streaming=True)
 
     def __init__(
         self,

@@ -7,6 +7,8 @@ Environment variables (read when a client is created without the matching argume
 * ``VLLM_TIMEOUT``: seconds, applied to every phase (connect, read, write, pool);
 * ``VLLM_MAX_RETRIES``: retries after the first attempt (default 2);
 * ``VLLM_CUSTOM_HEADERS``: extra headers, one ``Name: value`` per line.
+
+A value the client cannot use raises :class:`~vllm_sdk.SettingError` (a ``ValueError``) naming the variable.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final, final
 
 import httpx
+
+from ._exceptions import SettingError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -233,8 +237,8 @@ def check_query(value: Mapping[str, Any] | None, *, what: str = "default_query")
 def parse_custom_headers(text: str) -> dict[str, str]:
     """Parse ``VLLM_CUSTOM_HEADERS``: one ``Name: value`` per line; blank lines are skipped.
 
-    A line without a colon or with an empty name raises ``ValueError`` naming the line number (not its
-    content, which may be a secret).
+    A line without a colon or with an empty name raises :class:`~vllm_sdk.SettingError` naming the line
+    number, not its content (which may be a secret: ``.value`` is ``"<redacted>"`` too).
     """
     headers: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -243,7 +247,13 @@ def parse_custom_headers(text: str) -> dict[str, str]:
         name, sep, value = line.partition(":")
         name = name.strip()
         if not sep or not name or any(ch.isspace() for ch in name):
-            raise ValueError(f"VLLM_CUSTOM_HEADERS line {number} is not 'Name: value'")
+            raise SettingError(
+                "VLLM_CUSTOM_HEADERS",
+                "<redacted>",
+                expected="one 'Name: value' header per line",
+                message=f"VLLM_CUSTOM_HEADERS line {number} is not 'Name: value' (the line is not shown: "
+                "it may hold a credential)",
+            )
         headers[name] = value.strip()
     return headers
 
@@ -254,8 +264,17 @@ def _env(name: str, environ: Mapping[str, str] | None) -> str | None:
 
 
 def env_base_url(environ: Mapping[str, str] | None = None) -> str:
-    """``VLLM_BASE_URL`` or the default."""
-    return _env("VLLM_BASE_URL", environ) or DEFAULT_BASE_URL
+    """``VLLM_BASE_URL`` or the default; a value that is no http(s) URL is a :class:`SettingError`."""
+    value = _env("VLLM_BASE_URL", environ)
+    if value is None:
+        return DEFAULT_BASE_URL
+    try:
+        _checked_base_url(value)
+    except ValueError:
+        raise SettingError(
+            "VLLM_BASE_URL", _without_password(value), expected=f"an http(s) URL such as {DEFAULT_BASE_URL!r}"
+        ) from None
+    return value
 
 
 def env_api_key(environ: Mapping[str, str] | None = None) -> str | None:
@@ -272,7 +291,10 @@ def env_timeout(environ: Mapping[str, str] | None = None) -> httpx.Timeout:
     try:
         seconds = float(value)
     except ValueError:
-        raise ValueError(f"VLLM_TIMEOUT must be a number of seconds, not {value!r}") from None
+        seconds = math.nan
+    # nan, inf, 0 and negatives are no timeout a request could keep.
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise SettingError("VLLM_TIMEOUT", value, expected="a positive number of seconds")
     return to_timeout(seconds, what="VLLM_TIMEOUT")
 
 
@@ -284,8 +306,10 @@ def env_max_retries(environ: Mapping[str, str] | None = None) -> int:
     try:
         number = int(value.strip())
     except ValueError:
-        raise ValueError(f"VLLM_MAX_RETRIES must be an integer, not {value!r}") from None
-    return check_max_retries(number, what="VLLM_MAX_RETRIES")
+        number = -1
+    if number < 0:
+        raise SettingError("VLLM_MAX_RETRIES", value, expected="a whole number >= 0")
+    return number
 
 
 def env_custom_headers(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -19,6 +19,7 @@ The hierarchy::
     ├── StreamError                    error event in a stream, malformed/truncated stream, oversized event
     ├── JsonError                      a body that is not valid JSON
     ├── MissingParameterError          a required request field is not set (also a ValueError)
+    ├── SettingError                   a bad environment setting or transport choice (also a ValueError)
     ├── NoContentError                 a response without the content that was asked for
     ├── InvalidResponseError           a response that does not have the shape of the API (or of your model)
     ├── LengthFinishReasonError        structured output cut off by the token limit (finish_reason "length")
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "ApiError",
@@ -58,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "SettingError",
     "StreamConsumedError",
     "StreamError",
     "ToolArgumentsError",
@@ -279,6 +281,41 @@ class MissingParameterError(VllmError, ValueError):
     def __init__(self, parameter: str, message: str | None = None) -> None:
         super().__init__(message or f"missing required parameter: {parameter!r}")
         self.parameter = parameter
+
+
+class SettingError(VllmError, ValueError):
+    """A setting the SDK reads has a value it cannot use: an environment variable (``VLLM_TIMEOUT``,
+    ``VLLM_MAX_RETRIES``, ``VLLM_CUSTOM_HEADERS``, ``VLLM_BASE_URL``, ``VLLM_SDK_LOG``,
+    ``VLLM_SDK_TRANSPORT``, ``VLLM_SDK_UVLOOP``) or a client's ``transport=``.
+
+    Also a ``ValueError``, so ``except ValueError`` keeps catching it. ``variable`` names the setting,
+    ``value`` is what it held (``"<redacted>"`` for ``VLLM_CUSTOM_HEADERS``, whose lines may carry
+    secrets), ``allowed`` the values that would do when they form a closed set (empty otherwise) and
+    ``expected`` says in words what would do. Never retryable: the same setting fails again.
+    """
+
+    variable: str
+    value: str
+    allowed: tuple[str, ...]
+    expected: str
+
+    def __init__(
+        self,
+        variable: str,
+        value: str,
+        allowed: Sequence[str] = (),
+        *,
+        expected: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.variable = variable
+        self.value = value
+        self.allowed = tuple(allowed)
+        if expected is None:
+            # A closed set is spelled out whole: the message alone tells what to write instead.
+            expected = "one of " + ", ".join(repr(a) for a in self.allowed) + " (case-insensitive)"
+        self.expected = expected
+        super().__init__(message or f"{variable} must be {expected}, not {value!r}")
 
 
 class NoContentError(VllmError):

@@ -2,8 +2,9 @@
 
 ``VLLM_SDK_LOG=debug`` (or ``info``, ``warning``) sets the logger's level and, when the application has
 not configured logging for it, adds a stderr handler, so one environment variable is enough to see every
-request. Retries are logged at INFO; requests and responses at DEBUG. Header values that carry secrets
-(``Authorization``, API keys, cookies, tokens) and passwords in URLs never reach a log line.
+request (any other value is a :class:`~vllm_sdk.SettingError`). Retries are logged at INFO; requests and
+responses at DEBUG. Header values that carry secrets (``Authorization``, API keys, cookies, tokens) and
+passwords in URLs never reach a log line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 from collections.abc import Iterable, Mapping
 
 import httpx
+
+from ._exceptions import SettingError
 
 __all__ = ["logger", "redact_api_key", "redact_headers", "redact_url", "setup_logging"]
 
@@ -24,19 +27,23 @@ REDACTED = "<redacted>"
 
 _configured = False
 
+#: The level names the error lists (``logging`` also takes ``warn``, ``fatal`` and ``notset``).
+_LEVELS = ("debug", "info", "warning", "error", "critical")
+
 
 def setup_logging(environ: Mapping[str, str] | None = None) -> None:
     """Apply ``VLLM_SDK_LOG`` once per process (called when the first client is created)."""
     global _configured
     if _configured:
         return
+    raw = (os.environ if environ is None else environ).get("VLLM_SDK_LOG", "")
+    level_name = raw.strip().upper()
+    level = logging.getLevelName(level_name) if level_name else None
+    if level_name and not isinstance(level, int):
+        # Not marked configured: every client created with the bad value fails the same way.
+        raise SettingError("VLLM_SDK_LOG", raw.strip(), _LEVELS)
     _configured = True
-    level_name = (os.environ if environ is None else environ).get("VLLM_SDK_LOG", "").strip().upper()
-    if not level_name:
-        return
-    level = logging.getLevelName(level_name)
     if not isinstance(level, int):
-        logger.warning("VLLM_SDK_LOG=%r is not a logging level (debug, info, warning, error)", level_name)
         return
     logger.setLevel(level)
     if not logger.handlers:

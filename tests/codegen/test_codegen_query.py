@@ -4,9 +4,12 @@ query (``codegen/query.py``), and the routes that use them (``/sleep``, ``/wake_
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib
 import inspect
 import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -269,3 +272,120 @@ def test_generated_query_routes_send_the_query_on_both_clients(
         [("seconds", "7"), ("mode", "hard")],
         [("seconds", "8")],
     ]
+
+
+# ---------------------------------------------------------------- several request variants and a query
+# Every ``@overload`` of a keyword route with several request variants carries the query keywords the
+# implementation takes, so a call passing one type-checks (it was a mypy ``call-overload`` error when only
+# the implementation had them). No committed route has both yet: the tests generate one.
+
+
+def _two_variant_doc() -> dict[str, Any]:
+    """``gadgets.create`` (query ``dry_run``, ``tags``) whose body is one of two request schemas."""
+    doc = copy.deepcopy(_gadget_doc())
+    op = doc["paths"]["/v1/gadgets"]["post"]
+    op["requestBody"]["content"]["application/json"]["schema"] = {
+        "anyOf": [{"$ref": _REF + "GadgetRequest"}, {"$ref": _REF + "HeavyGadgetRequest"}]
+    }
+    doc["components"]["schemas"]["HeavyGadgetRequest"] = {
+        "type": "object",
+        "title": "HeavyGadgetRequest",
+        "properties": {"weight": {"type": "number", "title": "Weight"}},
+        "required": ["weight"],
+    }
+    return doc
+
+
+def _class(text: str, cls: str) -> str:
+    """The text of class ``cls`` in generated ``text`` (up to the next top-level class)."""
+    start = text.index(f"\nclass {cls}(")
+    end = text.find("\nclass ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_every_overload_of_a_multi_variant_keyword_route_has_its_query_keywords() -> None:
+    renderer = ResourcesRenderer(EndpointsRenderer(_two_variant_doc(), "pkg.types"), {}, {}, "pkg.types")
+    text = renderer.render_resources()
+    for cls in ("Gadgets", "AsyncGadgets"):
+        body = _class(text, cls)
+        overloads = body.split("@overload")[1:]
+        assert len(overloads) == 2  # one per request variant
+        assert "Unpack[GadgetRequestParams]" in overloads[0]
+        assert "Unpack[HeavyGadgetRequestParams]" in overloads[1]
+        for overload in overloads:
+            signature = overload[: overload.index(": ...")]
+            assert "dry_run: bool | NotGiven = NOT_GIVEN," in signature
+            assert "tags: Sequence[str] | NotGiven = NOT_GIVEN," in signature
+            # the query keywords come first, as in the implementation
+            assert signature.index("dry_run:") < signature.index("extra_body:")
+
+
+CHECK = """\
+from __future__ import annotations
+
+from {pkg} import AsyncVllmClient, VllmClient
+
+
+def sync_calls(client: VllmClient) -> None:
+    client.gadgets.create(size=3, dry_run=True, tags=["a"])
+    client.gadgets.create(weight=2.5, dry_run=False)
+    client.with_raw_response.gadgets.create(size=1, dry_run=True)
+    client.gadgets.create(size=3, dry_run="yes")  # type: ignore[call-overload]
+
+
+async def async_calls(client: AsyncVllmClient) -> None:
+    await client.gadgets.create(weight=1.0, tags=["b"])
+"""
+
+
+@pytest.mark.slow
+def test_mypy_accepts_a_query_keyword_on_a_multi_variant_route(
+    tmp_path: Path,
+    repo_config: CodegenConfig,
+    temp_package: Callable[[CodegenConfig, Path], ModuleType],
+) -> None:
+    doc = yamlio.load(repo_config.schema)
+    extra = _two_variant_doc()
+    doc["paths"]["/v1/gadgets"] = extra["paths"]["/v1/gadgets"]
+    doc["components"]["schemas"].update(extra["components"]["schemas"])
+    schema = tmp_path / "openapi.yaml"
+    schema.write_text(yamlio.dumps(doc), encoding="utf-8")
+    endpoints = temp_package(repo_config, schema)
+    pkg = endpoints.__name__.rsplit(".", 1)[0]
+    root = tmp_path / "pkgroot"
+    (root / "check_gadgets.py").write_text(CHECK.format(pkg=pkg), encoding="utf-8")
+
+    # At run time, too, both variants send the query keyword.
+    sdk = sys.modules[pkg]
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "g-1"})
+
+    transport = httpx.MockTransport(handler)
+    with sdk.VllmClient("http://q.test/v1", http_client=httpx.Client(transport=transport)) as client:
+        client.gadgets.create(weight=2.5, dry_run=True)
+    assert seen[0].url.params["dry_run"] == "true"
+    assert seen[0].content == b'{"weight":2.5}'
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--hide-error-context",
+            "--cache-dir",
+            str(tmp_path / "mypy-cache"),
+            "--config-file",
+            str(root / "pyproject.toml"),
+            "check_gadgets.py",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -86,7 +86,7 @@ def test_the_switch_selects_wire_and_rejects_unknown_values(monkeypatch: pytest.
     monkeypatch.setenv(TRANSPORT_ENV, "wire")
     assert selected_transport() == "wire"
     monkeypatch.setenv(TRANSPORT_ENV, "sockets")
-    with pytest.raises(TransportSettingError, match="wire, aiohttp, httpx") as info:
+    with pytest.raises(TransportSettingError, match="'wire', 'aiohttp', 'httpx'") as info:
         selected_transport()
     assert isinstance(info.value, VllmError)
     assert isinstance(info.value, ValueError)

@@ -13,7 +13,7 @@ Both transports follow the same event-loop rule: a client can move from one loop
 one running loop at a time.
 
 ``VLLM_SDK_TRANSPORT=wire|aiohttp|httpx`` forces one; forcing ``wire`` or ``aiohttp`` without aiohttp
-installed is an error, and so is any other value (:class:`TransportSettingError`).
+installed is an error, and so is any other value (:class:`~vllm_sdk.SettingError`).
 The sync client is always native httpx. Both factories install the cookie shortcut
 (:class:`_SetCookieOnlyCookies`): responses without ``Set-Cookie`` skip httpx's cookie machinery.
 """
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 import httpx
 
-from .._exceptions import VllmError
+from .._exceptions import SettingError
 from ._aiohttp import AiohttpTransport
 from ._httpx import LoopBoundHTTPTransport
 
@@ -49,9 +49,8 @@ TransportName = Literal["wire", "aiohttp", "httpx"]
 _NAMES = ("wire", "aiohttp", "httpx")
 
 
-class TransportSettingError(VllmError, ValueError):
-    """``VLLM_SDK_TRANSPORT`` (or a client's ``transport``) names no transport (a ``VllmError`` and a
-    ``ValueError``)."""
+#: The name this error had before every setting shared one class (kept importable).
+TransportSettingError = SettingError
 
 
 def aiohttp_available() -> bool:
@@ -66,31 +65,31 @@ def aiohttp_available() -> bool:
 def selected_transport() -> TransportName:
     """The async transport :func:`create_async_http_client` will use, after ``VLLM_SDK_TRANSPORT``.
 
-    Raises :class:`TransportSettingError` (a ``ValueError``) for an unknown value and ``ImportError`` when
+    Raises :class:`~vllm_sdk.SettingError` (a ``ValueError``) for an unknown value and ``ImportError`` when
     ``wire`` or ``aiohttp`` is forced but aiohttp is missing.
     """
     forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
     if not forced:
         return _DEFAULT if aiohttp_available() else "httpx"
-    return checked_transport(forced, f"{TRANSPORT_ENV}={forced}")
+    return checked_transport(forced, TRANSPORT_ENV)
 
 
 #: The transport when nothing forces one and aiohttp imports.
 _DEFAULT: TransportName = "wire"
 
 
-def checked_transport(name: str, origin: str) -> TransportName:
-    """``name`` as a transport name, checked (``origin`` says where it was given, for the error)."""
+def checked_transport(name: str, setting: str) -> TransportName:
+    """``name`` as a transport name, checked (``setting`` names where it was given, for the error)."""
     if name == "httpx":
         return "httpx"
     if name in ("wire", "aiohttp"):
         if not aiohttp_available():
             raise ImportError(
-                f"{origin} but aiohttp is not installed (vllm-python-sdk depends on it: "
+                f"{setting}={name} but aiohttp is not installed (vllm-python-sdk depends on it: "
                 "was it installed with --no-deps?); pip install aiohttp"
             )
         return "wire" if name == "wire" else "aiohttp"
-    raise TransportSettingError(f"{origin}: the transport must be one of {', '.join(_NAMES)}, not {name!r}")
+    raise SettingError(setting, name, _NAMES)
 
 
 def create_async_http_client(
@@ -104,7 +103,7 @@ def create_async_http_client(
 
     ``transport`` overrides both the automatic choice and ``VLLM_SDK_TRANSPORT``.
     """
-    name = checked_transport(transport, f"transport={transport!r}") if transport else selected_transport()
+    name = checked_transport(transport, "transport") if transport else selected_transport()
     if name != "httpx":
         client = httpx.AsyncClient(
             timeout=timeout,

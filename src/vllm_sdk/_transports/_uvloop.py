@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from ._settings import EnvSettingError, env_setting
+from .._exceptions import SettingError
+from ._settings import env_setting
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -28,8 +29,8 @@ LoopName = Literal["uvloop", "asyncio"]
 _T = TypeVar("_T")
 
 
-class LoopSettingError(EnvSettingError):
-    """``VLLM_SDK_UVLOOP`` has a value that is neither on nor off (a ``VllmError`` and a ``ValueError``)."""
+#: The name this error had before every setting shared one class (kept importable).
+LoopSettingError = SettingError
 
 
 # Ordered: the error message lists them in this order.
@@ -42,14 +43,14 @@ _OFF = frozenset(_OFF_VALUES)
 def _uvloop() -> ModuleType | None:
     """The uvloop module when it is wanted and importable, else ``None``.
 
-    Raises :class:`LoopSettingError` for a ``VLLM_SDK_UVLOOP`` value that is neither on nor off, rather than
-    guess.
+    Raises :class:`~vllm_sdk.SettingError` for a ``VLLM_SDK_UVLOOP`` value that is neither on nor off,
+    rather than guess.
     """
     value = env_setting(UVLOOP_ENV)
     if value in _OFF:
         return None
     if value not in _ON:
-        raise LoopSettingError(UVLOOP_ENV, value, _OFF_VALUES + _ON_VALUES)
+        raise SettingError(UVLOOP_ENV, value, _OFF_VALUES + _ON_VALUES)
     try:
         import uvloop
     except ImportError:  # not installed (the uvloop extra), or Windows: asyncio's loop is the fallback

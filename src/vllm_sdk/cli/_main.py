@@ -20,6 +20,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from .._config import env_base_url
 from .._exceptions import VllmError
 from ._deps import missing_dependency_hint
 
@@ -260,6 +261,9 @@ def _run(argv: list[str]) -> int:
     base_url = _setting(args, "base_url", "VLLM_BASE_URL")
     api_key = _setting(args, "api_key", "VLLM_API_KEY")
     try:
+        if base_url is not None and getattr(args, "base_url", None) is None:
+            # From the environment: a bad value is the SettingError naming VLLM_BASE_URL, as in the clients.
+            env_base_url()
         if command == "demo":
             from ._demo import run_demo
 

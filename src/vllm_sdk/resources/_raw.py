@@ -52,6 +52,13 @@ _View = TypeVar("_View", bound="RawResponseView")
 _AsyncView = TypeVar("_AsyncView", bound="AsyncRawResponseView")
 
 
+def _factory_of(resource: Any) -> Callable[[Any], Any]:
+    """What rebuilds ``resource`` over another requester: its own ``_factory`` when it has one (a resource
+    that carries more than its requester, e.g. ``audio.translations`` and its route), else its class."""
+    factory: Callable[[Any], Any] = getattr(resource, "_factory", None) or type(resource)
+    return factory
+
+
 def _not_sent(name: str) -> TypeError:
     return TypeError(
         f"{name}() sent no request (called without arguments it returns a builder): pass the request "
@@ -81,7 +88,8 @@ class RawResponseView:
     def _child(self, name: str, view: type[_View]) -> _View:
         """The same kind of view over the sub-resource ``name``
         (``client.with_raw_response.chat.completions``, as in openai-python), over the same requester."""
-        return view(type(getattr(self._factory(self._requester), name)), self._requester, self._streaming)
+        child = getattr(self._factory(self._requester), name)
+        return view(_factory_of(child), self._requester, self._streaming)
 
     def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Call the resource's method ``name`` over the probe: a :class:`~vllm_sdk.RawResponse`, or in
@@ -122,7 +130,8 @@ class AsyncRawResponseView:
     def _child(self, name: str, view: type[_AsyncView]) -> _AsyncView:
         """The same kind of view over the sub-resource ``name``
         (``client.with_raw_response.chat.completions``), sending over the same requester."""
-        return view(type(getattr(self._factory(self._requester), name)), self._requester, self._streaming)
+        child = getattr(self._factory(self._requester), name)
+        return view(_factory_of(child), self._requester, self._streaming)
 
     def _call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Call the resource's method ``name`` over the probe: an awaitable

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ResponseStream,
         TranscriptionStream,
     )
+    from ..types._generated import GenerateRequest
     from ..types.audio import Transcription, TranscriptionVerbose
     from ..types.messages import AnthropicMessage, MessageTokenCount
     from ..types.responses import ParsedResponse, Response
@@ -105,6 +106,11 @@ class ResponsesWithRawResponse(RawResponseView):
         raw: RawResponse[Response] = self._call("cancel", response_id, **options)
         return raw
 
+    def render(self, **params: Any) -> RawResponse[GenerateRequest]:
+        """``render()`` (the parameters of ``create()``), answered as a raw response."""
+        raw: RawResponse[GenerateRequest] = self._call("render", **params)
+        return raw
+
 
 class ResponsesWithStreamingResponse(RawResponseView):
     """``client.responses.with_streaming_response`` of the sync client:
@@ -157,6 +163,12 @@ class ResponsesWithStreamingResponse(RawResponseView):
         raw: StreamedRawResponseManager[Response] = self._call("cancel", response_id, **options)
         return raw
 
+    def render(self, **params: Any) -> StreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (the parameters of ``create()``),
+        answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[GenerateRequest] = self._call("render", **params)
+        return raw
+
 
 class AsyncResponsesWithRawResponse(AsyncRawResponseView):
     """``client.responses.with_raw_response`` of the async client:
@@ -207,6 +219,11 @@ class AsyncResponsesWithRawResponse(AsyncRawResponseView):
     def cancel(self, response_id: str, **options: Any) -> Coroutine[Any, Any, AsyncRawResponse[Response]]:
         """``cancel()`` with the same arguments, answered as an awaitable raw response."""
         raw: Coroutine[Any, Any, AsyncRawResponse[Response]] = self._call("cancel", response_id, **options)
+        return raw
+
+    def render(self, **params: Any) -> Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]]:
+        """``render()`` (the parameters of ``create()``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]] = self._call("render", **params)
         return raw
 
 
@@ -265,6 +282,12 @@ class AsyncResponsesWithStreamingResponse(AsyncRawResponseView):
         raw: AsyncStreamedRawResponseManager[Response] = self._call("cancel", response_id, **options)
         return raw
 
+    def render(self, **params: Any) -> AsyncStreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (the parameters of ``create()``),
+        answered as an async context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[GenerateRequest] = self._call("render", **params)
+        return raw
+
 
 class MessagesWithRawResponse(RawResponseView):
     """``client.messages.with_raw_response`` of the sync client: each method answers with a raw response."""
@@ -282,6 +305,11 @@ class MessagesWithRawResponse(RawResponseView):
     def count_tokens(self, **params: Any) -> RawResponse[MessageTokenCount]:
         """``count_tokens()`` with the same arguments, answered as a raw response."""
         raw: RawResponse[MessageTokenCount] = self._call("count_tokens", **params)
+        return raw
+
+    def render(self, **params: Any) -> RawResponse[GenerateRequest]:
+        """``render()`` (the parameters of ``create()``), answered as a raw response."""
+        raw: RawResponse[GenerateRequest] = self._call("render", **params)
         return raw
 
 
@@ -309,6 +337,12 @@ class MessagesWithStreamingResponse(RawResponseView):
         raw: StreamedRawResponseManager[MessageTokenCount] = self._call("count_tokens", **params)
         return raw
 
+    def render(self, **params: Any) -> StreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (the parameters of ``create()``),
+        answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[GenerateRequest] = self._call("render", **params)
+        return raw
+
 
 class AsyncMessagesWithRawResponse(AsyncRawResponseView):
     """``client.messages.with_raw_response`` of the async client:
@@ -331,6 +365,11 @@ class AsyncMessagesWithRawResponse(AsyncRawResponseView):
     def count_tokens(self, **params: Any) -> Coroutine[Any, Any, AsyncRawResponse[MessageTokenCount]]:
         """``count_tokens()`` with the same arguments, answered as an awaitable raw response."""
         raw: Coroutine[Any, Any, AsyncRawResponse[MessageTokenCount]] = self._call("count_tokens", **params)
+        return raw
+
+    def render(self, **params: Any) -> Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]]:
+        """``render()`` (the parameters of ``create()``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[GenerateRequest]] = self._call("render", **params)
         return raw
 
 
@@ -357,6 +396,12 @@ class AsyncMessagesWithStreamingResponse(AsyncRawResponseView):
         """``count_tokens()`` with the same arguments,
         answered as an async context manager over the unread answer."""
         raw: AsyncStreamedRawResponseManager[MessageTokenCount] = self._call("count_tokens", **params)
+        return raw
+
+    def render(self, **params: Any) -> AsyncStreamedRawResponseManager[GenerateRequest]:
+        """``render()`` (the parameters of ``create()``),
+        answered as an async context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[GenerateRequest] = self._call("render", **params)
         return raw
 
 

@@ -50,9 +50,14 @@ class Shortcuts:
         """Whether the server answers ``GET /health`` with 2xx (``False`` on an error status or when it is
         unreachable; no retries)."""
         try:
-            self._requester.call_empty("health", None, CallOptions(timeout=timeout, max_retries=0))
+            return self._checked_health(timeout=timeout)
         except (ApiError, HttpError):
             return False
+
+    def _checked_health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
+        """``GET /health`` (no retries) raising the typed error of an error status or an unreachable server:
+        what ``client.with_raw_response.health()`` sends, since a raw response needs a 2xx answer."""
+        self._requester.call_empty("health", None, CallOptions(timeout=timeout, max_retries=0))
         return True
 
     def version(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:
@@ -86,9 +91,13 @@ class AsyncShortcuts:
     async def health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
         """Whether the server answers ``GET /health`` with 2xx (``False`` otherwise; no retries)."""
         try:
-            await self._requester.call_empty("health", None, CallOptions(timeout=timeout, max_retries=0))
+            return await self._checked_health(timeout=timeout)
         except (ApiError, HttpError):
             return False
+
+    async def _checked_health(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> bool:
+        """The async twin of :meth:`Shortcuts._checked_health`."""
+        await self._requester.call_empty("health", None, CallOptions(timeout=timeout, max_retries=0))
         return True
 
     async def version(self, *, timeout: TimeoutLike | NotGiven | None = NOT_GIVEN) -> str:

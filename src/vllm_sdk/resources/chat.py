@@ -29,9 +29,11 @@ from ..types.parsed import ParsedChatCompletion, parse_chat_completion
 from ._builder import BuilderMixin
 from ._generated_builders import AsyncChatCompletionsCreateBuilder, ChatCompletionsCreateBuilder
 from ._parsing import parse_body
+from ._raw import async_builder_raw, builder_raw
 
 if TYPE_CHECKING:
     from .._config import NotGiven, TimeoutLike
+    from .._raw_response import AsyncRawResponse, RawResponse
     from ..types._generated_params import ChatCompletionContentPartParam
     from ._inputs import ChatMessageInput
 
@@ -254,6 +256,48 @@ class ChatCompletionBuilder(_ChatConveniences, ChatCompletionsCreateBuilder):
         )
         return stream
 
+    def parse_raw(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ParsedChatCompletion[ContentT]]:
+        """:meth:`parse` answered as a raw response; its ``parse()`` gives (and raises) what :meth:`parse`
+        does."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: RawResponse[ParsedChatCompletion[ContentT]] = builder_raw(
+            self, "parse", {"response_format": response_format, "max_retries": max_retries, **options}
+        )
+        return raw
+
+    def parse_stream_raw(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> RawResponse[ParsedMessageStream[ContentT]]:
+        """:meth:`parse_stream` answered as a raw response; its ``parse()`` gives the
+        :class:`~vllm_sdk.ParsedMessageStream`."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: RawResponse[ParsedMessageStream[ContentT]] = builder_raw(
+            self,
+            "parse_stream",
+            {
+                "response_format": response_format,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+                **options,
+            },
+        )
+        return raw
+
 
 class AsyncChatCompletionBuilder(_ChatConveniences, AsyncChatCompletionsCreateBuilder):
     """The async twin of :class:`ChatCompletionBuilder`: ``await builder.send()`` / ``send_stream()`` /
@@ -296,3 +340,43 @@ class AsyncChatCompletionBuilder(_ChatConveniences, AsyncChatCompletionsCreateBu
             self._route, body, options, factory
         )
         return stream
+
+    async def parse_raw(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ParsedChatCompletion[ContentT]]:
+        """The async twin of :meth:`ChatCompletionBuilder.parse_raw`."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: AsyncRawResponse[ParsedChatCompletion[ContentT]] = await async_builder_raw(
+            self, "parse", {"response_format": response_format, "max_retries": max_retries, **options}
+        )
+        return raw
+
+    async def parse_stream_raw(
+        self,
+        response_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> AsyncRawResponse[AsyncParsedMessageStream[ContentT]]:
+        """The async twin of :meth:`ChatCompletionBuilder.parse_stream_raw`."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: AsyncRawResponse[AsyncParsedMessageStream[ContentT]] = await async_builder_raw(
+            self,
+            "parse_stream",
+            {
+                "response_format": response_format,
+                "max_retries": max_retries,
+                "stream_idle_timeout": stream_idle_timeout,
+                **options,
+            },
+        )
+        return raw

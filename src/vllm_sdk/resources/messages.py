@@ -29,6 +29,7 @@ from ..types._generated import GenerateRequest
 from ..types.messages import AnthropicMessage, MessageTokenCount
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, call_options, wants_builder
+from ._raw import async_builder_raw, builder_raw
 from ._raw_views import (
     AsyncBuilderRaw,
     AsyncMessagesWithRawResponse,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     from .._config import NotGiven, TimeoutLike
+    from .._raw_response import AsyncRawResponse, RawResponse
     from .._requester import AsyncRequester, CallOptions, Requester
 
 __all__ = [
@@ -262,6 +264,22 @@ class AnthropicMessageBuilder(_MessageBuilderBase, BuilderRaw[AnthropicMessage, 
         options = self._options(timeout, extra_headers, extra_query, max_retries)
         return self._count_request(options).send(self._requester, MessageTokenCount)
 
+    def count_tokens_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[MessageTokenCount]:
+        """:meth:`count_tokens` answered as a raw response; its ``parse()`` gives the
+        :class:`~vllm_sdk.MessageTokenCount`."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: RawResponse[MessageTokenCount] = builder_raw(
+            self, "count_tokens", {"max_retries": max_retries, **options}
+        )
+        return raw
+
 
 class AsyncAnthropicMessageBuilder(
     _MessageBuilderBase, AsyncBuilderRaw[AnthropicMessage, AsyncAnthropicMessageStream]
@@ -309,6 +327,21 @@ class AsyncAnthropicMessageBuilder(
         """Count the input tokens of this request (``POST /v1/messages/count_tokens``)."""
         options = self._options(timeout, extra_headers, extra_query, max_retries)
         return await self._count_request(options).send(self._requester, MessageTokenCount)
+
+    async def count_tokens_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[MessageTokenCount]:
+        """The async twin of :meth:`AnthropicMessageBuilder.count_tokens_raw`."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: AsyncRawResponse[MessageTokenCount] = await async_builder_raw(
+            self, "count_tokens", {"max_retries": max_retries, **options}
+        )
+        return raw
 
 
 class Messages:

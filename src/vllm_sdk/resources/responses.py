@@ -30,7 +30,7 @@ from ..types._generated import GenerateRequest
 from ..types.responses import ParsedResponse, Response, parse_response
 from ._builder import PlainBodyBuilder
 from ._plan import PlannedRequest, bind_stream, call_options, wants_builder
-from ._raw import AsyncRawResponsesMixin, RawResponsesMixin
+from ._raw import AsyncRawResponsesMixin, RawResponsesMixin, async_builder_raw, builder_raw
 from ._raw_views import (
     AsyncBuilderRaw,
     AsyncResponsesWithRawResponse,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
     from .._config import NotGiven, TimeoutLike
+    from .._raw_response import AsyncRawResponse, RawResponse
     from .._requester import AsyncRequester, CallOptions, Requester
 
 __all__ = ["AsyncResponseBuilder", "AsyncResponses", "ResponseBuilder", "Responses", "response_tool"]
@@ -278,6 +279,23 @@ class ResponseBuilder(_ResponseBuilderBase, BuilderRaw[Response, ResponseStream[
         request = self._request(self._options(timeout, extra_headers, extra_query, max_retries), text_format)
         return _parsed(request.send(self._requester, Response), text_format, request)
 
+    def parse_raw(
+        self,
+        text_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ParsedResponse[ContentT]]:
+        """:meth:`parse` answered as a raw response; its ``parse()`` gives (and raises) what :meth:`parse`
+        does."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: RawResponse[ParsedResponse[ContentT]] = builder_raw(
+            self, "parse", {"text_format": text_format, "max_retries": max_retries, **options}
+        )
+        return raw
+
 
 class AsyncResponseBuilder(_ResponseBuilderBase, AsyncBuilderRaw[Response, AsyncResponseStream[Any]]):
     """The async twin of :class:`ResponseBuilder` (``await`` ``send()``, ``send_stream()``, ``parse()``)."""
@@ -326,6 +344,22 @@ class AsyncResponseBuilder(_ResponseBuilderBase, AsyncBuilderRaw[Response, Async
         """The async twin of :meth:`ResponseBuilder.parse`."""
         request = self._request(self._options(timeout, extra_headers, extra_query, max_retries), text_format)
         return _parsed(await request.send(self._requester, Response), text_format, request)
+
+    async def parse_raw(
+        self,
+        text_format: type[ContentT],
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ParsedResponse[ContentT]]:
+        """The async twin of :meth:`ResponseBuilder.parse_raw`."""
+        options = {"timeout": timeout, "extra_headers": extra_headers, "extra_query": extra_query}
+        raw: AsyncRawResponse[ParsedResponse[ContentT]] = await async_builder_raw(
+            self, "parse", {"text_format": text_format, "max_retries": max_retries, **options}
+        )
+        return raw
 
 
 class Responses(RawResponsesMixin):

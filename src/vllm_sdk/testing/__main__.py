@@ -29,6 +29,13 @@ def build_parser(prog: str = "python -m vllm_sdk.testing") -> argparse.ArgumentP
     p.add_argument("--token-delay", type=float, default=0.0, help="seconds between stream events")
     p.add_argument("--faults", default=None, help="server-wide faults, e.g. 'status=503:2,delay_events=0.1'")
     p.add_argument("--max-model-len", type=int, default=2048, help="context window (default 2048)")
+    p.add_argument(
+        "--enable-scale-out",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve the /v1/*/render routes, as vLLM with --enable-scale-out (default); "
+        "--no-enable-scale-out answers them with vLLM's 403",
+    )
     return p
 
 
@@ -86,6 +93,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m vllm_sdk.t
         faults=faults,
         served_models=args.served_model_name,
         max_model_len=args.max_model_len,
+        enable_scale_out=args.enable_scale_out,
     )
     try:
         asyncio.run(_serve(server))

@@ -9,8 +9,9 @@ Shapes from vLLM 0.32.0's source (``vllm/entrypoints/...``):
 * ``POST /v1/chat/completions/render`` and ``POST /v1/completions/render``:
   ``scale_out/render/api_router.py`` and ``serving.py`` (a ``GenerateRequest`` of
   ``scale_out/token_in_token_out/protocol.py``; completions answer a JSON array, one per prompt). A real
-  server serves them only with ``--enable-scale-out`` and otherwise answers 403 (transcripts A50, A51);
-  the mock always serves them;
+  server serves them only with ``--enable-scale-out`` and otherwise answers every one of them with a 403
+  ``PermissionDeniedError`` before looking at the request (``scale_out/factories.py``, transcripts A50,
+  A51); the mock serves them unless it was made with ``enable_scale_out=False``;
 * ``POST /v1/messages/render`` and ``POST /v1/responses/render``: the same router; Messages are converted
   to a chat request first, as ``/v1/messages`` does; Responses refuse ``previous_response_id`` (the render
   endpoint is stateless); errors keep the OpenAI error shape (the router returns ``ErrorResponse``);
@@ -35,15 +36,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import _tokenizer as tok
+from ._as_chat import message_tools_as_chat, messages_as_chat, response_tools_as_chat, responses_as_chat
 from ._chat import CHAT
 from ._completions import COMPLETIONS
 from ._generation import request_seed
 from ._http import chat_prompt, hex16, json_response, resolve_model, state_of
-from ._messages import _chat_messages as messages_as_chat
-from ._messages import _chat_tools as message_tools_as_chat
 from ._pooling import unit_vector
-from ._responses import _chat_tools as response_tools_as_chat
-from ._responses import _messages as responses_as_chat
 from ._validation import (
     RequestRejected,
     bad_request,
@@ -56,6 +54,8 @@ from ._validation import (
 from ._wire import dumps, error_body
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from aiohttp import web
 
     from ._state import ServerState
@@ -199,6 +199,28 @@ def _rendered(
         "kv_transfer_params": None,
         "ec_transfer_params": None,
     }
+
+
+#: vLLM's answer to a render route of a server started without ``--enable-scale-out``.
+_SCALE_OUT_DISABLED = error_body(
+    "Scale-out endpoints are disabled. Restart vllm serve with --enable-scale-out to enable them.",
+    "PermissionDeniedError",
+    403,
+)
+
+
+def _scale_out(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``handler``, or vLLM's 403 when the server has scale-out disabled. vLLM mounts a stub without
+    parameters in place of the route, so neither the body nor the model is looked at."""
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        if not state_of(request).enable_scale_out:
+            return json_response(_SCALE_OUT_DISABLED, status=403)
+        return await handler(request)
+
+    return route
 
 
 async def _render_chat(request: web.Request) -> web.StreamResponse:
@@ -471,9 +493,9 @@ async def _cohere_embed(request: web.Request) -> web.StreamResponse:
 def add_extra_routes(app: web.Application) -> None:
     """Mount batch chat, the four render routes, generative scoring and ``/v2/embed``."""
     app.router.add_post("/v1/chat/completions/batch", _batch_chat)
-    app.router.add_post("/v1/chat/completions/render", _render_chat)
-    app.router.add_post("/v1/completions/render", _render_completions)
-    app.router.add_post("/v1/messages/render", _render_messages)
-    app.router.add_post("/v1/responses/render", _render_responses)
+    app.router.add_post("/v1/chat/completions/render", _scale_out(_render_chat))
+    app.router.add_post("/v1/completions/render", _scale_out(_render_completions))
+    app.router.add_post("/v1/messages/render", _scale_out(_render_messages))
+    app.router.add_post("/v1/responses/render", _scale_out(_render_responses))
     app.router.add_post("/generative_scoring", _generative_scoring)
     app.router.add_post("/v2/embed", _cohere_embed)

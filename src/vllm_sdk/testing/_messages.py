@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import _tokenizer as tok
+from ._as_chat import message_tools_as_chat, messages_as_chat
 from ._generation import CONTENT, REASONING, TOOL_ARGS, TOOL_START, GenParams, plan_choices
-from ._http import chat_prompt, hex16, json_response, resolve_model, state_of, text_of
+from ._http import chat_prompt, hex16, json_response, resolve_model, state_of
 from ._validation import RequestRejected, bad_request, check_context, parse_json_body
 from ._wire import dumps
 
@@ -71,41 +72,6 @@ def _anthropic_errors(
             raise _anthropic_error(exc) from None
 
     return wrapped
-
-
-def _chat_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The request as chat messages for the planner (system first, tool results as tool messages)."""
-    messages: list[dict[str, Any]] = []
-    system = body.get("system")
-    if system is not None:
-        messages.append({"role": "system", "content": text_of(system)})
-    given = body.get("messages")
-    if not isinstance(given, list) or not given:
-        raise bad_request("messages must be a non-empty list", "messages")
-    for message in given:
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            raise bad_request("each message needs a role of 'user' or 'assistant'", "messages")
-        content = message.get("content")
-        if isinstance(content, list):
-            for block in content:
-                if isinstance(block, dict) and block.get("type") == "tool_result":
-                    messages.append({"role": "tool", "content": text_of(block.get("content") or "")})
-            content = [b for b in content if isinstance(b, dict) and b.get("type") == "text"]
-        messages.append({"role": message["role"], "content": text_of(content)})
-    return messages
-
-
-def _chat_tools(tools: Any) -> list[dict[str, Any]]:
-    """Messages tools (``name``, ``description``, ``input_schema``) as chat tools, for the planner."""
-    out = []
-    for tool in tools or ():
-        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
-            raise bad_request("each tool needs a name", "tools")
-        function = {"name": tool["name"], "parameters": tool.get("input_schema") or {"type": "object"}}
-        if tool.get("description"):
-            function["description"] = tool["description"]
-        out.append({"type": "function", "function": function})
-    return out
 
 
 def _tool_choice(body: dict[str, Any]) -> Any:
@@ -230,8 +196,8 @@ async def _create(request: web.Request) -> web.StreamResponse:
     max_tokens = body.get("max_tokens")
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
         raise bad_request("max_tokens is required and must be a positive integer", "max_tokens")
-    messages = _chat_messages(body)
-    tools = _chat_tools(body.get("tools"))
+    messages = messages_as_chat(body)
+    tools = message_tools_as_chat(body.get("tools"))
     prompt_tokens = _prompt_tokens(messages, tools)
     check_context(prompt_tokens, max_tokens, state.max_model_len)
     temperature = body.get("temperature", 1.0)
@@ -276,8 +242,8 @@ async def _count_tokens(request: web.Request) -> web.StreamResponse:
     raw = await request.read()
     body = parse_json_body(raw, request.content_type if request.body_exists else "")
     resolve_model(state, body)
-    messages = _chat_messages(body)
-    tools = _chat_tools(body.get("tools"))
+    messages = messages_as_chat(body)
+    tools = message_tools_as_chat(body.get("tools"))
     return json_response(dumps({"input_tokens": _prompt_tokens(messages, tools)}).encode())
 
 

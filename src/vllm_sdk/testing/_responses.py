@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import _tokenizer as tok
+from ._as_chat import response_tools_as_chat, responses_as_chat
 from ._generation import CONTENT, REASONING, TOOL_ARGS, TOOL_START, GenParams, plan_choices
-from ._http import chat_prompt, hex16, json_response, resolve_model, state_of, text_of
+from ._http import chat_prompt, hex16, json_response, resolve_model, state_of
 from ._validation import RequestRejected, bad_request, check_context, parse_json_body
 from ._wire import dumps, error_body
 
@@ -38,47 +39,6 @@ MAX_STORED = 256
 
 #: response id -> [response, its stream events, the conversation so far, still queued (background)]
 _STORE_KEY: web.AppKey[dict[str, list[Any]]] = web.AppKey("responses_store")
-
-
-def _messages(body: dict[str, Any], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Chat messages for the planner: the stored conversation, instructions, then the input items."""
-    messages = list(history)
-    if isinstance(body.get("instructions"), str):
-        messages.insert(0, {"role": "system", "content": body["instructions"]})
-    given = body.get("input")
-    if isinstance(given, str):
-        messages.append({"role": "user", "content": given})
-    elif isinstance(given, list):
-        for item in given:
-            if not isinstance(item, dict):
-                raise bad_request("input items must be objects", "input")
-            kind = item.get("type", "message")
-            if kind == "message":
-                content = item.get("content")
-                if isinstance(content, list):
-                    content = "".join(
-                        str(p.get("text", "")) for p in content if isinstance(p, dict) and "text" in p
-                    )
-                messages.append({"role": item.get("role", "user"), "content": text_of(content)})
-            elif kind == "function_call_output":
-                messages.append({"role": "tool", "content": str(item.get("output", ""))})
-            elif kind == "function_call":
-                messages.append({"role": "assistant", "content": str(item.get("arguments", ""))})
-    elif given is not None:
-        raise bad_request("input must be a string or a list of input items", "input")
-    if not messages:
-        raise bad_request("input is required", "input")
-    return messages
-
-
-def _chat_tools(tools: Any) -> list[dict[str, Any]]:
-    """Responses function tools (flat) as chat tools, for the planner."""
-    out = []
-    for tool in tools or ():
-        if isinstance(tool, dict) and tool.get("type") == "function":
-            fn = {k: v for k, v in tool.items() if k != "type"}
-            out.append({"type": "function", "function": fn})
-    return out
 
 
 def _schema(body: dict[str, Any]) -> Any:
@@ -390,8 +350,8 @@ async def _create(request: web.Request) -> web.StreamResponse:
         if stored is None:
             raise _not_found(str(previous))
         history = stored[2]
-    messages = _messages(body, history)
-    tools = _chat_tools(body.get("tools"))
+    messages = responses_as_chat(body, history)
+    tools = response_tools_as_chat(body.get("tools"))
     prompt_tokens = len(tok.encode(chat_prompt(messages, tools)))
     max_tokens = body.get("max_output_tokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):

@@ -56,6 +56,10 @@ class MockVllmServer:
             newest request is always kept; None: no byte bound), so large uploads stay bounded too.
         header_timeout: seconds a client may take to send a request head once it started it; a slower
             client (a slowloris) is disconnected. None waits as long as aiohttp does (its keep-alive time).
+        enable_scale_out: whether the four render routes (``/v1/chat/completions/render``,
+            ``/v1/completions/render``, ``/v1/messages/render``, ``/v1/responses/render``) render, as vLLM
+            started with ``--enable-scale-out`` does (the default, so they can be tested); ``False`` answers
+            them with vLLM's 403 ``PermissionDeniedError``, as a server started without the flag does.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class MockVllmServer:
         max_recorded_requests: int | None = 100_000,
         max_recorded_bytes: int | None = 64 * 1024 * 1024,
         header_timeout: float | None = 10.0,
+        enable_scale_out: bool = True,
     ) -> None:
         if token_delay < 0:
             raise ValueError("token_delay must be >= 0")
@@ -92,6 +97,7 @@ class MockVllmServer:
             embedding_dim=embedding_dim,
             max_recorded=max_recorded_requests,
             max_recorded_bytes=max_recorded_bytes,
+            enable_scale_out=bool(enable_scale_out),
         )
         self._header_timeout = header_timeout
         self._listener: asyncio.Server | None = None
@@ -107,6 +113,12 @@ class MockVllmServer:
     def model(self) -> str:
         """The served model name."""
         return self._state.models[0]
+
+    @property
+    def enable_scale_out(self) -> bool:
+        """Whether the render routes render (``True``) or answer vLLM's 403 (``False``), as set at
+        construction."""
+        return self._state.enable_scale_out
 
     @property
     def port(self) -> int:

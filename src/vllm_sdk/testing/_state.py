@@ -138,6 +138,7 @@ class ServerState:
         embedding_dim: int,
         max_recorded: int | None = 100_000,
         max_recorded_bytes: int | None = None,
+        enable_scale_out: bool = True,
     ) -> None:
         self.models = models
         self.api_key = api_key
@@ -145,6 +146,7 @@ class ServerState:
         self.faults = faults
         self.max_model_len = max_model_len
         self.embedding_dim = embedding_dim
+        self.enable_scale_out = enable_scale_out
         self.requests: list[RecordedRequest] = []
         self.max_recorded = max_recorded
         self.max_recorded_bytes = max_recorded_bytes
