@@ -25,11 +25,12 @@ raised for one request's failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import inspect
 import itertools
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Collection
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._balancer import Balancer, Replica, replica_failed
@@ -37,6 +38,7 @@ from .._exceptions import ApiError
 from .._retry import RetryPolicy
 from ._encode import raw_of
 from ._failures import retryable
+from ._offloop import iterate_off_loop
 from ._prepare import InvalidBatchRequest, PreparedRequest, prepare
 from ._result import BatchRequest, BatchResult
 from ._senders import send_with_client
@@ -365,6 +367,11 @@ async def abatch(
     with the fewest requests in flight, and a replica is ejected after ``eject_after`` consecutive
     failures for ``cooldown`` seconds (doubling on repeated ejections). Leaving the loop early cancels the
     requests in flight.
+
+    ``requests`` is read lazily. A lazy sync iterable (a generator, a file, a database cursor: anything
+    that is not an async iterable or a collection such as a list) is read in a background thread, at most
+    ``concurrency`` elements ahead, so an element that takes time to produce never stalls the requests in
+    flight; its ``next()`` therefore runs in that thread.
     """
     balancer: Balancer[AsyncBatchClient] = Balancer(
         _replica_clients(client, base_urls), eject_after=eject_after, cooldown=cooldown
@@ -377,12 +384,28 @@ async def abatch(
     if backoff_cap is not None:
         changes["cap"] = backoff_cap
     policy = dataclasses.replace(BATCH_RETRY_POLICY, **changes)
-    async for result in run_batch(
-        requests,
-        balancer=balancer,
-        send=_send or send_with_client,
-        concurrency=concurrency,
-        stream=stream,
-        policy=policy,
-    ):
-        yield result
+    send = _send or send_with_client
+    if isinstance(requests, (AsyncIterable, Collection)):
+        # Async input is awaited; a list, tuple or other collection is in memory: neither blocks the loop.
+        async with contextlib.aclosing(
+            run_batch(
+                requests, balancer=balancer, send=send, concurrency=concurrency, stream=stream, policy=policy
+            )
+        ) as results:
+            async for result in results:
+                yield result
+        return
+    # A lazy iterable (a generator, a file, a cursor) may block in next(): it is read in a thread, at most
+    # ``concurrency`` elements ahead, so the requests in flight keep going while it computes.
+    rows = iterate_off_loop(requests, maxsize=max(1, concurrency))
+    try:
+        # Closed before the rows: its workers (which may be waiting on the rows) are cancelled first.
+        async with contextlib.aclosing(
+            run_batch(
+                rows, balancer=balancer, send=send, concurrency=concurrency, stream=stream, policy=policy
+            )
+        ) as results:
+            async for result in results:
+                yield result
+    finally:
+        await rows.aclose()
