@@ -195,7 +195,11 @@ class _Source:
 _FINISHED = object()
 
 
-async def _pull(source: _Source, run: Callable[[int, object], Awaitable[BatchResult]], deliver: Any) -> None:
+async def _pull(
+    source: _Source,
+    run: Callable[[int, object], Awaitable[BatchResult]],
+    deliver: Callable[[BatchResult], object],
+) -> None:
     """One worker: take an element, run it to its result, hand the result to ``deliver``, repeat.
 
     ``deliver`` is a plain function or a coroutine function (awaited); a sync input is read without a
@@ -207,14 +211,14 @@ async def _pull(source: _Source, run: Callable[[int, object], Awaitable[BatchRes
         while (nxt := take()) is not None:
             result = await run(*nxt)
             if is_async:
-                await deliver(result)
+                await deliver(result)  # type: ignore[misc]  # a coroutine function, checked above
             else:
                 deliver(result)
         return
     while (nxt := await source.next()) is not None:
         result = await run(*nxt)
         if is_async:
-            await deliver(result)
+            await deliver(result)  # type: ignore[misc]  # a coroutine function, checked above
         else:
             deliver(result)
 
@@ -222,6 +226,9 @@ async def _pull(source: _Source, run: Callable[[int, object], Awaitable[BatchRes
 def _runner(
     balancer: Balancer[ClientT], send: Sender[ClientT], stream: bool, policy: RetryPolicy
 ) -> Callable[[int, object], Awaitable[BatchResult]]:
+    """``run(index, item)``: :func:`run_one` with this batch's settings (a plain function returning the
+    coroutine, so it adds no frame to the chain every network read resumes)."""
+
     def run(index: int, item: object) -> Awaitable[BatchResult]:
         return run_one(index, item, balancer=balancer, send=send, stream=stream, policy=policy)
 
