@@ -5,12 +5,15 @@ Every client sends the same ``POST /v1/chat/completions`` (no ``stream``) to the
 ``concurrency`` workers at once, after a warm-up round that opens one connection per worker. Measured:
 ``time.process_time()`` of the client process over the timed requests only, divided by their number.
 
-* ``sdk``: ``AsyncVllmClient.chat.completions.create(...)`` - a typed ``ChatCompletion``;
+* ``sdk``: ``AsyncVllmClient.chat.completions.create(...)`` - a typed ``ChatCompletion``, over the SDK's
+  own HTTP/1.1 connections (the default ``wire`` transport);
+* ``sdk-aiohttp``: the same over aiohttp's session (``transport="aiohttp"``, the previous default);
 * ``bare-aiohttp``: ``aiohttp.ClientSession.post``, ``await resp.read()``, ``orjson.loads`` - an untyped
   dict, no status mapping, no timeouts beyond aiohttp's defaults: the floor of an aiohttp-based client;
 * ``openai``: openai-python's ``AsyncOpenAI(...).chat.completions.create(...)`` (a pydantic model).
 
     python -m benchmarks.nonstream --concurrency 64 --requests 6400
+    python -m benchmarks.nonstream --rounds 3 --clients sdk,bare-aiohttp   # alternating, round by round
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -34,6 +38,21 @@ async def _sdk(url: str) -> tuple[Callable[[], Awaitable[str]], Callable[[], Awa
     from vllm_sdk import AsyncVllmClient
 
     client = AsyncVllmClient(base_url=url, api_key="bench", max_retries=0, timeout=600.0)
+
+    async def one() -> str:
+        completion = await client.chat.completions.create(
+            model="bench", messages=MESSAGES, max_tokens=MAX_TOKENS
+        )
+        return completion.choices[0].message.content or ""
+
+    return one, client.aclose
+
+
+async def _sdk_aiohttp(url: str) -> tuple[Callable[[], Awaitable[str]], Callable[[], Awaitable[None]]]:
+    from vllm_sdk import AsyncVllmClient
+
+    # The previous default: non-streamed calls through aiohttp's session (``VLLM_SDK_TRANSPORT=aiohttp``).
+    client = AsyncVllmClient(base_url=url, api_key="bench", max_retries=0, timeout=600.0, transport="aiohttp")
 
     async def one() -> str:
         completion = await client.chat.completions.create(
@@ -82,6 +101,7 @@ async def _openai(url: str) -> tuple[Callable[[], Awaitable[str]], Callable[[], 
 
 CLIENTS: dict[str, Callable[[str], Awaitable[tuple[Any, Any]]]] = {
     "sdk": _sdk,
+    "sdk-aiohttp": _sdk_aiohttp,
     "bare-aiohttp": _bare_aiohttp,
     "openai": _openai,
 }
@@ -129,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--requests", type=int, default=6400)
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every client this many times, in turn")
+    parser.add_argument(
+        "--clients", default=",".join(CLIENTS), help=f"comma-separated, of: {', '.join(CLIENTS)}"
+    )
     parser.add_argument("--worker", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -145,12 +169,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from .run_e2e import _start_server
 
+    names = [name.strip() for name in args.clients.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CLIENTS]
+    if unknown:
+        parser.error(f"unknown client(s) {', '.join(unknown)}: choose from {', '.join(CLIENTS)}")
     server, url = _start_server(MAX_TOKENS, burst=False)
     try:
         print(f"{args.concurrency} concurrent non-streamed chat requests, {args.requests} per client")
-        for name in CLIENTS:
-            res = run_in_process(name, url, args.concurrency, args.requests, args.loop)
-            print(f"  {name:<13} {res['cpu'] / res['requests'] * 1e3:.3f} ms CPU per request")
+        for round_no in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {round_no} (load average {os.getloadavg()[0]:.2f})", flush=True)
+            for name in names:
+                res = run_in_process(name, url, args.concurrency, args.requests, args.loop)
+                print(f"  {name:<13} {res['cpu'] / res['requests'] * 1e3:.3f} ms CPU per request", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=10)

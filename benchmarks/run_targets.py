@@ -3,6 +3,7 @@
     python -m benchmarks.run_targets                  # 3 rounds, full sizes (~10 minutes on 2 busy CPUs)
     python -m benchmarks.run_targets --quick          # 3 rounds, smaller cells (~3 minutes)
     python -m benchmarks.run_targets --json targets.json
+    python -m benchmarks.run_targets --only nonstream  # the non-streamed cells alone (~1 minute a round)
 
 Every cell is a fresh client process (``benchmarks.run_e2e``, ``benchmarks.floors`` and
 ``benchmarks.nonstream`` workers) against benchmark servers in their own processes on loopback; each
@@ -19,7 +20,8 @@ the same minute on a shared machine. The rounds give the spread.
    (``--floors``: also bare aiohttp and ``benchmarks.floors``' parser-only protocol client, to show what
    an HTTP library alone and a client without one cost above the bare protocol);
 3. 64 concurrent non-streamed chat requests: ``AsyncVllmClient`` over a bare aiohttp client (target
-   <= 1.5) and openai-python over ``AsyncVllmClient`` (target >= 8).
+   <= 1.5) and openai-python over ``AsyncVllmClient`` (target >= 8); ``--floors`` also measures the SDK
+   with non-streamed calls through aiohttp's session (``sdk-aiohttp``, the previous default).
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ import os
 import statistics
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import nonstream
 from .run_e2e import _machine, _run_variant, _start_server, _versions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STREAMS = 64
 FLAT_LEVELS = (1, 16, 64, 256, 1024)
@@ -145,6 +150,28 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f})"
 
 
+def _stream_round(
+    run: Run, r: int, loops: list[str], floors: bool, note: Callable[[str, float], None]
+) -> None:
+    """One round of the streaming targets (burst and interleaved, 64 streams)."""
+    ours = run.stream_cell(r, "burst64", OURS, "burst", STREAMS)
+    theirs = run.stream_cell(r, "burst64", "openai", "burst", STREAMS)
+    note("burst, 64 streams: openai / sdk (>= 25)", theirs / ours)
+    if floors:
+        old = run.stream_cell(r, "burst64", OLD, "burst", STREAMS)
+        note(f"burst, 64 streams: openai / {OLD}", theirs / old)
+    for loop in loops:
+        ours = run.stream_cell(r, "interleaved64", OURS, "interleaved", STREAMS, loop)
+        floor = run.stream_cell(r, "interleaved64", "raw-protocol", "interleaved", STREAMS, loop)
+        note(f"interleaved, 64 streams, {loop}: sdk / bare protocol (<= 1.15)", ours / floor)
+        if floors:  # where the time goes: an HTTP library alone, and a parser-only client
+            old = run.stream_cell(r, "interleaved64", OLD, "interleaved", STREAMS, loop)
+            note(f"interleaved, 64 streams, {loop}: {OLD} / bare protocol", old / floor)
+            for name in ("bare-aiohttp", "protocol-parser"):
+                other = run.stream_cell(r, "interleaved64", name, "interleaved", STREAMS, loop)
+                note(f"interleaved, 64 streams, {loop}: {name} / bare protocol", other / floor)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure every target ``--rounds`` times and print the ratios with their spread."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -159,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--skip-flat", action="store_true", help="leave out the 1..1,024-stream sweep (the slowest part)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["nonstream"],
+        help="measure only these cells (nonstream: the 64 concurrent non-streamed requests)",
     )
     args = parser.parse_args(argv)
     try:
@@ -177,29 +209,18 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         for r in range(1, args.rounds + 1):
-            print(f"round {r}", flush=True)
-            ours = run.stream_cell(r, "burst64", OURS, "burst", STREAMS)
-            theirs = run.stream_cell(r, "burst64", "openai", "burst", STREAMS)
-            note("burst, 64 streams: openai / sdk (>= 25)", theirs / ours)
-            if args.floors:
-                old = run.stream_cell(r, "burst64", OLD, "burst", STREAMS)
-                note(f"burst, 64 streams: openai / {OLD}", theirs / old)
-            for loop in loops:
-                ours = run.stream_cell(r, "interleaved64", OURS, "interleaved", STREAMS, loop)
-                floor = run.stream_cell(r, "interleaved64", "raw-protocol", "interleaved", STREAMS, loop)
-                note(f"interleaved, 64 streams, {loop}: sdk / bare protocol (<= 1.15)", ours / floor)
-                if args.floors:  # where the time goes: an HTTP library alone, and a parser-only client
-                    old = run.stream_cell(r, "interleaved64", OLD, "interleaved", STREAMS, loop)
-                    note(f"interleaved, 64 streams, {loop}: {OLD} / bare protocol", old / floor)
-                    for name in ("bare-aiohttp", "protocol-parser"):
-                        other = run.stream_cell(r, "interleaved64", name, "interleaved", STREAMS, loop)
-                        note(f"interleaved, 64 streams, {loop}: {name} / bare protocol", other / floor)
+            print(f"round {r} (load average {os.getloadavg()[0]:.2f})", flush=True)
+            if args.only != "nonstream":
+                _stream_round(run, r, loops, args.floors, note)
             sdk = run.request_cell(r, "sdk")
             bare = run.request_cell(r, "bare-aiohttp")
             openai = run.request_cell(r, "openai")
             note("non-streamed, 64 concurrent: sdk / bare aiohttp (<= 1.5)", sdk / bare)
             note("non-streamed, 64 concurrent: openai / sdk (>= 8)", openai / sdk)
-        if not args.skip_flat:
+            if args.floors:  # the previous default, non-streamed calls through aiohttp's session
+                old = run.request_cell(r, "sdk-aiohttp")
+                note("non-streamed, 64 concurrent: sdk-aiohttp / bare aiohttp", old / bare)
+        if not args.skip_flat and args.only is None:
             print(f"flatness (burst server, {OURS})", flush=True)
             levels = [run.stream_cell(0, "flat", OURS, "burst", n) for n in FLAT_LEVELS]
             note("burst, 1..1,024 streams: sdk max/min (<= 1.3)", max(levels) / min(levels))

@@ -244,13 +244,16 @@ def test_client_moves_on_once_the_other_loop_has_stopped(client: AsyncVllmClient
 
 
 def _open_transports(client: AsyncVllmClient) -> list[Any]:
-    """The asyncio transports of the pool's open connections (both HTTP transports, any event loop)."""
+    """The asyncio transports of the pool's open connections (every HTTP transport, any event loop)."""
     transport = _transport(client)
     transports: list[Any] = []
     if isinstance(transport, AiohttpTransport):
         connector = transport._session.connector if transport._session is not None else None
         for pooled in getattr(connector, "_conns", {}).values():
             transports.extend(proto.transport for proto, _ in pooled)
+        wire = transport._wire  # the SDK's own connections (the wire transport's direct calls)
+        if wire is not None:
+            transports.extend(conn.transport for conn in wire._live)
     else:
         pool = transport._transport._pool
         for connection in pool._connections:

@@ -26,6 +26,9 @@ cdef class _BaseParser(_Framer):
     cdef object _p_created
     cdef object _p_model
     cdef int _memo_tries
+    # The text memo (see _Framer._tpre): the state of the choice its lines belong to, and tries left.
+    cdef object _tstate
+    cdef int _text_tries
     # The payload being handled, for error messages (restored to the bytes received when it is a tail).
     cdef bytes _payload
     cdef bint _payload_tail
@@ -48,6 +51,8 @@ cdef class _BaseParser(_Framer):
         self._last_state = None
         self._prefix_dict = None
         self._memo_tries = 0
+        self._tstate = None
+        self._text_tries = 0
         self._payload = None
         self._payload_tail = False
 
@@ -221,7 +226,71 @@ cdef class _BaseParser(_Framer):
             out.append(_usage(<dict>v_usage))
         if v_fingerprint is not None:
             self._fingerprint = v_fingerprint
+        if tail and self._tpre is None and self._text_tries < 4 and not self._keep_raw:
+            self._learn_text(payload, chunk)
         return 0
+
+    cdef int _learn_text(self, bytes payload, dict chunk) except -1:
+        # Called after a tail was handled in full. When it is a plain text delta - "choices" its only
+        # member, one choice, no finish reason, no logprobs, a non-empty text - remember the bytes around
+        # the text, so that later lines equal to them but for the text skip the JSON decoder.
+        #
+        # Why that is exact: the text needs no JSON escape and occurs exactly once as `"<key>":"<text>"`,
+        # and a probe with another text at that place decodes to the same shape with the probe as the
+        # choice's text. A later line whose middle has no quote, backslash or control byte and is valid
+        # UTF-8 then tokenises like the probe but for that one string, so decoding it in full would give
+        # this chunk with only the text changed - and handling it would do what _emit_text does.
+        cdef object choices, item, index, text, probe
+        cdef bytes raw, needle, key
+        cdef Py_ssize_t pos, start
+        self._text_tries += 1
+        if len(chunk) != 1:
+            return 0
+        choices = chunk.get("choices")
+        if type(choices) is not list or len(<list>choices) != 1:
+            return 0
+        item = (<list>choices)[0]
+        if type(item) is not dict:
+            return 0
+        if (<dict>item).get("finish_reason") is not None or (<dict>item).get("logprobs") is not None:
+            return 0
+        index = (<dict>item).get("index", 0)
+        if type(index) is not int or index not in self._by_index:
+            return 0
+        text = self._text_of(<dict>item)
+        if text is None:
+            return 0
+        raw = (<str>text).encode("utf-8")
+        if not _plain(raw):
+            return 0
+        key = self._text_key()
+        needle = key + raw + b'"'
+        pos = payload.find(needle)
+        if pos < 0 or payload.find(needle, pos + 1) >= 0:
+            return 0
+        start = pos + PyBytes_GET_SIZE(key)
+        try:
+            probe = _loads(payload[:start] + _PROBE + payload[start + PyBytes_GET_SIZE(raw) :])
+        except ValueError:
+            return 0
+        if type(probe) is not dict or len(<dict>probe) != 1:
+            return 0
+        choices = (<dict>probe).get("choices")
+        if type(choices) is not list or len(<list>choices) != 1 or type((<list>choices)[0]) is not dict:
+            return 0
+        if self._text_of(<dict>(<list>choices)[0]) != _PROBE_TEXT:
+            return 0
+        self._tpre = payload[1:start]
+        self._tsuf = payload[start + PyBytes_GET_SIZE(raw) :]
+        self._tstate = self._by_index[index]
+        return 0
+
+    cdef object _text_of(self, dict item):
+        # The choice's text when the choice is a plain text delta (a non-empty string), else None.
+        return None
+
+    cdef bytes _text_key(self):
+        return b""
 
     cdef tuple _meta(self):
         return (self._id_, self._created, self._model, self._fingerprint, self._usage)
@@ -339,6 +408,30 @@ cdef class ChatStreamParser(_BaseParser):
                 st.finish_reason = v_finish
                 st.stop_reason = v_stop
                 out.append(_event(_FinishReason, (v_finish, index, v_stop)))
+        return 0
+
+    cdef object _text_of(self, dict item):
+        cdef object delta = item.get("delta")
+        cdef object content
+        if type(delta) is not dict or len(<dict>delta) != 1:
+            return None
+        content = (<dict>delta).get("content")
+        return content if type(content) is str and content else None
+
+    cdef bytes _text_key(self):
+        return b'"content":"'
+
+    cdef int _emit_text(self, str text, list out) except -1:
+        # A line of the text memo: what _choices does for a delta with this content and nothing else.
+        cdef _ChoiceState st = <_ChoiceState>self._tstate
+        self._last_index = st.index
+        self._last_state = st
+        if text:
+            if st.think == _PLAIN:
+                st.content.append(text)
+                out.append(_event(_Content, (text, st.index)))
+            else:
+                _think_content(st, text, out)
         return 0
 
     cdef int _finish_all(self, list out) except -1:

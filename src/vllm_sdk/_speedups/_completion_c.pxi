@@ -44,6 +44,21 @@ cdef class CompletionStreamParser(_BaseParser):
                 out.append(_event(_FinishReason, (finish_reason, index, stop_reason)))
         return 0
 
+    cdef object _text_of(self, dict item):
+        cdef object text = item.get("text")
+        return text if type(text) is str and text else None
+
+    cdef bytes _text_key(self):
+        return b'"text":"'
+
+    cdef int _emit_text(self, str text, list out) except -1:
+        # A line of the text memo: what _choices does for a choice with this text and nothing else.
+        cdef _TextState st = <_TextState>self._tstate
+        if text:
+            st.text.append(text)
+            out.append(_event(_Text, (text, st.index)))
+        return 0
+
     cdef str _partial_content(self):
         cdef object value = self._by_index.get(0)
         if value is None:

@@ -23,6 +23,13 @@ cdef class _Framer:
     # ``_prefix`` + ',"choices":', only ``{`` + the rest is handed to the JSON decoder (a "tail").
     cdef bytes _prefix
     cdef bint _tail
+    # The text memo of the parsers (see _BaseParser._learn_text): a data line that is the memoised envelope,
+    # then ``_tpre``, a text, then ``_tsuf`` - byte for byte the shape of a plain text delta already decoded
+    # in full - needs only its text decoded (no JSON decoder, no dicts). ``_text``: that text, while the
+    # block it belongs to waits for its blank line.
+    cdef bytes _tpre
+    cdef bytes _tsuf
+    cdef object _text
 
     def __cinit__(self, *args, **kwargs):
         self._max = DEFAULT_MAX_EVENT_SIZE
@@ -41,6 +48,9 @@ cdef class _Framer:
         self._retry = None
         self._prefix = None
         self._tail = False
+        self._tpre = None
+        self._tsuf = None
+        self._text = None
 
     cdef int _set_max(self, object max_event_size) except -1:
         if max_event_size < 1:
@@ -49,6 +59,9 @@ cdef class _Framer:
         return 0
 
     cdef int _emit(self, bytes payload, bint tail, list out) except -1:
+        return 0
+
+    cdef int _emit_text(self, str text, list out) except -1:
         return 0
 
     cdef int _frame(self, bytes chunk, list out) except -1:
@@ -122,6 +135,12 @@ cdef class _Framer:
                 and memcmp(p, PyBytes_AS_STRING(self._prefix), plen) == 0
                 and memcmp(p + plen, b',"choices":', 11) == 0
             ):
+                if self._tpre is not None and self._memo_text(p + plen + 1, n - plen - 1):
+                    self._ndata = 1
+                    self._data_size = n + 1
+                    if self._data_size > self._max:
+                        raise event_too_large(self._max)
+                    return 0
                 # The envelope is byte-identical to one already decoded: keep "{" + the members after it.
                 value = PyBytes_FromStringAndSize(NULL, n - plen)
                 dst = PyBytes_AS_STRING(value)
@@ -135,6 +154,11 @@ cdef class _Framer:
                     raise event_too_large(self._max)
                 return 0
         value = PyBytes_FromStringAndSize(p, n)
+        if self._ndata == 1 and self._text is not None:
+            # A second data line after a memoised text line: rebuild the first line as received (valid
+            # UTF-8 round-trips byte for byte) and decode the block in full.
+            self._data0 = self._prefix + b"," + self._tpre + (<str>self._text).encode("utf-8") + self._tsuf
+            self._text = None
         if self._ndata == 1 and self._tail:
             # A second data line: the block is not a plain chunk; restore the first line as received.
             self._data0 = self._prefix + b"," + self._data0[1:]
@@ -150,6 +174,31 @@ cdef class _Framer:
         if self._data_size > self._max:
             raise event_too_large(self._max)
         return 0
+
+    cdef bint _memo_text(self, const char* p, Py_ssize_t n) except -1:
+        # ``p``: the line after the envelope and its comma. True (and ``_text`` set) when it is ``_tpre``, a
+        # text needing no JSON unescaping, and ``_tsuf``; anything else goes to the JSON decoder.
+        cdef Py_ssize_t npre = PyBytes_GET_SIZE(self._tpre)
+        cdef Py_ssize_t nsuf = PyBytes_GET_SIZE(self._tsuf)
+        cdef Py_ssize_t size = n - npre - nsuf
+        cdef const unsigned char* m
+        cdef Py_ssize_t i
+        if size < 0:
+            return False
+        if memcmp(p, PyBytes_AS_STRING(self._tpre), npre) != 0:
+            return False
+        if memcmp(p + n - nsuf, PyBytes_AS_STRING(self._tsuf), nsuf) != 0:
+            return False
+        m = <const unsigned char*>(p + npre)
+        for i in range(size):
+            # A quote or backslash would be JSON syntax, a control byte is invalid JSON: decode in full.
+            if m[i] < 0x20 or m[i] == 0x22 or m[i] == 0x5C:
+                return False
+        try:
+            self._text = PyUnicode_DecodeUTF8(<const char*>m, size, NULL)
+        except UnicodeDecodeError:
+            return False  # the JSON decoder refuses it with the usual error
+        return True
 
     cdef int _line(self, const char* p, Py_ssize_t n, list out) except -1:
         cdef const char* colon
@@ -184,10 +233,17 @@ cdef class _Framer:
 
     cdef int _dispatch(self, list out) except -1:
         cdef bytes payload
+        cdef str text
         cdef int stop = 0
         cdef bint tail
         self._last_id = self._id
-        if self._ndata:
+        if self._ndata and self._text is not None:
+            text = <str>self._text
+            self._text = None
+            self._ndata = 0
+            self._data_size = 0
+            stop = self._emit_text(text, out)
+        elif self._ndata:
             payload = self._data0 if self._ndata == 1 else b"\n".join(self._data)
             tail = self._tail
             self._ndata = 0
@@ -212,6 +268,7 @@ cdef class _Framer:
         self._data = None
         self._data_size = 0
         self._tail = False
+        self._text = None
         self._event_type = None
         self._retry = None
         return 0

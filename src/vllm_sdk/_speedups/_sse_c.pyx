@@ -242,6 +242,21 @@ cdef inline int _key(object key):
     return K_OTHER
 
 
+# The probe of the text memo (_BaseParser._learn_text): any text needing no JSON escape would do.
+cdef bytes _PROBE = b"~probe~"
+cdef str _PROBE_TEXT = "~probe~"
+
+
+cdef bint _plain(bytes raw):
+    # No byte that JSON would have to escape (or that is JSON syntax inside a string).
+    cdef const unsigned char* m = <const unsigned char*>PyBytes_AS_STRING(raw)
+    cdef Py_ssize_t i
+    for i in range(PyBytes_GET_SIZE(raw)):
+        if m[i] < 0x20 or m[i] == 0x22 or m[i] == 0x5C:
+            return False
+    return True
+
+
 cdef object _usage(dict usage):
     cdef object ptd = usage.get("prompt_tokens_details")
     cdef object ctd = usage.get("completion_tokens_details")

@@ -9,6 +9,9 @@ class); only the read loops exist twice: ``_sync.py`` and ``_async.py``.
 The hot path per network chunk is: read bytes, ``parser.feed(chunk)``, yield the events of the list it
 returned. Bodies without ``Content-Encoding`` are read straight from the transport's byte stream, skipping
 httpx's decoding layers; encoded bodies (a compressing proxy) go through ``iter_bytes()``, which decodes.
+Over the SDK's own connections (``_transports.WireBody``) the async loop goes one step further: the
+connection feeds the parser in its read callback and the loop (``_wire_events``) only takes the events and
+waits, woken once per read that completed an event.
 
 Connections: after ``[DONE]`` (or an error event, which vLLM follows with ``[DONE]``) the rest of the body
 is read and discarded, at most :data:`DRAIN_MAX_BYTES` bytes within :data:`DRAIN_TIMEOUT` seconds, so the

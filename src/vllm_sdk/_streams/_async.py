@@ -16,6 +16,7 @@ import httpx
 from .._decompress import adecoded, decoder_for
 from .._events import CompletionStreamEvent, StreamEvent
 from .._exceptions import StreamError, VllmError
+from .._transports import WireBody
 from ._base import EventT, StreamBase, chunk_models, is_encoded
 from ._state import CHAT, COMPLETION, DRAIN_MAX_BYTES, DRAIN_TIMEOUT, END_EVENTS, StreamState, read_errors
 
@@ -208,6 +209,89 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
         await _finish_async(state, raw)
 
 
+async def _wire_events(state: StreamState, body: WireBody) -> AsyncIterator[Any]:
+    """The read loop over the SDK's own connection: the protocol feeds the parser as bytes arrive
+    (:meth:`WireBody.feed_to`), and this loop only hands out the events and waits - one wake-up per read
+    that completed an event, no byte stream between the socket and the parser. Same events, errors, idle
+    timeout and drain as :func:`_async_events`."""
+    if state.closed:
+        return
+    state.opened = True
+    state.response.is_stream_consumed = True
+    body.feed_to(state.parser.feed)
+    poll = body.poll_events
+    idle = state.idle_timeout
+    errors = read_errors()
+    end_events = END_EVENTS
+    no_token_yet = state.first_token_at is None
+    watch: _IdleWatch | None = None
+    try:
+        try:
+            if idle is not None:
+                loop = asyncio.get_running_loop()
+                watch = _IdleWatch(loop, loop.time() + idle)
+                current_task = asyncio.current_task
+            while True:
+                events = poll()
+                if isinstance(events, list):
+                    if no_token_yet:
+                        no_token_yet = state.note_first_token(events)
+                    if type(events[-1]) in end_events:
+                        state.end(events[-1])
+                        for event in events:
+                            yield event
+                        break
+                    for event in events:
+                        yield event
+                    if watch is not None:
+                        watch.deadline = loop.time() + idle  # type: ignore[operator]  # set with watch
+                    continue
+                if events is None:  # the body is complete and every event was taken
+                    for event in state.close_parser():
+                        yield event
+                    break
+                if watch is None:
+                    await events
+                    continue
+                watch.task = current_task()
+                if watch.handle is None:
+                    watch.arm()
+                try:
+                    await events
+                except asyncio.CancelledError:
+                    if watch.claim():
+                        idle_failure = state.fail(state.idle_error())
+                        raise idle_failure from None
+                    raise
+                finally:
+                    watch.task = None
+        except StreamError as err:
+            state.fail(state.with_partial(err))
+            raise
+        except errors as exc:
+            failure = state.fail(state.read_failure(exc))
+            raise failure from failure.__cause__
+    finally:
+        if watch is not None:
+            watch.stop()
+        try:
+            if state.ended and not state.drained and not state.closed:
+                state.drained = True
+                await body.drain(DRAIN_MAX_BYTES, DRAIN_TIMEOUT)
+        finally:
+            state.closed = True
+            await state.response.aclose()
+
+
+def _reads_from_wire(state: StreamState) -> WireBody | None:
+    """The response's body when it is the SDK's own connection and can be parsed as it arrives."""
+    response = state.response
+    body = response.stream
+    if type(body) is not WireBody or response.is_stream_consumed or is_encoded(response):
+        return None
+    return body
+
+
 async def _finish_async(state: StreamState, raw: AsyncIterator[bytes]) -> None:
     """Return the connection: drain what follows the end of the stream (bounded), then close the response."""
     try:
@@ -259,7 +343,10 @@ class _AsyncStream(StreamBase[EventT]):
     def __aiter__(self) -> AsyncIterator[EventT]:
         iterator = self._iterator
         if iterator is None:
-            iterator = self._iterator = _async_events(self._state)
+            state = self._state
+            body = _reads_from_wire(state)
+            iterator = _async_events(state) if body is None else _wire_events(state, body)
+            self._iterator = iterator
         return iterator
 
     async def __anext__(self) -> EventT:

@@ -38,6 +38,7 @@ from ._httpx import LoopBoundHTTPTransport
 from ._request_build import RequestFactory
 from ._settings import EnvSettingError
 from ._uvloop import UVLOOP_ENV, LoopSettingError, new_event_loop, run, selected_loop
+from ._wire import WireBody
 
 __all__ = [
     "TRANSPORT_ENV",
@@ -48,6 +49,7 @@ __all__ = [
     "LoopSettingError",
     "RequestFactory",
     "TransportSettingError",
+    "WireBody",
     "aiohttp_available",
     "create_async_http_client",
     "create_sync_http_client",

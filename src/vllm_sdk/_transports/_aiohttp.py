@@ -303,7 +303,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
         self._limits = limits
         self._verify = verify
-        #: Whether :meth:`fetch` sends streamed requests over the SDK's own HTTP/1.1 connections.
+        #: Whether :meth:`fetch` sends its requests (streamed or not) over the SDK's own HTTP/1.1
+        #: connections (the name is from when only streams did).
         self.wire_streams = wire_streams
         self._wire: WirePool | None = None  # of the session's loop, when wire_streams
         self._session: aiohttp.ClientSession | None = None
@@ -436,14 +437,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ``make_request`` builds the equivalent ``httpx.Request`` for the rare cases that need one (an
         exception's ``request``, or :meth:`DirectResponse.to_httpx`).
 
-        ``stream``: the body will be read as a stream. With :attr:`wire_streams`, such a request to an
-        ``http``/``https`` URL goes over the SDK's own HTTP/1.1 connections (``_wire``), which hand each
-        socket read to the reader at the least cost; the answer has the same interface.
+        With :attr:`wire_streams` (the ``wire`` transport, the default), a request to an ``http``/``https``
+        URL without credentials goes over the SDK's own HTTP/1.1 connections (``_wire``, ``_wire_pool``),
+        streamed or not: they hand each socket read to the reader at the least cost, and a small JSON answer
+        arrives as one ``bytes`` with its head. The answer has the same interface either way. ``stream``
+        says whether the body will be read as a stream; both kinds take the same path.
         """
         session = self._get_session()
         sent_at = time.perf_counter()
         connect, read = timeout.connect, timeout.read
-        wire = self._wire if stream else None
+        wire = self._wire
         target = wire.target(url) if wire is not None else None
         slots = self._slots
         if slots is not None:

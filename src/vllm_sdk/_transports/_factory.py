@@ -1,9 +1,9 @@
 """Which transport the async client runs on, and the factories of the SDK's own httpx clients.
 
 * ``wire`` (the default; aiohttp is a dependency of the package): :class:`~._aiohttp.AiohttpTransport` whose
-  streamed direct calls go over the SDK's own HTTP/1.1 connections (``_wire``, ``_wire_pool``: the least
-  client CPU per streamed chunk); everything else as ``aiohttp``.
-* ``aiohttp``: :class:`~._aiohttp.AiohttpTransport` for every call, streams included (the previous default).
+  direct calls, streamed or not, go over the SDK's own HTTP/1.1 connections (``_wire``, ``_wire_pool``: the
+  least client CPU per streamed chunk and per request); everything else as ``aiohttp``.
+* ``aiohttp``: :class:`~._aiohttp.AiohttpTransport` for every call (the previous default).
 * ``httpx``: httpx's own transport, one per event loop (:class:`~._httpx.LoopBoundHTTPTransport`), forced by
   ``VLLM_SDK_TRANSPORT=httpx``; it is also the fallback when aiohttp cannot be imported (an install made with
   ``pip install --no-deps``, or an interpreter aiohttp does not support), so that such an install still works.

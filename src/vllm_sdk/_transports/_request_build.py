@@ -41,12 +41,13 @@ _MAX_HEADER_SETS = 64
 class RequestFactory:
     """Builds requests for one SDK-owned httpx client (see the module docstring for when it applies)."""
 
-    __slots__ = ("_absolute", "_http", "_urls", "_wire", "direct")
+    __slots__ = ("_absolute", "_ascii_defaults", "_http", "_urls", "_wire", "direct")
 
     def __init__(self, http: httpx.Client | httpx.AsyncClient) -> None:
         self._http = http
         self._urls: dict[str, httpx.URL] = {}
         self._absolute: dict[str, bool] = {}
+        self._ascii_defaults: tuple[tuple[bytes, bytes], ...] | None = None
         self._wire: dict[
             tuple[tuple[tuple[str, str], ...], tuple[tuple[bytes, bytes], ...]], list[tuple[str, str]]
         ] = {}
@@ -105,11 +106,16 @@ class RequestFactory:
     def direct_applies(self, url: str, params: Mapping[str, object] | None) -> bool:
         """True when a call can go through :attr:`direct` with :meth:`wire_headers`: :meth:`applies`, and
         the client's default headers are ASCII (sent as the same bytes by either path)."""
-        return (
-            self.direct is not None
-            and self.applies(url, params)
-            and all(name.isascii() and value.isascii() for name, value in self._http.headers.raw)
-        )
+        if self.direct is None or not self.applies(url, params):
+            return False
+        # The defaults rarely change: the last set found ASCII is remembered (compared, not assumed).
+        raw = tuple(self._http.headers.raw)
+        if raw == self._ascii_defaults:
+            return True
+        if all(name.isascii() and value.isascii() for name, value in raw):
+            self._ascii_defaults = raw
+            return True
+        return False
 
     def wire_headers(self, headers: Mapping[str, str]) -> list[tuple[str, str]]:
         """The headers :meth:`build` would give a request (the client's defaults merged with ``headers``),

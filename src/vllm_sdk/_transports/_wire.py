@@ -5,8 +5,9 @@ with aiohttp, its ``StreamReader`` bookkeeping per chunk (``feed_data``, ``_read
 ``resume_reading``) cost more than the SSE parser. :class:`WireConnection` does the least per socket
 read: ``data_received`` de-frames the body (``Content-Length``; chunked, by the compiled ``_speedups``
 build when there is one; or close-delimited) into a list of pieces and wakes the waiting consumer once
-per read; the consumer (:class:`WireBody`) takes everything queued at once and hands it to the stream
-engine's parser as one ``feed``.
+per read; the consumer (:class:`WireBody`) takes everything queued at once. A stream goes further
+(:meth:`WireBody.feed_to`, "event mode"): the protocol hands each read's body bytes to the stream parser
+itself and queues the events, waking the consumer only when a read completed one.
 
 What the protocol guards against, so that a hostile server gets a typed error rather than memory or time:
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -81,6 +82,7 @@ class WireConnection(asyncio.Protocol):
         "body_left",
         "closed",
         "content_encoding",
+        "events",
         "failure",
         "got_bytes",
         "head_waiter",
@@ -94,6 +96,8 @@ class WireConnection(asyncio.Protocol):
         "reason",
         "reusable",
         "sets_cookie",
+        "sink",
+        "sink_error",
         "state",
         "status",
         "transport",
@@ -115,6 +119,11 @@ class WireConnection(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.pending: list[bytes] = []
         self.pending_size = 0
+        #: Event mode (see :meth:`WireBody.feed_to`): the parser's ``feed``, the events it returned and not
+        #: yet taken, and what it raised.
+        self.sink: Callable[[bytes], list[Any]] | None = None
+        self.events: list[Any] = []
+        self.sink_error: Exception | None = None
         self.paused = False
         self.status = 0
         self.reason = b""
@@ -144,7 +153,24 @@ class WireConnection(asyncio.Protocol):
             self._last_read = self._loop.time()
         self.got_bytes = True
         if state == _CHUNKED:
-            self._chunked(data)
+            # The hot path of a stream (one call per socket read): de-framing inlined here.
+            decoder = self._decoder
+            assert decoder is not None  # set with the _CHUNKED state
+            try:
+                body = decoder.feed(data)
+            except ChunkedError as exc:
+                self._fail(httpx.RemoteProtocolError, str(exc))
+                return
+            if body:
+                sink = self.sink
+                if sink is not None:
+                    self._push_events(sink, body)
+                else:
+                    self._push(body)
+            if decoder.done:
+                if decoder.extra:
+                    self.keep_alive = False  # bytes past the body
+                self._finish()
         elif state == _LENGTH:
             left = self.body_left
             size = len(data)
@@ -206,6 +232,9 @@ class WireConnection(asyncio.Protocol):
         self.reusable = False
         self.pending = []
         self.pending_size = 0
+        self.sink = None
+        self.events = []
+        self.sink_error = None
         self._no_body = no_body
         self._head_buf = bytearray()
         self._read_timeout = read_timeout
@@ -352,26 +381,13 @@ class WireConnection(asyncio.Protocol):
         else:
             self.state = _LENGTH
 
-    # -- a chunked body
-
-    def _chunked(self, data: bytes) -> None:
-        decoder = self._decoder
-        assert decoder is not None  # set with the _CHUNKED state
-        try:
-            body = decoder.feed(data)
-        except ChunkedError as exc:
-            self._fail(httpx.RemoteProtocolError, str(exc))
-            return
-        if body:
-            self._push(body)
-        if decoder.done:
-            if decoder.extra:
-                self.keep_alive = False  # bytes past the body
-            self._finish()
-
     # -- queueing body pieces for the consumer
 
     def _push(self, piece: bytes) -> None:
+        sink = self.sink
+        if sink is not None:
+            self._push_events(sink, piece)
+            return
         self.pending.append(piece)
         size = self.pending_size + len(piece)
         self.pending_size = size
@@ -384,6 +400,35 @@ class WireConnection(asyncio.Protocol):
             self.paused = True
             self.transport.pause_reading()
 
+    def _push_events(self, sink: Callable[[bytes], list[Any]], piece: bytes) -> None:
+        # Event mode: the piece goes straight to the parser, and the consumer is woken only when that
+        # completed an event (or the parser gave up) - not for a read that ends inside an event.
+        try:
+            events = sink(piece)
+        except Exception as exc:  # the parser's StreamError: raised to the consumer after its events
+            self.sink = None
+            self.sink_error = exc
+            events = None
+        else:
+            if not events:
+                # A partial event stays in the parser, bounded by its max_event_size: reading goes on.
+                return
+            queued = self.events
+            if queued:
+                queued += events
+            else:
+                self.events = events  # the parser's fresh list: no copy
+            size = self.pending_size + len(piece)
+            self.pending_size = size
+            if size > HIGH_WATER and not self.paused and self.transport is not None:
+                self.paused = True  # events wait for a lagging consumer: stop reading until it takes them
+                self.transport.pause_reading()
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
     def take(self) -> bytes:
         """Everything queued, as one piece (the consumer's side); reading resumes if it was paused."""
         pending = self.pending
@@ -391,12 +436,15 @@ class WireConnection(asyncio.Protocol):
         pending.clear()  # reused: a new list per read was a GC-tracked allocation per read
         self.pending_size = 0
         if self.paused:
-            self.paused = False
-            if self._read_timeout is not None:
-                self._last_read = self._loop.time()  # the time paused does not count against the server
-            if self.transport is not None and not self.closed:
-                self.transport.resume_reading()
+            self._resume()
         return data
+
+    def _resume(self) -> None:
+        self.paused = False
+        if self._read_timeout is not None:
+            self._last_read = self._loop.time()  # the time paused does not count against the server
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
 
     def _finish(self) -> None:
         self.state = _DONE
@@ -497,6 +545,85 @@ class WireBody(httpx.AsyncByteStream):
                 conn.close()  # cancelled mid-body: nobody will read the rest
                 raise
 
+    # -- event mode: the stream engine's parser fed from the protocol itself
+
+    def feed_to(self, sink: Callable[[bytes], list[Any]]) -> None:
+        """From now on hand each piece of the body to ``sink`` (a stream parser's ``feed``) as it arrives.
+
+        The stream engine then takes the events, or the future to wait on, with :meth:`poll_events`: the
+        bytes are parsed in the protocol's read callback, and the consumer is woken once per read that
+        completed an event - no queue of bytes, no byte-stream iterator between the socket and the parser.
+        Whatever was queued before is fed at once. What ``sink`` raises is raised by :meth:`poll_events`
+        after the events before it.
+        """
+        conn = self._conn
+        conn.sink = sink
+        if conn.pending:
+            conn._push(conn.take())
+
+    def poll_events(self) -> list[Any] | asyncio.Future[None] | None:
+        """The events parsed since the last call; when there are none, a future that the next read that
+        completes an event (or the end of the body, or a failure) completes - await it and poll again -
+        or ``None`` once the body is complete and every event was taken. What the parser or the connection
+        failed with is raised once the events before it were taken.
+
+        One call per wake-up of the stream loop, so that a socket read costs the loop two calls: one that
+        returns the events and one that returns the next future.
+        """
+        conn = self._conn
+        events = conn.events
+        if events:
+            conn.events = []
+            conn.pending_size = 0
+            if conn.paused:
+                conn._resume()
+            return events
+        error = conn.sink_error
+        if error is not None:
+            conn.sink_error = None
+            raise error
+        if conn.failure is not None:
+            cls, message = conn.failure
+            raise cls(message, request=self._make_request())
+        if conn.state == _DONE:
+            return None
+        waiter = conn.waiter = conn._loop.create_future()
+        return waiter
+
+    async def drain(self, max_bytes: int, timeout: float) -> None:
+        """After the stream ended (event mode or not): read the rest of the body so that the connection can
+        be reused - at most ``max_bytes`` more, within ``timeout`` seconds. Past either, or when the
+        connection fails, return at once: :meth:`aclose` then closes the connection instead of keeping it.
+        """
+        conn = self._conn
+        conn.sink = None  # what follows the end is discarded, not parsed
+        conn.events = []
+        if conn.state == _DONE or conn.failure is not None:
+            return
+        loop = conn._loop
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            conn._wake()
+
+        timer = loop.call_later(timeout, expire)
+        budget = max_bytes
+        try:
+            while True:
+                if conn.pending:
+                    budget -= conn.pending_size
+                    conn.take()
+                    if budget < 0:
+                        return
+                if conn.state == _DONE or conn.failure is not None or expired:
+                    return
+                waiter = conn.waiter = loop.create_future()
+                await waiter
+        finally:
+            timer.cancel()
+
     async def aread_limited(self, limit: int | None) -> bytes | None:
         """The whole body, or ``None`` as soon as it passes ``limit`` bytes."""
         chunks: list[bytes] = []
@@ -507,6 +634,23 @@ class WireBody(httpx.AsyncByteStream):
                 return None
             chunks.append(chunk)
         return b"".join(chunks)
+
+    async def aread_whole(self, limit: int | None) -> bytes | None:
+        """The whole body of a non-streamed call, or ``None`` past ``limit`` bytes (the stream path's
+        :meth:`aread_limited` with the common cases short-cut).
+
+        A ``Content-Length`` body announced larger than ``limit`` is refused before any of it is read, and
+        one that arrived complete with its head (a small JSON answer, most of them) is returned as it is,
+        one ``bytes`` with no wait and no copy.
+        """
+        conn = self._conn
+        state = conn.state
+        if state == _LENGTH and limit is not None and conn.body_left + conn.pending_size > limit:
+            return None
+        if state == _DONE and conn.failure is None:
+            data = conn.take() if conn.pending else b""
+            return None if limit is not None and len(data) > limit else data
+        return await self.aread_limited(limit)
 
     async def aclose(self) -> None:
         release, self._release = self._release, None

@@ -1,4 +1,5 @@
-"""Keep-alive connections of the SDK's own HTTP/1.1 stream path, and sending one request over them.
+"""Keep-alive connections of the SDK's own HTTP/1.1 path (its direct calls, streamed or not), and sending one
+request over them.
 
 :class:`WirePool` belongs to one event loop (the aiohttp transport creates it with its session and closes it
 with it). It keeps idle connections per ``(scheme, host, port, TLS)``, most recently used first, for at
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -25,12 +27,14 @@ from ._lazy_response import LazyRequestResponse
 from ._wire import WireBody, WireConnection
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator
 
-__all__ = ["WirePool", "WireResponse", "WireTarget"]
+__all__ = ["RawHeaders", "WirePool", "WireResponse", "WireTarget"]
 
 # Distinct URLs kept parsed (one per route and base URL); past this the cache starts over.
 _MAX_TARGETS = 512
+# Distinct header sets kept encoded (see _request_bytes); past this the cache starts over.
+_MAX_HEADER_BLOCKS = 256
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Methods for which aiohttp sends ``Content-Length: 0`` without a body; the wire path does the same.
 _LENGTH_ALWAYS = frozenset({"POST", "PUT", "PATCH"})
@@ -78,6 +82,7 @@ class WirePool:
         self._idle_count = 0
         self._live: set[WireConnection] = set()
         self._targets: dict[str, WireTarget | None] = {}
+        self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self.closed = False
 
@@ -110,7 +115,7 @@ class WirePool:
         sent_at: float,
     ) -> WireResponse:
         """Send one request and wait for its response head (see the module docstring)."""
-        data = _request_bytes(target, method, headers, body, make_request)
+        data = _request_bytes(target, method, headers, body, make_request, self._header_blocks)
         no_body = method == "HEAD"
         for attempt in range(2):
             # The retry never takes another pooled connection: when a server went away, every idle one to
@@ -278,9 +283,46 @@ def _request_bytes(
     headers: list[tuple[str, str]],
     body: bytes | None,
     make_request: Callable[[], httpx.Request],
+    blocks: dict[tuple[tuple[str, str], ...], bytes] | None = None,
 ) -> bytes:
-    """The request as aiohttp's direct path writes it: request line, ``Host``, the headers, the length."""
-    parts = [method.encode("ascii"), b" ", target.request_target, b" HTTP/1.1\r\nHost: ", target.host_header]
+    """The request as aiohttp's direct path writes it: request line, ``Host``, the headers, the length.
+
+    ``blocks``: encoded header blocks by the headers they encode. A client sends the same few header sets
+    again and again, so checking and encoding them once per set (not per request) is kept there.
+    """
+    if blocks is None:
+        block = _header_block(headers, make_request)
+    else:
+        key = tuple(headers)
+        cached = blocks.get(key)
+        if cached is None:
+            block = _header_block(headers, make_request)
+            if len(blocks) >= _MAX_HEADER_BLOCKS:
+                blocks.clear()
+            blocks[key] = block
+        else:
+            block = cached
+    parts = [
+        method.encode("ascii"),
+        b" ",
+        target.request_target,
+        b" HTTP/1.1\r\nHost: ",
+        target.host_header,
+        block,
+    ]
+    if body:
+        parts.append(b"\r\nContent-Length: %d\r\n\r\n" % len(body))
+        parts.append(body)
+    elif method in _LENGTH_ALWAYS:
+        parts.append(b"\r\nContent-Length: 0\r\n\r\n")
+    else:
+        parts.append(b"\r\n\r\n")
+    return b"".join(parts)
+
+
+def _header_block(headers: list[tuple[str, str]], make_request: Callable[[], httpx.Request]) -> bytes:
+    """The header lines after ``Host`` (each preceded by CRLF), checked against request smuggling."""
+    parts: list[bytes] = []
     for name, value in headers:
         name_bytes = name.encode("latin-1")
         value_bytes = value.encode("latin-1")
@@ -290,13 +332,6 @@ def _request_bytes(
         if lower in ("host", "content-length", "transfer-encoding"):
             continue  # the wire path sets these itself, as aiohttp does
         parts += (b"\r\n", name_bytes, b": ", value_bytes)
-    if body:
-        parts.append(b"\r\nContent-Length: %d\r\n\r\n" % len(body))
-        parts.append(body)
-    elif method in _LENGTH_ALWAYS:
-        parts.append(b"\r\nContent-Length: 0\r\n\r\n")
-    else:
-        parts.append(b"\r\n\r\n")
     return b"".join(parts)
 
 
@@ -319,7 +354,7 @@ class WireResponse:
         self._make_request = make_request
         self._release_slot = release_slot
         self._sent_at = sent_at
-        self._headers: httpx.Headers | None = None
+        self._headers: RawHeaders | None = None
 
         def release(conn: WireConnection, reusable: bool) -> None:
             pool.release(conn, reusable)
@@ -331,10 +366,10 @@ class WireResponse:
 
     @property
     def headers(self) -> Mapping[str, str]:
-        """The response headers, case-insensitive."""
+        """The response headers, case-insensitive (read-only, over the parsed head as it came)."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = httpx.Headers(self._body._conn.raw_headers)
+            headers = self._headers = RawHeaders(self._body._conn.raw_headers)
         return headers
 
     @property
@@ -347,11 +382,13 @@ class WireResponse:
         return encoding is None or encoding.strip().lower() in (b"", b"identity")
 
     async def read(self, limit: int | None) -> bytes | None:
-        """The whole body, or ``None`` past ``limit`` bytes (then the connection is closed)."""
+        """The whole body, or ``None`` past ``limit`` bytes (then the connection is closed); the connection
+        goes back to the pool after a complete body. Read errors are httpx's, as on the other paths."""
+        body = self._body
         try:
-            return await self._body.aread_limited(limit)
+            return await body.aread_whole(limit)
         finally:
-            await self._body.aclose()
+            await body.aclose()
 
     def _extensions(self) -> dict[str, Any]:
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
@@ -380,3 +417,61 @@ class WireResponse:
             stream=self._body,
             extensions=self._extensions(),
         )
+
+
+def _text(value: bytes) -> str:
+    """A header value as text: UTF-8 when it is valid UTF-8 (ASCII included), else Latin-1 (never fails)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+class RawHeaders(Mapping[str, str]):
+    """The headers of a response head as a read-only, case-insensitive mapping.
+
+    A non-streamed answer's headers are looked at once or twice (``x-request-id``, ``content-type``), so
+    building an ``httpx.Headers`` (every name and value normalised, several views) per request cost more than
+    all the lookups ever made: this one is a plain dict by lower-cased name, built on the first lookup.
+    Several values of one name are joined with ``", "``, as ``httpx.Headers`` does.
+    """
+
+    __slots__ = ("_by_name", "_raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+        self._by_name: dict[str, str] | None = None
+
+    def _names(self) -> dict[str, str]:
+        by_name = self._by_name
+        if by_name is None:
+            by_name = {}
+            for raw_name, raw_value in self._raw:
+                name = raw_name.decode("latin-1").lower()
+                value = _text(raw_value)
+                previous = by_name.get(name)
+                by_name[name] = value if previous is None else f"{previous}, {value}"
+            self._by_name = by_name
+        return by_name
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._names()[name.lower()]
+        except (KeyError, AttributeError):
+            raise KeyError(name) from None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of header ``name`` (any case), or ``default``."""
+        return self._names().get(name.lower(), default) if isinstance(name, str) else default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __repr__(self) -> str:
+        return f"RawHeaders({self._names()!r})"
