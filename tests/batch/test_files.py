@@ -69,3 +69,18 @@ def test_input_lines_skip_done_and_report_bad_ones(tmp_path: Path) -> None:
     assert [n for n, _ in bad] == [2, 3, 4, 6]
     assert "duplicate" in bad[-1][1]
     assert count_lines(path) == 7
+
+
+def test_result_ids_are_unique_hex_of_uuid_length_and_a_new_prefix_after_fork() -> None:
+    import re
+
+    from vllm_sdk.batch import _files
+
+    ids = [_files._new_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    # What a forked child runs (os.register_at_fork): a random half of its own, so ids never repeat.
+    _files._new_prefix()
+    after = _files._new_id()
+    assert after[:16] != ids[0][:16]
+    assert after not in ids

@@ -288,3 +288,39 @@ def test_extend_in_batches_agrees_with_adding_one_by_one(batches: list[list[floa
             assert b[key] == pytest.approx(a[key], abs=1e-9)
     if not one.sampled:
         assert list(many.values) == list(one.values)
+
+
+def test_the_reservoir_is_a_uniform_sample() -> None:
+    # 10,000 values into 100 slots, over 200 seeds: every value has the same chance (1/100) to be kept,
+    # so each tenth of the input holds ~10 % of the kept values and their mean is the input's mean.
+    tenths = [0] * 10
+    means = []
+    for seed in range(200):
+        samples = Samples(limit=100, seed=seed)
+        samples.extend([float(i) for i in range(10_000)])
+        assert len(samples.values) == 100
+        assert len(set(samples.values)) == 100  # each position is kept at most once
+        for value in samples.values:
+            tenths[int(value) // 1000] += 1
+        means.append(sum(samples.values) / 100)
+    assert all(1800 <= n <= 2200 for n in tenths)  # 2,000 expected in each (sd ~42)
+    assert sum(means) / len(means) == pytest.approx(4999.5, rel=0.02)
+
+
+def test_one_by_one_and_in_batches_keep_the_same_sample() -> None:
+    one, many = Samples(limit=50, seed=3), Samples(limit=50, seed=3)
+    data = [float(i) for i in range(5_000)]
+    for value in data:
+        one.add(value)
+    for start in range(0, len(data), 64):
+        many.extend(data[start : start + 64])
+    assert list(one.values) == list(many.values)
+    assert one.stats() == pytest.approx(many.stats())
+
+
+def test_the_gap_at_the_weights_floating_point_limits() -> None:
+    from vllm_sdk.batch._metrics import _gap
+
+    assert _gap(0.5, 1.0) == 1  # a weight that rounded up to 1: the very next value enters
+    assert _gap(0.5, 0.0) > 1 << 60  # one that underflowed: none does any more
+    assert _gap(0.5, 0.5) == 2  # log(0.5) / log(0.5) = 1, plus one

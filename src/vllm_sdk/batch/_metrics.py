@@ -126,11 +126,33 @@ def parse_slo(spec: str) -> dict[str, float]:
     return slo
 
 
+#: What a draw of 0 from ``random()`` is taken as (Algorithm L takes logarithms of its draws).
+_TINY = 5e-324
+
+
+def _gap(draw: float, w: float) -> int:
+    """Algorithm L: how many positions ahead the next value entering the reservoir is."""
+    # Only at floating point's limits: a weight rounded up to 1 takes the next value; one that
+    # underflowed to 0 (after ~e**745 values) never takes another.
+    if w >= 1.0:
+        return 1
+    if w <= 0.0:
+        return 1 << 62
+    return int(math.log(draw) / math.log1p(-w)) + 1
+
+
 class Samples:
     """One distribution: exact count, mean and standard deviation, and up to ``limit`` values for the
-    percentiles (a seeded uniform reservoir sample beyond that)."""
+    percentiles (a seeded uniform reservoir sample beyond that).
 
-    __slots__ = ("_m2", "_mean", "_rng", "count", "limit", "values")
+    While every value is kept (at most ``limit``), recording one is a C-level append and the mean and
+    standard deviation are computed from the values when asked for: this runs once per streamed token.
+    Past ``limit`` the running mean and M2 take over (Welford, Chan et al. for a batch) and the reservoir
+    is kept with Li's Algorithm L, which draws random numbers only for the values it keeps (O(limit log
+    n) draws over n values, where Algorithm R draws one per value).
+    """
+
+    __slots__ = ("_m2", "_mean", "_next", "_rng", "_w", "count", "limit", "values")
 
     def __init__(self, limit: int = DEFAULT_MAX_SAMPLES, *, seed: int = 0) -> None:
         if limit < 1:
@@ -139,57 +161,116 @@ class Samples:
         self.values: array[float] = array("d")
         self.count = 0
         self._mean = 0.0
-        self._m2 = 0.0  # Welford's running sum of squared deviations: exact std without the values
+        self._m2 = 0.0  # Welford's running sum of squared deviations, once values are no longer all kept
         self._rng = random.Random(seed)
+        self._w = 0.0  # Algorithm L's running weight (set when the reservoir fills)
+        self._next = 0  # 1-based position of the next value that enters the reservoir
+
+    def _spill(self) -> None:
+        """The reservoir is full: start the running statistics and Algorithm L's schedule."""
+        values = self.values
+        n = len(values)
+        mean = math.fsum(values) / n
+        self._mean = mean
+        self._m2 = math.fsum((v - mean) * (v - mean) for v in values)
+        rnd = self._rng.random
+        # random() is in [0, 1); a 0 (chance 2**-53 a draw) is taken as the smallest float, as log() needs.
+        self._w = (rnd() or _TINY) ** (1.0 / self.limit)
+        self._next = n + _gap(rnd() or _TINY, self._w)
+
+    def _place(self, values: Sequence[float], offset: int) -> None:
+        """Put the chosen values among ``values`` (positions ``offset + 1 ...``) into the reservoir.
+
+        Algorithm L: each chosen value replaces a uniformly chosen kept one; the weight shrinks and the gap
+        to the next chosen position is drawn. Inlined: past the limit this is the per-value work of a run.
+        """
+        kept = self.values
+        limit = self.limit
+        inverse = 1.0 / limit
+        rnd = self._rng.random
+        w = self._w
+        nxt = self._next
+        end = offset + len(values)
+        while nxt <= end:
+            kept[int(rnd() * limit)] = values[nxt - offset - 1]
+            w *= (rnd() or _TINY) ** inverse
+            nxt += _gap(rnd() or _TINY, w)
+        self._w = w
+        self._next = nxt
 
     def add(self, value: float) -> None:
         """Record one value."""
-        self.count += 1
-        delta = value - self._mean
-        self._mean += delta / self.count
-        self._m2 += delta * (value - self._mean)
-        if len(self.values) < self.limit:
+        count = self.count
+        if count < self.limit:
             self.values.append(value)
+            self.count = count + 1
             return
-        slot = self._rng.randrange(self.count)  # Algorithm R: every value kept with probability limit/n
-        if slot < self.limit:
-            self.values[slot] = value
+        if count == self.limit:
+            self._spill()
+        count += 1
+        self.count = count
+        delta = value - self._mean
+        self._mean += delta / count
+        self._m2 += delta * (value - self._mean)
+        if count == self._next:
+            self._place((value,), count - 1)
 
     def extend(self, values: Sequence[float]) -> None:
         """Record several values (a stream's inter-token latencies: the per-token path, kept lean)."""
         n = len(values)
         if not n:
             return
-        if len(self.values) + n > self.limit:
-            for value in values:
-                self.add(value)
+        count = self.count
+        room = self.limit - count
+        if room >= n:
+            self.values.extend(values)
+            self.count = count + n
             return
-        # Chan et al.'s parallel update of the running mean and M2, one batch at a time.
+        if room > 0:  # fill the reservoir first, then go on with the rest
+            self.values.extend(values[:room])
+            self.count = self.limit
+            self.extend(values[room:])
+            return
+        if count == self.limit:
+            self._spill()
+        # Chan et al.'s parallel update of the running mean and M2, one batch at a time; map() with
+        # operator functions keeps the per-value work in C.
         batch_mean = math.fsum(values) / n
-        # map() with operator functions keeps the per-value work in C (this runs once per token).
         deviations = list(map(sub, values, repeat(batch_mean, n)))
         batch_m2 = math.fsum(map(mul, deviations, deviations))
-        total = self.count + n
+        total = count + n
         delta = batch_mean - self._mean
-        self._m2 += batch_m2 + delta * delta * self.count * n / total
+        self._m2 += batch_m2 + delta * delta * count * n / total
         self._mean += delta * n / total
         self.count = total
-        self.values.extend(values)
+        # Only the values Algorithm L chose are looked at: a few per batch at most, usually none.
+        if self._next <= total:
+            self._place(values, count)
 
     @property
     def sampled(self) -> bool:
         """Whether the percentiles come from a sample (more values than ``limit``)."""
         return self.count > self.limit
 
+    def _moments(self) -> tuple[float, float]:
+        """The mean and the population variance of every value recorded (numpy's default ``std``)."""
+        if self.sampled:
+            return self._mean, self._m2 / self.count
+        values = self.values
+        mean = math.fsum(values) / len(values)
+        deviations = list(map(sub, values, repeat(mean, len(values))))
+        return mean, math.fsum(map(mul, deviations, deviations)) / len(values)
+
     def stats(self) -> dict[str, float | None]:
         """``mean``, ``median``, ``std`` and ``p50``/``p90``/``p99`` (``None`` each when empty)."""
         if not self.count:
             return {"mean": None, "median": None, "std": None, **{_pkey(q): None for q in PERCENTILES}}
         ordered = sorted(self.values)
+        mean, variance = self._moments()
         out: dict[str, float | None] = {
-            "mean": self._mean,
+            "mean": mean,
             "median": _interpolate(ordered, 50.0),
-            "std": math.sqrt(self._m2 / self.count),  # population std, as numpy's default
+            "std": math.sqrt(variance),
         }
         for q in PERCENTILES:
             out[_pkey(q)] = _interpolate(ordered, q)

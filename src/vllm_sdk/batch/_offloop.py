@@ -18,7 +18,7 @@ import threading
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+    from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 
 __all__ = ["iterate_off_loop"]
 
@@ -78,7 +78,7 @@ def _pump(
                 close()
 
 
-async def iterate_off_loop(source: Iterable[T], *, maxsize: int) -> AsyncIterator[T]:
+async def iterate_off_loop(source: Iterable[T], *, maxsize: int) -> AsyncGenerator[T, None]:
     """The items of ``source``, read in a new thread at most ``maxsize`` items ahead of the consumer.
 
     An exception of the source is raised here, after the items before it. Closing this generator (or

@@ -25,10 +25,12 @@ raised for one request's failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import inspect
 import itertools
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Collection
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._balancer import Balancer, Replica, replica_failed
@@ -36,17 +38,18 @@ from .._exceptions import ApiError
 from .._retry import RetryPolicy
 from ._encode import raw_of
 from ._failures import retryable
+from ._offloop import iterate_off_loop
 from ._prepare import InvalidBatchRequest, PreparedRequest, prepare
 from ._result import BatchRequest, BatchResult
 from ._senders import send_with_client
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+    from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
     from ._protocols import AsyncBatchClient
     from ._senders import Sender
 
-__all__ = ["BATCH_RETRY_POLICY", "abatch", "run_batch", "run_one"]
+__all__ = ["BATCH_RETRY_POLICY", "abatch", "drive_batch", "run_batch", "run_one"]
 
 ClientT = TypeVar("ClientT")
 
@@ -144,7 +147,11 @@ def _failed(
 
 
 class _Source:
-    """Hands out ``(index, item)`` pairs from a sync or async iterable, one at a time, to many workers."""
+    """Hands out ``(index, item)`` pairs from a sync or async iterable, one at a time, to many workers.
+
+    A sync iterable is read on the loop, by :meth:`take` (no coroutine per element); an async one by
+    :meth:`next`, under a lock (an async generator may not be re-entered while it awaits).
+    """
 
     def __init__(self, requests: Iterable[object] | AsyncIterable[object]) -> None:
         self._index = itertools.count()
@@ -154,17 +161,26 @@ class _Source:
             self._async = aiter(requests)
         else:
             self._sync = iter(requests)
-        self._lock = asyncio.Lock()  # an async generator may not be re-entered while it awaits
+        self._lock = asyncio.Lock()
+        #: Whether elements come from a sync iterable (then :meth:`take` reads them).
+        self.is_sync = self._sync is not None
+
+    def take(self) -> tuple[int, object] | None:
+        """The next element of a sync input with its index, or ``None`` once it is exhausted."""
+        it = self._sync
+        if it is None:
+            return None
+        try:
+            item = next(it)
+        except StopIteration:
+            self._sync = None
+            return None
+        return next(self._index), item
 
     async def next(self) -> tuple[int, object] | None:
         """The next element with its index, or ``None`` once the input is exhausted."""
-        if self._sync is not None:
-            try:
-                item = next(self._sync)
-            except StopIteration:
-                self._sync = None
-                return None
-            return next(self._index), item
+        if self.is_sync:
+            return self.take()
         async with self._lock:
             if self._async is None:
                 return None
@@ -179,6 +195,46 @@ class _Source:
 _FINISHED = object()
 
 
+async def _pull(
+    source: _Source,
+    run: Callable[[int, object], Awaitable[BatchResult]],
+    deliver: Callable[[BatchResult], object],
+) -> None:
+    """One worker: take an element, run it to its result, hand the result to ``deliver``, repeat.
+
+    ``deliver`` is a plain function or a coroutine function (awaited); a sync input is read without a
+    coroutine per element (this loop runs once per request).
+    """
+    is_async = inspect.iscoroutinefunction(deliver)
+    if source.is_sync:
+        take = source.take
+        while (nxt := take()) is not None:
+            result = await run(*nxt)
+            if is_async:
+                await deliver(result)  # type: ignore[misc]  # a coroutine function, checked above
+            else:
+                deliver(result)
+        return
+    while (nxt := await source.next()) is not None:
+        result = await run(*nxt)
+        if is_async:
+            await deliver(result)  # type: ignore[misc]  # a coroutine function, checked above
+        else:
+            deliver(result)
+
+
+def _runner(
+    balancer: Balancer[ClientT], send: Sender[ClientT], stream: bool, policy: RetryPolicy
+) -> Callable[[int, object], Awaitable[BatchResult]]:
+    """``run(index, item)``: :func:`run_one` with this batch's settings (a plain function returning the
+    coroutine, so it adds no frame to the chain every network read resumes)."""
+
+    def run(index: int, item: object) -> Awaitable[BatchResult]:
+        return run_one(index, item, balancer=balancer, send=send, stream=stream, policy=policy)
+
+    return run
+
+
 async def run_batch(
     requests: Iterable[object] | AsyncIterable[object],
     *,
@@ -188,11 +244,12 @@ async def run_batch(
     stream: bool,
     policy: RetryPolicy,
 ) -> AsyncGenerator[BatchResult, None]:
-    """The engine under :func:`abatch` and ``vllm-sdk batch``: ``concurrency`` workers, results in
-    completion order. Closing the generator early cancels the requests in flight."""
+    """The engine under :func:`abatch`: ``concurrency`` workers, results in completion order. Closing the
+    generator early cancels the requests in flight."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     source = _Source(requests)
+    run = _runner(balancer, send, stream, policy)
     # Bounded: when the consumer is slow the workers wait here instead of piling up results.
     results: asyncio.Queue[object] = asyncio.Queue(maxsize=concurrency)
     running = concurrency
@@ -200,12 +257,7 @@ async def run_batch(
     async def worker() -> None:
         nonlocal running
         try:
-            while (nxt := await source.next()) is not None:
-                index, item = nxt
-                result = await run_one(
-                    index, item, balancer=balancer, send=send, stream=stream, policy=policy
-                )
-                await results.put(result)
+            await _pull(source, run, results.put)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the input iterable itself failed: hand it to the consumer
@@ -221,6 +273,41 @@ async def run_batch(
                 raise value
             assert isinstance(value, BatchResult)
             yield value
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def drive_batch(
+    requests: Iterable[object] | AsyncIterable[object],
+    *,
+    balancer: Balancer[ClientT],
+    send: Sender[ClientT],
+    concurrency: int,
+    stream: bool,
+    policy: RetryPolicy,
+    on_result: Callable[[BatchResult], object],
+) -> None:
+    """The engine under ``vllm-sdk batch``: :func:`run_batch` with every result handed to ``on_result``
+    in the worker that produced it, as it completes.
+
+    No queue and no consumer task between a request and its result line: for a command that writes each
+    result at once, that hand-over was a task switch per request. ``on_result`` must not block. An
+    exception of the input or of ``on_result`` stops the run and is raised here; cancelling this
+    coroutine cancels the requests in flight.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    source = _Source(requests)
+    run = _runner(balancer, send, stream, policy)
+    tasks = [asyncio.create_task(_pull(source, run, on_result)) for _ in range(concurrency)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            error = task.exception()
+            if error is not None:
+                raise error
     finally:
         for task in tasks:
             task.cancel()
@@ -287,6 +374,11 @@ async def abatch(
     with the fewest requests in flight, and a replica is ejected after ``eject_after`` consecutive
     failures for ``cooldown`` seconds (doubling on repeated ejections). Leaving the loop early cancels the
     requests in flight.
+
+    ``requests`` is read lazily. A lazy sync iterable (a generator, a file, a database cursor: anything
+    that is not an async iterable or a collection such as a list) is read in a background thread, at most
+    ``concurrency`` elements ahead, so an element that takes time to produce never stalls the requests in
+    flight; its ``next()`` therefore runs in that thread.
     """
     balancer: Balancer[AsyncBatchClient] = Balancer(
         _replica_clients(client, base_urls), eject_after=eject_after, cooldown=cooldown
@@ -299,12 +391,28 @@ async def abatch(
     if backoff_cap is not None:
         changes["cap"] = backoff_cap
     policy = dataclasses.replace(BATCH_RETRY_POLICY, **changes)
-    async for result in run_batch(
-        requests,
-        balancer=balancer,
-        send=_send or send_with_client,
-        concurrency=concurrency,
-        stream=stream,
-        policy=policy,
-    ):
-        yield result
+    send = _send or send_with_client
+    if isinstance(requests, (AsyncIterable, Collection)):
+        # Async input is awaited; a list, tuple or other collection is in memory: neither blocks the loop.
+        async with contextlib.aclosing(
+            run_batch(
+                requests, balancer=balancer, send=send, concurrency=concurrency, stream=stream, policy=policy
+            )
+        ) as results:
+            async for result in results:
+                yield result
+        return
+    # A lazy iterable (a generator, a file, a cursor) may block in next(): it is read in a thread, at most
+    # ``concurrency`` elements ahead, so the requests in flight keep going while it computes.
+    rows = iterate_off_loop(requests, maxsize=max(1, concurrency))
+    try:
+        # Closed before the rows: its workers (which may be waiting on the rows) are cancelled first.
+        async with contextlib.aclosing(
+            run_batch(
+                rows, balancer=balancer, send=send, concurrency=concurrency, stream=stream, policy=policy
+            )
+        ) as results:
+            async for result in results:
+                yield result
+    finally:
+        await rows.aclose()

@@ -209,15 +209,29 @@ class HttpSender:
 
     def __init__(self, *, idle_timeout: float | None = None) -> None:
         self._idle_timeout = idle_timeout
-        # Parsed once per (base URL, route): parsing the URL string was a good part of each request's cost.
-        self._urls: dict[tuple[str, str], httpx.URL] = {}
+        # Parsed once per (base URL, route), with its text: parsing the URL string was a good part of each
+        # request's cost, and so was turning it back into a string for the transport.
+        self._urls: dict[tuple[str, str], tuple[httpx.URL, str]] = {}
+        self._streams: dict[str, Any] = {}
 
-    def _url(self, endpoint: Endpoint, path: str) -> httpx.URL:
+    def _url(self, endpoint: Endpoint, path: str) -> tuple[httpx.URL, str]:
         key = (endpoint.base_url, path)
         url = self._urls.get(key)
         if url is None:
-            url = self._urls[key] = httpx.URL(endpoint.base_url + path)
+            parsed = httpx.URL(endpoint.base_url + path)
+            url = self._urls[key] = (parsed, str(parsed))
         return url
+
+    def _stream_class(self, path: str) -> Any:
+        cls = self._streams.get(path)
+        if cls is None:
+            # Imported on first use: the stream engine (and its parsers) is only needed by streamed batches.
+            from .._streams import AsyncCompletionStream, AsyncMessageStream
+
+            cls = self._streams[path] = (
+                AsyncMessageStream if path == "/chat/completions" else AsyncCompletionStream
+            )
+        return cls
 
     async def __call__(self, endpoint: Endpoint, request: PreparedRequest, stream: bool, /) -> Outcome:
         """Send ``request`` to ``endpoint``; raise the SDK's error for a failure."""
@@ -296,7 +310,7 @@ class HttpSender:
         HTTP/1.1 connections, see ``AiohttpTransport.fetch``).
         """
         http = endpoint.http
-        url = self._url(endpoint, path)
+        url, text = self._url(endpoint, path)
         factory = endpoint._requests
         if factory is None:
             factory = endpoint._requests = RequestFactory(http)
@@ -306,7 +320,6 @@ class HttpSender:
             return await http.send(
                 http.build_request(method, url, content=content, headers=headers), stream=True
             )
-        text = str(url)
         if not factory.direct_applies(text, None):
             return await http.send(
                 http.build_request(method, url, content=content, headers=headers), stream=True
@@ -327,11 +340,7 @@ class HttpSender:
     async def _collect(
         self, response: httpx.Response, path: str, started: float, request_id: str | None
     ) -> Outcome:
-        # Imported here: the stream engine (and its parsers) is only needed by streamed batches.
-        from .._streams import AsyncCompletionStream, AsyncMessageStream
-
-        cls = AsyncMessageStream if path == "/chat/completions" else AsyncCompletionStream
-        stream = cls(response, idle_timeout=self._idle_timeout, started_at=started)
+        stream = self._stream_class(path)(response, idle_timeout=self._idle_timeout, started_at=started)
         try:
             times = await _token_times(stream)
             # What collect() does minus building the pydantic model: the command writes the accumulated

@@ -37,7 +37,7 @@ from ..batch._files import count_lines, iter_input, output_bytes
 from ..batch._lock import OutputLock
 from ..batch._metrics import LoadMetrics, format_table, percentile
 from ..batch._output import OutputWriter, compact, remove_stale_temporaries, scan_output
-from ..batch._runner import BATCH_RETRY_POLICY, run_batch
+from ..batch._runner import BATCH_RETRY_POLICY, drive_batch
 from ..batch._senders import Endpoint, HttpSender
 from ._progress import BatchProgress
 
@@ -286,39 +286,40 @@ async def _run(
     try:
         with BatchProgress(options.progress, total, stats, out) as progress:
             stats.started = time.perf_counter()  # the run's duration counts from the first request
-            results = run_batch(
-                source,
-                balancer=balancer,
-                send=HttpSender(idle_timeout=options.stream_idle_timeout),
-                concurrency=options.concurrency,
-                stream=options.stream,
-                policy=policy,
+            write = writer.write
+            add = stats.add
+            advance = progress.advance
+
+            def on_result(result: BatchResult) -> None:
+                write(output_bytes(result))
+                add(result)
+                advance()
+
+            run = asyncio.ensure_future(
+                drive_batch(
+                    source,
+                    balancer=balancer,
+                    send=HttpSender(idle_timeout=options.stream_idle_timeout),
+                    concurrency=options.concurrency,
+                    stream=options.stream,
+                    policy=policy,
+                    on_result=on_result,
+                )
             )
-            try:
-                consume = asyncio.ensure_future(_consume(results, writer, stats, progress))
-                if stop is None:
-                    await consume
-                else:
-                    stopper = asyncio.ensure_future(stop.wait())
-                    await asyncio.wait({consume, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                    stopper.cancel()
-                    if not consume.done():
-                        stats.interrupted = True
-                        consume.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await consume
-            finally:
-                await results.aclose()
+            if stop is None:
+                await run
+            else:
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({run, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if not run.done():
+                    stats.interrupted = True
+                    run.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await run
     finally:
         writer.close()
         await http.aclose()
-
-
-async def _consume(results: Any, writer: OutputWriter, stats: BatchStats, progress: BatchProgress) -> None:
-    async for result in results:
-        writer.write(output_bytes(result))
-        stats.add(result)
-        progress.advance()
 
 
 def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int:
