@@ -143,8 +143,11 @@ def build_completion(tokens: int) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def make_app(tokens: int, event_delay: float, burst: bool = False) -> web.Application:
+def make_app(
+    tokens: int, event_delay: float, burst: bool = False, one_write: bool = False
+) -> web.Application:
     events = build_events(tokens)
+    whole = b"".join(events)
     completion = build_completion(tokens)
     models_body = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
 
@@ -154,7 +157,9 @@ def make_app(tokens: int, event_delay: float, burst: bool = False) -> web.Applic
             return web.Response(body=completion, content_type="application/json")
         resp = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8"})
         await resp.prepare(request)
-        if burst:  # back to back: the kernel may coalesce several events into one read on the client
+        if one_write:  # every event ready at once: one write (one HTTP chunk, one send) per stream
+            await resp.write(whole)
+        elif burst:  # back to back: the kernel may coalesce several events into one read on the client
             for ev in events:
                 await resp.write(ev)
         else:
@@ -173,8 +178,9 @@ def make_app(tokens: int, event_delay: float, burst: bool = False) -> web.Applic
     return app
 
 
-async def serve(port: int, tokens: int, event_delay: float, burst: bool) -> None:
-    runner = web.AppRunner(make_app(tokens, event_delay, burst), access_log=None, handle_signals=True)
+async def serve(port: int, tokens: int, event_delay: float, burst: bool, one_write: bool = False) -> None:
+    app = make_app(tokens, event_delay, burst, one_write)
+    runner = web.AppRunner(app, access_log=None, handle_signals=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
     await site.start()
@@ -191,9 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=128, help="content chunks per stream")
     parser.add_argument("--event-delay", type=float, default=0.0, help="seconds between events")
     parser.add_argument("--burst", action="store_true", help="write each stream's events back to back")
+    parser.add_argument(
+        "--one-write",
+        action="store_true",
+        help="write each stream's events in one write (a server whose events are all ready at once)",
+    )
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.port, args.tokens, args.event_delay, args.burst))
+        asyncio.run(serve(args.port, args.tokens, args.event_delay, args.burst, args.one_write))
     except KeyboardInterrupt:
         pass
     return 0
