@@ -306,8 +306,9 @@ class HttpSender:
         the request goes straight through the transport, as the SDK client's calls do: building the
         ``httpx.Request`` and running httpx's send machinery was most of the batch's CPU per request.
         Anything else goes through ``httpx.AsyncClient.send``; both give the same request on the wire and
-        the same errors. ``stream``: the body is read as a stream (the transport may then use the SDK's own
-        HTTP/1.1 connections, see ``AiohttpTransport.fetch``).
+        the same errors. On the default transport setting the transport sends streamed and non-streamed
+        requests alike over the SDK's own HTTP/1.1 connections (see ``AiohttpTransport.fetch``);
+        ``stream``: the body is read as a stream.
         """
         http = endpoint.http
         url, text = self._url(endpoint, path)
