@@ -1,9 +1,18 @@
 """A tiny vLLM-shaped streaming server for the end-to-end benchmark (run in its own process).
 
 Every ``POST /v1/chat/completions`` with ``stream: true`` gets the same precomputed stream, shaped like
-vLLM 0.32.0's (role chunk, one chunk per token, finish chunk, usage chunk, ``[DONE]``), written one
-event per ``write`` - so one HTTP chunk per event - with a yield to the event loop between events so
-concurrent streams interleave the way a batching engine's do. A request without ``stream: true`` gets one
+vLLM 0.32.0's (role chunk, one chunk per token, finish chunk, usage chunk, ``[DONE]``), written in one of
+three ways (``--mode``):
+
+* ``interleaved`` (the default): one event per ``write`` - so one HTTP chunk per event - with a yield to
+  the event loop between events, so concurrent streams interleave the way a batching engine's do and a
+  client reads about one event at a time;
+* ``burst``: a stream's events all at once, in one ``write`` (one HTTP chunk): a server whose output is
+  ready before the client reads, so one read takes many events whatever the machine's load;
+* ``back-to-back``: one ``write`` per event without yielding. How many events one read then takes depends on
+  the machine: under load many, but on a quiet machine a client with a core of its own keeps pace with
+  this single-process server's ``send`` calls and reads two or three at a time.
+ A request without ``stream: true`` gets one
 precomputed non-streamed chat completion (vLLM 0.32.0's exact field set). Precomputing keeps the server
 cheap: the benchmark measures the client, and the server must not be its bottleneck.
 
@@ -143,9 +152,14 @@ def build_completion(tokens: int) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def make_app(
-    tokens: int, event_delay: float, burst: bool = False, one_write: bool = False
-) -> web.Application:
+#: How the server writes a stream (see the module docstring).
+MODES = ("interleaved", "burst", "back-to-back")
+
+
+def make_app(tokens: int, event_delay: float, mode: str = "interleaved") -> web.Application:
+    """The benchmark server's application: ``mode`` is one of :data:`MODES`."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     events = build_events(tokens)
     whole = b"".join(events)
     completion = build_completion(tokens)
@@ -157,9 +171,9 @@ def make_app(
             return web.Response(body=completion, content_type="application/json")
         resp = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8"})
         await resp.prepare(request)
-        if one_write:  # every event ready at once: one write (one HTTP chunk, one send) per stream
+        if mode == "burst":  # every event ready at once: one write (one HTTP chunk, one send) per stream
             await resp.write(whole)
-        elif burst:  # back to back: the kernel may coalesce several events into one read on the client
+        elif mode == "back-to-back":  # the kernel coalesces events into a read only if the client lags
             for ev in events:
                 await resp.write(ev)
         else:
@@ -178,8 +192,8 @@ def make_app(
     return app
 
 
-async def serve(port: int, tokens: int, event_delay: float, burst: bool, one_write: bool = False) -> None:
-    app = make_app(tokens, event_delay, burst, one_write)
+async def serve(port: int, tokens: int, event_delay: float, mode: str) -> None:
+    app = make_app(tokens, event_delay, mode)
     runner = web.AppRunner(app, access_log=None, handle_signals=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
@@ -196,15 +210,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tokens", type=int, default=128, help="content chunks per stream")
     parser.add_argument("--event-delay", type=float, default=0.0, help="seconds between events")
-    parser.add_argument("--burst", action="store_true", help="write each stream's events back to back")
+    parser.add_argument("--mode", choices=MODES, default="interleaved", help="how a stream is written")
     parser.add_argument(
+        "--burst",
         "--one-write",
-        action="store_true",
-        help="write each stream's events in one write (a server whose events are all ready at once)",
+        dest="mode",
+        action="store_const",
+        const="burst",
+        help="same as --mode burst: each stream's events in one write",
     )
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.port, args.tokens, args.event_delay, args.burst, args.one_write))
+        asyncio.run(serve(args.port, args.tokens, args.event_delay, args.mode))
     except KeyboardInterrupt:
         pass
     return 0

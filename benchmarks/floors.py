@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--requests", type=int, default=768)
     parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--burst", action="store_true", help="the server writes each stream back to back")
+    parser.add_argument("--burst", action="store_true", help="the server writes each stream in one write")
     parser.add_argument("--json", dest="json_out", metavar="PATH", help="also write the rows to this file")
     parser.add_argument("--worker", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)

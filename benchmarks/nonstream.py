@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in names if name not in CLIENTS]
     if unknown:
         parser.error(f"unknown client(s) {', '.join(unknown)}: choose from {', '.join(CLIENTS)}")
-    server, url = _start_server(MAX_TOKENS, burst=False)
+    server, url = _start_server(MAX_TOKENS)
     try:
         print(f"{args.concurrency} concurrent non-streamed chat requests, {args.requests} per client")
         for round_no in range(1, args.rounds + 1):

@@ -175,10 +175,20 @@ def worker_main(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- the orchestrator
 
 
-def _start_server(tokens: int, burst: bool) -> tuple[subprocess.Popen[str], str]:
-    extra = ["--burst"] if burst else []
+def _start_server(tokens: int, mode: str = "interleaved") -> tuple[subprocess.Popen[str], str]:
+    """Start ``benchmarks.e2e_server`` in ``mode`` (see its :data:`~benchmarks.e2e_server.MODES`)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.e2e_server", "--port", "0", "--tokens", str(tokens), *extra],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.e2e_server",
+            "--port",
+            "0",
+            "--tokens",
+            str(tokens),
+            "--mode",
+            mode,
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -256,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--burst",
         action="store_true",
-        help="server writes each stream's events back to back (default: yields between events, so every "
-        "event tends to arrive in its own read, as from a batching engine)",
+        help="server writes each stream's events in one write (default: one write per event with a yield "
+        "between events, so every event tends to arrive in its own read, as from a batching engine)",
     )
     parser.add_argument(
         "--loop",
@@ -280,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{events} SSE events per stream ({tokens} tokens); about {target_chunks:,} chunks per point\n")
     mode = "burst" if args.burst else "interleaved"
     print(f"server mode: {mode}; client event loop: {args.loop}")
-    server, url = _start_server(tokens, args.burst)
+    server, url = _start_server(tokens, mode)
     rows: list[dict[str, Any]] = []
     try:
         for concurrency in args.concurrency:
