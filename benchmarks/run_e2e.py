@@ -25,6 +25,8 @@ import sys
 import time
 from typing import Any
 
+import httpx
+
 CONCURRENCY = (1, 16, 64, 256, 1024)
 MESSAGES = [{"role": "user", "content": "Tell me a story."}]
 
@@ -39,6 +41,8 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "openai": ("openai", {}),
 }
 BASELINE, OURS = "openai", "sdk-wire-c"
+#: Pool limits of both clients: enough connections for every stream at once, all kept alive.
+LIMITS = httpx.Limits(max_connections=4096, max_keepalive_connections=4096)
 
 
 # ---------------------------------------------------------------- the client processes
@@ -58,7 +62,10 @@ async def _sdk_client(url: str, tokens: int) -> tuple[Any, Any, str]:
         AsyncVllmClient = None
 
     if AsyncVllmClient is not None:
-        client = AsyncVllmClient(base_url=url, api_key="bench", max_retries=0, timeout=600.0)
+        # The same pool limits as the openai-python client below: every stream at once, and all of them
+        # kept alive between requests (the defaults of both, 1,000 / 100, would reconnect most streams at
+        # 1,024 when a server's streams end together).
+        client = AsyncVllmClient(base_url=url, api_key="bench", max_retries=0, timeout=600.0, limits=LIMITS)
 
         async def one() -> int:
             stream = await _maybe_await(
@@ -74,8 +81,6 @@ async def _sdk_client(url: str, tokens: int) -> tuple[Any, Any, str]:
             return n
 
         return one, client.aclose, "AsyncVllmClient"
-
-    import httpx
 
     from vllm_sdk._streams import AsyncMessageStream
     from vllm_sdk._transports import create_async_http_client
@@ -101,11 +106,10 @@ async def _sdk_client(url: str, tokens: int) -> tuple[Any, Any, str]:
 
 
 async def _openai_client(url: str, tokens: int) -> tuple[Any, Any, str]:
-    import httpx
     from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
     # Enough connections for every stream at once, as for vllm_sdk (openai's default pool caps at 1,000).
-    http = DefaultAsyncHttpxClient(limits=httpx.Limits(max_connections=4096, max_keepalive_connections=4096))
+    http = DefaultAsyncHttpxClient(limits=LIMITS)
     client = AsyncOpenAI(base_url=url, api_key="bench", max_retries=0, timeout=600.0, http_client=http)
 
     async def one() -> int:
