@@ -59,8 +59,10 @@ NO_TIMEOUT = httpx.Timeout(None)
 
 DEFAULT_MAX_RETRIES = 2
 
-#: Generous pool: batch workloads keep hundreds of streams open against one server.
-DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0)
+#: Generous pool: batch workloads keep hundreds of streams open against one server. Every connection may
+#: stay alive between requests: streams of a batch tend to end together, and with a smaller keep-alive cap
+#: (openai-python's is 100) most of them would be closed at once and reopened by the next requests.
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=1000, keepalive_expiry=30.0)
 
 #: An API key, or a function returning one (called again for every request, so rotated keys are picked up).
 ApiKey = str | Callable[[], str | None]

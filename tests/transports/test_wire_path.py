@@ -346,6 +346,18 @@ async def test_the_batch_http_sender_streams_over_the_wire_path(wire: dict[str, 
     assert wire["wire"] == 3
 
 
+async def test_the_default_pool_keeps_every_connection_of_a_wide_round_alive(wire: dict[str, int]) -> None:
+    # 150 streams that end together, then 150 more: with the default limits the second round reuses every
+    # connection of the first (a keep-alive cap of 100 closed 50 of them and opened 50 new ones).
+    with HostileServer(_serve_all) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:
+            for _ in range(2):
+                texts = await asyncio.gather(*(_collect(client) for _ in range(150)))
+                assert texts == ["hi"] * 150
+        assert len(server.connections) == 150
+    assert wire["wire"] == 300
+
+
 @pytest.mark.parametrize(
     "limits",
     [httpx.Limits(keepalive_expiry=0), httpx.Limits(max_keepalive_connections=0)],
