@@ -533,13 +533,13 @@ def sleep_routes(doc: Document) -> None:
 
 
 def elastic_ep_bodies(doc: Document) -> None:
-    """``POST /scale_elastic_ep`` reads a JSON body the served schema does not describe; both EP routes answer
-    small dicts.
+    """Describe the body of ``POST /scale_elastic_ep`` and the small dicts both elastic-EP routes answer.
 
-    ``vllm/entrypoints/serve/elastic_ep/api_router.py`` reads the raw body: ``new_data_parallel_size``
-    (required, a positive integer) and ``drain_timeout`` (seconds, a positive integer, default 120), answering
-    ``{"message": "Scaled to <n> data parallel engines"}``, or 400 / 408 (drain timeout) / 500 (``Scale
-    failed``, for instance on a server that is not an elastic-EP deployment) as an ``ErrorResponse``.
+    The served schema lists the routes without either. ``vllm/entrypoints/serve/elastic_ep/api_router.py``
+    reads the raw body: ``new_data_parallel_size`` (required, a positive integer) and ``drain_timeout``
+    (seconds, a positive integer, default 120), answering ``{"message": "Scaled to <n> data parallel
+    engines"}``, or 400 / 408 (drain timeout) / 500 (``Scale failed``, for instance on a server that is not
+    an elastic-EP deployment) as an ``ErrorResponse``.
     ``POST /is_scaling_elastic_ep`` takes no body and answers ``{"is_scaling_elastic_ep": bool}``.
     """
     paths = doc.get("paths", {})
@@ -649,90 +649,6 @@ def kv_event_sources_payload(doc: Document) -> None:
     )
 
 
-def structured_decision_response(doc: Document) -> None:
-    """``POST /v1/systemone`` answers a ``StructuredDecisionResponse`` the response dump does not carry.
-
-    The models are those of ``vllm/entrypoints/generate/structured_decisions/protocol.py``:
-    ``{"id", "object": "structured_decision", "created", "model", "answers": {question id: answer},
-    "usage": {"input_tokens", "output_tokens"}, "diagnostics": {question id: {"label_mass",
-    "argmax_is_label"}}}``. An answer's keys depend on the question type (``question_types.py``: ``choice``,
-    ``noul``, ``score``), so answers stay open objects.
-    """
-    if "/v1/systemone" not in doc.get("paths", {}):
-        return
-    schemas = _schemas(doc)
-    schemas.setdefault(
-        "DecisionUsage",
-        {
-            "additionalProperties": True,
-            "properties": {
-                "input_tokens": {"title": "Input Tokens", "type": "integer"},
-                "output_tokens": {"title": "Output Tokens", "type": "integer"},
-            },
-            "required": ["input_tokens", "output_tokens"],
-            "title": "DecisionUsage",
-            "type": "object",
-        },
-    )
-    schemas.setdefault(
-        "QuestionDiagnostics",
-        {
-            "additionalProperties": True,
-            "properties": {
-                "label_mass": {
-                    "description": (
-                        "Probability the model put on the labels, over the full vocabulary. A low value "
-                        "means most of the probability went to tokens that are not labels."
-                    ),
-                    "title": "Label Mass",
-                    "type": "number",
-                },
-                "argmax_is_label": {"title": "Argmax Is Label", "type": "boolean"},
-            },
-            "required": ["label_mass", "argmax_is_label"],
-            "title": "QuestionDiagnostics",
-            "type": "object",
-        },
-    )
-    schemas.setdefault(
-        "StructuredDecisionResponse",
-        {
-            "additionalProperties": True,
-            "description": (
-                "Body of `POST /v1/systemone`: one answer per question, keyed by question id. A `choice` "
-                "answer has `choice`, `probabilities` and `confidence`; a `noul` (yes/no) answer `noul` "
-                "(the probability of yes), `probabilities` and `confidence`; a `score` answer `score` (the "
-                "expected 0-based level), `legend`, `probabilities` and `confidence`."
-            ),
-            "properties": {
-                "id": {"title": "Id", "type": "string"},
-                "object": {
-                    "const": "structured_decision",
-                    "default": "structured_decision",
-                    "title": "Object",
-                    "type": "string",
-                },
-                "created": {"title": "Created", "type": "integer"},
-                "model": {"title": "Model", "type": "string"},
-                "answers": {
-                    "additionalProperties": {"additionalProperties": True, "type": "object"},
-                    "title": "Answers",
-                    "type": "object",
-                },
-                "usage": _ref("DecisionUsage"),
-                "diagnostics": {
-                    "additionalProperties": _ref("QuestionDiagnostics"),
-                    "title": "Diagnostics",
-                    "type": "object",
-                },
-            },
-            "required": ["id", "model", "answers", "usage", "diagnostics"],
-            "title": "StructuredDecisionResponse",
-            "type": "object",
-        },
-    )
-
-
 SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     reasoning_fields,
     stop_reason_union,
@@ -744,6 +660,5 @@ SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     sleep_routes,
     elastic_ep_bodies,
     kv_event_sources_payload,
-    structured_decision_response,
 )
 RESPONSE_FIXUPS: tuple[Fixup, ...] = (validation_errors_are_400, error_body_shapes)

@@ -93,9 +93,6 @@ FIXUP_RESPONSES = frozenset(
         "KvEventSourcesResponse",
         "ScaleElasticEpResponse",
         "IsScalingElasticEpResponse",
-        # A vLLM model, but the reference dump predates the route; the fix-up copies its fields from
-        # ``generate/structured_decisions/protocol.py`` (a later dump that has it wins: ``setdefault``).
-        "StructuredDecisionResponse",
     }
 )
 

@@ -1072,11 +1072,11 @@ class QuestionDiagnostics(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
+    argmax_is_label: Annotated[bool, Field(title="Argmax Is Label")]
     label_mass: Annotated[float, Field(title="Label Mass")]
     """
     Probability the model put on the labels, over the full vocabulary. A low value means most of the probability went to tokens that are not labels.
     """
-    argmax_is_label: Annotated[bool, Field(title="Argmax Is Label")]
 
 
 class QuestionSpec(BaseModel):
@@ -1259,20 +1259,16 @@ class StructuredDecisionRequest(BaseModel):
 
 
 class StructuredDecisionResponse(BaseModel):
-    """
-    Body of `POST /v1/systemone`: one answer per question, keyed by question id. A `choice` answer has `choice`, `probabilities` and `confidence`; a `noul` (yes/no) answer `noul` (the probability of yes), `probabilities` and `confidence`; a `score` answer `score` (the expected 0-based level), `legend`, `probabilities` and `confidence`.
-    """
-
     model_config = ConfigDict(
         extra="allow",
     )
-    id: Annotated[str, Field(title="Id")]
-    object: Annotated[Literal["structured_decision"], Field(title="Object")] = "structured_decision"
-    created: Annotated[int | None, Field(title="Created")] = None
-    model: Annotated[str, Field(title="Model")]
     answers: Annotated[dict[str, dict[str, Any]], Field(title="Answers")]
-    usage: DecisionUsage
+    created: Annotated[int | None, Field(title="Created")] = None
     diagnostics: Annotated[dict[str, QuestionDiagnostics], Field(title="Diagnostics")]
+    id: Annotated[str, Field(title="Id")]
+    model: Annotated[str, Field(title="Model")]
+    object: Annotated[Literal["structured_decision"], Field(title="Object")] = "structured_decision"
+    usage: DecisionUsage
 
 
 class StructuredOutputsParams(BaseModel):
