@@ -227,3 +227,21 @@ def test_every_new_route_on_the_async_client(server: MockVllmServer) -> None:
                 await c.scale_elastic_ep(new_data_parallel_size=4)
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("questions", "message"),
+    [
+        ([{"type": "noul"}], "Input should be a valid dictionary"),
+        ({"q": "noul"}, "instance of QuestionSpec"),
+        ({"q": {"criteria": None}}, "Field required"),
+        ({"q": {"type": 3}}, "Input should be a valid string"),
+    ],
+)
+def test_structured_decision_body_validation_comes_before_the_model_check(
+    client: VllmClient, questions: Any, message: str
+) -> None:
+    # FastAPI validates the body against StructuredDecisionRequest before the handler looks at the model.
+    with pytest.raises(BadRequestError, match=message) as info:
+        client.structured_decisions.create(model="nope", state="s", questions=questions)
+    assert info.value.error_type == "Bad Request"

@@ -71,20 +71,47 @@ def _options(qid: str, kind: str, criteria: Any) -> tuple[list[str], tuple[str, 
     return names, labels[: len(names)]
 
 
-def _questions(raw: Any) -> list[tuple[str, str, Any, list[str]]]:
-    """``(id, type, instructions, option names)`` per question, in request order."""
+def _shown(value: Any) -> str:
+    """How vLLM's validation message shows an input: containers by size, scalars as text."""
+    if isinstance(value, (list, dict)):
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return str(value)
+
+
+def _check_shapes(raw: Any) -> dict[str, dict[str, Any]]:
+    """FastAPI's validation of ``questions`` (before the model check): an object of ``QuestionSpec``."""
     if not isinstance(raw, dict):
-        raise validation_error("dict_type", "body.questions", "Input should be a valid dictionary", raw)
+        raise validation_error(
+            "dict_type", "body.questions", "Input should be a valid dictionary", _shown(raw)
+        )
+    for qid, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise validation_error(
+                "model_type",
+                f"body.questions.{qid}",
+                "Input should be a valid dictionary or instance of QuestionSpec",
+                _shown(spec),
+            )
+        if "type" not in spec:
+            raise validation_error("missing", f"body.questions.{qid}.type", "Field required", _shown(spec))
+        if not isinstance(spec["type"], str):
+            raise validation_error(
+                "string_type",
+                f"body.questions.{qid}.type",
+                "Input should be a valid string",
+                _shown(spec["type"]),
+            )
+    return raw
+
+
+def _questions(raw: dict[str, dict[str, Any]]) -> list[tuple[str, str, Any, list[str]]]:
+    """``(id, type, instructions, option names)`` per question, in request order (``serving.py``'s checks)."""
     if not raw:
         raise bad_request("questions: needs at least one question")
     if len(raw) > _MAX_QUESTIONS:
         raise bad_request(f"questions: at most {_MAX_QUESTIONS} for this model")
     out = []
     for qid, spec in raw.items():
-        if not isinstance(spec, dict):
-            raise validation_error("model_type", f"body.questions.{qid}", "Input should be an object", spec)
-        if not isinstance(spec.get("type"), str):
-            raise validation_error("missing", f"body.questions.{qid}.type", "Field required", spec)
         if extra := sorted(spec.keys() - _QUESTION_FIELDS):
             raise bad_request(f"question {qid!r}: unknown field(s) {extra}")
         if not qid:
@@ -138,8 +165,9 @@ async def _structured_decision(request: web.Request) -> web.StreamResponse:
     for field in ("state", "questions"):
         if field not in body:
             raise validation_error("missing", f"body.{field}", "Field required", body)
+    shaped = _check_shapes(body["questions"])
     model = resolve_model(state, body)
-    questions = _questions(body["questions"])
+    questions = _questions(shaped)
     media = [
         name for key, name in (("images", "image"), ("audio", "audio"), ("videos", "video")) if body.get(key)
     ]
