@@ -10,6 +10,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from vllm_sdk import (
@@ -245,3 +246,43 @@ def test_structured_decision_body_validation_comes_before_the_model_check(
     with pytest.raises(BadRequestError, match=message) as info:
         client.structured_decisions.create(model="nope", state="s", questions=questions)
     assert info.value.error_type == "Bad Request"
+
+
+# What a real vLLM 0.32.0 (CPU build, tiny model) answered to the same raw requests, byte for byte.
+_REAL_SCALE_ANSWERS = [
+    (
+        b"{bad",
+        "application/json",
+        400,
+        b'{"error":{"message":"Invalid JSON format","type":"Bad Request","param":null,"code":400}}',
+    ),
+    (
+        b"[1]",
+        "application/json",
+        500,
+        b'{"error":{"message":"\'list\' object has no attribute \'get\'","type":"InternalServerError",'
+        b'"param":null,"code":500}}',
+    ),
+    (
+        b"{}",
+        None,
+        400,
+        b'{"error":{"message":"1 validation error:\\n  Unsupported Media Type: Only \'application/json\' is '
+        b'allowed","type":"Bad Request","param":null,"code":400}}',
+    ),
+    (
+        b'{"new_data_parallel_size": 2}',
+        "application/json",
+        500,
+        b'{"error":{"message":"Scale failed","type":"Internal Server Error","param":null,"code":500}}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "answer"), _REAL_SCALE_ANSWERS)
+def test_mock_scale_elastic_ep_answers_like_vllm(
+    server: MockVllmServer, body: bytes, content_type: str | None, status: int, answer: bytes
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    resp = httpx.post(f"{server.url}/scale_elastic_ep", content=body, headers=headers)
+    assert (resp.status_code, resp.content) == (status, answer)

@@ -9,13 +9,15 @@ tokenizer config's keys). Sleep mode (``/sleep``, ``/wake_up``, ``/is_sleeping``
 them only with ``VLLM_SERVER_DEV_MODE=1``): ``entrypoints/serve/dev/sleep/api_router.py`` (query
 parameters ``level`` in 0..2 and ``mode`` in ``abort``/``wait``/``keep``; ``wake_up`` reads repeated
 ``tags``, none meaning all) and ``vllm/v1/engine`` (level 1 sleeps the ``weights`` and the ``kv_cache``;
-waking some tags leaves the engine sleeping until every tag is awake). KV events and elastic EP (served by
-every vLLM 0.32.0 server): ``GET /kv_event_sources`` answers ``{}`` (``serve/instrumentator/basic.py``: only
-engines that publish KV events are listed, and the mock publishes none); ``POST /scale_elastic_ep``
-validates its body as ``serve/elastic_ep/api_router.py`` does (``HTTPException`` details as
-``ErrorResponse`` with the status phrase as type) and, the mock being one data-parallel engine that is not
-an elastic-EP deployment, succeeds only for the size it already has and otherwise answers vLLM's
-``500 Scale failed``; ``POST /is_scaling_elastic_ep`` answers ``{"is_scaling_elastic_ep": false}``.
+waking some tags leaves the engine sleeping until every tag is awake).
+
+KV events and elastic EP (every vLLM 0.32.0 server serves the first, every generative one the others):
+``GET /kv_event_sources`` answers ``{}`` (``serve/instrumentator/basic.py``: only engines that publish KV
+events are listed, and the mock publishes none); ``POST /scale_elastic_ep`` validates its body as
+``serve/elastic_ep/api_router.py`` does (``HTTPException`` details as ``ErrorResponse`` with the status
+phrase as type) and, the mock being one data-parallel engine that is not an elastic-EP deployment,
+succeeds only for the size it already has and otherwise answers vLLM's ``500 Scale failed``;
+``POST /is_scaling_elastic_ep`` answers ``{"is_scaling_elastic_ep": false}``.
 """
 
 from __future__ import annotations
@@ -177,7 +179,8 @@ def _http_exception(status: int, phrase: str, detail: str) -> RequestRejected:
 
 
 def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    # vLLM's own test, so ``true`` passes as 1 there too.
+    return isinstance(value, int) and value > 0
 
 
 async def _scale_elastic_ep(request: web.Request) -> web.StreamResponse:
