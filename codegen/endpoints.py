@@ -3,9 +3,9 @@
 The output holds, with no hand edits:
 
 * ``Route`` and ``ROUTES`` — one entry per operation marked ``x-sdk-route`` by ``vendor``: dotted name,
-  method, path, request model, response model (``None`` for a bare JSON array, which is a type alias),
-  stream chunk model, whether it streams (query parameters are read into :class:`RouteInfo` for
-  ``codegen/resources.py``);
+  method, path, request model, response model (``None`` for a bare JSON array or a free-keyed object,
+  which are type aliases), stream chunk model, whether it streams (query parameters are read into
+  :class:`RouteInfo` for ``codegen/resources.py``);
 * ``REQUEST_FIELDS`` — every request model's JSON keys in schema order (the canonical body order);
 * per request model a ``<Model>BuilderBase`` (one typed setter per field, docstring = schema description)
   and a ``<Model>Params`` ``TypedDict`` for the keyword style.
@@ -291,10 +291,20 @@ class EndpointsRenderer:
             if model not in self.request_models() or key not in dict(self._fields(model)):
                 raise EndpointsError(f"request field {dotted!r} (params.request_fields) is not in the schema")
 
-    def is_array(self, model: str | None) -> bool:
-        """Whether the component ``model`` is a bare JSON array (a type alias, not a model class: the route
-        table has no response model for it, and the resources name a hand-written class for it)."""
-        return model is not None and self.schemas.get(model, {}).get("type") == "array"
+    def is_alias(self, model: str | None) -> bool:
+        """Whether the component ``model`` is a bare JSON array or a JSON object with only free keys
+        (``additionalProperties`` and no ``properties``, like ``/kv_event_sources``' rank -> config map).
+
+        datamodel-code-generator makes either a type alias, not a model class: the route table has no
+        response model for it, and the resources name a hand-written class for it.
+        """
+        if model is None:
+            return False
+        schema = self.schemas.get(model, {})
+        if schema.get("type") == "array":
+            return True
+        extra = schema.get("additionalProperties")
+        return schema.get("type") == "object" and not schema.get("properties") and isinstance(extra, dict)
 
     def request_models(self) -> list[str]:
         """Every request-body model of a routed operation, sorted, without duplicates."""
@@ -323,7 +333,7 @@ class EndpointsRenderer:
         imported = sorted(
             {
                 *models,
-                *(r.response for r in self.routes if r.response and not self.is_array(r.response)),
+                *(r.response for r in self.routes if r.response and not self.is_alias(r.response)),
                 *(r.stream_response for r in self.routes if r.stream_response),
             }
         )
@@ -391,7 +401,7 @@ class EndpointsRenderer:
         lines = ["\nROUTES: Mapping[str, Route] = MappingProxyType(\n    {\n"]
         for r in self.routes:
             request = r.request_variants[0] if r.request_variants else "None"
-            response = r.response if r.response and not self.is_array(r.response) else None
+            response = r.response if r.response and not self.is_alias(r.response) else None
             variants = "".join(f"{v}, " for v in r.request_variants)
             lines.append(
                 f"        {r.name!r}: Route(\n"

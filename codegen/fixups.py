@@ -532,6 +532,123 @@ def sleep_routes(doc: Document) -> None:
     )
 
 
+def elastic_ep_bodies(doc: Document) -> None:
+    """Describe the body of ``POST /scale_elastic_ep`` and the small dicts both elastic-EP routes answer.
+
+    The served schema lists the routes without either. ``vllm/entrypoints/serve/elastic_ep/api_router.py``
+    reads the raw body: ``new_data_parallel_size`` (required, a positive integer) and ``drain_timeout``
+    (seconds, a positive integer, default 120), answering ``{"message": "Scaled to <n> data parallel
+    engines"}``, or 400 / 408 (drain timeout) / 500 (``Scale failed``, for instance on a server that is not
+    an elastic-EP deployment) as an ``ErrorResponse``.
+    ``POST /is_scaling_elastic_ep`` takes no body and answers ``{"is_scaling_elastic_ep": bool}``.
+    """
+    paths = doc.get("paths", {})
+    scale = paths.get("/scale_elastic_ep", {}).get("post")
+    if scale is None:  # not a vLLM 0.32+ document (a test's stub): nothing to complete
+        return
+    schemas = _schemas(doc)
+    schemas.setdefault(
+        "ScaleElasticEpRequest",
+        {
+            "additionalProperties": True,
+            "description": "Body of `POST /scale_elastic_ep`.",
+            "properties": {
+                "new_data_parallel_size": {
+                    "description": "The data-parallel size to scale to (a positive integer).",
+                    "exclusiveMinimum": 0,
+                    "title": "New Data Parallel Size",
+                    "type": "integer",
+                },
+                "drain_timeout": {
+                    "default": 120,
+                    "description": "Seconds to wait for running requests to drain before scaling.",
+                    "exclusiveMinimum": 0,
+                    "title": "Drain Timeout",
+                    "type": "integer",
+                },
+            },
+            "required": ["new_data_parallel_size"],
+            "title": "ScaleElasticEpRequest",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "ScaleElasticEpResponse",
+        {
+            "additionalProperties": True,
+            "description": "Body of `POST /scale_elastic_ep`: what the server did.",
+            "properties": {"message": {"title": "Message", "type": "string"}},
+            "required": ["message"],
+            "title": "ScaleElasticEpResponse",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "IsScalingElasticEpResponse",
+        {
+            "additionalProperties": True,
+            "description": "Body of `POST /is_scaling_elastic_ep`.",
+            "properties": {"is_scaling_elastic_ep": {"title": "Is Scaling Elastic Ep", "type": "boolean"}},
+            "required": ["is_scaling_elastic_ep"],
+            "title": "IsScalingElasticEpResponse",
+            "type": "object",
+        },
+    )
+    scale.setdefault(
+        "requestBody",
+        {"content": {"application/json": {"schema": _ref("ScaleElasticEpRequest")}}, "required": True},
+    )
+    scale.setdefault("description", "Change the data-parallel size of an elastic expert-parallel deployment.")
+    check = paths.get("/is_scaling_elastic_ep", {}).get("post")
+    if check is not None:
+        check.setdefault("description", "Whether an elastic expert-parallel scale operation is running.")
+
+
+def kv_event_sources_payload(doc: Document) -> None:
+    """``GET /kv_event_sources`` answers the KV-event publisher config of each engine, keyed by DP rank.
+
+    ``vllm/entrypoints/serve/instrumentator/basic.py`` returns ``EngineCoreClient.get_kv_event_sources()``
+    (``vllm/v1/engine/core_client.py``: ``dict[int, KVEventsConfig]``, only engines that publish; ``{}``
+    without ``--kv-events-config`` and on render-only servers); JSON turns the rank keys into strings. The
+    fields are those of ``KVEventsConfig`` (``vllm/config/kv_events.py``).
+    """
+    if "/kv_event_sources" not in doc.get("paths", {}):
+        return
+    schemas = _schemas(doc)
+    schemas.setdefault(
+        "KVEventsConfig",
+        {
+            "additionalProperties": True,
+            "description": "The KV-event publisher configuration of one engine.",
+            "properties": {
+                "enable_kv_cache_events": {
+                    "default": False,
+                    "title": "Enable Kv Cache Events",
+                    "type": "boolean",
+                },
+                "publisher": {"default": "null", "title": "Publisher", "type": "string"},
+                "endpoint": {"default": "tcp://*:5557", "title": "Endpoint", "type": "string"},
+                "replay_endpoint": {**_NULLABLE_STRING, "title": "Replay Endpoint"},
+                "buffer_steps": {"default": 10000, "title": "Buffer Steps", "type": "integer"},
+                "hwm": {"default": 100000, "title": "Hwm", "type": "integer"},
+                "max_queue_size": {"default": 100000, "title": "Max Queue Size", "type": "integer"},
+                "topic": {"default": "", "title": "Topic", "type": "string"},
+            },
+            "title": "KVEventsConfig",
+            "type": "object",
+        },
+    )
+    schemas.setdefault(
+        "KvEventSourcesResponse",
+        {
+            "additionalProperties": _ref("KVEventsConfig"),
+            "description": "Body of `GET /kv_event_sources`: DP rank (as a string) to publisher config.",
+            "title": "KvEventSourcesResponse",
+            "type": "object",
+        },
+    )
+
+
 SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     reasoning_fields,
     stop_reason_union,
@@ -541,5 +658,7 @@ SCHEMA_FIXUPS: tuple[Fixup, ...] = (
     ops_routes,
     render_routes,
     sleep_routes,
+    elastic_ep_bodies,
+    kv_event_sources_payload,
 )
 RESPONSE_FIXUPS: tuple[Fixup, ...] = (validation_errors_are_400, error_body_shapes)

@@ -199,10 +199,11 @@ class ResourcesRenderer:
                 raise EndpointsError(f"resource_bases.{dotted} must be [sync, async] class references")
             self.bases[tuple(dotted.split("."))] = (ClassRef.parse(pair[0]), ClassRef.parse(pair[1]))
         for route in self.routes:
-            if endpoints.is_array(route.response) and route.response not in self.responses:
+            if endpoints.is_alias(route.response) and route.response not in self.responses:
                 raise EndpointsError(
-                    f"route {route.name!r} answers a bare JSON array ({route.response}): name the model "
-                    "class that validates it in [tool.vllm_sdk.codegen.response_classes]"
+                    f"route {route.name!r} answers a bare JSON array or free-keyed object "
+                    f"({route.response}): name the model class that validates it in "
+                    "[tool.vllm_sdk.codegen.response_classes]"
                 )
             if route.query and self.settings[route.name].mounts_builder:
                 raise EndpointsError(

@@ -71,6 +71,12 @@ ROUTE_SPECS: tuple[RouteSpec, ...] = (
     RouteSpec("is_sleeping", "get", "/is_sleeping", "IsSleepingResponse"),
     RouteSpec("load_lora_adapter", "post", "/v1/load_lora_adapter", text_response=True),
     RouteSpec("unload_lora_adapter", "post", "/v1/unload_lora_adapter", text_response=True),
+    # vLLM's structured decisions API (``generate/structured_decisions``): questions about a state, answered
+    # from the label probabilities of one read per question.
+    RouteSpec("structured_decisions.create", "post", "/v1/systemone", "StructuredDecisionResponse"),
+    RouteSpec("kv_event_sources", "get", "/kv_event_sources", "KvEventSourcesResponse"),
+    RouteSpec("scale_elastic_ep", "post", "/scale_elastic_ep", "ScaleElasticEpResponse"),
+    RouteSpec("is_scaling_elastic_ep", "post", "/is_scaling_elastic_ep", "IsScalingElasticEpResponse"),
 )
 
 
@@ -84,6 +90,9 @@ FIXUP_RESPONSES = frozenset(
         "SleepResponse",
         "WakeUpResponse",
         "IsSleepingResponse",
+        "KvEventSourcesResponse",
+        "ScaleElasticEpResponse",
+        "IsScalingElasticEpResponse",
     }
 )
 

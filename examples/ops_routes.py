@@ -1,5 +1,6 @@
 """vLLM's extra routes: several conversations in one request, render without generating, generative
-scoring, Cohere-style embeddings and sleep mode (the query-parameter routes)."""
+scoring, structured decisions, Cohere-style embeddings, sleep mode (the query-parameter routes), KV-event
+sources and elastic EP status."""
 
 from _common import example
 
@@ -45,6 +46,21 @@ with example(__doc__) as ex, ex.client() as client:
     )
     print("scores:", [round(item.score, 3) for item in scores.data])
 
+    # /v1/systemone: questions about a state, answered from label probabilities (a real server serves it
+    # only for the architectures vLLM has a read strategy for: InternalServerError 501 otherwise)
+    try:
+        decision = client.structured_decisions.create(
+            model=ex.model,
+            state="The parcel came two weeks late and broken. I want my money back.",
+            questions={
+                "mood": {"type": "choice", "criteria": {"happy": None, "angry": None}},
+                "refund": {"type": "noul", "instructions": "Does the customer ask for a refund?"},
+            },
+        )
+        print("decision:", decision.answers["mood"]["choice"], round(decision.answers["refund"]["noul"], 3))
+    except ApiError as exc:
+        print("structured decisions unavailable:", exc)
+
     # /v2/embed (Cohere's API; a pooling model on a real server)
     try:
         emb = client.embed(model=ex.model, texts=["hello", "world"], embedding_types=["float", "ubinary"])
@@ -61,3 +77,7 @@ with example(__doc__) as ex, ex.client() as client:
         print("wake_up all:", client.wake_up().status, "| is_sleeping:", client.is_sleeping().is_sleeping)
     except ApiError as exc:
         print("sleep mode unavailable:", exc)
+
+    # KV-event publishers by data-parallel rank ({} without --kv-events-config) and elastic EP status
+    print("kv event sources:", dict(client.kv_event_sources().items()))
+    print("scaling elastic EP:", client.is_scaling_elastic_ep().is_scaling_elastic_ep)

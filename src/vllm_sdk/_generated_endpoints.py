@@ -39,6 +39,7 @@ from .types._generated import (
     GenerativeScoringRequest,
     GenerativeScoringResponse,
     IOProcessorRequest,
+    IsScalingElasticEpResponse,
     IsSleepingResponse,
     LoadLoRAAdapterRequest,
     LoadResponse,
@@ -48,12 +49,16 @@ from .types._generated import (
     PoolingResponse,
     RerankRequest,
     RerankResponse,
+    ScaleElasticEpRequest,
+    ScaleElasticEpResponse,
     ScoreDataRequest,
     ScoreQueriesDocumentsRequest,
     ScoreQueriesItemsRequest,
     ScoreResponse,
     ScoreTextRequest,
     SleepResponse,
+    StructuredDecisionRequest,
+    StructuredDecisionResponse,
     TokenizeChatRequest,
     TokenizeCompletionRequest,
     TokenizeResponse,
@@ -238,12 +243,32 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             streams=False,
             request_variants=(),
         ),
+        "is_scaling_elastic_ep": Route(
+            name="is_scaling_elastic_ep",
+            method="POST",
+            path="/is_scaling_elastic_ep",
+            request_model=None,
+            response_model=IsScalingElasticEpResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(),
+        ),
         "is_sleeping": Route(
             name="is_sleeping",
             method="GET",
             path="/is_sleeping",
             request_model=None,
             response_model=IsSleepingResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(),
+        ),
+        "kv_event_sources": Route(
+            name="kv_event_sources",
+            method="GET",
+            path="/kv_event_sources",
+            request_model=None,
+            response_model=None,
             stream_response_model=None,
             streams=False,
             request_variants=(),
@@ -322,6 +347,17 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             streams=False,
             request_variants=(RerankRequest,),
         ),
+        "scale_elastic_ep": Route(
+            name="scale_elastic_ep",
+            method="POST",
+            path="/scale_elastic_ep",
+            request_model=ScaleElasticEpRequest,
+            response_model=ScaleElasticEpResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(ScaleElasticEpRequest,),
+            required=(("new_data_parallel_size",),),
+        ),
         "score": Route(
             name="score",
             method="POST",
@@ -346,6 +382,20 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             stream_response_model=None,
             streams=False,
             request_variants=(),
+        ),
+        "structured_decisions.create": Route(
+            name="structured_decisions.create",
+            method="POST",
+            path="/v1/systemone",
+            request_model=StructuredDecisionRequest,
+            response_model=StructuredDecisionResponse,
+            stream_response_model=None,
+            streams=False,
+            request_variants=(StructuredDecisionRequest,),
+            required=(
+                ("state",),
+                ("questions",),
+            ),
         ),
         "tokenize": Route(
             name="tokenize",
@@ -835,6 +885,10 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "documents",
             "top_n",
         ),
+        "ScaleElasticEpRequest": (
+            "new_data_parallel_size",
+            "drain_timeout",
+        ),
         "ScoreDataRequest": (
             "use_activation",
             "model",
@@ -906,6 +960,19 @@ REQUEST_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "chat_template_kwargs",
             "text_1",
             "text_2",
+        ),
+        "StructuredDecisionRequest": (
+            "model",
+            "state",
+            "questions",
+            "instructions",
+            "images",
+            "audio",
+            "videos",
+            "chat_template_kwargs",
+            "cache_salt",
+            "priority",
+            "request_id",
         ),
         "TokenizeChatRequest": (
             "model",
@@ -2596,6 +2663,18 @@ class RerankRequestBuilderBase(BuilderBase):
         return self._set("top_n", value)
 
 
+class ScaleElasticEpRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``ScaleElasticEpRequest`` (``stream`` excluded)."""
+
+    def new_data_parallel_size(self, value: int) -> Self:
+        """The data-parallel size to scale to (a positive integer)."""
+        return self._set("new_data_parallel_size", value)
+
+    def drain_timeout(self, value: int) -> Self:
+        """Seconds to wait for running requests to drain before scaling."""
+        return self._set("drain_timeout", value)
+
+
 class ScoreDataRequestBuilderBase(BuilderBase):
     """Typed setters for the fields of ``ScoreDataRequest`` (``stream`` excluded)."""
 
@@ -2866,6 +2945,54 @@ class ScoreTextRequestBuilderBase(BuilderBase):
     def text_2(self, value: str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]) -> Self:
         """Set the ``text_2`` field of the request body."""
         return self._set("text_2", value)
+
+
+class StructuredDecisionRequestBuilderBase(BuilderBase):
+    """Typed setters for the fields of ``StructuredDecisionRequest`` (``stream`` excluded)."""
+
+    def model(self, value: str | None) -> Self:
+        """Set the ``model`` field of the request body."""
+        return self._set("model", value)
+
+    def state(self, value: Any) -> Self:
+        """What the questions are about: text or JSON."""
+        return self._set("state", value)
+
+    def questions(self, value: Mapping[str, Mapping[str, Any]]) -> Self:
+        """Question id to question, asked in this order."""
+        return self._set("questions", value)
+
+    def instructions(self, value: str | None) -> Self:
+        """Context placed ahead of the questions."""
+        return self._set("instructions", value)
+
+    def images(self, value: Sequence[str] | None) -> Self:
+        """Image URLs or data URLs, for models that see."""
+        return self._set("images", value)
+
+    def audio(self, value: Sequence[str] | None) -> Self:
+        """Audio URLs or data URLs, for models that hear."""
+        return self._set("audio", value)
+
+    def videos(self, value: Sequence[str] | None) -> Self:
+        """Video URLs or data URLs, for models that see."""
+        return self._set("videos", value)
+
+    def chat_template_kwargs(self, value: Mapping[str, Any] | None) -> Self:
+        """Set the ``chat_template_kwargs`` field of the request body."""
+        return self._set("chat_template_kwargs", value)
+
+    def cache_salt(self, value: str | None) -> Self:
+        """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
+        return self._set("cache_salt", value)
+
+    def priority(self, value: int) -> Self:
+        """Set the ``priority`` field of the request body."""
+        return self._set("priority", value)
+
+    def request_id(self, value: str) -> Self:
+        """Set the ``request_id`` field of the request body."""
+        return self._set("request_id", value)
 
 
 class TokenizeChatRequestBuilderBase(BuilderBase):
@@ -3822,6 +3949,15 @@ class RerankRequestParams(TypedDict, total=False):
     """Set the ``top_n`` field of the request body."""
 
 
+class ScaleElasticEpRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``ScaleElasticEpRequest`` (``stream`` excluded)."""
+
+    new_data_parallel_size: Required[int]
+    """The data-parallel size to scale to (a positive integer)."""
+    drain_timeout: int
+    """Seconds to wait for running requests to drain before scaling."""
+
+
 class ScoreDataRequestParams(TypedDict, total=False):
     """Keyword parameters of ``ScoreDataRequest`` (``stream`` excluded)."""
 
@@ -3970,6 +4106,33 @@ class ScoreTextRequestParams(TypedDict, total=False):
     """Set the ``text_2`` field of the request body."""
 
 
+class StructuredDecisionRequestParams(TypedDict, total=False):
+    """Keyword parameters of ``StructuredDecisionRequest`` (``stream`` excluded)."""
+
+    model: str | None
+    """Set the ``model`` field of the request body."""
+    state: Required[Any]
+    """What the questions are about: text or JSON."""
+    questions: Required[Mapping[str, Mapping[str, Any]]]
+    """Question id to question, asked in this order."""
+    instructions: str | None
+    """Context placed ahead of the questions."""
+    images: Sequence[str] | None
+    """Image URLs or data URLs, for models that see."""
+    audio: Sequence[str] | None
+    """Audio URLs or data URLs, for models that hear."""
+    videos: Sequence[str] | None
+    """Video URLs or data URLs, for models that see."""
+    chat_template_kwargs: Mapping[str, Any] | None
+    """Set the ``chat_template_kwargs`` field of the request body."""
+    cache_salt: str | None
+    """If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit)."""
+    priority: int
+    """Set the ``priority`` field of the request body."""
+    request_id: str
+    """Set the ``request_id`` field of the request body."""
+
+
 class TokenizeChatRequestParams(TypedDict, total=False):
     """Keyword parameters of ``TokenizeChatRequest`` (``stream`` excluded)."""
 
@@ -4060,6 +4223,8 @@ __all__ = [
     "RerankRequestBuilderBase",
     "RerankRequestParams",
     "Route",
+    "ScaleElasticEpRequestBuilderBase",
+    "ScaleElasticEpRequestParams",
     "ScoreDataRequestBuilderBase",
     "ScoreDataRequestParams",
     "ScoreQueriesDocumentsRequestBuilderBase",
@@ -4068,6 +4233,8 @@ __all__ = [
     "ScoreQueriesItemsRequestParams",
     "ScoreTextRequestBuilderBase",
     "ScoreTextRequestParams",
+    "StructuredDecisionRequestBuilderBase",
+    "StructuredDecisionRequestParams",
     "TokenizeChatRequestBuilderBase",
     "TokenizeChatRequestParams",
     "TokenizeCompletionRequestBuilderBase",

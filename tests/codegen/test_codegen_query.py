@@ -194,6 +194,22 @@ def test_a_bare_array_response_needs_a_configured_class() -> None:
     assert "GadgetList" not in endpoints
 
 
+def test_a_free_keyed_object_response_needs_a_configured_class() -> None:
+    # ``{"additionalProperties": {...}}`` with no properties is a dict type alias too (``/kv_event_sources``).
+    doc = _gadget_doc()
+    doc["components"]["schemas"]["GadgetMap"] = {
+        "type": "object",
+        "additionalProperties": {"$ref": _REF + "GadgetResponse"},
+    }
+    ok = doc["paths"]["/drain"]["post"]["responses"]["200"]["content"]["application/json"]
+    ok["schema"] = {"$ref": _REF + "GadgetMap"}
+    with pytest.raises(EndpointsError, match="answers a bare JSON array or free-keyed object"):
+        _renderer(doc)
+    endpoints = EndpointsRenderer(doc, "pkg.types").render()
+    assert "response_model=None," in endpoints
+    assert "GadgetMap" not in endpoints
+
+
 def test_query_options_drops_not_given_lists_sequences_and_lets_extra_query_win() -> None:
     given = {"level": 2, "mode": NOT_GIVEN, "tags": ("a", "b"), "flag": False}
     assert query_options(given, None) == {"level": 2, "tags": ["a", "b"], "flag": False}

@@ -90,16 +90,19 @@ def test_types_reexports_every_request_and_response_model() -> None:
         and value.__module__ == _generated.__name__
     }
     # The message, content-part and tool params are TypedDicts (openai-python's meaning of ``*Param``) and
-    # take the names of the request-side models they mirror; plus the class configured for a bare-array
-    # component (a type alias in _generated, not a model).
+    # take the names of the request-side models they mirror; plus the classes configured for a bare-array
+    # and a free-keyed object component (type aliases in _generated, not models).
     from vllm_sdk.types import _generated_params
+    from vllm_sdk.types.ops import KvEventSourcesResponse
     from vllm_sdk.types.render import GenerateRequestList
 
     params = set(_generated_params.__all__)
-    assert set(vllm_sdk.types.__all__) == (generated - params) | params | {"GenerateRequestList"}
+    aliases = {"GenerateRequestList", "KvEventSourcesResponse"}
+    assert set(vllm_sdk.types.__all__) == (generated - params) | params | aliases
     assert "ChatCompletionUserMessageParam" in generated & params
     assert vllm_sdk.types.ChatCompletionUserMessageParam is _generated_params.ChatCompletionUserMessageParam
     assert vllm_sdk.types.GenerateRequestList is GenerateRequestList
+    assert vllm_sdk.types.KvEventSourcesResponse is KvEventSourcesResponse
     assert vllm_sdk.types.__all__ == sorted(vllm_sdk.types.__all__)
     for name in ("TokenizeResponse", "ChatCompletionRequest"):
         assert getattr(vllm_sdk.types, name) is getattr(_generated, name)

@@ -131,3 +131,17 @@ def test_other_routes(http: httpx.Client, schemas: dict[str, Any]) -> None:
     ):
         assert bad.status_code in (400, 404)
         check(schemas, "ErrorResponse", bad.json())
+
+
+def test_structured_decision_body(http: httpx.Client, schemas: dict[str, Any]) -> None:
+    # vLLM's own StructuredDecisionResponse schema (dumped from generate/structured_decisions/protocol.py).
+    questions = {
+        "mood": {"type": "choice", "criteria": {"happy": "pleased", "angry": None}},
+        "late": {"type": "noul", "instructions": "Was it late?", "criteria": {"true": "late"}},
+        "urgency": {"type": "score", "criteria": ["low", "high"]},
+    }
+    body = {"model": "mock", "state": {"order": 1, "late": True}, "questions": questions}
+    check(schemas, "StructuredDecisionResponse", http.post("/v1/systemone", json=body).json())
+    bad = http.post("/v1/systemone", json={**body, "questions": {}})
+    assert bad.status_code == 400
+    check(schemas, "ErrorResponse", bad.json())

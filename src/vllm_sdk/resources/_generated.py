@@ -17,9 +17,12 @@ from ..types._generated import (
     DetokenizeResponse,
     GenerateRequest,
     GenerativeScoringResponse,
+    IsScalingElasticEpResponse,
     IsSleepingResponse,
     LoadResponse,
+    ScaleElasticEpResponse,
     SleepResponse,
+    StructuredDecisionResponse,
     TokenizeResponse,
     TokenizerInfoResponse,
     WakeUpResponse,
@@ -34,6 +37,7 @@ from ..types.lists import (
     RerankResponse,
     ScoreResponse,
 )
+from ..types.ops import KvEventSourcesResponse
 from ..types.render import GenerateRequestList
 from ._parsing import (
     AsyncChatCompletionsParsing,
@@ -72,10 +76,12 @@ if TYPE_CHECKING:
         PoolingChatRequestParams,
         PoolingCompletionRequestParams,
         RerankRequestParams,
+        ScaleElasticEpRequestParams,
         ScoreDataRequestParams,
         ScoreQueriesDocumentsRequestParams,
         ScoreQueriesItemsRequestParams,
         ScoreTextRequestParams,
+        StructuredDecisionRequestParams,
         TokenizeChatRequestParams,
         TokenizeCompletionRequestParams,
         UnloadLoRAAdapterRequestParams,
@@ -1979,6 +1985,198 @@ class AsyncModels(AsyncRawResponsesMixin):
         return await self._requester.call("models.list", None, options, ModelList)
 
 
+class StructuredDecisionsWithRawResponse(RawResponseView):
+    """``client.structured_decisions.with_raw_response``: each method takes the arguments of the plain method
+    and returns a raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[StructuredDecisionRequestParams],
+    ) -> RawResponse[StructuredDecisionResponse]:
+        """``create()`` (``POST /v1/systemone``), answered as a raw response."""
+        raw: RawResponse[StructuredDecisionResponse] = self._call(
+            "create",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class StructuredDecisionsWithStreamingResponse(RawResponseView):
+    """``client.structured_decisions.with_streaming_response``: each method takes the arguments of the plain
+    method and returns a context manager over the unread answer whose ``parse()`` gives what the plain
+    method returns.
+    """
+
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[StructuredDecisionRequestParams],
+    ) -> StreamedRawResponseManager[StructuredDecisionResponse]:
+        """``create()`` (``POST /v1/systemone``), answered as a context manager over the unread answer."""
+        raw: StreamedRawResponseManager[StructuredDecisionResponse] = self._call(
+            "create",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class StructuredDecisions(RawResponsesMixin):
+    """``client.structured_decisions``."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    @property
+    def with_raw_response(self) -> StructuredDecisionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return StructuredDecisionsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> StructuredDecisionsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return StructuredDecisionsWithStreamingResponse(type(self), self._requester, streaming=True)
+
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[StructuredDecisionRequestParams],
+    ) -> StructuredDecisionResponse:
+        """Create Structured Decision. (``POST /v1/systemone``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call(
+            "structured_decisions.create", params, options, StructuredDecisionResponse
+        )
+
+
+class AsyncStructuredDecisionsWithRawResponse(AsyncRawResponseView):
+    """``client.structured_decisions.with_raw_response``: each method takes the arguments of the plain method
+    and returns an awaitable raw response whose ``parse()`` gives what the plain method returns.
+    """
+
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[StructuredDecisionRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[StructuredDecisionResponse]]:
+        """``create()`` (``POST /v1/systemone``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[StructuredDecisionResponse]] = self._call(
+            "create",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class AsyncStructuredDecisionsWithStreamingResponse(AsyncRawResponseView):
+    """``client.structured_decisions.with_streaming_response``: each method takes the arguments of the plain
+    method and returns a context manager over the unread answer whose ``parse()`` gives what the plain
+    method returns.
+    """
+
+    def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[StructuredDecisionRequestParams],
+    ) -> AsyncStreamedRawResponseManager[StructuredDecisionResponse]:
+        """``create()`` (``POST /v1/systemone``), answered as a context manager over the unread answer."""
+        raw: AsyncStreamedRawResponseManager[StructuredDecisionResponse] = self._call(
+            "create",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+
+class AsyncStructuredDecisions(AsyncRawResponsesMixin):
+    """``client.structured_decisions`` of the async client."""
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        self._requester = requester
+
+    @property
+    def with_raw_response(self) -> AsyncStructuredDecisionsWithRawResponse:
+        """This resource's methods answering with raw responses (status, headers, request id, ``parse()``)."""
+        return AsyncStructuredDecisionsWithRawResponse(type(self), self._requester, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> AsyncStructuredDecisionsWithStreamingResponse:
+        """This resource's methods answering with context managers over the unread answer (status, headers,
+        request id, ``parse()``).
+        """
+        return AsyncStructuredDecisionsWithStreamingResponse(type(self), self._requester, streaming=True)
+
+    async def create(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[StructuredDecisionRequestParams],
+    ) -> StructuredDecisionResponse:
+        """Create Structured Decision. (``POST /v1/systemone``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call(
+            "structured_decisions.create", params, options, StructuredDecisionResponse
+        )
+
+
 class ClientResourcesWithRawResponse(RawResponseView):
     """``the client.with_raw_response``: each method takes the arguments of the plain method and returns a raw
     response whose ``parse()`` gives what the plain method returns.
@@ -2003,6 +2201,11 @@ class ClientResourcesWithRawResponse(RawResponseView):
     def models(self) -> ModelsWithRawResponse:
         """``client.models``'s methods, answered as a raw response."""
         return self._child("models", ModelsWithRawResponse)
+
+    @property
+    def structured_decisions(self) -> StructuredDecisionsWithRawResponse:
+        """``client.structured_decisions``'s methods, answered as a raw response."""
+        return self._child("structured_decisions", StructuredDecisionsWithRawResponse)
 
     @overload
     def classify(
@@ -2098,6 +2301,24 @@ class ClientResourcesWithRawResponse(RawResponseView):
         )
         return raw
 
+    def is_scaling_elastic_ep(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[IsScalingElasticEpResponse]:
+        """``is_scaling_elastic_ep()`` (``POST /is_scaling_elastic_ep``), answered as a raw response."""
+        raw: RawResponse[IsScalingElasticEpResponse] = self._call(
+            "is_scaling_elastic_ep",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     def is_sleeping(
         self,
         *,
@@ -2109,6 +2330,24 @@ class ClientResourcesWithRawResponse(RawResponseView):
         """``is_sleeping()`` (``GET /is_sleeping``), answered as a raw response."""
         raw: RawResponse[IsSleepingResponse] = self._call(
             "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def kv_event_sources(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[KvEventSourcesResponse]:
+        """``kv_event_sources()`` (``GET /kv_event_sources``), answered as a raw response."""
+        raw: RawResponse[KvEventSourcesResponse] = self._call(
+            "kv_event_sources",
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -2245,6 +2484,28 @@ class ClientResourcesWithRawResponse(RawResponseView):
         """``rerank()`` (``POST /v1/rerank``), answered as a raw response."""
         raw: RawResponse[RerankResponse] = self._call(
             "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def scale_elastic_ep(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScaleElasticEpRequestParams],
+    ) -> RawResponse[ScaleElasticEpResponse]:
+        """``scale_elastic_ep()`` (``POST /scale_elastic_ep``), answered as a raw response."""
+        raw: RawResponse[ScaleElasticEpResponse] = self._call(
+            "scale_elastic_ep",
             extra_body=extra_body,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -2442,6 +2703,11 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
         """``client.models``'s methods, answered as a context manager over the unread answer."""
         return self._child("models", ModelsWithStreamingResponse)
 
+    @property
+    def structured_decisions(self) -> StructuredDecisionsWithStreamingResponse:
+        """``client.structured_decisions``'s methods, answered as a context manager over the unread answer."""
+        return self._child("structured_decisions", StructuredDecisionsWithStreamingResponse)
+
     @overload
     def classify(
         self,
@@ -2538,6 +2804,26 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
         )
         return raw
 
+    def is_scaling_elastic_ep(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[IsScalingElasticEpResponse]:
+        """``is_scaling_elastic_ep()`` (``POST /is_scaling_elastic_ep``), answered as a context manager over
+        the unread answer.
+        """
+        raw: StreamedRawResponseManager[IsScalingElasticEpResponse] = self._call(
+            "is_scaling_elastic_ep",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     def is_sleeping(
         self,
         *,
@@ -2549,6 +2835,26 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
         """``is_sleeping()`` (``GET /is_sleeping``), answered as a context manager over the unread answer."""
         raw: StreamedRawResponseManager[IsSleepingResponse] = self._call(
             "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def kv_event_sources(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StreamedRawResponseManager[KvEventSourcesResponse]:
+        """``kv_event_sources()`` (``GET /kv_event_sources``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[KvEventSourcesResponse] = self._call(
+            "kv_event_sources",
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -2687,6 +2993,30 @@ class ClientResourcesWithStreamingResponse(RawResponseView):
         """``rerank()`` (``POST /v1/rerank``), answered as a context manager over the unread answer."""
         raw: StreamedRawResponseManager[RerankResponse] = self._call(
             "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def scale_elastic_ep(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScaleElasticEpRequestParams],
+    ) -> StreamedRawResponseManager[ScaleElasticEpResponse]:
+        """``scale_elastic_ep()`` (``POST /scale_elastic_ep``), answered as a context manager over the unread
+        answer.
+        """
+        raw: StreamedRawResponseManager[ScaleElasticEpResponse] = self._call(
+            "scale_elastic_ep",
             extra_body=extra_body,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -2893,6 +3223,11 @@ class ClientResources:
         """``client.models``: ``models.list``."""
         return Models(self._requester)
 
+    @property
+    def structured_decisions(self) -> StructuredDecisions:
+        """``client.structured_decisions``: ``structured_decisions.create``."""
+        return StructuredDecisions(self._requester)
+
     @overload
     def classify(
         self,
@@ -2989,6 +3324,18 @@ class ClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("generative_scoring", params, options, GenerativeScoringResponse)
 
+    def is_scaling_elastic_ep(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> IsScalingElasticEpResponse:
+        """Whether an elastic expert-parallel scale operation is running. (``POST /is_scaling_elastic_ep``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("is_scaling_elastic_ep", None, options, IsScalingElasticEpResponse)
+
     def is_sleeping(
         self,
         *,
@@ -3000,6 +3347,18 @@ class ClientResources:
         """Whether the engine sleeps (dev mode only). (``GET /is_sleeping``)"""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("is_sleeping", None, options, IsSleepingResponse)
+
+    def kv_event_sources(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> KvEventSourcesResponse:
+        """KV-event publisher config per DP rank; empty on render-only servers. (``GET /kv_event_sources``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("kv_event_sources", None, options, KvEventSourcesResponse)
 
     def load(
         self,
@@ -3126,6 +3485,24 @@ class ClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return self._requester.call("rerank", params, options, RerankResponse)
+
+    def scale_elastic_ep(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScaleElasticEpRequestParams],
+    ) -> ScaleElasticEpResponse:
+        """Change the data-parallel size of an elastic expert-parallel deployment. (``POST /scale_elastic_ep``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return self._requester.call("scale_elastic_ep", params, options, ScaleElasticEpResponse)
 
     @overload
     def score(
@@ -3335,6 +3712,11 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
         """``client.models``'s methods, answered as an awaitable raw response."""
         return self._child("models", AsyncModelsWithRawResponse)
 
+    @property
+    def structured_decisions(self) -> AsyncStructuredDecisionsWithRawResponse:
+        """``client.structured_decisions``'s methods, answered as an awaitable raw response."""
+        return self._child("structured_decisions", AsyncStructuredDecisionsWithRawResponse)
+
     @overload
     def classify(
         self,
@@ -3429,6 +3811,26 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
         )
         return raw
 
+    def is_scaling_elastic_ep(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[IsScalingElasticEpResponse]]:
+        """``is_scaling_elastic_ep()`` (``POST /is_scaling_elastic_ep``), answered as an awaitable raw
+        response.
+        """
+        raw: Coroutine[Any, Any, AsyncRawResponse[IsScalingElasticEpResponse]] = self._call(
+            "is_scaling_elastic_ep",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     def is_sleeping(
         self,
         *,
@@ -3440,6 +3842,24 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
         """``is_sleeping()`` (``GET /is_sleeping``), answered as an awaitable raw response."""
         raw: Coroutine[Any, Any, AsyncRawResponse[IsSleepingResponse]] = self._call(
             "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def kv_event_sources(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Coroutine[Any, Any, AsyncRawResponse[KvEventSourcesResponse]]:
+        """``kv_event_sources()`` (``GET /kv_event_sources``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[KvEventSourcesResponse]] = self._call(
+            "kv_event_sources",
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -3576,6 +3996,28 @@ class AsyncClientResourcesWithRawResponse(AsyncRawResponseView):
         """``rerank()`` (``POST /v1/rerank``), answered as an awaitable raw response."""
         raw: Coroutine[Any, Any, AsyncRawResponse[RerankResponse]] = self._call(
             "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def scale_elastic_ep(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScaleElasticEpRequestParams],
+    ) -> Coroutine[Any, Any, AsyncRawResponse[ScaleElasticEpResponse]]:
+        """``scale_elastic_ep()`` (``POST /scale_elastic_ep``), answered as an awaitable raw response."""
+        raw: Coroutine[Any, Any, AsyncRawResponse[ScaleElasticEpResponse]] = self._call(
+            "scale_elastic_ep",
             extra_body=extra_body,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -3773,6 +4215,11 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
         """``client.models``'s methods, answered as a context manager over the unread answer."""
         return self._child("models", AsyncModelsWithStreamingResponse)
 
+    @property
+    def structured_decisions(self) -> AsyncStructuredDecisionsWithStreamingResponse:
+        """``client.structured_decisions``'s methods, answered as a context manager over the unread answer."""
+        return self._child("structured_decisions", AsyncStructuredDecisionsWithStreamingResponse)
+
     @overload
     def classify(
         self,
@@ -3869,6 +4316,26 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
         )
         return raw
 
+    def is_scaling_elastic_ep(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[IsScalingElasticEpResponse]:
+        """``is_scaling_elastic_ep()`` (``POST /is_scaling_elastic_ep``), answered as a context manager over
+        the unread answer.
+        """
+        raw: AsyncStreamedRawResponseManager[IsScalingElasticEpResponse] = self._call(
+            "is_scaling_elastic_ep",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
     def is_sleeping(
         self,
         *,
@@ -3880,6 +4347,26 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
         """``is_sleeping()`` (``GET /is_sleeping``), answered as a context manager over the unread answer."""
         raw: AsyncStreamedRawResponseManager[IsSleepingResponse] = self._call(
             "is_sleeping",
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            max_retries=max_retries,
+        )
+        return raw
+
+    def kv_event_sources(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncStreamedRawResponseManager[KvEventSourcesResponse]:
+        """``kv_event_sources()`` (``GET /kv_event_sources``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[KvEventSourcesResponse] = self._call(
+            "kv_event_sources",
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -4018,6 +4505,30 @@ class AsyncClientResourcesWithStreamingResponse(AsyncRawResponseView):
         """``rerank()`` (``POST /v1/rerank``), answered as a context manager over the unread answer."""
         raw: AsyncStreamedRawResponseManager[RerankResponse] = self._call(
             "rerank",
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            **params,
+        )
+        return raw
+
+    def scale_elastic_ep(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScaleElasticEpRequestParams],
+    ) -> AsyncStreamedRawResponseManager[ScaleElasticEpResponse]:
+        """``scale_elastic_ep()`` (``POST /scale_elastic_ep``), answered as a context manager over the unread
+        answer.
+        """
+        raw: AsyncStreamedRawResponseManager[ScaleElasticEpResponse] = self._call(
+            "scale_elastic_ep",
             extra_body=extra_body,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -4224,6 +4735,11 @@ class AsyncClientResources:
         """``client.models``: ``models.list``."""
         return AsyncModels(self._requester)
 
+    @property
+    def structured_decisions(self) -> AsyncStructuredDecisions:
+        """``client.structured_decisions``: ``structured_decisions.create``."""
+        return AsyncStructuredDecisions(self._requester)
+
     @overload
     async def classify(
         self,
@@ -4320,6 +4836,18 @@ class AsyncClientResources:
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("generative_scoring", params, options, GenerativeScoringResponse)
 
+    async def is_scaling_elastic_ep(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> IsScalingElasticEpResponse:
+        """Whether an elastic expert-parallel scale operation is running. (``POST /is_scaling_elastic_ep``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("is_scaling_elastic_ep", None, options, IsScalingElasticEpResponse)
+
     async def is_sleeping(
         self,
         *,
@@ -4331,6 +4859,18 @@ class AsyncClientResources:
         """Whether the engine sleeps (dev mode only). (``GET /is_sleeping``)"""
         options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("is_sleeping", None, options, IsSleepingResponse)
+
+    async def kv_event_sources(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> KvEventSourcesResponse:
+        """KV-event publisher config per DP rank; empty on render-only servers. (``GET /kv_event_sources``)"""
+        options = CallOptions(None, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("kv_event_sources", None, options, KvEventSourcesResponse)
 
     async def load(
         self,
@@ -4457,6 +4997,24 @@ class AsyncClientResources:
         """
         options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
         return await self._requester.call("rerank", params, options, RerankResponse)
+
+    async def scale_elastic_ep(
+        self,
+        *,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        **params: Unpack[ScaleElasticEpRequestParams],
+    ) -> ScaleElasticEpResponse:
+        """Change the data-parallel size of an elastic expert-parallel deployment. (``POST /scale_elastic_ep``)
+
+        The keyword parameters are the fields of the request body (checked by type); ``extra_body``,
+        ``extra_headers``, ``extra_query``, ``timeout`` and ``max_retries`` apply to this call only.
+        """
+        options = CallOptions(extra_body, extra_headers, extra_query, timeout, max_retries)
+        return await self._requester.call("scale_elastic_ep", params, options, ScaleElasticEpResponse)
 
     @overload
     async def score(
@@ -4660,6 +5218,9 @@ __all__ = [
     "AsyncModels",
     "AsyncModelsWithRawResponse",
     "AsyncModelsWithStreamingResponse",
+    "AsyncStructuredDecisions",
+    "AsyncStructuredDecisionsWithRawResponse",
+    "AsyncStructuredDecisionsWithStreamingResponse",
     "Chat",
     "ChatCompletions",
     "ChatCompletionsWithRawResponse",
@@ -4678,4 +5239,7 @@ __all__ = [
     "Models",
     "ModelsWithRawResponse",
     "ModelsWithStreamingResponse",
+    "StructuredDecisions",
+    "StructuredDecisionsWithRawResponse",
+    "StructuredDecisionsWithStreamingResponse",
 ]

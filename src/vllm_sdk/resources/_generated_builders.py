@@ -28,10 +28,12 @@ from .._generated_endpoints import (
     PoolingChatRequestBuilderBase,
     PoolingCompletionRequestBuilderBase,
     RerankRequestBuilderBase,
+    ScaleElasticEpRequestBuilderBase,
     ScoreDataRequestBuilderBase,
     ScoreQueriesDocumentsRequestBuilderBase,
     ScoreQueriesItemsRequestBuilderBase,
     ScoreTextRequestBuilderBase,
+    StructuredDecisionRequestBuilderBase,
     TokenizeChatRequestBuilderBase,
     TokenizeCompletionRequestBuilderBase,
     UnloadLoRAAdapterRequestBuilderBase,
@@ -43,7 +45,9 @@ from ..types._generated import (
     DetokenizeResponse,
     GenerateRequest,
     GenerativeScoringResponse,
+    ScaleElasticEpResponse,
     SleepResponse,
+    StructuredDecisionResponse,
     TokenizeResponse,
     WakeUpResponse,
 )
@@ -1689,6 +1693,112 @@ class AsyncRerankBuilder(BuilderMixin, RerankRequestBuilderBase):
         return raw
 
 
+class ScaleElasticEpBuilder(BuilderMixin, ScaleElasticEpRequestBuilderBase):
+    """A ``POST /scale_elastic_ep`` request being built: one typed setter per field of the schema, then
+    ``send()``.
+    """
+
+    _route = "scale_elastic_ep"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ScaleElasticEpResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            ScaleElasticEpResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[ScaleElasticEpResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[ScaleElasticEpResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncScaleElasticEpBuilder(BuilderMixin, ScaleElasticEpRequestBuilderBase):
+    """A ``POST /scale_elastic_ep`` request being built: one typed setter per field of the schema, then
+    ``send()`` (``await`` them).
+    """
+
+    _route = "scale_elastic_ep"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> ScaleElasticEpResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            ScaleElasticEpResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[ScaleElasticEpResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[ScaleElasticEpResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
 class ScoreBuilder(
     BuilderMixin,
     ScoreQueriesDocumentsRequestBuilderBase,
@@ -1917,6 +2027,110 @@ class AsyncSleepBuilder(BuilderMixin):
         ``send()`` returns.
         """
         raw: AsyncRawResponse[SleepResponse] = await async_builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class StructuredDecisionsCreateBuilder(BuilderMixin, StructuredDecisionRequestBuilderBase):
+    """A ``POST /v1/systemone`` request being built: one typed setter per field of the schema, then ``send()``."""
+
+    _route = "structured_decisions.create"
+
+    def __init__(self, requester: Requester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StructuredDecisionResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            StructuredDecisionResponse,
+        )
+
+    def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> RawResponse[StructuredDecisionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: RawResponse[StructuredDecisionResponse] = builder_raw(
+            self,
+            "send",
+            {
+                "timeout": timeout,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+                "max_retries": max_retries,
+            },
+        )
+        return raw
+
+
+class AsyncStructuredDecisionsCreateBuilder(BuilderMixin, StructuredDecisionRequestBuilderBase):
+    """A ``POST /v1/systemone`` request being built: one typed setter per field of the schema, then ``send()``
+    (``await`` them).
+    """
+
+    _route = "structured_decisions.create"
+
+    def __init__(self, requester: AsyncRequester) -> None:
+        super().__init__()
+        self._requester = requester
+
+    async def send(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> StructuredDecisionResponse:
+        """Send the request and return the whole response. Raises :class:`~vllm_sdk.MissingParameterError`
+        before any I/O without the required fields.
+        """
+        return await self._requester.call(
+            self._route,
+            self._body,
+            CallOptions(self._extra, extra_headers, extra_query, timeout, max_retries),
+            StructuredDecisionResponse,
+        )
+
+    async def send_raw(
+        self,
+        *,
+        timeout: TimeoutLike | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncRawResponse[StructuredDecisionResponse]:
+        """``send()`` answered as a raw response (status, headers, request id); its ``parse()`` gives what
+        ``send()`` returns.
+        """
+        raw: AsyncRawResponse[StructuredDecisionResponse] = await async_builder_raw(
             self,
             "send",
             {
@@ -2269,8 +2483,10 @@ __all__ = [
     "AsyncLoadLoraAdapterBuilder",
     "AsyncPoolingBuilder",
     "AsyncRerankBuilder",
+    "AsyncScaleElasticEpBuilder",
     "AsyncScoreBuilder",
     "AsyncSleepBuilder",
+    "AsyncStructuredDecisionsCreateBuilder",
     "AsyncTokenizeBuilder",
     "AsyncUnloadLoraAdapterBuilder",
     "AsyncWakeUpBuilder",
@@ -2287,8 +2503,10 @@ __all__ = [
     "LoadLoraAdapterBuilder",
     "PoolingBuilder",
     "RerankBuilder",
+    "ScaleElasticEpBuilder",
     "ScoreBuilder",
     "SleepBuilder",
+    "StructuredDecisionsCreateBuilder",
     "TokenizeBuilder",
     "UnloadLoraAdapterBuilder",
     "WakeUpBuilder",

@@ -15,6 +15,7 @@ from aiohttp import web
 from ._audio import add_audio_routes
 from ._chat import CHAT
 from ._completions import COMPLETIONS
+from ._decisions import add_decision_routes
 from ._extra import add_extra_routes
 from ._generate import generation_handler
 from ._generation import request_seed
@@ -116,6 +117,7 @@ def build_app(state: ServerState) -> web.Application:
     add_ops_routes(app)
     add_sleep_routes(app)
     add_extra_routes(app)
+    add_decision_routes(app)
     add_messages_routes(app)
     add_audio_routes(app)
     return app

@@ -10,10 +10,19 @@ them only with ``VLLM_SERVER_DEV_MODE=1``): ``entrypoints/serve/dev/sleep/api_ro
 parameters ``level`` in 0..2 and ``mode`` in ``abort``/``wait``/``keep``; ``wake_up`` reads repeated
 ``tags``, none meaning all) and ``vllm/v1/engine`` (level 1 sleeps the ``weights`` and the ``kv_cache``;
 waking some tags leaves the engine sleeping until every tag is awake).
+
+KV events and elastic EP (every vLLM 0.32.0 server serves the first, every generative one the others):
+``GET /kv_event_sources`` answers ``{}`` (``serve/instrumentator/basic.py``: only engines that publish KV
+events are listed, and the mock publishes none); ``POST /scale_elastic_ep`` validates its body as
+``serve/elastic_ep/api_router.py`` does (``HTTPException`` details as ``ErrorResponse`` with the status
+phrase as type) and, the mock being one data-parallel engine that is not an elastic-EP deployment,
+succeeds only for the size it already has and otherwise answers vLLM's ``500 Scale failed``;
+``POST /is_scaling_elastic_ep`` answers ``{"is_scaling_elastic_ep": false}``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -160,9 +169,54 @@ def add_sleep_routes(app: web.Application) -> None:
     app.router.add_get("/is_sleeping", _is_sleeping)
 
 
+async def _kv_event_sources(request: web.Request) -> web.StreamResponse:
+    return json_response(b"{}")
+
+
+def _http_exception(status: int, phrase: str, detail: str) -> RequestRejected:
+    """FastAPI's ``HTTPException`` as vLLM's handler answers it: the status phrase is the error type."""
+    return _rejected(status, detail, phrase)
+
+
+def _positive_int(value: Any) -> bool:
+    # vLLM's own test, so ``true`` passes as 1 there too.
+    return isinstance(value, int) and value > 0
+
+
+async def _scale_elastic_ep(request: web.Request) -> web.StreamResponse:
+    if "json" not in (request.content_type if request.body_exists else ""):
+        parse_json_body(b"", request.content_type or "text/plain")  # vLLM's 400 "Unsupported Media Type"
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise _http_exception(400, "Bad Request", "Invalid JSON format") from None
+    if not isinstance(body, dict):
+        # vLLM calls body.get(...) on whatever JSON it got: a non-object body is an unhandled error.
+        missing = f"'{type(body).__name__}' object has no attribute 'get'"
+        raise _rejected(500, missing, "InternalServerError")
+    size = body.get("new_data_parallel_size")
+    drain_timeout = body.get("drain_timeout", 120)
+    if size is None:
+        raise _http_exception(400, "Bad Request", "new_data_parallel_size is required")
+    if not _positive_int(size):
+        raise _http_exception(400, "Bad Request", "new_data_parallel_size must be a positive integer")
+    if not _positive_int(drain_timeout):
+        raise _http_exception(400, "Bad Request", "drain_timeout must be a positive integer")
+    if size != 1:  # one engine, not an elastic-EP (Ray) deployment: the engine client refuses to scale
+        raise _http_exception(500, "Internal Server Error", "Scale failed")
+    return json_response(dumps({"message": f"Scaled to {size} data parallel engines"}).encode())
+
+
+async def _is_scaling_elastic_ep(request: web.Request) -> web.StreamResponse:
+    return json_response(dumps({"is_scaling_elastic_ep": False}).encode())
+
+
 def add_ops_routes(app: web.Application) -> None:
     """Mount the operator routes (and the adapter registry they share with ``/v1/models``)."""
     app[LORA_KEY] = {}
+    app.router.add_get("/kv_event_sources", _kv_event_sources)
+    app.router.add_post("/scale_elastic_ep", _scale_elastic_ep)
+    app.router.add_post("/is_scaling_elastic_ep", _is_scaling_elastic_ep)
     app.router.add_post("/v1/load_lora_adapter", _load_lora)
     app.router.add_post("/v1/unload_lora_adapter", _unload_lora)
     app.router.add_get("/tokenizer_info", _tokenizer_info)

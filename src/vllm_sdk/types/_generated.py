@@ -469,6 +469,14 @@ class CustomThinkCompletionContentParam(BaseModel):
     type: Annotated[Literal["thinking"], Field(title="Type")]
 
 
+class DecisionUsage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    input_tokens: Annotated[int, Field(title="Input Tokens")]
+    output_tokens: Annotated[int, Field(title="Output Tokens")]
+
+
 class DeltaFunctionCall(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -802,6 +810,17 @@ class InputAudio(BaseModel):
     format: Annotated[Literal["wav", "mp3"], Field(title="Format")]
 
 
+class IsScalingElasticEpResponse(BaseModel):
+    """
+    Body of `POST /is_scaling_elastic_ep`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    is_scaling_elastic_ep: Annotated[bool, Field(title="Is Scaling Elastic Ep")]
+
+
 class IsSleepingResponse(BaseModel):
     """
     Body of `GET /is_sleeping`.
@@ -821,6 +840,30 @@ class JsonSchemaResponseFormat(BaseModel):
     description: Annotated[str | None, Field(title="Description")] = None
     schema_: Annotated[dict[str, Any] | None, Field(alias="schema", title="Schema")] = None
     strict: Annotated[bool | None, Field(title="Strict")] = None
+
+
+class KVEventsConfig(BaseModel):
+    """
+    The KV-event publisher configuration of one engine.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    enable_kv_cache_events: Annotated[bool | None, Field(title="Enable Kv Cache Events")] = False
+    publisher: Annotated[str | None, Field(title="Publisher")] = "null"
+    endpoint: Annotated[str | None, Field(title="Endpoint")] = "tcp://*:5557"
+    replay_endpoint: Annotated[str | None, Field(title="Replay Endpoint")] = None
+    buffer_steps: Annotated[int | None, Field(title="Buffer Steps")] = 10000
+    hwm: Annotated[int | None, Field(title="Hwm")] = 100000
+    max_queue_size: Annotated[int | None, Field(title="Max Queue Size")] = 100000
+    topic: Annotated[str | None, Field(title="Topic")] = ""
+
+
+KvEventSourcesResponse = TypeAliasType("KvEventSourcesResponse", dict[str, KVEventsConfig])
+"""
+Body of `GET /kv_event_sources`: DP rank (as a string) to publisher config.
+"""
 
 
 class LegacyErrorResponse(BaseModel):
@@ -1025,6 +1068,26 @@ class PromptTokenUsageInfo(BaseModel):
     multimodal_tokens: Annotated[dict[str, int] | None, Field(title="Multimodal Tokens")] = None
 
 
+class QuestionDiagnostics(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    argmax_is_label: Annotated[bool, Field(title="Argmax Is Label")]
+    label_mass: Annotated[float, Field(title="Label Mass")]
+    """
+    Probability the model put on the labels, over the full vocabulary. A low value means most of the probability went to tokens that are not labels.
+    """
+
+
+class QuestionSpec(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Annotated[str, Field(title="Type")]
+    instructions: Annotated[Any | None, Field(title="Instructions")] = ""
+    criteria: Annotated[Any | None, Field(title="Criteria")] = None
+
+
 class ReasoningParserKwargs(BaseModel):
     """
     Kwargs for the engine-side reasoning parser that gates structured
@@ -1064,6 +1127,35 @@ class ResponseFormat(BaseModel):
     )
     type: Annotated[Literal["text", "json_object", "json_schema"], Field(title="Type")]
     json_schema: JsonSchemaResponseFormat | None = None
+
+
+class ScaleElasticEpRequest(BaseModel):
+    """
+    Body of `POST /scale_elastic_ep`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    new_data_parallel_size: Annotated[int, Field(gt=0, title="New Data Parallel Size")]
+    """
+    The data-parallel size to scale to (a positive integer).
+    """
+    drain_timeout: Annotated[int | None, Field(gt=0, title="Drain Timeout")] = 120
+    """
+    Seconds to wait for running requests to drain before scaling.
+    """
+
+
+class ScaleElasticEpResponse(BaseModel):
+    """
+    Body of `POST /scale_elastic_ep`: what the server did.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    message: Annotated[str, Field(title="Message")]
 
 
 class ScoreResponseData(BaseModel):
@@ -1123,6 +1215,60 @@ class StructuralTagResponseFormat(BaseModel):
     )
     type: Annotated[Literal["structural_tag"], Field(title="Type")]
     format: Annotated[Any, Field(title="Format")]
+
+
+class StructuredDecisionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    model: Annotated[str | None, Field(title="Model")] = None
+    state: Annotated[Any, Field(title="State")]
+    """
+    What the questions are about: text or JSON.
+    """
+    questions: Annotated[dict[str, QuestionSpec], Field(title="Questions")]
+    """
+    Question id to question, asked in this order.
+    """
+    instructions: Annotated[str | None, Field(title="Instructions")] = None
+    """
+    Context placed ahead of the questions.
+    """
+    images: Annotated[list[str] | None, Field(title="Images")] = None
+    """
+    Image URLs or data URLs, for models that see.
+    """
+    audio: Annotated[list[str] | None, Field(title="Audio")] = None
+    """
+    Audio URLs or data URLs, for models that hear.
+    """
+    videos: Annotated[list[str] | None, Field(title="Videos")] = None
+    """
+    Video URLs or data URLs, for models that see.
+    """
+    chat_template_kwargs: Annotated[dict[str, Any] | None, Field(title="Chat Template Kwargs")] = None
+    cache_salt: Annotated[str | None, Field(title="Cache Salt")] = None
+    """
+    If specified, the prefix cache will be salted with the provided string to prevent an attacker to guess prompts in multi-user environments. The salt should be random, protected from access by 3rd parties, and long enough to be unpredictable (e.g., 43 characters base64-encoded, corresponding to 256 bit).
+    """
+    priority: Annotated[
+        int | None,
+        Field(ge=-9223372036854776000, le=9223372036854776000, title="Priority"),
+    ] = 0
+    request_id: Annotated[str | None, Field(title="Request Id")] = None
+
+
+class StructuredDecisionResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    answers: Annotated[dict[str, dict[str, Any]], Field(title="Answers")]
+    created: Annotated[int | None, Field(title="Created")] = None
+    diagnostics: Annotated[dict[str, QuestionDiagnostics], Field(title="Diagnostics")]
+    id: Annotated[str, Field(title="Id")]
+    model: Annotated[str, Field(title="Model")]
+    object: Annotated[Literal["structured_decision"], Field(title="Object")] = "structured_decision"
+    usage: DecisionUsage
 
 
 class StructuredOutputsParams(BaseModel):
