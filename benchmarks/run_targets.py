@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     # Flatness: every level in every round (a single sweep on a shared machine is mostly noise); the target
     # is judged on each level's median over the rounds.
     flat: dict[int, list[float]] = {n: [] for n in FLAT_LEVELS}
+    floor_flat: dict[int, list[float]] = {n: [] for n in FLAT_LEVELS}
     sweep = not args.skip_flat and args.only is None
     try:
         for r in range(1, args.rounds + 1):
@@ -228,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
                 for n, value in zip(FLAT_LEVELS, levels, strict=True):
                     flat[n].append(value)
                 note("burst, 1..1,024 streams: sdk max/min, this round", max(levels) / min(levels))
+                if args.floors:  # the same sweep for the bare protocol: how flat the event loop itself is
+                    floors = [run.stream_cell(r, "flat", "raw-protocol", "burst", n) for n in FLAT_LEVELS]
+                    for n, value in zip(FLAT_LEVELS, floors, strict=True):
+                        floor_flat[n].append(value)
             sdk = run.request_cell(r, "sdk")
             bare = run.request_cell(r, "bare-aiohttp")
             openai = run.request_cell(r, "openai")
@@ -241,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
             shown = " / ".join(f"{m * 1e6:.2f}" for m in medians)
             print(f"flatness ({OURS}, burst): median us per chunk at {FLAT_LEVELS} streams: {shown}")
             note("burst, 1..1,024 streams: sdk max/min of the medians (<= 1.3)", max(medians) / min(medians))
+            if args.floors:
+                lows = [statistics.median(floor_flat[n]) for n in FLAT_LEVELS]
+                shown = " / ".join(f"{m * 1e6:.2f}" for m in lows)
+                print(f"flatness (raw-protocol, burst): median us per chunk at {FLAT_LEVELS}: {shown}")
+                note("burst, 1..1,024 streams: bare protocol max/min of the medians", max(lows) / min(lows))
     finally:
         run.close()
 
