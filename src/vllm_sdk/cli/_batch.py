@@ -356,7 +356,9 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
         return EXIT_UNABLE
     summary = stats.summary(
         max_concurrency=options.concurrency,
-        request_rate=None if math.isinf(options.request_rate) else options.request_rate,
+        # vLLM's spelling of an unpaced run, so scripts reading its results read ours too.
+        request_rate="inf" if math.isinf(options.request_rate) else options.request_rate,
+        burstiness=1.0,  # Poisson arrivals: vLLM's --burstiness 1 (its default)
     )
     for line in stats.summary_lines():
         print(line, file=out)
