@@ -360,8 +360,8 @@ def test_the_table_says_how_its_latencies_are_timed() -> None:
     paced = format_table(_example().summary(2.0, request_rate=10.0))
     assert any(line.startswith("Request rate configured (RPS):") for line in paced)
     plain = LoadMetrics()
-    plain.add(result(None, 3))
-    assert TOKEN_EVENTS_NOTE not in format_table(plain.summary(1.0))  # no latency: no note
+    plain.add(result(RequestTiming(0.0, 0.2), 3))
+    assert TOKEN_EVENTS_NOTE not in format_table(plain.summary(1.0))  # not streamed: whole bodies
 
 
 @given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=60))

@@ -76,7 +76,7 @@ METRICS = (
     ("ttft_token", "Time to First Token (token events)", "TTFT"),
     ("tpot_token", "Time per Output Token (excl. 1st, token events)", "TPOT"),
     ("itl_token", "Inter-token Latency (token events)", "ITL"),
-    ("e2el_token", "End-to-end Latency (to the last token event)", "E2EL"),
+    ("e2el_token", "End-to-end Latency (last token event or body)", "E2EL"),
 )
 
 #: The keys of :meth:`LoadMetrics.detail` (seconds), per distribution.
@@ -424,7 +424,7 @@ def format_table(summary: Mapping[str, Any]) -> list[str]:
         row(f"Median {short} (ms):", summary[f"median_{key}_ms"])
         for q in PERCENTILES:
             row(f"P{_pkey(q)[1:]} {short} (ms):", summary[f"{_pkey(q)}_{key}_ms"])
-    if any(summary.get(f"mean_{key}_ms") is not None for key, _, _ in METRICS):
+    if summary.get("mean_ttft_token_ms") is not None:  # streamed: the latencies are timed on token events
         lines.append(TOKEN_EVENTS_NOTE)
     if summary.get("sampled"):
         lines.append("(percentiles from a uniform sample of each distribution)")
