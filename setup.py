@@ -1,8 +1,9 @@
 """Build script: compiles the optional Cython speedups when it can, else builds a pure-Python package.
 
 The extension is built when all of these hold: the interpreter is CPython, ``VLLM_SDK_NO_EXTENSIONS`` is
-unset (or empty), Cython is importable and a C compiler works. Any failure along the way falls back to the
-pure-Python twin (``vllm_sdk._speedups._sse_py``), which behaves identically; the build says which it made.
+off (unset, empty, ``0``/``false``/``no``/``off``; the package reads it the same way), Cython is
+importable and a C compiler works. Any failure along the way falls back to the pure-Python twin
+(``vllm_sdk._speedups._sse_py``), which behaves identically; the build says which it made.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ HERE = Path(__file__).parent
 SPEEDUPS = HERE / "src" / "vllm_sdk" / "_speedups"
 
 
+def _no_extensions() -> bool:
+    """``VLLM_SDK_NO_EXTENSIONS`` as ``vllm_sdk._env.env_flag`` reads it (the build cannot import it)."""
+    value = os.environ.get("VLLM_SDK_NO_EXTENSIONS", "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise SystemExit(f"VLLM_SDK_NO_EXTENSIONS must be one of 0/false/no/off or 1/true/yes/on, not {value!r}")
+
+
 def _want_extensions() -> tuple[bool, str]:
-    if os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
-        return False, "VLLM_SDK_NO_EXTENSIONS is set"
+    if _no_extensions():
+        return False, "VLLM_SDK_NO_EXTENSIONS is on"
     if platform.python_implementation() != "CPython":
         return False, f"{platform.python_implementation()} is not CPython"
     try:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import settings
 
 from reference_data import TRANSCRIPTS, require
+from vllm_sdk._speedups import NO_EXTENSIONS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,7 +57,7 @@ def engine(request: pytest.FixtureRequest) -> ModuleType:
     """The engine module under test: ``_sse_py`` or ``_sse_c`` (same names: SSEDecoder, parsers)."""
     if request.param == "python":
         return importlib.import_module("vllm_sdk._speedups._sse_py")
-    if request.config.getoption("--no-c-extensions") or os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+    if request.config.getoption("--no-c-extensions") or NO_EXTENSIONS:
         pytest.skip("compiled build disabled (--no-c-extensions / VLLM_SDK_NO_EXTENSIONS)")
     module = _c_module()
     if module is None:
@@ -67,7 +68,7 @@ def engine(request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture(scope="session")
 def both_engines(request: pytest.FixtureRequest) -> tuple[ModuleType, ModuleType]:
     """The pure-Python and the compiled build together, for differential tests (skips without C)."""
-    if request.config.getoption("--no-c-extensions") or os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+    if request.config.getoption("--no-c-extensions") or NO_EXTENSIONS:
         pytest.skip("compiled build disabled (--no-c-extensions / VLLM_SDK_NO_EXTENSIONS)")
     module = _c_module()
     if module is None:

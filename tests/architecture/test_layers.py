@@ -48,7 +48,16 @@ SOURCE_ROOTS: dict[Path, tuple[str, ...]] = {
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # ---- the ground floor
     # Import nothing from the SDK.
-    ("primitives", ("vllm_sdk._version", "vllm_sdk._exceptions", "vllm_sdk._config", "vllm_sdk._logging")),
+    (
+        "primitives",
+        (
+            "vllm_sdk._version",
+            "vllm_sdk._exceptions",
+            "vllm_sdk._env",
+            "vllm_sdk._config",
+            "vllm_sdk._logging",
+        ),
+    ),
     # Plain values and policies over the primitives: events, tool calls, request options, the one
     # retry/back-off policy, the models.
     (

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vllm_sdk.batch._metrics import (
+    TOKEN_EVENTS_NOTE,
     LoadMetrics,
     Samples,
     SloError,
@@ -149,20 +150,20 @@ def test_summary_on_a_hand_computed_run() -> None:
     assert summary["request_goodput"] == pytest.approx(1.0)  # 2 good requests in 2 s
     assert summary["slo_ms"] == {"ttft": pytest.approx(200), "tpot": pytest.approx(100)}
     # TTFT [100, 500, 50] ms
-    assert summary["mean_ttft_ms"] == pytest.approx(650 / 3)
-    assert summary["median_ttft_ms"] == pytest.approx(100)
-    assert summary["p90_ttft_ms"] == pytest.approx(420)  # position 1.8 of [50, 100, 500]
-    assert summary["std_ttft_ms"] == pytest.approx(
+    assert summary["mean_ttft_token_ms"] == pytest.approx(650 / 3)
+    assert summary["median_ttft_token_ms"] == pytest.approx(100)
+    assert summary["p90_ttft_token_ms"] == pytest.approx(420)  # position 1.8 of [50, 100, 500]
+    assert summary["std_ttft_token_ms"] == pytest.approx(
         math.sqrt(((100 - 650 / 3) ** 2 + (500 - 650 / 3) ** 2 + (50 - 650 / 3) ** 2) / 3)
     )
     # TPOT [100, 100] ms: the one-token request has none
-    assert summary["mean_tpot_ms"] == pytest.approx(100)
-    assert summary["p99_tpot_ms"] == pytest.approx(100)
+    assert summary["mean_tpot_token_ms"] == pytest.approx(100)
+    assert summary["p99_tpot_token_ms"] == pytest.approx(100)
     # ITL [100, 100, 100] ms
-    assert summary["median_itl_ms"] == pytest.approx(100)
+    assert summary["median_itl_token_ms"] == pytest.approx(100)
     # E2E [300, 600, 50] ms
-    assert summary["median_e2el_ms"] == pytest.approx(300)
-    assert summary["p50_e2el_ms"] == pytest.approx(300)
+    assert summary["median_e2el_token_ms"] == pytest.approx(300)
+    assert summary["p50_e2el_token_ms"] == pytest.approx(300)
     assert summary["sampled"] is False
 
 
@@ -192,9 +193,9 @@ def test_a_run_without_streams_reports_no_ttft_but_e2e() -> None:
     metrics = LoadMetrics()
     metrics.add(result(RequestTiming(0.0, 0.2), 7))
     summary = metrics.summary(1.0)
-    assert summary["mean_ttft_ms"] is None
-    assert summary["p99_itl_ms"] is None
-    assert summary["mean_e2el_ms"] == pytest.approx(200)
+    assert summary["mean_ttft_token_ms"] is None
+    assert summary["p99_itl_token_ms"] is None
+    assert summary["mean_e2el_token_ms"] == pytest.approx(200)
     assert summary["total_output_tokens"] == 7
     table = "\n".join(format_table(summary))
     assert "Time to First Token" not in table
@@ -226,6 +227,7 @@ def test_table_shows_what_vllm_bench_serve_shows() -> None:
     ):
         assert label in text
     assert "Median TTFT (ms):                        100.00" in text
+    assert "Request rate configured (RPS):           10.00" in text
     assert all(line == line.rstrip() for line in table)
 
 
@@ -269,7 +271,7 @@ def test_sampled_summary_is_flagged() -> None:
         metrics.add(result(RequestTiming(0.0, 0.1 * (i + 1)), 1))
     summary = metrics.summary(1.0)
     assert summary["sampled"] is True
-    assert summary["mean_e2el_ms"] == pytest.approx(300)  # still exact
+    assert summary["mean_e2el_token_ms"] == pytest.approx(300)  # still exact
     assert "uniform sample" in "\n".join(format_table(summary))
 
 
@@ -324,3 +326,65 @@ def test_the_gap_at_the_weights_floating_point_limits() -> None:
     assert _gap(0.5, 1.0) == 1  # a weight that rounded up to 1: the very next value enters
     assert _gap(0.5, 0.0) > 1 << 60  # one that underflowed: none does any more
     assert _gap(0.5, 0.5) == 2  # log(0.5) / log(0.5) = 1, plus one
+
+
+#: The keys ``vllm bench serve --save-result`` writes for the figures defined as ours are.
+VLLM_SHARED_KEYS = (
+    "duration",
+    "completed",
+    "failed",
+    "total_input_tokens",
+    "total_output_tokens",
+    "request_throughput",
+    "request_goodput",
+    "output_throughput",
+    "total_token_throughput",
+)
+
+
+def test_figures_defined_as_vllms_carry_its_keys_and_the_latencies_do_not() -> None:
+    summary = _example().summary(2.0)
+    assert set(VLLM_SHARED_KEYS) <= set(summary)
+    # vLLM times its latencies on every chunk with choices (the role chunk is its first token); ours on
+    # token events: the same key for both would let a script compare two different measurements.
+    for metric in ("ttft", "tpot", "itl", "e2el"):
+        for stat in ("mean", "median", "std", "p50", "p90", "p99"):
+            assert f"{stat}_{metric}_ms" not in summary
+            assert f"{stat}_{metric}_token_ms" in summary
+
+
+def test_the_table_says_how_its_latencies_are_timed() -> None:
+    table = format_table(_example().summary(2.0, request_rate="inf"))
+    assert TOKEN_EVENTS_NOTE in table
+    assert not any("Request rate" in line for line in table)  # vLLM shows no rate for an unpaced run
+    paced = format_table(_example().summary(2.0, request_rate=10.0))
+    assert any(line.startswith("Request rate configured (RPS):") for line in paced)
+    plain = LoadMetrics()
+    plain.add(result(RequestTiming(0.0, 0.2), 3))
+    assert TOKEN_EVENTS_NOTE not in format_table(plain.summary(1.0))  # not streamed: whole bodies
+
+
+@given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=60))
+def test_statistics_are_numpys_as_vllm_computes_them(values: list[float]) -> None:
+    """``vllm bench serve`` takes numpy's mean, median, std (population) and linear percentiles."""
+    np = pytest.importorskip("numpy")
+    samples = Samples()
+    samples.extend(values)
+    stats = samples.stats()
+    assert stats["mean"] == pytest.approx(float(np.mean(values)), abs=1e-12)
+    assert stats["median"] == pytest.approx(float(np.median(values)), abs=1e-12)
+    assert stats["std"] == pytest.approx(float(np.std(values)), abs=1e-9)
+    for q in (50, 90, 99):
+        assert stats[f"p{q}"] == pytest.approx(float(np.percentile(values, q)), abs=1e-12)
+
+
+def test_goodput_follows_vllms_rules() -> None:
+    """A request is good when every SLO is met (a value equal to its SLO meets it); a one-token request
+    has a TPOT of 0 for the SLO; failed requests are never good; goodput is good requests per second."""
+    metrics = LoadMetrics({"ttft": 100, "tpot": 50, "e2el": 1000})
+    metrics.add(result(RequestTiming(0.0, 1.0, [0.1, 0.15, 0.2]), 3))  # ttft 100, tpot 50, e2e 200: good
+    metrics.add(result(RequestTiming(0.0, 1.0, [0.1]), 1))  # one token: tpot 0 for the SLO: good
+    metrics.add(result(RequestTiming(0.0, 1.0, [0.1, 0.3]), 2))  # tpot 200: not good
+    metrics.add(result(None, None, ok=False))  # failed: not good
+    assert metrics.good == 2
+    assert metrics.summary(4.0)["request_goodput"] == pytest.approx(0.5)

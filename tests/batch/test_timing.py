@@ -83,4 +83,4 @@ def test_client_batch_results_carry_timings(stream: bool) -> None:
         metrics.add(r)
     summary = metrics.summary(1.0)
     assert summary["total_output_tokens"] == 30
-    assert (summary["mean_tpot_ms"] is not None) is stream
+    assert (summary["mean_tpot_token_ms"] is not None) is stream

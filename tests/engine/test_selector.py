@@ -21,7 +21,7 @@ def _extension_built() -> bool:
 
 def test_compiled_build_loaded_when_it_should(request: pytest.FixtureRequest) -> None:
     """Guard: on CPython, with the extension built and no opt-out, the selector must pick it."""
-    if request.config.getoption("--no-c-extensions") or os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+    if request.config.getoption("--no-c-extensions") or speedups.NO_EXTENSIONS:
         pytest.skip("compiled build disabled on purpose")
     if platform.python_implementation() != "CPython":
         pytest.skip("the compiled build is CPython-only")

@@ -5,14 +5,13 @@ the compiled build to the pure one on arbitrary bytes (issue 13 item 6)."""
 from __future__ import annotations
 
 import importlib
-import os
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from vllm_sdk._speedups import ChunkedError
+from vllm_sdk._speedups import NO_EXTENSIONS, ChunkedError
 from vllm_sdk._speedups._dechunk_py import MAX_CHUNK_LINE, MAX_TRAILERS
 
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _compiled(config: pytest.Config) -> ModuleType:
-    if config.getoption("--no-c-extensions") or os.environ.get("VLLM_SDK_NO_EXTENSIONS"):
+    if config.getoption("--no-c-extensions") or NO_EXTENSIONS:
         pytest.skip("compiled build disabled (--no-c-extensions / VLLM_SDK_NO_EXTENSIONS)")
     try:
         return importlib.import_module("vllm_sdk._speedups._dechunk_c")

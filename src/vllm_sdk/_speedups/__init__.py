@@ -1,20 +1,24 @@
 """The streaming engine, in its fastest available build.
 
 ``_sse_c`` (compiled with Cython; with it ``_dechunk_c``, the HTTP/1.1 chunked de-framing) is used unless
-``VLLM_SDK_NO_EXTENSIONS`` is set to a non-empty value, the interpreter is not CPython, or the extension is
-not built; ``_sse_py`` is the pure-Python twin with the same names and behaviour (``_dechunk_py`` likewise).
+``VLLM_SDK_NO_EXTENSIONS`` is on (``1``/``true``/``yes``/``on``; ``0``/``false``/``no``/``off`` or unset
+leave it off, anything else is a :class:`~vllm_sdk.SettingError`), the interpreter is not CPython, or the
+extension is not built; ``_sse_py`` is the pure-Python twin with the same names and behaviour
+(``_dechunk_py`` likewise).
 ``IMPLEMENTATION`` says which one was loaded (``"c"`` or ``"python"``).
 """
 
 from __future__ import annotations
 
-import os
 import platform
 from typing import TYPE_CHECKING
+
+from .._env import env_flag
 
 __all__ = [
     "IMPLEMENTATION",
     "NO_EXTENSIONS",
+    "NO_EXTENSIONS_ENV",
     "AnthropicStreamParser",
     "ChatStreamParser",
     "ChunkedDecoder",
@@ -24,8 +28,11 @@ __all__ = [
     "SSEDecoder",
 ]
 
+#: The variable that rules the compiled build out (an on/off flag, parsed like every other).
+NO_EXTENSIONS_ENV = "VLLM_SDK_NO_EXTENSIONS"
+
 #: True when the environment or the interpreter rules the compiled build out.
-NO_EXTENSIONS: bool = bool(os.environ.get("VLLM_SDK_NO_EXTENSIONS")) or (
+NO_EXTENSIONS: bool = env_flag(NO_EXTENSIONS_ENV, default=False) or (
     platform.python_implementation() != "CPython"
 )
 

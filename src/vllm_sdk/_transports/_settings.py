@@ -5,16 +5,10 @@ setting the client reads.
 
 from __future__ import annotations
 
-import os
-
+from .._env import env_flag, env_setting
 from .._exceptions import SettingError
 
-__all__ = ["EnvSettingError", "env_setting"]
+__all__ = ["EnvSettingError", "env_flag", "env_setting"]
 
 #: The name this error had before every setting shared one class (kept importable).
 EnvSettingError = SettingError
-
-
-def env_setting(variable: str) -> str:
-    """The variable's value, stripped and lower-cased (``""`` when unset): settings are case-insensitive."""
-    return os.environ.get(variable, "").strip().lower()

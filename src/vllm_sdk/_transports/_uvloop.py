@@ -13,7 +13,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .._exceptions import SettingError
-from ._settings import env_setting
+from ._settings import env_flag
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -33,24 +33,14 @@ _T = TypeVar("_T")
 LoopSettingError = SettingError
 
 
-# Ordered: the error message lists them in this order.
-_ON_VALUES = ("1", "true", "yes", "on")
-_OFF_VALUES = ("0", "false", "no", "off")
-_ON = frozenset({"", *_ON_VALUES})
-_OFF = frozenset(_OFF_VALUES)
-
-
 def _uvloop() -> ModuleType | None:
     """The uvloop module when it is wanted and importable, else ``None``.
 
     Raises :class:`~vllm_sdk.SettingError` for a ``VLLM_SDK_UVLOOP`` value that is neither on nor off,
     rather than guess.
     """
-    value = env_setting(UVLOOP_ENV)
-    if value in _OFF:
+    if not env_flag(UVLOOP_ENV, default=True):
         return None
-    if value not in _ON:
-        raise SettingError(UVLOOP_ENV, value, _OFF_VALUES + _ON_VALUES)
     try:
         import uvloop
     except ImportError:  # not installed (the uvloop extra), or Windows: asyncio's loop is the fallback

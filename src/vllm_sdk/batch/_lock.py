@@ -95,7 +95,8 @@ class OutputLock:
                 self._fd = -1
 
     def __enter__(self) -> OutputLock:
-        self.acquire()
+        if self._fd < 0:  # not taken yet (a lock taken with acquire() can be handed to ``with``)
+            self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:

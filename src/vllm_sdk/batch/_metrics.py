@@ -1,19 +1,36 @@
-"""Load-generator metrics of a batch run, as ``vllm bench serve`` defines them (pure functions, no I/O).
+"""Load-generator metrics of a batch run, next to ``vllm bench serve``'s (pure functions, no I/O).
 
-Per successful request (:class:`~vllm_sdk.batch._result.RequestTiming`, measured by the senders):
+Same name, same definition: the figures that mean what ``vllm bench serve``'s mean carry its JSON keys
+(``completed``, ``failed``, ``duration``, ``total_input_tokens``, ``total_output_tokens``,
+``request_throughput``, ``output_throughput``, ``total_token_throughput``, ``request_goodput``); the
+latency distributions are timed differently, so they carry names of their own.
 
-* **TTFT**: first token event minus send time (streamed requests only);
-* **ITL**: the intervals between successive token events of one stream;
-* **TPOT**: ``(e2e - ttft) / (output_tokens - 1)``, the time per output token *excluding the first*, for
-  requests with more than one output token;
-* **E2E latency**: the last token (or the whole body, when not streamed) minus send time;
-* **output tokens**: the server's ``usage.completion_tokens``, else the counted token events.
+vLLM's client times every chunk that carries ``choices``: its TTFT ends at the first of them (vLLM's
+role-only chunk, empty content), its ITL runs from chunk to chunk (role chunk to first token, last token
+to the empty ``finish_reason`` chunk included) and its E2EL ends at the last of them. The SDK's streams
+yield token events, not chunks (a role-only chunk yields none), so ours are timed on **token events**
+(content, reasoning and tool-call deltas; completion text), per successful request
+(:class:`~vllm_sdk.batch._result.RequestTiming`, measured by the senders):
+
+* ``ttft_token``: first token event minus send time (streamed requests only);
+* ``itl_token``: the intervals between successive token events of one stream;
+* ``tpot_token``: ``(e2e - ttft) / (output_tokens - 1)`` over the two above, the time per output token
+  *excluding the first*, for requests with more than one output token;
+* ``e2el_token``: the last token event (or the whole body, when not streamed) minus send time;
+* output tokens: the server's ``usage.completion_tokens``, else the counted token events (vLLM's client
+  falls back on its tokenizer).
+
+Against a vLLM server the role chunk comes in the same engine step as the first token, so the TTFTs agree
+to within microseconds; ITL and E2EL differ by the role-to-first-token and last-token-to-finish intervals
+vLLM's include.
 
 Over the run (:class:`LoadMetrics`): counts, request and token throughput over the run's duration, and
-mean / median / standard deviation / p50 / p90 / p99 of each distribution, percentiles interpolated
-linearly between ranks (numpy's default, so the figures match ``vllm bench serve``'s). **Goodput** is the
-number of requests meeting every SLO (``ttft``, ``tpot``, ``e2el`` in milliseconds) per second; a request
-with one output token has a TPOT of 0 for the SLO, as in vLLM.
+mean / median / standard deviation (population, as numpy's default) / p50 / p90 / p99 of each
+distribution, percentiles interpolated linearly between ranks (numpy's default, as ``vllm bench serve``).
+**Goodput** is, as in vLLM, the number of requests meeting every SLO (``ttft``, ``tpot``, ``e2el`` in
+milliseconds; a value equal to its SLO meets it) per second, judged on the token-event latencies; a
+request with one output token has a TPOT of 0 for the SLO, as in vLLM. A distribution with no value is
+``None`` (vLLM reports 0, which reads as a measurement).
 
 Memory stays bounded on runs of any length: each distribution keeps at most ``max_samples`` values and
 past that a uniform reservoir sample (seeded, so reruns agree); count, mean and standard deviation stay
@@ -39,6 +56,7 @@ __all__ = [
     "METRICS",
     "PERCENTILES",
     "SLO_METRICS",
+    "TOKEN_EVENTS_NOTE",
     "LoadMetrics",
     "Samples",
     "SloError",
@@ -51,16 +69,21 @@ __all__ = [
 #: The percentiles every summary reports.
 PERCENTILES = (50.0, 90.0, 99.0)
 
-#: The distributions, in the order the table shows them: (key, title, short name).
+#: The distributions, in the order the table shows them: (key, title, short name). The keys are not
+#: ``vllm bench serve``'s ``ttft``/``tpot``/``itl``/``e2el``: those are timed on chunks, these on token
+#: events (see the module's docstring), and a script reading vLLM's keys must not mistake one for the other.
 METRICS = (
-    ("ttft", "Time to First Token", "TTFT"),
-    ("tpot", "Time per Output Token (excl. 1st token)", "TPOT"),
-    ("itl", "Inter-token Latency", "ITL"),
-    ("e2el", "End-to-end Latency", "E2EL"),
+    ("ttft_token", "Time to First Token (token events)", "TTFT"),
+    ("tpot_token", "Time per Output Token (excl. 1st, token events)", "TPOT"),
+    ("itl_token", "Inter-token Latency (token events)", "ITL"),
+    ("e2el_token", "End-to-end Latency (last token event or body)", "E2EL"),
 )
 
 #: The keys of :meth:`LoadMetrics.detail` (seconds), per distribution.
-_DETAIL_KEYS = {"ttft": "ttft_s", "tpot": "tpot_s", "itl": "itl_s", "e2el": "e2e_s"}
+_DETAIL_KEYS = {"ttft_token": "ttft_s", "tpot_token": "tpot_s", "itl_token": "itl_s", "e2el_token": "e2e_s"}
+
+#: The one line under the table that says why its latencies are not named as vLLM's.
+TOKEN_EVENTS_NOTE = "(latencies timed on token events, not on every chunk as vllm bench serve does)"
 
 #: What ``--slo`` accepts (milliseconds each), as ``vllm bench serve --goodput``.
 SLO_METRICS = ("ttft", "tpot", "e2el")
@@ -315,16 +338,17 @@ class LoadMetrics:
         self.output_tokens += tokens
         if timing is None:
             return
+        samples = self.samples
         e2e = timing.e2e
-        self.samples["e2el"].add(e2e)
+        samples["e2el_token"].add(e2e)
         ttft = timing.ttft
         tpot = None
         if ttft is not None:
-            self.samples["ttft"].add(ttft)
+            samples["ttft_token"].add(ttft)
             tpot = request_tpot(e2e, ttft, tokens)
             if tpot is not None:
-                self.samples["tpot"].add(tpot)
-            self.samples["itl"].extend(timing.itls())
+                samples["tpot_token"].add(tpot)
+            samples["itl_token"].extend(timing.itls())
         if self.slo and self._meets_slo(ttft, tpot, e2e):
             self.good += 1
 
@@ -344,8 +368,10 @@ class LoadMetrics:
         return {f"{_DETAIL_KEYS[key]}": self.samples[key].values.tolist() for key, _, _ in METRICS}
 
     def summary(self, duration: float, **extra: Any) -> dict[str, Any]:
-        """The run's figures as a flat dict with ``vllm bench serve``'s JSON keys (milliseconds for
-        latencies; ``None`` where nothing was measured); ``extra`` items are added as they are."""
+        """The run's figures as a flat dict: ``vllm bench serve``'s JSON keys for the figures defined as
+        its are, ``{mean,median,std,p50,p90,p99}_{ttft,tpot,itl,e2el}_token_ms`` for the token-event
+        latencies (milliseconds; ``None`` where nothing was measured); ``extra`` items are added as they
+        are."""
         duration = max(duration, 1e-9)
         out: dict[str, Any] = {
             **extra,
@@ -380,8 +406,8 @@ def format_table(summary: Mapping[str, Any]) -> list[str]:
     row("Failed requests:", summary["failed"])
     if summary.get("max_concurrency") is not None:
         row("Maximum request concurrency:", summary["max_concurrency"])
-    if summary.get("request_rate") is not None:
-        row("Request rate (req/s):", summary["request_rate"])
+    if isinstance(summary.get("request_rate"), (int, float)):  # "inf" (vLLM's spelling) is not shown
+        row("Request rate configured (RPS):", summary["request_rate"])
     row("Benchmark duration (s):", summary["duration"])
     row("Total input tokens:", summary["total_input_tokens"])
     row("Total generated tokens:", summary["total_output_tokens"])
@@ -398,6 +424,8 @@ def format_table(summary: Mapping[str, Any]) -> list[str]:
         row(f"Median {short} (ms):", summary[f"median_{key}_ms"])
         for q in PERCENTILES:
             row(f"P{_pkey(q)[1:]} {short} (ms):", summary[f"{_pkey(q)}_{key}_ms"])
+    if summary.get("mean_ttft_token_ms") is not None:  # streamed: the latencies are timed on token events
+        lines.append(TOKEN_EVENTS_NOTE)
     if summary.get("sampled"):
         lines.append("(percentiles from a uniform sample of each distribution)")
     lines.append("=" * width)

@@ -193,6 +193,9 @@ def _resolve_paths(options: BatchFileOptions) -> str:
     except OSError as exc:
         raise BatchFileError(f"cannot read the input {options.input}: {exc.strerror or exc}") from exc
     output = os.path.realpath(options.output)
+    directory = os.path.dirname(output)
+    if not os.path.isdir(directory):
+        raise BatchFileError(f"cannot write the output {options.output}: there is no directory {directory}")
     try:
         output_stat = os.stat(output)
     except FileNotFoundError:
@@ -222,7 +225,7 @@ async def run_batch_file(
     out = err or sys.stderr
     options.check()
     output = _resolve_paths(options)
-    with OutputLock(output):
+    with _locked(options.output, output):
         remove_stale_temporaries(output)
         scan = scan_output(output)
         stats = BatchStats()
@@ -245,6 +248,20 @@ async def run_batch_file(
             compact(output, final)
         stats.failed_ids = final.failed
     return stats
+
+
+def _locked(shown: str, output: str) -> OutputLock:
+    """The output's lock, taken; a lock file that cannot be created (a read-only directory, say) is a
+    :class:`BatchFileError` naming the output, not a bare ``OSError`` naming the lock file."""
+    lock = OutputLock(output)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise BatchFileError(
+            f"cannot write the output {shown}: cannot create its lock file {lock.path} "
+            f"({exc.strerror or exc})"
+        ) from exc
+    return lock
 
 
 async def _run(
@@ -314,6 +331,9 @@ async def _run(
                 stopper.cancel()
                 if not run.done():
                     stats.interrupted = True
+                    # The run lasted until the interrupt, not until its last result: the throughputs
+                    # divide by this.
+                    stats.finished = time.perf_counter()
                     run.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await run
@@ -356,7 +376,9 @@ def run_from_cli(options: BatchFileOptions, *, err: TextIO | None = None) -> int
         return EXIT_UNABLE
     summary = stats.summary(
         max_concurrency=options.concurrency,
-        request_rate=None if math.isinf(options.request_rate) else options.request_rate,
+        # vLLM's spelling of an unpaced run, so scripts reading its results read ours too.
+        request_rate="inf" if math.isinf(options.request_rate) else options.request_rate,
+        burstiness=1.0,  # Poisson arrivals: vLLM's --burstiness 1 (its default)
     )
     for line in stats.summary_lines():
         print(line, file=out)

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .._config import env_base_url
+from .._config import env_base_url, split_credentials
 from .._exceptions import VllmError
 from ._deps import missing_dependency_hint
 
@@ -46,6 +46,7 @@ def _connection_options(
             dest="base_urls",
             action="append",
             default=None,
+            type=_base_url,
             metavar="URL",
             help="server base URL ending in /v1; repeat for replicas of one model (default: VLLM_BASE_URL)",
         )
@@ -53,6 +54,7 @@ def _connection_options(
         parser.add_argument(
             "--base-url",
             default=default,
+            type=_base_url,
             metavar="URL",
             help=f"server base URL (env VLLM_BASE_URL, default {DEFAULT_BASE_URL})",
         )
@@ -62,6 +64,16 @@ def _connection_options(
     parser.add_argument(
         "--timeout", type=float, default=default, metavar="SECONDS", help="read timeout per request"
     )
+
+
+def _base_url(text: str) -> str:
+    """``--base-url``: checked when parsed, so a URL without a scheme is a usage error naming the option
+    (exit status 2, or 1 for ``batch``), not a traceback from deep inside the run."""
+    try:
+        split_credentials(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("base_url ")) from None
+    return text
 
 
 def _rate(text: str) -> float:
