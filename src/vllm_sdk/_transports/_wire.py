@@ -652,6 +652,13 @@ class WireBody(httpx.AsyncByteStream):
             return None if limit is not None and len(data) > limit else data
         return await self.aread_limited(limit)
 
+    @property
+    def encoded(self) -> bool:
+        """Whether the response carries a ``Content-Encoding`` other than ``identity`` (then the body needs
+        decoding), from the head as parsed - the test ``is_encoded`` makes on the headers, without them."""
+        encoding = self._conn.content_encoding
+        return encoding is not None and encoding.strip().lower() not in (b"", b"identity")
+
     async def aclose(self) -> None:
         release, self._release = self._release, None
         if release is not None:
