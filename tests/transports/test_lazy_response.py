@@ -68,6 +68,29 @@ def test_the_headers_built_late_equal_the_eager_ones(raw: list[tuple[bytes, byte
     assert lazy.headers.encoding == eager.headers.encoding
 
 
+def test_the_attributes_are_those_httpx_response_sets() -> None:
+    # The constructor sets httpx.Response's attributes itself (not calling its __init__): same names, same
+    # values, so that a new httpx attribute fails here rather than in a caller.
+    raw = [(b"Content-Type", b"text/event-stream"), (b"X-Request-ID", b"r-1")]
+    stream = _Body()
+    extensions = {"http_version": b"HTTP/1.1", "reason_phrase": b"OK"}
+    request = _request()
+    eager = httpx.Response(200, headers=raw, stream=stream, extensions=extensions, request=request)
+    lazy = LazyRequestResponse(
+        lambda: request, 0.0, status_code=200, headers=raw, stream=stream, extensions=extensions
+    )
+    assert lazy.headers.raw == eager.headers.raw
+    assert lazy.request is request
+    ours = {
+        k: v
+        for k, v in vars(lazy).items()
+        if k not in ("_make_request", "_sent_at", "_header_source", "_lazy_headers")
+    }
+    theirs = {k: v for k, v in vars(eager).items() if k != "headers"}
+    assert ours == theirs
+    assert lazy.extensions is not extensions  # a copy, as httpx makes
+
+
 def test_a_look_up_does_not_build_the_headers_and_later_changes_are_seen() -> None:
     lazy = _lazy([(b"X-Request-ID", b"r-1"), (b"Content-Type", b"text/event-stream")])
     assert header_value(lazy, "x-request-id") == "r-1"

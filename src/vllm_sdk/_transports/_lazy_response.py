@@ -35,13 +35,32 @@ class LazyRequestResponse(httpx.Response):
     """
 
     def __init__(
-        self, make_request: Callable[[], httpx.Request], sent_at: float, *, headers: Any = None, **kwargs: Any
+        self,
+        make_request: Callable[[], httpx.Request],
+        sent_at: float,
+        *,
+        status_code: int,
+        stream: httpx.AsyncByteStream | httpx.SyncByteStream,
+        headers: Any = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(**kwargs)  # headers=None: httpx builds an empty Headers, dropped below
-        self._make_request = make_request
-        self._sent_at = sent_at
+        # What httpx.Response.__init__ sets for a response given a stream (tests/transports/
+        # test_lazy_response.py compares the attributes with httpx's), minus building the Headers: calling
+        # it built an empty Headers to be dropped and cost more than the whole response used to.
+        self.status_code = status_code
         self._header_source = headers
         self._lazy_headers: httpx.Headers | None = None
+        self._request: httpx.Request | None = None
+        self.next_request: httpx.Request | None = None
+        self.extensions = {} if extensions is None else dict(extensions)
+        self.history: list[httpx.Response] = []
+        self.is_closed = False
+        self.is_stream_consumed = False
+        self.default_encoding = "utf-8"
+        self.stream = stream
+        self._num_bytes_downloaded = 0
+        self._make_request = make_request
+        self._sent_at = sent_at
 
     @property
     def headers(self) -> httpx.Headers:

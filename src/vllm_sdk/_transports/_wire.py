@@ -263,10 +263,18 @@ class WireConnection(asyncio.Protocol):
         self._head_buf = bytearray()
         self._read_timeout = read_timeout
         if read_timeout is not None:
-            now = self._loop.time()
+            loop = self._loop
+            now = loop.time()
             self._last_read = now
-            self._head_deadline = now + read_timeout
-            self._timer = self._loop.call_at(self._head_deadline, self._on_timer)
+            deadline = self._head_deadline = now + read_timeout
+            # The timer of an earlier request still pending fires no later than this deadline: when it does,
+            # it re-arms itself at the deadline (see _on_timer), so it serves this request too - one timer
+            # handle per timeout period on a busy connection rather than one per request.
+            timer = self._timer
+            if timer is None or timer.when() > deadline:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = loop.call_at(deadline, self._on_timer)
         transport = self.transport
         assert transport is not None  # send() follows connection_made
         transport.write(data)
@@ -509,7 +517,8 @@ class WireConnection(asyncio.Protocol):
     def _finish(self) -> None:
         self.state = _DONE
         self.reusable = self.keep_alive and not self.closed
-        self._stop_timer()
+        # The read timer is left to fire (it does nothing once the body is done) or to serve the next
+        # request on this connection (see send); closing the connection cancels it.
         self._wake()
 
     def _fail(self, cls: type[httpx.TransportError], message: str) -> None:
