@@ -118,12 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     per, unit = (args.requests, "request") if args.tokens == 1 else (args.requests * args.tokens, "token")
     print(f"{args.requests} requests x {args.tokens} tokens, {args.rounds} rounds, "
           f"load average {min(loads):.2f}-{max(loads):.2f}")  # fmt: skip
+    figures: dict[str, list[float]] = {}
     for name, _ in trees:
         base = statistics.median(zero[name])
-        each = [(cpu - base) / per * 1e6 for cpu in full[name]]
+        each = figures[name] = [(cpu - base) / per * 1e6 for cpu in full[name]]
         shown = ", ".join(f"{v:.2f}" for v in each)
         median = statistics.median(each)
         print(f"  {name:>12}: {median:8.2f} us per {unit} (runs: {shown}; 0-request {base:.3f} s)")
+    for name, _ in trees[1:]:
+        # Runs of one round ran back to back: their ratio is less exposed to the machine's load drifting.
+        ratios = [ours / theirs for ours, theirs in zip(figures["this"], figures[name], strict=True)]
+        print(f"  this / {name}: median of the per-round ratios {statistics.median(ratios):.3f}")
     return 0
 
 
