@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._body_read import MAX_ERROR_BODY
 from ._exceptions import ApiError, InvalidResponseError, JsonError, VllmError, api_error_from_response
+from ._transports import header_value
 from .types._wire import WireResponse
 
 if TYPE_CHECKING:
@@ -121,7 +122,8 @@ def _start(content: bytes, size: int = 200) -> str:
 def is_wrong_stream_type(response: httpx.Response) -> bool:
     """True when a 2xx answer to a stream request says it is not an event stream (a missing
     ``Content-Type`` is given the benefit of the doubt)."""
-    media = _media_type(response.headers)
+    value = header_value(response, "content-type")  # one look-up, not the whole headers built
+    media = value.partition(";")[0].strip().lower() if value else ""
     return bool(media) and media != "text/event-stream"
 
 

@@ -340,3 +340,56 @@ async def test_completion_stream(open_async: Opener, open_sync: Callable[..., ht
     assert await again.collect_text() == "".join(texts)
     third = AsyncCompletionStream(await open_async(AsyncBody(chunks)))
     assert [t async for t in third.text_stream] == texts
+
+
+# ------------------------------------------------------------------ the batch runner's batches of events
+
+
+async def _batches(stream: Any, seen: list[list[Any]]) -> None:
+    async for events in stream._event_batches():
+        seen.append(events)
+
+
+@pytest.mark.parametrize(
+    "name", ["A11_chat_stream", "A20c_tools_auto_parallel_stream", "B11_reasoning_stream"]
+)
+async def test_event_batches_are_the_events_one_list_per_read(open_async: Opener, name: str) -> None:
+    chunks = split_events(transcript_body(name))
+    one_by_one, _ = await chat_stream(open_async, chunks)
+    expected = [event async for event in one_by_one]
+    stream, body = await chat_stream(open_async, chunks)
+    batches: list[list[Any]] = []
+    await _batches(stream, batches)
+    assert all(batches)  # never an empty batch
+    assert [event for batch in batches for event in batch] == expected
+    assert body.state.closed
+    assert stream.closed
+    assert stream.ttft is not None
+    with pytest.raises(RuntimeError, match="batches"):
+        stream.__aiter__()
+
+
+async def test_event_batches_fail_as_iteration_does(open_async: Opener) -> None:
+    exc = httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+    stream, body = await chat_stream(open_async, [chat_chunk("a"), chat_chunk("b")], error=exc)
+    seen: list[list[Any]] = []
+    with pytest.raises(StreamError) as info:
+        await _batches(stream, seen)
+    assert [event for batch in seen for event in batch] == [Content("a", 0), Content("b", 0)]
+    assert info.value.partial_content == "ab"
+    assert stream.failure is info.value
+    assert body.state.closed
+
+
+async def test_event_batches_keep_the_idle_timeout(open_async: Opener) -> None:
+    stream, _ = await chat_stream(open_async, [chat_chunk("a")], stall_at=1, idle_timeout=0.05)
+    with pytest.raises(VllmTimeoutError, match="idle"):
+        await _batches(stream, [])
+
+
+async def test_event_batches_only_on_a_stream_not_read_yet(open_async: Opener) -> None:
+    stream, _ = await chat_stream(open_async, [chat_chunk("a"), DONE])
+    assert await stream.__anext__() == Content("a", 0)
+    with pytest.raises(RuntimeError, match="already"):
+        stream._event_batches()
+    await stream.aclose()

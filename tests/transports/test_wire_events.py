@@ -286,3 +286,33 @@ async def test_a_compressed_stream_reads_bytes_as_before(on_wire: list[str]) -> 
             async with stream:
                 assert await stream.collect_content()
     assert on_wire == ["bytes"]
+
+
+async def test_event_batches_read_in_event_mode_and_reuse_the_connection(on_wire: list[str]) -> None:
+    # The batch runner's reading: one list per read that completed events, the same events, the connection
+    # drained and kept as after iterating event by event.
+    answer = KEEP_ALIVE_SSE + chunk(token("a") + token("b")) + chunk(DONE) + LAST_CHUNK
+    connections = []
+
+    def behaviour(conn: Conn) -> None:
+        connections.append(conn)
+        for _ in range(2):
+            conn.send(answer)
+            conn.sock.settimeout(10)
+            if not conn.sock.recv(65536):
+                return
+
+    with HostileServer(behaviour) as server:
+        async with AsyncVllmClient(server.base_url, max_retries=0, timeout=10) as client:
+            for _ in range(2):
+                stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+                async with stream:
+                    batches = [batch async for batch in stream._event_batches()]
+                assert all(batches)
+                assert [event for batch in batches for event in batch] == [
+                    Content("a", 0),
+                    Content("b", 0),
+                    Done(),
+                ]
+    assert on_wire == ["wire", "wire"]
+    assert len(connections) == 1

@@ -392,3 +392,17 @@ def test_wire_connection_has_no_instance_dict() -> None:
     conn: Any = WireConnection.__new__(WireConnection)
     with pytest.raises(AttributeError):
         conn.not_an_attribute = 1
+
+
+@pytest.mark.parametrize("first_timeout", [0.1, 30.0])
+async def test_the_head_deadline_holds_for_the_next_request_on_a_connection(first_timeout: float) -> None:
+    # The timer of the first request is left pending after its body (it serves the next request when due no
+    # later than its deadline, and is replaced when due later): the second head's deadline holds either way.
+    conn, _ = _conn(read_timeout=first_timeout)
+    conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    assert conn.done
+    assert conn.failure is None
+    conn.send(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0.1, False)
+    await conn.head()  # nothing arrives: the deadline ends the wait
+    assert conn.failure is not None
+    assert conn.failure[0] is httpx.ReadTimeout

@@ -131,8 +131,11 @@ def _open_async_body(state: StreamState) -> AsyncIterator[bytes]:
     return raw if decoder is None else adecoded(raw, decoder)
 
 
-async def _async_events(state: StreamState) -> AsyncIterator[Any]:
-    """The async read loop: body bytes in, events out (its cleanup releases the connection)."""
+async def _async_events(state: StreamState, batches: bool = False) -> AsyncIterator[Any]:
+    """The async read loop: body bytes in, events out (its cleanup releases the connection).
+
+    ``batches``: yield the events of each read as one list (never empty) instead of one by one (see
+    :meth:`_AsyncStream._event_batches`)."""
     if state.closed:
         return
     state.opened = True
@@ -152,14 +155,25 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                             no_token_yet = state.note_first_token(events)
                         if type(events[-1]) in end_events:
                             state.end(events[-1])
+                            if batches:
+                                yield events
+                            else:
+                                for event in events:
+                                    yield event
+                            break
+                        if batches:
+                            yield events
+                        else:
                             for event in events:
                                 yield event
-                            break
-                        for event in events:
-                            yield event
                 else:
-                    for event in state.close_parser():
-                        yield event
+                    last = state.close_parser()
+                    if batches:
+                        if last:
+                            yield last
+                    else:
+                        for event in last:
+                            yield event
             else:
                 loop = asyncio.get_running_loop()
                 watch = _IdleWatch(loop, loop.time() + idle)
@@ -182,8 +196,13 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                         finally:
                             watch.task = None
                         if data is None:
-                            for event in state.close_parser():
-                                yield event
+                            last = state.close_parser()
+                            if batches:
+                                if last:
+                                    yield last
+                            else:
+                                for event in last:
+                                    yield event
                             break
                         events = feed(data)
                         if events:
@@ -191,11 +210,17 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
                                 no_token_yet = state.note_first_token(events)
                             if type(events[-1]) in end_events:
                                 state.end(events[-1])
+                                if batches:
+                                    yield events
+                                else:
+                                    for event in events:
+                                        yield event
+                                break
+                            if batches:
+                                yield events
+                            else:
                                 for event in events:
                                     yield event
-                                break
-                            for event in events:
-                                yield event
                             watch.deadline = loop.time() + idle
                 finally:
                     watch.stop()
@@ -209,11 +234,11 @@ async def _async_events(state: StreamState) -> AsyncIterator[Any]:
         await _finish_async(state, raw)
 
 
-async def _wire_events(state: StreamState, body: WireBody) -> AsyncIterator[Any]:
+async def _wire_events(state: StreamState, body: WireBody, batches: bool = False) -> AsyncIterator[Any]:
     """The read loop over the SDK's own connection: the protocol feeds the parser as bytes arrive
     (:meth:`WireBody.feed_to`), and this loop only hands out the events and waits - one wake-up per read
     that completed an event, no byte stream between the socket and the parser. Same events, errors, idle
-    timeout and drain as :func:`_async_events`."""
+    timeout and drain as :func:`_async_events`; ``batches`` as there."""
     if state.closed:
         return
     state.opened = True
@@ -238,17 +263,28 @@ async def _wire_events(state: StreamState, body: WireBody) -> AsyncIterator[Any]
                         no_token_yet = state.note_first_token(events)
                     if type(events[-1]) in end_events:
                         state.end(events[-1])
+                        if batches:
+                            yield events
+                        else:
+                            for event in events:
+                                yield event
+                        break
+                    if batches:
+                        yield events
+                    else:
                         for event in events:
                             yield event
-                        break
-                    for event in events:
-                        yield event
                     if watch is not None:
                         watch.deadline = loop.time() + idle  # type: ignore[operator]  # set with watch
                     continue
                 if events is None:  # the body is complete and every event was taken
-                    for event in state.close_parser():
-                        yield event
+                    last = state.close_parser()
+                    if batches:
+                        if last:
+                            yield last
+                    else:
+                        for event in last:
+                            yield event
                     break
                 if watch is None:
                     await events
@@ -326,6 +362,7 @@ class _AsyncStream(StreamBase[EventT]):
     """Iteration, collecting and resource handling shared by the async streams."""
 
     _iterator: AsyncIterator[EventT] | None
+    _batches = False  # set by _event_batches()
 
     _byte_stream = httpx.AsyncByteStream
     _client_needed = "an httpx.AsyncClient (use the sync stream class with httpx.Client)"
@@ -343,10 +380,26 @@ class _AsyncStream(StreamBase[EventT]):
     def __aiter__(self) -> AsyncIterator[EventT]:
         iterator = self._iterator
         if iterator is None:
-            state = self._state
-            body = _reads_from_wire(state)
-            iterator = _async_events(state) if body is None else _wire_events(state, body)
-            self._iterator = iterator
+            iterator = self._iterator = self._read_loop(batches=False)
+        elif self._batches:
+            raise RuntimeError("the stream is being read in batches of events")
+        return iterator
+
+    def _read_loop(self, batches: bool) -> AsyncIterator[Any]:
+        state = self._state
+        body = _reads_from_wire(state)
+        return _async_events(state, batches) if body is None else _wire_events(state, body, batches)
+
+    def _event_batches(self) -> AsyncIterator[list[EventT]]:
+        """Internal (the batch runner's sender): the events as one list per read that completed any - the
+        same events, in the same order, with the same errors, idle timeout and release of the connection
+        as iterating the stream, minus an async-generator step per event. Only on a stream not read yet;
+        the stream cannot be iterated event by event afterwards."""
+        if self._iterator is not None:
+            raise RuntimeError("the stream's events are already being read")
+        self._batches = True
+        iterator: AsyncIterator[list[EventT]] = self._read_loop(batches=True)
+        self._iterator = iterator  # type: ignore[assignment]  # closed by aclose() like the event iterator
         return iterator
 
     async def __anext__(self) -> EventT:

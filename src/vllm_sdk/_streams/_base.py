@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .._exceptions import InvalidResponseError
+from .._transports import header_value
 from ._state import StreamState
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ EventT = TypeVar("EventT")
 
 def is_encoded(response: httpx.Response) -> bool:
     """Whether the body carries a ``Content-Encoding`` (then httpx must decode it)."""
-    encoding = response.headers.get("content-encoding")
+    encoding = header_value(response, "content-encoding")
     return encoding is not None and encoding.strip().lower() not in ("", "identity")
 
 
@@ -94,8 +95,7 @@ class StreamBase(Generic[EventT]):
     @property
     def request_id(self) -> str | None:
         """The server's ``x-request-id`` response header, when it sent one."""
-        request_id: str | None = self._state.response.headers.get("x-request-id")
-        return request_id
+        return header_value(self._state.response, "x-request-id")
 
     @property
     def ttft(self) -> float | None:

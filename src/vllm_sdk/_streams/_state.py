@@ -38,10 +38,12 @@ from .._exceptions import (
     VllmTimeoutError,
     map_transport_error,
 )
+from .._transports import header_value
 
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
+    from types import ModuleType
 
 __all__ = [
     "ANTHROPIC",
@@ -114,13 +116,19 @@ class StreamObserver(Protocol):
         ...
 
 
+_READ_ERRORS: list[tuple[type[BaseException], ...]] = []
+
+
 def read_errors() -> tuple[type[BaseException], ...]:
     """Exception classes that mean "reading the body failed", for the ``except`` clauses of the read loops.
 
     httpx's transport and decoding errors always; aiohttp's when aiohttp is in use (it is imported by then,
     so looking in ``sys.modules`` costs nothing and never imports it); builtin ``TimeoutError``/``OSError``
-    for transports that let socket errors through.
+    for transports that let socket errors through. Once aiohttp's class is in, the tuple is kept (a
+    module stays imported): one tuple per stream was a measurable part of a stream's cost.
     """
+    if _READ_ERRORS:
+        return _READ_ERRORS[0]
     classes: tuple[type[BaseException], ...] = (
         httpx.TransportError,
         httpx.DecodingError,
@@ -131,6 +139,7 @@ def read_errors() -> tuple[type[BaseException], ...]:
     client_error = getattr(aiohttp, "ClientError", None)
     if isinstance(client_error, type) and issubclass(client_error, BaseException):
         classes += (client_error,)
+        _READ_ERRORS.append(classes)
     return classes
 
 
@@ -282,6 +291,18 @@ TRANSCRIPTION = StreamKind(
     chunk_model=_chat_chunk,
 )
 
+_SPEEDUPS: list[ModuleType] = []
+
+
+def _speedups_module() -> ModuleType:
+    """``vllm_sdk._speedups`` (the parsers), imported on the first stream rather than with this module."""
+    if not _SPEEDUPS:
+        from .. import _speedups
+
+        _SPEEDUPS.append(_speedups)
+    return _SPEEDUPS[0]
+
+
 #: Close tasks started for abandoned async streams (referenced until they finish, as asyncio requires).
 _closing: set[asyncio.Task[None]] = set()
 
@@ -364,10 +385,10 @@ class StreamState:
 
     def _new_parser(self, *, keep_raw: bool) -> StreamParser:
         # Looked up on the selector module at construction time, so the selector (and the test fixture that
-        # switches builds) decides which build runs.
-        from .. import _speedups
-
-        factory: Callable[..., StreamParser] = getattr(_speedups, self.kind.parser_name)
+        # switches builds) decides which build runs; the module itself is imported once (an import
+        # statement here cost a trip through the import machinery per stream).
+        speedups = _speedups_module()
+        factory: Callable[..., StreamParser] = getattr(speedups, self.kind.parser_name)
         if self.max_event_size is None:
             return factory(keep_raw=keep_raw) if keep_raw else factory()
         return factory(max_event_size=self.max_event_size, keep_raw=keep_raw)
@@ -453,7 +474,7 @@ class StreamState:
         """Validate ``snapshot`` into the response model (``usage`` is ``None`` when the stream sent none),
         with the stream's ``x-request-id``."""
         model = self.kind.response_model()(snapshot)
-        model._request_id = self.response.headers.get("x-request-id")
+        model._request_id = header_value(self.response, "x-request-id")
         return model
 
     def with_partial(self, err: StreamError) -> StreamError:

@@ -35,6 +35,7 @@ from ._factory import (
     selected_transport,
 )
 from ._httpx import LoopBoundHTTPTransport
+from ._lazy_response import header_value
 from ._request_build import RequestFactory
 from ._settings import EnvSettingError
 from ._uvloop import UVLOOP_ENV, LoopSettingError, new_event_loop, run, selected_loop
@@ -53,6 +54,7 @@ __all__ = [
     "aiohttp_available",
     "create_async_http_client",
     "create_sync_http_client",
+    "header_value",
     "new_event_loop",
     "run",
     "selected_loop",

@@ -108,8 +108,10 @@ class RequestFactory:
         the client's default headers are ASCII (sent as the same bytes by either path)."""
         if self.direct is None or not self.applies(url, params):
             return False
+        return self._ascii(tuple(self._http.headers.raw))
+
+    def _ascii(self, raw: tuple[tuple[bytes, bytes], ...]) -> bool:
         # The defaults rarely change: the last set found ASCII is remembered (compared, not assumed).
-        raw = tuple(self._http.headers.raw)
         if raw == self._ascii_defaults:
             return True
         if all(name.isascii() and value.isascii() for name, value in raw):
@@ -117,12 +119,25 @@ class RequestFactory:
             return True
         return False
 
+    def direct_headers(self, url: str, headers: Mapping[str, str]) -> list[tuple[str, str]] | None:
+        """:meth:`wire_headers` when :meth:`direct_applies` (a call without query parameters), else ``None``:
+        both in one, the client's default headers read once. Do not modify the list."""
+        if self.direct is None or not self.applies(url, None):
+            return None
+        raw = tuple(self._http.headers.raw)
+        return self._wire_headers(headers, raw) if self._ascii(raw) else None
+
     def wire_headers(self, headers: Mapping[str, str]) -> list[tuple[str, str]]:
         """The headers :meth:`build` would give a request (the client's defaults merged with ``headers``),
         as text, without ``Host`` and ``Content-Length`` (the sender adds those). Do not modify the list."""
+        return self._wire_headers(headers, tuple(self._http.headers.raw))
+
+    def _wire_headers(
+        self, headers: Mapping[str, str], defaults: tuple[tuple[bytes, bytes], ...]
+    ) -> list[tuple[str, str]]:
         # Calls of one client send the same few header sets: each merge is kept (the client's defaults
         # are part of the key, so changing them on the httpx client is seen at once).
-        key = (tuple(headers.items()), tuple(self._http.headers.raw))
+        key = (tuple(headers.items()), defaults)
         wire = self._wire.get(key)
         if wire is None:
             wire = [

@@ -60,6 +60,30 @@ _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _STATUS = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: (.*))?")
 _DIGITS = re.compile(rb"[0-9]{1,18}")
 
+#: Final response heads seen, by the head minus its date's value (see ``WireConnection._parse_head``):
+#: ``(status, reason, keep_alive, body_left, content_encoding, sets_cookie, headers)``.
+_HEADS: dict[bytes, tuple[int, bytes, bool, int, bytes | None, bool, tuple[tuple[bytes, bytes], ...]]] = {}
+#: Distinct heads kept (past this the memo starts over: a server whose heads all differ costs one insert).
+_MAX_HEADS = 64
+_DATE_LINES = (b"\r\nDate: ", b"\r\ndate: ")
+
+
+def _without_date(head: bytes) -> tuple[bytes, bytes, int]:
+    """``head`` without the value of its first header line written ``Date: `` (or ``date: ``), that value
+    as the parser keeps it (stripped of spaces and tabs), and the line's index among the header lines;
+    ``(head, b"", -1)`` without one."""
+    for prefix in _DATE_LINES:
+        line = head.find(prefix)
+        if line >= 0:
+            start = line + len(prefix)
+            end = head.find(b"\r\n", start)
+            if end < 0:
+                end = len(head)
+            # Header line k is line k + 1 of the head: as many CRLFs precede it (the status line is first).
+            at = head.count(b"\r\n", 0, line + 2) - 1
+            return head[:start] + head[end:], head[start:end].strip(b" \t"), at
+    return head, b"", -1
+
 
 class WireConnection(asyncio.Protocol):
     """One HTTP/1.1 client connection, one request at a time (see the module docstring).
@@ -239,10 +263,18 @@ class WireConnection(asyncio.Protocol):
         self._head_buf = bytearray()
         self._read_timeout = read_timeout
         if read_timeout is not None:
-            now = self._loop.time()
+            loop = self._loop
+            now = loop.time()
             self._last_read = now
-            self._head_deadline = now + read_timeout
-            self._timer = self._loop.call_at(self._head_deadline, self._on_timer)
+            deadline = self._head_deadline = now + read_timeout
+            # The timer of an earlier request still pending fires no later than this deadline: when it does,
+            # it re-arms itself at the deadline (see _on_timer), so it serves this request too - one timer
+            # handle per timeout period on a busy connection rather than one per request.
+            timer = self._timer
+            if timer is None or timer.when() > deadline:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = loop.call_at(deadline, self._on_timer)
         transport = self.transport
         assert transport is not None  # send() follows connection_made
         transport.write(data)
@@ -299,10 +331,46 @@ class WireConnection(asyncio.Protocol):
             self.keep_alive = self.reusable = False
 
     def _parse_head(self, head: bytes) -> int:
-        """Parse one response head; its status (a 1xx is not kept), or -1 after a failure."""
-        lines = head.split(b"\r\n")
+        """Parse one response head; its status (a 1xx is not kept), or -1 after a failure.
+
+        A server answers a client's requests with the same head but for its ``Date``: what a final head
+        means is kept by the head minus the date's value (:data:`_HEADS`), and a head seen before costs a
+        look-up instead of a parse. The checks that concern the date line's bytes run on every head.
+        """
         if b"\n" in head.replace(b"\r\n", b"") or b"\0" in head:
             return self._bad("a bare CR, LF or NUL in the response head")
+        key, date, at = _without_date(head)
+        known = _HEADS.get(key)
+        if known is not None:
+            status, reason, keep_alive, body_left, encoding, cookie, template = known
+            headers = list(template)
+            if at >= 0:
+                headers[at] = (headers[at][0], date)
+            self.keep_alive = keep_alive
+            self.body_left = body_left
+            self.status = status
+            self.reason = reason
+            self.raw_headers = headers
+            self.content_encoding = encoding
+            self.sets_cookie = cookie
+            return status
+        status = self._parse_new_head(head)
+        if status >= 200:
+            if len(_HEADS) >= _MAX_HEADS:
+                _HEADS.clear()
+            _HEADS[key] = (
+                status,
+                self.reason,
+                self.keep_alive,
+                self.body_left,
+                self.content_encoding,
+                self.sets_cookie,
+                tuple(self.raw_headers),
+            )
+        return status
+
+    def _parse_new_head(self, head: bytes) -> int:
+        lines = head.split(b"\r\n")
         match = _STATUS.fullmatch(lines[0])
         if match is None:
             return self._bad(f"invalid status line {lines[0][:100]!r}")
@@ -449,7 +517,8 @@ class WireConnection(asyncio.Protocol):
     def _finish(self) -> None:
         self.state = _DONE
         self.reusable = self.keep_alive and not self.closed
-        self._stop_timer()
+        # The read timer is left to fire (it does nothing once the body is done) or to serve the next
+        # request on this connection (see send); closing the connection cancels it.
         self._wake()
 
     def _fail(self, cls: type[httpx.TransportError], message: str) -> None:
@@ -651,6 +720,13 @@ class WireBody(httpx.AsyncByteStream):
             data = conn.take() if conn.pending else b""
             return None if limit is not None and len(data) > limit else data
         return await self.aread_limited(limit)
+
+    @property
+    def encoded(self) -> bool:
+        """Whether the response carries a ``Content-Encoding`` other than ``identity`` (then the body needs
+        decoding), from the head as parsed - the test ``is_encoded`` makes on the headers, without them."""
+        encoding = self._conn.content_encoding
+        return encoding is not None and encoding.strip().lower() not in (b"", b"identity")
 
     async def aclose(self) -> None:
         release, self._release = self._release, None

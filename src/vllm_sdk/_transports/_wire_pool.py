@@ -36,6 +36,9 @@ _MAX_TARGETS = 512
 # Distinct header sets kept encoded (see _request_bytes); past this the cache starts over.
 _MAX_HEADER_BLOCKS = 256
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# The extensions of a response by its reason phrase (b"OK" nearly always); at most this many are kept.
+_EXTENSIONS: dict[bytes, dict[str, Any]] = {}
+_MAX_REASONS = 32
 # Methods for which aiohttp sends ``Content-Length: 0`` without a body; the wire path does the same.
 _LENGTH_ALWAYS = frozenset({"POST", "PUT", "PATCH"})
 # Bytes that would end a header line early (request smuggling by a header value), and in names a colon too.
@@ -375,11 +378,8 @@ class WireResponse:
     @property
     def plain_success(self) -> bool:
         """A 2xx answer whose body needs no decoding and that sets no cookie (see ``DirectResponse``)."""
-        conn = self._body._conn
-        if not 200 <= self.status < 300 or conn.sets_cookie:
-            return False
-        encoding = conn.content_encoding
-        return encoding is None or encoding.strip().lower() in (b"", b"identity")
+        body = self._body
+        return 200 <= self.status < 300 and not body._conn.sets_cookie and not body.encoded
 
     async def read(self, limit: int | None) -> bytes | None:
         """The whole body, or ``None`` past ``limit`` bytes (then the connection is closed); the connection
@@ -391,10 +391,15 @@ class WireResponse:
             await body.aclose()
 
     def _extensions(self) -> dict[str, Any]:
-        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        # httpx.Response copies the dict it is given: the common ones are built once, not per response.
         reason = self._body._conn.reason
-        if reason:
-            extensions["reason_phrase"] = reason
+        extensions = _EXTENSIONS.get(reason)
+        if extensions is None:
+            extensions = {"http_version": b"HTTP/1.1"}
+            if reason:
+                extensions["reason_phrase"] = reason
+            if len(_EXTENSIONS) < _MAX_REASONS:
+                _EXTENSIONS[reason] = extensions
         return extensions
 
     def to_httpx(self) -> httpx.Response:
