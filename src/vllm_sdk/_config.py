@@ -23,6 +23,7 @@ import httpx
 from ._exceptions import SettingError
 
 __all__ = [
+    "BATCH_REQUEST_TIMEOUT",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_MAX_RETRIES",
@@ -58,6 +59,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 NO_TIMEOUT = httpx.Timeout(None)
 
 DEFAULT_MAX_RETRIES = 2
+
+#: ``vllm-sdk batch --request-timeout``: the longest one attempt may take, sent to fully read. Six hours,
+#: the total timeout of `vllm bench serve`'s own client: no real request takes that long.
+BATCH_REQUEST_TIMEOUT = 6 * 60 * 60.0
 
 #: Generous pool: batch workloads keep hundreds of streams open against one server. Every connection may
 #: stay alive between requests: streams of a batch tend to end together, and with a smaller keep-alive cap

@@ -140,6 +140,10 @@ class HostileServer:
             return await self._stream(request, STREAMS["ok"], cut=True)
         if behaviour == "trickle":  # keep-alive comments, and never an event
             return await self._trickle(request)
+        if behaviour == "drip":  # a 10 MB body, one byte every 20 ms: each read is quick, the whole is not
+            return await self._drip(request)
+        if behaviour == "endless":  # a token every 20 ms: never silent, never done
+            return await self._endless(request)
         if behaviour == "hold":  # answer only once the test sets ``release``
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
             behaviour = "ok"
@@ -173,6 +177,37 @@ class HostileServer:
                 await asyncio.sleep(0.02)
         except ConnectionError:  # the client gave up: what the test waits for
             return response
+
+    async def _drip(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"content-type": "application/json", "content-length": str(10_000_000)}
+        )
+        await response.prepare(request)
+        try:
+            for _ in range(
+                500
+            ):  # 10 s, then the connection drops: a client without a deadline fails otherwise
+                await response.write(b" ")
+                await asyncio.sleep(0.02)
+        except ConnectionError:  # the client gave up
+            return response
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        try:
+            await response.write(_chunk({"role": "assistant", "content": ""}))
+            for _ in range(500):  # 10 s of tokens, then the connection drops (see _drip)
+                await response.write(_chunk({"content": "x"}))
+                await asyncio.sleep(0.02)
+        except ConnectionError:
+            return response
+        assert request.transport is not None
+        request.transport.close()
+        return response
 
     def _main(self) -> None:
         loop = self._loop = asyncio.new_event_loop()

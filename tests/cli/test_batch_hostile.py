@@ -223,3 +223,22 @@ def test_a_stream_that_only_trickles_keep_alive_comments_hits_the_idle_timeout(
     line = records(out)["trickle"]
     assert line["error"]["type"] == "VllmTimeoutError"
     assert line["error"]["retryable"] is True
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "stream"), [("drip", False), ("endless", True)], ids=["dripping-body", "endless-stream"]
+)
+def test_a_request_that_never_finishes_hits_the_request_timeout(
+    build: ModuleType, batch_dir: Path, behaviour: str, stream: bool
+) -> None:
+    # Every read is quick and the stream is never silent, so only the bound on the whole attempt ends it.
+    inp = write_behaviours(batch_dir / "in.jsonl", [behaviour])
+    out = batch_dir / "out.jsonl"
+    args = ["batch", str(inp), "-o", str(out), "--max-retries", "0", "--timeout", "20"]
+    args += ["--stream", "--stream-idle-timeout", "20"] if stream else []
+    with HostileServer() as srv:
+        assert cli.main([*args, "--request-timeout", "0.5", "--base-url", srv.base_url]) == 3
+    line = records(out)[behaviour]
+    assert line["error"]["type"] == "VllmTimeoutError"
+    assert "did not finish within 0.5 s" in line["error"]["message"]
+    assert line["error"]["retryable"] is True

@@ -26,6 +26,7 @@ straight through the aiohttp transport, and the request or headers to send then.
 """
 
 from ._aiohttp import AiohttpTransport
+from ._deadlines import Deadlines
 from ._factory import (
     TRANSPORT_ENV,
     TransportSettingError,
@@ -45,6 +46,7 @@ __all__ = [
     "TRANSPORT_ENV",
     "UVLOOP_ENV",
     "AiohttpTransport",
+    "Deadlines",
     "EnvSettingError",
     "LoopBoundHTTPTransport",
     "LoopSettingError",

@@ -28,17 +28,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 
 from .._balancer import Balancer, Replica
-from .._config import split_credentials
+from .._config import BATCH_REQUEST_TIMEOUT, split_credentials
 from .._exceptions import VllmError
 from .._transports import create_async_http_client
 from .._transports import run as run_event_loop
 from ..batch._arrivals import paced
+from ..batch._deadline import DeadlineSender
 from ..batch._files import count_lines, iter_input, output_bytes
 from ..batch._lock import OutputLock
 from ..batch._metrics import LoadMetrics, format_table, percentile
 from ..batch._output import OutputWriter, compact, remove_stale_temporaries, scan_output
 from ..batch._runner import BATCH_RETRY_POLICY, drive_batch
-from ..batch._senders import Endpoint, HttpSender
+from ..batch._senders import Endpoint, HttpSender, Sender
 from ._progress import BatchProgress
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class BatchFileOptions:
     model: str | None = None  # overrides every line's body["model"] when set
     retry_failed: bool = False  # rerun every failed id, not only the retryably failed ones
     stream_idle_timeout: float | None = None  # seconds of silence allowed inside a stream
+    # The longest one attempt may take, first byte sent to last byte read (inf: no bound). The client's
+    # timeouts bound each phase only, so a server dripping bytes or streaming forever would hold a run open.
+    request_timeout: float = BATCH_REQUEST_TIMEOUT
     request_rate: float = math.inf  # Poisson arrivals per second; inf: as fast as concurrency allows
     seed: int = 0  # seeds the arrival gaps
     slo: dict[str, float] | None = None  # milliseconds per SLO metric (goodput)
@@ -97,7 +101,11 @@ class BatchFileOptions:
             raise BatchFileError(f"--concurrency must be at least 1, not {self.concurrency}")
         if self.max_retries < 0:
             raise BatchFileError(f"--max-retries must be at least 0, not {self.max_retries}")
-        for name, value in (("--timeout", self.timeout), ("--stream-idle-timeout", self.stream_idle_timeout)):
+        for name, value in (
+            ("--timeout", self.timeout),
+            ("--stream-idle-timeout", self.stream_idle_timeout),
+            ("--request-timeout", self.request_timeout),
+        ):
             if value is not None and not value > 0:
                 raise BatchFileError(f"{name} must be a number of seconds above 0, not {value}")
         if not self.request_rate > 0:
@@ -169,6 +177,14 @@ def _endpoints(options: BatchFileOptions, http: httpx.AsyncClient) -> list[Endpo
         auth = f"Bearer {options.api_key}" if options.api_key else basic
         endpoints.append(Endpoint(base_url, http, {"authorization": auth} if auth else {}))
     return endpoints
+
+
+def _sender(options: BatchFileOptions) -> Sender[Endpoint]:
+    """The HTTP sender of a run, its attempts bounded by ``--request-timeout`` unless that is ``inf``."""
+    sender = HttpSender(idle_timeout=options.stream_idle_timeout)
+    if math.isinf(options.request_timeout):
+        return sender
+    return DeadlineSender(sender, options.request_timeout)
 
 
 def _http_client(options: BatchFileOptions) -> httpx.AsyncClient:
@@ -316,7 +332,7 @@ async def _run(
                 drive_batch(
                     source,
                     balancer=balancer,
-                    send=HttpSender(idle_timeout=options.stream_idle_timeout),
+                    send=_sender(options),
                     concurrency=options.concurrency,
                     stream=options.stream,
                     policy=policy,

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .._config import env_base_url, split_credentials
+from .._config import BATCH_REQUEST_TIMEOUT, env_base_url, split_credentials
 from .._exceptions import VllmError
 from ._deps import missing_dependency_hint
 
@@ -197,6 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest silence allowed inside a stream (default: the read timeout)",
     )
+    batch.add_argument(
+        "--request-timeout",
+        type=float,
+        default=BATCH_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="longest one attempt of a request may take, sent to fully read; inf: no bound "
+        "(default: 21600, six hours)",
+    )
     _load_options(batch)
     _connection_options(batch, suppress=True, multi_url=True)
 
@@ -305,6 +313,7 @@ def _run(argv: list[str]) -> int:
                     model=args.model,
                     retry_failed=args.retry_failed,
                     stream_idle_timeout=args.stream_idle_timeout,
+                    request_timeout=args.request_timeout,
                     request_rate=args.request_rate,
                     seed=args.seed,
                     slo=args.slo,
