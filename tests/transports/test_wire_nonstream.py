@@ -359,7 +359,10 @@ async def test_the_connection_slots_hold_and_the_pool_timeout_is_typed(wire: dic
             assert isinstance(info.value.__cause__, httpx.PoolTimeout)
             release.set()
             assert [model.id for model in (await held).data] == ["m"]
-            texts = await asyncio.gather(*(_chat(client) for _ in range(6)))
+            # The same pool with room to wait: six calls queued on one connection take longer than 0.2 s
+            # on a loaded machine.
+            patient = client.with_timeout(httpx.Timeout(10.0))
+            texts = await asyncio.gather(*(_chat(patient) for _ in range(6)))
         assert len(server.connections) == 1  # every later call waited for the one connection
     assert texts == ["hello"] * 6
 
