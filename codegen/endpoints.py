@@ -394,7 +394,10 @@ class EndpointsRenderer:
             "    operation: str | None = None\n"
             '    """The OpenTelemetry GenAI operation name (``"chat"``...), where the route has one."""\n'
             "    required: tuple[tuple[str, ...], ...] = ()\n"
-            '    """Fields the SDK requires beyond the schema: each group needs one of its names set."""\n\n'
+            '    """Fields the SDK requires beyond the schema: each group needs one of its names set."""\n'
+            "    retries: bool = True\n"
+            '    """Whether the client\'s ``max_retries`` applies; ``False`` for a route whose request\n'
+            '    must not be sent twice unasked (retried only when the call passes ``max_retries``)."""\n\n'
         )
 
     def _render_routes(self) -> str:
@@ -428,6 +431,11 @@ class EndpointsRenderer:
         if required:
             groups = "".join("(" + "".join(f"{str(k)!r}, " for k in group) + "), " for group in required)
             out += f"            required=({groups}),\n"
+        retries = settings.get("retries", True)
+        if not isinstance(retries, bool):
+            raise ValueError(f"routes.{name}.retries must be true or false, not {retries!r}")
+        if not retries:
+            out += "            retries=False,\n"
         return out
 
     def _render_request_fields(self, models: Iterable[str]) -> str:

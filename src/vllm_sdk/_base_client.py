@@ -538,7 +538,8 @@ class BaseClient(Generic[HttpClientT]):
             headers=options.extra_headers,
             params=options.extra_query,
             timeout=options.timeout,
-            max_retries=options.max_retries,
+            # A route that must not be sent twice unasked is retried only when the call asks for it.
+            max_retries=options.max_retries if options.max_retries is not None or route.retries else 0,
             stream=stream,
             operation=route.operation,
             body=body,

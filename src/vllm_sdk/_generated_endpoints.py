@@ -98,6 +98,9 @@ class Route:
     """The OpenTelemetry GenAI operation name (``"chat"``...), where the route has one."""
     required: tuple[tuple[str, ...], ...] = ()
     """Fields the SDK requires beyond the schema: each group needs one of its names set."""
+    retries: bool = True
+    """Whether the client's ``max_retries`` applies; ``False`` for a route whose request
+    must not be sent twice unasked (retried only when the call passes ``max_retries``)."""
 
 
 ROUTES: Mapping[str, Route] = MappingProxyType(
@@ -357,6 +360,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
             streams=False,
             request_variants=(ScaleElasticEpRequest,),
             required=(("new_data_parallel_size",),),
+            retries=False,
         ),
         "score": Route(
             name="score",

@@ -202,6 +202,34 @@ def test_scale_elastic_ep_errors(client: VllmClient) -> None:
         client.scale_elastic_ep(new_data_parallel_size=2)
 
 
+def test_a_failed_scale_is_not_sent_again_unless_the_call_asks(server: MockVllmServer) -> None:
+    # A 500 after a scale began is retryable by the client's rule, but sending it again would scale again:
+    # the route opts out of the client's max_retries; a call that passes max_retries still retries.
+    def scales() -> int:
+        return sum(1 for request in server.requests if request.path == "/scale_elastic_ep")
+
+    with VllmClient(server.base_url, max_retries=2) as c:
+        before = scales()
+        with pytest.raises(InternalServerError, match="Scale failed"):
+            c.scale_elastic_ep(new_data_parallel_size=2)
+        assert scales() - before == 1
+        with pytest.raises(InternalServerError):
+            c.scale_elastic_ep(new_data_parallel_size=2, max_retries=1)
+        assert scales() - before == 3
+        with pytest.raises(InternalServerError):  # the builder takes the same route options
+            ScaleElasticEpBuilder(c._requester).new_data_parallel_size(2).send()
+        assert scales() - before == 4
+
+
+async def test_a_failed_scale_is_not_sent_again_on_the_async_client(server: MockVllmServer) -> None:
+    async with AsyncVllmClient(server.base_url, max_retries=2) as c:
+        before = sum(1 for request in server.requests if request.path == "/scale_elastic_ep")
+        with pytest.raises(InternalServerError):
+            await c.scale_elastic_ep(new_data_parallel_size=2)
+        after = sum(1 for request in server.requests if request.path == "/scale_elastic_ep")
+    assert after - before == 1
+
+
 def test_cluster_routes_raw(client: VllmClient) -> None:
     raw = client.with_raw_response.kv_event_sources()
     assert raw.status_code == 200
