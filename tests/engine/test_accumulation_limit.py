@@ -59,7 +59,7 @@ def test_default_is_the_clients_max_response_size() -> None:
     [(0, ValueError), (-1, ValueError), (True, TypeError), (1.5, TypeError), ("10", TypeError)],
 )
 def test_bad_values_are_refused(engine: ModuleType, parser: str, value: object, error: type) -> None:
-    with pytest.raises(error, match="max_accumulated"):
+    with pytest.raises(error, match="max_accumulated must be"):
         getattr(engine, parser)(max_accumulated=value)
 
 
@@ -206,7 +206,7 @@ def test_selected_typed_parsers_take_the_keyword() -> None:
     from vllm_sdk import _speedups
 
     for cls in (_speedups.ResponsesStreamParser, _speedups.AnthropicStreamParser):
-        with pytest.raises(ValueError, match="max_accumulated"):
+        with pytest.raises(ValueError, match="max_accumulated must be"):
             cls(max_accumulated=0)
 
 
