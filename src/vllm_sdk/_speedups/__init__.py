@@ -70,19 +70,41 @@ else:
 
 # Shared by both builds: a pure-Python mapping over the selected build's SSE framing (see _responses.py).
 from ._anthropic import AnthropicStreamParser as _AnthropicStreamParser  # noqa: E402
-from ._common import DEFAULT_MAX_EVENT_SIZE  # noqa: E402
+from ._common import DEFAULT_MAX_ACCUMULATED, DEFAULT_MAX_EVENT_SIZE  # noqa: E402
 from ._responses import ResponsesStreamParser as _ResponsesStreamParser  # noqa: E402
 
 
 class ResponsesStreamParser(_ResponsesStreamParser):
     """The Responses stream parser over the selected build's ``SSEDecoder``."""
 
-    def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
-        super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=SSEDecoder)
+    def __init__(
+        self,
+        *,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        keep_raw: bool = False,
+        max_accumulated: int | None = DEFAULT_MAX_ACCUMULATED,
+    ) -> None:
+        super().__init__(
+            max_event_size=max_event_size,
+            keep_raw=keep_raw,
+            decoder_cls=SSEDecoder,
+            max_accumulated=max_accumulated,
+        )
 
 
 class AnthropicStreamParser(_AnthropicStreamParser):
     """The Messages (Anthropic-style) stream parser over the selected build's ``SSEDecoder``."""
 
-    def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
-        super().__init__(max_event_size=max_event_size, keep_raw=keep_raw, decoder_cls=SSEDecoder)
+    def __init__(
+        self,
+        *,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        keep_raw: bool = False,
+        max_accumulated: int | None = DEFAULT_MAX_ACCUMULATED,
+    ) -> None:
+        super().__init__(
+            max_event_size=max_event_size,
+            keep_raw=keep_raw,
+            decoder_cls=SSEDecoder,
+            max_accumulated=max_accumulated,
+        )

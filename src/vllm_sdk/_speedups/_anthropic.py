@@ -200,20 +200,21 @@ class AnthropicStreamParser(TypedEventStreamParser):
         block = self._blocks.get(index)
         kind = delta.get("type")
         if kind == "text_delta":
-            text = str(delta.get("text") or "")
+            text = self._take(str(delta.get("text") or ""))
             if block is not None:
                 block["text"] = str(block.get("text") or "") + text
             self._think.feed(text, out)
         elif kind == "thinking_delta":
-            text = str(delta.get("thinking") or "")
+            text = self._take(str(delta.get("thinking") or ""))
             if block is not None:
                 block["thinking"] = str(block.get("thinking") or "") + text
             out.append(Reasoning(text, 0))
         elif kind == "signature_delta":
             if block is not None:
-                block["signature"] = str(block.get("signature") or "") + str(delta.get("signature") or "")
+                signature = self._take(str(delta.get("signature") or ""))
+                block["signature"] = str(block.get("signature") or "") + signature
         elif kind == "input_json_delta":
-            fragment = str(delta.get("partial_json") or "")
+            fragment = self._take(str(delta.get("partial_json") or ""))
             parts = self._json.setdefault(index, [])
             parts.append(fragment)
             position = self._calls.get(index)

@@ -32,9 +32,16 @@ cdef class _BaseParser(_Framer):
     # The payload being handled, for error messages (restored to the bytes received when it is a tail).
     cdef bytes _payload
     cdef bint _payload_tail
+    # Characters of text accumulated (every choice together) and their bound (max_accumulated).
+    cdef Py_ssize_t _taken
+    cdef Py_ssize_t _max_accumulated
 
-    def __init__(self, *, max_event_size=DEFAULT_MAX_EVENT_SIZE, keep_raw=False):
+    def __init__(
+        self, *, max_event_size=DEFAULT_MAX_EVENT_SIZE, keep_raw=False, max_accumulated=DEFAULT_MAX_ACCUMULATED
+    ):
         self._set_max(max_event_size)
+        self._max_accumulated = accumulation_limit(max_accumulated)
+        self._taken = 0
         self._keep_raw = bool(keep_raw)
         self._raw = []
         self._done = False
@@ -309,6 +316,14 @@ cdef class _BaseParser(_Framer):
         raise NotImplementedError
 
 
+cdef inline int _take(_BaseParser parser, Py_ssize_t size) except -1:
+    # Count `size` more characters of accumulated text; past max_accumulated, StreamError.
+    if size > parser._max_accumulated - parser._taken:
+        raise accumulated_too_large(parser._max_accumulated)
+    parser._taken += size
+    return 0
+
+
 cdef class ChatStreamParser(_BaseParser):
     """Incremental chat-completions stream parser: body bytes in, :data:`~vllm_sdk.StreamEvent` out.
 
@@ -316,6 +331,9 @@ cdef class ChatStreamParser(_BaseParser):
     :class:`~vllm_sdk.StreamError` when ``[DONE]`` never came). ``snapshot()`` is the accumulated response
     as vLLM would have returned it without streaming (content split from ``<think>`` blocks the same way
     the events are). ``keep_raw=True`` keeps the decoded chunk dicts for :meth:`take_raw`.
+    ``max_accumulated`` bounds the characters of text kept for the snapshot (content, reasoning, tool-call
+    names and arguments, every choice together; ``None``: no bound): a delta that would pass it raises
+    :class:`~vllm_sdk.StreamError` like an oversized event.
     """
 
     cdef int _choices(self, list choices, list out) except -1:
@@ -382,16 +400,18 @@ cdef class ChatStreamParser(_BaseParser):
                 if reasoning:
                     if type(reasoning) is not str:
                         raise self._shape("reasoning is not a string")
+                    _take(self, PyUnicode_GET_LENGTH(reasoning))
                     if st.think == _START:
                         # The server splits reasoning itself: content is never a think block.
                         _settle_start(st, out)
-                    st.reasoning.append(reasoning)
+                    _add(st.reasoning, <str>reasoning, &st.reasoning_at)
                     out.append(_event(_Reasoning, (reasoning, index)))
                 if content:
                     if type(content) is not str:
                         raise self._shape("content is not a string")
+                    _take(self, PyUnicode_GET_LENGTH(content))
                     if st.think == _PLAIN:
-                        st.content.append(content)
+                        _add(st.content, <str>content, &st.content_at)
                         out.append(_event(_Content, (content, index)))
                     else:
                         _think_content(st, <str>content, out)
@@ -427,8 +447,9 @@ cdef class ChatStreamParser(_BaseParser):
         self._last_index = st.index
         self._last_state = st
         if text:
+            _take(self, PyUnicode_GET_LENGTH(text))
             if st.think == _PLAIN:
-                st.content.append(text)
+                _add(st.content, text, &st.content_at)
                 out.append(_event(_Content, (text, st.index)))
             else:
                 _think_content(st, text, out)
@@ -484,7 +505,7 @@ cdef int _settle_start(_ChoiceState st, list out) except -1:
     cdef str held = st.held
     if held:
         st.held = ""
-        st.content.append(held)
+        _add(st.content, held, &st.content_at)
         out.append(_event(_Content, (held, st.index)))
     return 0
 
@@ -507,7 +528,7 @@ cdef int _think_content(_ChoiceState st, str text, list out) except -1:
         else:
             st.think = _PLAIN
             st.held = ""
-            st.content.append(held)
+            _add(st.content, held, &st.content_at)
             out.append(_event(_Content, (held, index)))
             return 0
     buf = st.held + text if st.held else text
@@ -517,11 +538,11 @@ cdef int _think_content(_ChoiceState st, str text, list out) except -1:
         st.think = _PLAIN
         if end:
             reasoning = buf[:end]
-            st.reasoning.append(reasoning)
+            _add(st.reasoning, reasoning, &st.reasoning_at)
             out.append(_event(_Reasoning, (reasoning, index)))
         rest = buf[end + 8:]
         if rest:
-            st.content.append(rest)
+            _add(st.content, rest, &st.content_at)
             out.append(_event(_Content, (rest, index)))
         return 0
     # Hold back a tail that may be the start of "</think>": it begins at the last "<" of the last 7.
@@ -533,7 +554,7 @@ cdef int _think_content(_ChoiceState st, str text, list out) except -1:
     else:
         st.held = ""
     if buf:
-        st.reasoning.append(buf)
+        _add(st.reasoning, buf, &st.reasoning_at)
         out.append(_event(_Reasoning, (buf, index)))
     return 0
 
@@ -580,12 +601,16 @@ cdef int _tool_calls(_BaseParser parser, _ChoiceState st, list tool_calls, list 
             raise parser._shape("tool call id or type is not a string")
         if not (name is None or type(name) is str) or not (arguments is None or type(arguments) is str):
             raise parser._shape("tool call name or arguments is not a string")
+        _take(
+            parser,
+            (PyUnicode_GET_LENGTH(name) if name else 0) + (PyUnicode_GET_LENGTH(arguments) if arguments else 0),
+        )
         value = st.calls.get(index)
         if value is None:
             # A new call starts: the ones before it can no longer change.
             if st.open:
                 _complete(st, out)
-            call = [None, None, None, []]
+            call = [None, None, None, [], _COMPACT_PIECES]
             st.calls[index] = call
             st.open.append(index)
         else:
@@ -598,6 +623,8 @@ cdef int _tool_calls(_BaseParser parser, _ChoiceState st, list tool_calls, list 
             call[2] = name
         if arguments:
             (<list>call[3]).append(arguments)
+            if PyList_GET_SIZE(<list>call[3]) > <Py_ssize_t>call[4]:
+                call[4] = compact(call[3], call[4])
         out.append(_event(_ToolCallDelta, (index, call_id, name, arguments or "", choice)))
     return 0
 
@@ -620,10 +647,10 @@ cdef int _finish(_ChoiceState st, list out) except -1:
     if held:
         st.held = ""
         if st.think == _THINK:
-            st.reasoning.append(held)
+            _add(st.reasoning, held, &st.reasoning_at)
             out.append(_event(_Reasoning, (held, st.index)))
         else:
-            st.content.append(held)
+            _add(st.content, held, &st.content_at)
             out.append(_event(_Content, (held, st.index)))
     if st.think == _START:
         st.think = _PLAIN

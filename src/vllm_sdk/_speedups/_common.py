@@ -8,6 +8,7 @@ that is not on the per-byte or per-delta hot path lives in this one module.
 from __future__ import annotations
 
 import json
+import sys
 from operator import itemgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,12 +35,17 @@ except ImportError:  # pragma: no cover - tests/engine/test_json_fallback.py cov
 
 __all__ = [
     "BOM",
+    "COMPACT_PIECES",
+    "DEFAULT_MAX_ACCUMULATED",
     "DEFAULT_MAX_EVENT_SIZE",
     "DONE_PAYLOAD",
     "THINK_CLOSE",
     "THINK_OPEN",
     "ServerSentEvent",
+    "accumulated_too_large",
+    "accumulation_limit",
     "chat_snapshot",
+    "compact",
     "completion_snapshot",
     "error_event",
     "event_too_large",
@@ -53,6 +59,13 @@ __all__ = [
 
 #: Default bound on one event (its data plus the line being read), in bytes.
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+#: Default bound on the text a stream parser accumulates for ``snapshot()``, in characters: the same
+#: 64 MiB as the client's ``DEFAULT_MAX_RESPONSE_SIZE`` (``_body_read``, not imported here: the engine
+#: stays free of the HTTP layer; a test keeps the two equal).
+DEFAULT_MAX_ACCUMULATED = 64 * 1024 * 1024
+#: How many pieces an accumulated text may have before the newest ones are joined into one string (one
+#: small ``str`` per token costs ~60 bytes besides its text; joined, memory follows the text).
+COMPACT_PIECES = 4096
 #: The UTF-8 byte order mark a stream may start with (stripped once).
 BOM = b"\xef\xbb\xbf"
 #: The payload that ends an OpenAI-style stream.
@@ -148,6 +161,36 @@ def shape_error(what: str, raw: bytes) -> StreamError:
 def event_too_large(limit: int) -> StreamError:
     """An event (or a line without a newline) grew past the configured bound."""
     return StreamError(f"stream event exceeds max_event_size ({limit} bytes)")
+
+
+def accumulation_limit(max_accumulated: int | None) -> int:
+    """The checked ``max_accumulated`` keyword as the bound the parsers compare with (``None``: none)."""
+    if max_accumulated is None:
+        return sys.maxsize
+    if isinstance(max_accumulated, bool) or not isinstance(max_accumulated, int):
+        raise TypeError(
+            f"max_accumulated must be an int (characters) or None, not {type(max_accumulated).__name__}"
+        )
+    if max_accumulated < 1:
+        raise ValueError(f"max_accumulated must be > 0 characters or None, not {max_accumulated}")
+    return min(max_accumulated, sys.maxsize)  # the compiled build counts in a C integer
+
+
+def accumulated_too_large(limit: int) -> StreamError:
+    """The text a stream sent (kept for ``snapshot()``/``collect()``) grew past the configured bound."""
+    return StreamError(f"the stream's accumulated text exceeds {limit} characters (max_accumulated)")
+
+
+def compact(pieces: list[str], limit: int) -> int:
+    """Join the pieces past the already-joined ones (``limit - COMPACT_PIECES`` of them) into one string;
+    return the length at which to compact next.
+
+    Only the new pieces are joined, so each character is copied once here whatever the stream's length;
+    the list keeps one string per ``COMPACT_PIECES`` pieces, and ``"".join(pieces)`` is unchanged.
+    """
+    start = limit - COMPACT_PIECES
+    pieces[start:] = ["".join(pieces[start:])]
+    return start + 1 + COMPACT_PIECES
 
 
 def truncated_error(events: int, partial_content: str, partial: object) -> StreamError:

@@ -6,7 +6,8 @@ cdef class CompletionStreamParser(_BaseParser):
     """Incremental legacy-completions stream parser: body bytes in, :data:`CompletionStreamEvent` out.
 
     Same driver as :class:`ChatStreamParser`; yields :class:`~vllm_sdk.Text` for generated text and
-    ``snapshot()`` gives the response in the non-streaming ``text_completion`` shape.
+    ``snapshot()`` gives the response in the non-streaming ``text_completion`` shape; ``max_accumulated``
+    bounds the characters of text kept for it, every choice together.
     """
 
     cdef int _choices(self, list choices, list out) except -1:
@@ -31,7 +32,8 @@ cdef class CompletionStreamParser(_BaseParser):
             if text:
                 if type(text) is not str:
                     raise self._shape("text is not a string")
-                st.text.append(text)
+                _take(self, PyUnicode_GET_LENGTH(text))
+                _add(st.text, <str>text, &st.text_at)
                 out.append(_event(_Text, (text, index)))
             value = choice.get("logprobs")
             if value is not None:
@@ -55,7 +57,8 @@ cdef class CompletionStreamParser(_BaseParser):
         # A line of the text memo: what _choices does for a choice with this text and nothing else.
         cdef _TextState st = <_TextState>self._tstate
         if text:
-            st.text.append(text)
+            _take(self, PyUnicode_GET_LENGTH(text))
+            _add(st.text, text, &st.text_at)
             out.append(_event(_Text, (text, st.index)))
         return 0
 

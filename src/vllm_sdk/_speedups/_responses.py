@@ -75,16 +75,18 @@ class ResponsesStreamParser(TypedEventStreamParser):
 
     def _handle(self, kind: str, event: dict[str, Any], out: list[Any]) -> bool:
         if kind == "response.output_text.delta":
-            self._append_text(event, "text")
-            out.append(Content(str(event.get("delta") or ""), 0))
+            text = self._take(str(event.get("delta") or ""))
+            self._append_text(event, "text", text)
+            out.append(Content(text, 0))
         elif kind in _REASONING_DELTAS:
+            text = self._take(str(event.get("delta") or ""))
             if kind == "response.reasoning_text.delta":
-                self._append_text(event, "text")
-            out.append(Reasoning(str(event.get("delta") or ""), 0))
+                self._append_text(event, "text", text)
+            out.append(Reasoning(text, 0))
         elif kind == "response.function_call_arguments.delta":
+            delta = self._take(str(event.get("delta") or ""))
             index = self._output_index(event)
             item = self._items.get(index)
-            delta = str(event.get("delta") or "")
             if item is not None:
                 item["arguments"] = str(item.get("arguments") or "") + delta
             out.append(ToolCallDelta(self._call_position(index), None, None, delta, 0))
@@ -150,7 +152,7 @@ class ResponsesStreamParser(TypedEventStreamParser):
             position = self._calls[output_index] = len(self._calls)
         return position
 
-    def _append_text(self, event: dict[str, Any], key: str) -> None:
+    def _append_text(self, event: dict[str, Any], key: str, text: str) -> None:
         item = self._items.get(self._output_index(event))
         if item is None:
             return
@@ -159,7 +161,7 @@ class ResponsesStreamParser(TypedEventStreamParser):
         if isinstance(parts, list) and type(index) is int and 0 <= index < len(parts):
             part = parts[index]
             if isinstance(part, dict):
-                part[key] = str(part.get(key) or "") + str(event.get("delta") or "")
+                part[key] = str(part.get(key) or "") + text
 
     def _item_added(self, event: dict[str, Any], out: list[Any]) -> None:
         item = event.get("item")

@@ -19,6 +19,7 @@ the framer and the parsers keep calling each other as C functions): ``_framing_c
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_Next
+from cpython.list cimport PyList_GET_SIZE
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH
 from libc.string cimport memchr, memcmp, memcpy
@@ -40,12 +41,17 @@ from .._exceptions import StreamError
 from .._tool_call import ToolCall
 from ._common import (
     BOM,
+    COMPACT_PIECES,
+    DEFAULT_MAX_ACCUMULATED,
     DEFAULT_MAX_EVENT_SIZE,
     DONE_PAYLOAD,
     THINK_CLOSE,
     THINK_OPEN,
     ServerSentEvent,
+    accumulated_too_large,
+    accumulation_limit,
     chat_snapshot,
+    compact,
     completion_snapshot,
     error_event,
     event_too_large,
@@ -75,6 +81,7 @@ cdef str _THINK_CLOSE = THINK_CLOSE
 cdef bytes _DONE_PAYLOAD = DONE_PAYLOAD
 cdef bytes _BOM = BOM
 cdef PyTypeObject* _tuple_type = <PyTypeObject*>tuple
+cdef Py_ssize_t _COMPACT_PIECES = COMPACT_PIECES
 
 # Think-splitting states of one choice's content.
 cdef enum:
@@ -99,6 +106,14 @@ cdef inline int _append_bytes(bytearray buf, const char* data, Py_ssize_t n) exc
 include "_framing_c.pxi"
 
 
+cdef inline int _add(list pieces, str text, Py_ssize_t* at) except -1:
+    # Keep one more piece of accumulated text; past `at` pieces, join the new ones (off the hot path).
+    pieces.append(text)
+    if PyList_GET_SIZE(pieces) > at[0]:
+        at[0] = compact(pieces, at[0])
+    return 0
+
+
 cdef class _ChoiceState:
     """What one chat choice has accumulated so far."""
 
@@ -106,9 +121,12 @@ cdef class _ChoiceState:
     cdef object role
     cdef list content
     cdef list reasoning
+    # The lengths at which content / reasoning pieces are next joined (see _common.compact).
+    cdef Py_ssize_t content_at
+    cdef Py_ssize_t reasoning_at
     cdef int think
     cdef str held
-    cdef dict calls  # index -> [id, type, name, argument parts]
+    cdef dict calls  # index -> [id, type, name, argument parts, compact at]
     cdef list open
     cdef object finish_reason
     cdef object stop_reason
@@ -119,6 +137,8 @@ cdef class _ChoiceState:
         self.role = "assistant"
         self.content = []
         self.reasoning = []
+        self.content_at = _COMPACT_PIECES
+        self.reasoning_at = _COMPACT_PIECES
         self.think = _START
         self.held = ""
         self.calls = {}
@@ -133,6 +153,7 @@ cdef class _TextState:
 
     cdef object index
     cdef list text
+    cdef Py_ssize_t text_at  # the length at which text pieces are next joined
     cdef object finish_reason
     cdef object stop_reason
     cdef object logprobs
@@ -140,6 +161,7 @@ cdef class _TextState:
     def __cinit__(self, index):
         self.index = index
         self.text = []
+        self.text_at = _COMPACT_PIECES
         self.finish_reason = None
         self.stop_reason = None
         self.logprobs = None

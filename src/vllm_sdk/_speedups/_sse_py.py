@@ -29,11 +29,16 @@ from .._events import (
 from .._exceptions import StreamError
 from .._tool_call import ToolCall
 from ._common import (
+    COMPACT_PIECES,
+    DEFAULT_MAX_ACCUMULATED,
     DEFAULT_MAX_EVENT_SIZE,
     DONE_PAYLOAD,
     THINK_CLOSE,
     THINK_OPEN,
+    accumulated_too_large,
+    accumulation_limit,
     chat_snapshot,
+    compact,
     completion_snapshot,
     error_event,
     fast_loads,
@@ -67,12 +72,14 @@ class _Choice:
     __slots__ = (
         "calls",
         "content",
+        "content_at",
         "finish_reason",
         "held",
         "index",
         "logprobs",
         "open",
         "reasoning",
+        "reasoning_at",
         "role",
         "stop_reason",
         "think",
@@ -83,13 +90,28 @@ class _Choice:
         self.role = "assistant"
         self.content: list[str] = []
         self.reasoning: list[str] = []
+        # The lengths at which content / reasoning pieces are next joined (see _common.compact).
+        self.content_at = COMPACT_PIECES
+        self.reasoning_at = COMPACT_PIECES
         self.think = _START
         self.held = ""  # text held back while a think tag may be forming
-        self.calls: dict[int, list[Any]] = {}  # index -> [id, type, name, argument parts]
+        self.calls: dict[int, list[Any]] = {}  # index -> [id, type, name, argument parts, compact at]
         self.open: list[int] = []  # tool call indexes not yet completed, in arrival order
         self.finish_reason: str | None = None
         self.stop_reason: Any = None
         self.logprobs: dict[str, Any] | None = None
+
+    def add_content(self, text: str) -> None:
+        pieces = self.content
+        pieces.append(text)
+        if len(pieces) > self.content_at:
+            self.content_at = compact(pieces, self.content_at)
+
+    def add_reasoning(self, text: str) -> None:
+        pieces = self.reasoning
+        pieces.append(text)
+        if len(pieces) > self.reasoning_at:
+            self.reasoning_at = compact(pieces, self.reasoning_at)
 
 
 class _BaseParser(Generic[E]):
@@ -103,15 +125,19 @@ class _BaseParser(Generic[E]):
         "_framer",
         "_id",
         "_keep_raw",
+        "_max_accumulated",
         "_model",
         "_pending",
         "_raw",
         "_stopped",
+        "_taken",
         "_usage",
     )
 
-    def __init__(self, max_event_size: int, keep_raw: bool) -> None:
+    def __init__(self, max_event_size: int, keep_raw: bool, max_accumulated: int | None) -> None:
         self._framer = _Framer(max_event_size, False)
+        self._max_accumulated = accumulation_limit(max_accumulated)
+        self._taken = 0  # characters of text accumulated, every choice together
         self._keep_raw = keep_raw
         self._raw: list[dict[str, Any]] = []
         self._done = False
@@ -224,6 +250,12 @@ class _BaseParser(Generic[E]):
             self._fingerprint = fingerprint
         return False
 
+    def _take(self, size: int) -> None:
+        """Count ``size`` more characters of accumulated text; past ``max_accumulated``, StreamError."""
+        if size > self._max_accumulated - self._taken:
+            raise accumulated_too_large(self._max_accumulated)
+        self._taken += size
+
     def _meta(self) -> tuple[Any, Any, Any, Any, Any]:
         return (self._id, self._created, self._model, self._fingerprint, self._usage)
 
@@ -256,12 +288,21 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
     :class:`~vllm_sdk.StreamError` when ``[DONE]`` never came). ``snapshot()`` is the accumulated response
     as vLLM would have returned it without streaming (content split from ``<think>`` blocks the same way
     the events are). ``keep_raw=True`` keeps the decoded chunk dicts for :meth:`take_raw`.
+    ``max_accumulated`` bounds the characters of text kept for the snapshot (content, reasoning, tool-call
+    names and arguments, every choice together; ``None``: no bound): a delta that would pass it raises
+    :class:`~vllm_sdk.StreamError` like an oversized event.
     """
 
     __slots__ = ("_by_index",)
 
-    def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
-        super().__init__(max_event_size, keep_raw)
+    def __init__(
+        self,
+        *,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        keep_raw: bool = False,
+        max_accumulated: int | None = DEFAULT_MAX_ACCUMULATED,
+    ) -> None:
+        super().__init__(max_event_size, keep_raw, max_accumulated)
         self._by_index: dict[int, _Choice] = {}
 
     def _choices(self, choices: list[Any], payload: bytes, out: list[Any]) -> None:
@@ -283,17 +324,31 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
                 if reasoning:
                     if type(reasoning) is not str:
                         raise shape_error("reasoning is not a string", payload)
+                    taken = self._taken + len(reasoning)  # self._take, inlined on the per-token path
+                    if taken > self._max_accumulated:
+                        raise accumulated_too_large(self._max_accumulated)
+                    self._taken = taken
                     if st.think == _START:
                         # The server splits reasoning itself: content is never a think block.
                         self._settle_start(st, out)
-                    st.reasoning.append(reasoning)
+                    pieces = st.reasoning
+                    pieces.append(reasoning)
+                    if len(pieces) > st.reasoning_at:
+                        st.reasoning_at = compact(pieces, st.reasoning_at)
                     out.append(_new(Reasoning, (reasoning, index)))
                 content = delta.get("content")
                 if content:
                     if type(content) is not str:
                         raise shape_error("content is not a string", payload)
+                    taken = self._taken + len(content)  # self._take, inlined on the per-token path
+                    if taken > self._max_accumulated:
+                        raise accumulated_too_large(self._max_accumulated)
+                    self._taken = taken
                     if st.think == _PLAIN:
-                        st.content.append(content)
+                        pieces = st.content
+                        pieces.append(content)
+                        if len(pieces) > st.content_at:
+                            st.content_at = compact(pieces, st.content_at)
                         out.append(_new(Content, (content, index)))
                     else:
                         self._think_content(st, content, out)
@@ -323,7 +378,7 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
         held = st.held
         if held:
             st.held = ""
-            st.content.append(held)
+            st.add_content(held)
             out.append(_new(Content, (held, st.index)))
 
     @staticmethod
@@ -343,7 +398,7 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
             else:
                 st.think = _PLAIN
                 st.held = ""
-                st.content.append(held)
+                st.add_content(held)
                 out.append(_new(Content, (held, index)))
                 return
         buf = st.held + text if st.held else text
@@ -353,11 +408,11 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
             st.think = _PLAIN
             if end:
                 reasoning = buf[:end]
-                st.reasoning.append(reasoning)
+                st.add_reasoning(reasoning)
                 out.append(_new(Reasoning, (reasoning, index)))
             rest = buf[end + 8 :]
             if rest:
-                st.content.append(rest)
+                st.add_content(rest)
                 out.append(_new(Content, (rest, index)))
             return
         # Hold back a tail that may be the start of "</think>": it begins at the last "<" of the last 7.
@@ -369,11 +424,10 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
         else:
             st.held = ""
         if buf:
-            st.reasoning.append(buf)
+            st.add_reasoning(buf)
             out.append(_new(Reasoning, (buf, index)))
 
-    @staticmethod
-    def _tool_calls(st: _Choice, tool_calls: list[Any], payload: bytes, out: list[Any]) -> None:
+    def _tool_calls(self, st: _Choice, tool_calls: list[Any], payload: bytes, out: list[Any]) -> None:
         choice = st.index
         for position, fragment in enumerate(tool_calls):
             if type(fragment) is not dict:
@@ -397,12 +451,13 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
                 raise shape_error("tool call id or type is not a string", payload)
             if not (name is None or type(name) is str) or not (arguments is None or type(arguments) is str):
                 raise shape_error("tool call name or arguments is not a string", payload)
+            self._take((len(name) if name else 0) + (len(arguments) if arguments else 0))
             call = st.calls.get(index)
             if call is None:
                 # A new call starts: the ones before it can no longer change.
                 if st.open:
                     ChatStreamParser._complete(st, out)
-                call = st.calls[index] = [None, None, None, []]
+                call = st.calls[index] = [None, None, None, [], COMPACT_PIECES]
                 st.open.append(index)
             if call_id:
                 call[0] = call_id
@@ -411,7 +466,10 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
             if name:
                 call[2] = name
             if arguments:
-                call[3].append(arguments)
+                pieces = call[3]
+                pieces.append(arguments)
+                if len(pieces) > call[4]:
+                    call[4] = compact(pieces, call[4])
             out.append(_new(ToolCallDelta, (index, call_id, name, arguments or "", choice)))
 
     @staticmethod
@@ -430,10 +488,10 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
         if held:
             st.held = ""
             if st.think == _THINK:
-                st.reasoning.append(held)
+                st.add_reasoning(held)
                 out.append(_new(Reasoning, (held, st.index)))
             else:
-                st.content.append(held)
+                st.add_content(held)
                 out.append(_new(Content, (held, st.index)))
         if st.think == _START:
             st.think = _PLAIN
@@ -481,11 +539,12 @@ class ChatStreamParser(_BaseParser[StreamEvent]):
 class _TextChoice:
     """What one completion choice has accumulated so far."""
 
-    __slots__ = ("finish_reason", "index", "logprobs", "stop_reason", "text")
+    __slots__ = ("finish_reason", "index", "logprobs", "stop_reason", "text", "text_at")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.text: list[str] = []
+        self.text_at = COMPACT_PIECES  # the length at which text pieces are next joined
         self.finish_reason: str | None = None
         self.stop_reason: Any = None
         self.logprobs: dict[str, Any] | None = None
@@ -495,13 +554,20 @@ class CompletionStreamParser(_BaseParser[CompletionStreamEvent]):
     """Incremental legacy-completions stream parser: body bytes in, :data:`CompletionStreamEvent` out.
 
     Same driver as :class:`ChatStreamParser`; yields :class:`~vllm_sdk.Text` for generated text and
-    ``snapshot()`` gives the response in the non-streaming ``text_completion`` shape.
+    ``snapshot()`` gives the response in the non-streaming ``text_completion`` shape; ``max_accumulated``
+    bounds the characters of text kept for it, every choice together.
     """
 
     __slots__ = ("_by_index",)
 
-    def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, keep_raw: bool = False) -> None:
-        super().__init__(max_event_size, keep_raw)
+    def __init__(
+        self,
+        *,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        keep_raw: bool = False,
+        max_accumulated: int | None = DEFAULT_MAX_ACCUMULATED,
+    ) -> None:
+        super().__init__(max_event_size, keep_raw, max_accumulated)
         self._by_index: dict[int, _TextChoice] = {}
 
     def _choices(self, choices: list[Any], payload: bytes, out: list[Any]) -> None:
@@ -517,7 +583,14 @@ class CompletionStreamParser(_BaseParser[CompletionStreamEvent]):
             if text:
                 if type(text) is not str:
                     raise shape_error("text is not a string", payload)
-                st.text.append(text)
+                taken = self._taken + len(text)  # self._take, inlined on the per-token path
+                if taken > self._max_accumulated:
+                    raise accumulated_too_large(self._max_accumulated)
+                self._taken = taken
+                pieces = st.text
+                pieces.append(text)
+                if len(pieces) > st.text_at:
+                    st.text_at = compact(pieces, st.text_at)
                 out.append(_new(Text, (text, index)))
             logprobs = choice.get("logprobs")
             if logprobs is not None:

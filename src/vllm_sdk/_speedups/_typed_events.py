@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._events import Done
 from .._exceptions import StreamError
-from ._common import DEFAULT_MAX_EVENT_SIZE
+from ._common import (
+    DEFAULT_MAX_ACCUMULATED,
+    DEFAULT_MAX_EVENT_SIZE,
+    accumulated_too_large,
+    accumulation_limit,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,7 +51,9 @@ class TypedEventStreamParser(ABC):
     ``close() -> events``, ``snapshot()`` (what was received so far, in the non-streaming shape).
 
     ``decoder_cls`` is the SSE decoder class of a build (tests pass each build's). With ``keep_raw=True``
-    the decoded event dicts are kept for ``take_raw()``. Subclasses set :attr:`API` and :attr:`TERMINAL`
+    the decoded event dicts are kept for ``take_raw()``. ``max_accumulated`` bounds the characters of
+    text deltas kept for the snapshot (``None``: no bound); a delta that would pass it raises
+    :class:`~vllm_sdk.StreamError` like a malformed event. Subclasses set :attr:`API` and :attr:`TERMINAL`
     and implement :meth:`_start`, :meth:`_handle`, :meth:`_text` and :meth:`snapshot`.
     """
 
@@ -61,8 +68,11 @@ class TypedEventStreamParser(ABC):
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         keep_raw: bool = False,
         decoder_cls: Callable[[int], Any],
+        max_accumulated: int | None = DEFAULT_MAX_ACCUMULATED,
     ) -> None:
         self._decoder = decoder_cls(max_event_size)
+        self._max_accumulated = accumulation_limit(max_accumulated)
+        self._taken = 0  # characters of text deltas received
         self._keep_raw = keep_raw
         self._raw: list[dict[str, Any]] = []
         self._done = False
@@ -143,6 +153,13 @@ class TypedEventStreamParser(ABC):
         if self._keep_raw:
             self._raw.append(event)
         return self._handle(event["type"], event, out)
+
+    def _take(self, text: str) -> str:
+        """Count a text delta against ``max_accumulated`` (StreamError past it); return it."""
+        if len(text) > self._max_accumulated - self._taken:
+            raise accumulated_too_large(self._max_accumulated)
+        self._taken += len(text)
+        return text
 
     def _finish(self, out: list[Any], last: Any) -> bool:
         """Append the last event (``Done`` or ``Error``) and stop; always True."""
