@@ -153,19 +153,16 @@ async def _async_events(state: StreamState, batches: bool = False) -> AsyncItera
                     if events:
                         if no_token_yet:
                             no_token_yet = state.note_first_token(events)
-                        if type(events[-1]) in end_events:
+                        ended = type(events[-1]) in end_events
+                        if ended:
                             state.end(events[-1])
-                            if batches:
-                                yield events
-                            else:
-                                for event in events:
-                                    yield event
-                            break
                         if batches:
                             yield events
                         else:
                             for event in events:
                                 yield event
+                        if ended:
+                            break
                 else:
                     last = state.close_parser()
                     if batches:
@@ -208,19 +205,16 @@ async def _async_events(state: StreamState, batches: bool = False) -> AsyncItera
                         if events:
                             if no_token_yet:
                                 no_token_yet = state.note_first_token(events)
-                            if type(events[-1]) in end_events:
+                            ended = type(events[-1]) in end_events
+                            if ended:
                                 state.end(events[-1])
-                                if batches:
-                                    yield events
-                                else:
-                                    for event in events:
-                                        yield event
-                                break
                             if batches:
                                 yield events
                             else:
                                 for event in events:
                                     yield event
+                            if ended:
+                                break
                             watch.deadline = loop.time() + idle
                 finally:
                     watch.stop()
@@ -261,19 +255,16 @@ async def _wire_events(state: StreamState, body: WireBody, batches: bool = False
                 if isinstance(events, list):
                     if no_token_yet:
                         no_token_yet = state.note_first_token(events)
-                    if type(events[-1]) in end_events:
+                    ended = type(events[-1]) in end_events
+                    if ended:
                         state.end(events[-1])
-                        if batches:
-                            yield events
-                        else:
-                            for event in events:
-                                yield event
-                        break
                     if batches:
                         yield events
                     else:
                         for event in events:
                             yield event
+                    if ended:
+                        break
                     if watch is not None:
                         watch.deadline = loop.time() + idle  # type: ignore[operator]  # set with watch
                     continue
